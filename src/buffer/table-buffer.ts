@@ -1,0 +1,135 @@
+/**
+ * Rows waiting to be written to one table, grouped by partition, together with the exact Kafka
+ * ranges they cover. The ranges are what make a commit exactly-once: a commit stores their end
+ * offsets in the same snapshot as the rows (see commit/offsets.ts).
+ *
+ * The buffer is agnostic of Arrow and Parquet: it holds "sinks" (one per partition key) that a
+ * factory creates, e.g. Arrow column builders, and only asks them for their size.
+ */
+import type { OffsetRange } from '../commit/offsets.js';
+
+export interface RowSink<Row> {
+  append(row: Row): void;
+  /** Approximate bytes held, for flush triggers and the memory budget. */
+  readonly byteSize: number;
+  readonly rowCount: number;
+}
+
+export interface PartitionSlot<Row, Sink extends RowSink<Row>> {
+  key: string;
+  /** The partition tuple values, in partition-spec order. */
+  tuple: unknown[];
+  sink: Sink;
+}
+
+export interface DrainedBuffer<Row, Sink extends RowSink<Row>> {
+  partitions: PartitionSlot<Row, Sink>[];
+  ranges: OffsetRange[];
+  records: number;
+  /** Input bytes (Kafka record sizes) covered, for metrics. */
+  inputBytes: number;
+  /** Newest Kafka timestamp covered, for freshness. */
+  newestTimestampMs: number | undefined;
+}
+
+interface RangeState {
+  topic: string;
+  partition: number;
+  base: bigint | undefined;
+  next: bigint;
+}
+
+export class TableBuffer<Row, Sink extends RowSink<Row>> {
+  private partitions = new Map<string, PartitionSlot<Row, Sink>>();
+  private ranges = new Map<string, RangeState>();
+  private records = 0;
+  private inputBytes = 0;
+  private newestTimestampMs: number | undefined;
+  private firstAppendAt: number | undefined;
+
+  constructor(private readonly newSink: (tuple: unknown[]) => Sink) {}
+
+  /**
+   * Declares where a partition's next range starts: the offset the table held when this writer
+   * began reading it (undefined when the table had none).
+   */
+  startRange(topic: string, partition: number, base: bigint | undefined, firstOffset: bigint): void {
+    const key = `${topic}\u0000${partition}`;
+    if (!this.ranges.has(key)) this.ranges.set(key, { topic, partition, base, next: firstOffset });
+  }
+
+  hasRange(topic: string, partition: number): boolean {
+    return this.ranges.has(`${topic}\u0000${partition}`);
+  }
+
+  /**
+   * Records that offsets up to `offset` of a partition are covered, whether the record became a
+   * row, went to the dead-letter topic, or was skipped as a control record.
+   */
+  advance(topic: string, partition: number, offset: bigint, timestampMs: number, sizeBytes: number): void {
+    const r = this.ranges.get(`${topic}\u0000${partition}`);
+    if (!r) throw new Error(`no range started for ${topic}/${partition}`);
+    if (offset + 1n > r.next) r.next = offset + 1n;
+    this.records++;
+    this.inputBytes += sizeBytes;
+    if (this.newestTimestampMs === undefined || timestampMs > this.newestTimestampMs) {
+      this.newestTimestampMs = timestampMs;
+    }
+    this.firstAppendAt ??= Date.now();
+  }
+
+  append(partitionKey: string, tuple: unknown[], row: Row): void {
+    let slot = this.partitions.get(partitionKey);
+    if (!slot) {
+      slot = { key: partitionKey, tuple, sink: this.newSink(tuple) };
+      this.partitions.set(partitionKey, slot);
+    }
+    slot.sink.append(row);
+  }
+
+  get byteSize(): number {
+    let n = 0;
+    for (const p of this.partitions.values()) n += p.sink.byteSize;
+    return n;
+  }
+
+  get recordCount(): number {
+    return this.records;
+  }
+
+  /** Milliseconds since the oldest uncommitted record arrived; 0 when empty. */
+  ageMs(now = Date.now()): number {
+    return this.firstAppendAt === undefined ? 0 : now - this.firstAppendAt;
+  }
+
+  /** True when no record advanced any range: not even one that went to the dead-letter topic. */
+  get isEmpty(): boolean {
+    return this.records === 0;
+  }
+
+  /** Hands everything over for writing and starts afresh; ranges continue from their ends. */
+  drain(): DrainedBuffer<Row, Sink> {
+    const drained: DrainedBuffer<Row, Sink> = {
+      partitions: [...this.partitions.values()],
+      ranges: [...this.ranges.values()].map((r) => ({ ...r })),
+      records: this.records,
+      inputBytes: this.inputBytes,
+      newestTimestampMs: this.newestTimestampMs,
+    };
+    this.partitions = new Map();
+    this.ranges = new Map();
+    this.records = 0;
+    this.inputBytes = 0;
+    this.newestTimestampMs = undefined;
+    this.firstAppendAt = undefined;
+    return drained;
+  }
+
+  /**
+   * Drops everything. Rows of different Kafka partitions share sinks, so a stale range (see
+   * continuityConflicts) costs re-reading the whole buffer — rare, and always correct.
+   */
+  discard(): void {
+    this.drain();
+  }
+}

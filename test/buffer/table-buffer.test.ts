@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { TableBuffer, type RowSink } from '../../src/buffer/table-buffer.js';
+
+class ArraySink implements RowSink<{ v: number }> {
+  rows: { v: number }[] = [];
+  append(row: { v: number }): void {
+    this.rows.push(row);
+  }
+  get byteSize(): number {
+    return this.rows.length * 8;
+  }
+  get rowCount(): number {
+    return this.rows.length;
+  }
+}
+
+describe('TableBuffer', () => {
+  it('groups rows by partition and tracks the Kafka range of every partition', () => {
+    const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink());
+    buf.startRange('t', 0, 10n, 10n);
+    buf.startRange('t', 1, undefined, 0n);
+    buf.append('d=1', [1], { v: 1 });
+    buf.advance('t', 0, 10n, 1000, 50);
+    buf.append('d=2', [2], { v: 2 });
+    buf.advance('t', 0, 11n, 3000, 50);
+    // a dead-lettered record advances the range without a row
+    buf.advance('t', 1, 0n, 2000, 10);
+    expect(buf.byteSize).toBe(16);
+    expect(buf.recordCount).toBe(3);
+    const d = buf.drain();
+    expect(d.partitions.map((p) => [p.key, p.sink.rowCount])).toEqual([
+      ['d=1', 1],
+      ['d=2', 1],
+    ]);
+    expect(d.ranges).toEqual([
+      { topic: 't', partition: 0, base: 10n, next: 12n },
+      { topic: 't', partition: 1, base: undefined, next: 1n },
+    ]);
+    expect(d.newestTimestampMs).toBe(3000);
+    expect(d.inputBytes).toBe(110);
+    expect(buf.isEmpty).toBe(true);
+    expect(buf.hasRange('t', 0)).toBe(false);
+  });
+
+  it('refuses to advance a partition whose range was never started', () => {
+    const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink());
+    expect(() => buf.advance('t', 0, 1n, 0, 1)).toThrow(/no range/);
+  });
+});
