@@ -54,6 +54,16 @@ export interface LoadedTable {
   metadata: TableMetadata;
   /** Table-specific configuration from the catalog, e.g. vended storage credentials. */
   config: Record<string, string>;
+  /**
+   * Storage credentials scoped to location prefixes (LoadTableResult `storage-credentials`).
+   * The spec says to prefer these over `config`, choosing the longest matching prefix.
+   */
+  storageCredentials?: StorageCredential[];
+}
+
+export interface StorageCredential {
+  prefix: string;
+  config: Record<string, string>;
 }
 
 /**
