@@ -214,7 +214,16 @@ export interface DataFile {
   sortOrderId?: number;
   /** For position-delete files that reference a single data file. */
   referencedDataFile?: string;
+  /** Encryption key metadata; carried through when existing entries are rewritten. */
+  keyMetadata?: Uint8Array;
 }
+
+/**
+ * A snapshot id as read from a manifest or manifest list: a number when it is a safe integer,
+ * otherwise a bigint. Java engines assign random 63-bit ids, which a JS number cannot hold; keeping
+ * them exact lets manifests written by Spark be carried into new manifest lists unchanged.
+ */
+export type LongId = number | bigint;
 
 export const EntryStatus = {
   Existing: 0,
@@ -226,7 +235,7 @@ export type EntryStatus = (typeof EntryStatus)[keyof typeof EntryStatus];
 export interface ManifestEntry {
   status: EntryStatus;
   /** null means "inherit from the manifest's snapshot" (v2 inheritance). */
-  snapshotId: number | null;
+  snapshotId: LongId | null;
   sequenceNumber: number | null;
   fileSequenceNumber: number | null;
   dataFile: DataFile;
@@ -247,7 +256,7 @@ export interface ManifestFile {
   content: ManifestContent;
   sequenceNumber: number;
   minSequenceNumber: number;
-  addedSnapshotId: number;
+  addedSnapshotId: LongId;
   addedFilesCount: number;
   existingFilesCount: number;
   deletedFilesCount: number;
