@@ -1,0 +1,144 @@
+/**
+ * Checks that need the resolved configuration: across table mappings (two mappings writing one
+ * table, a table that would be both bronze and silver, a dead-letter topic that is also consumed)
+ * and on merged settings. Structural checks are in schema.ts.
+ */
+import type { PathSegment } from './dsl.js';
+import type { FloeConfig, TableMapping, TableMode } from './model.js';
+import { compileTopicPattern, deadLetterTopicFor, mappingMatchesTopic, tableNameFor } from './names.js';
+
+type Report = (path: PathSegment[], message: string) => void;
+
+interface Target {
+  mapping: number;
+  /** `table` for the mapping's own table, `alsoBronze.table` for its bronze twin. */
+  key: 'table' | 'alsoBronze';
+  mode: TableMode;
+  fullName: string;
+  topic: string | undefined;
+}
+
+function fullName(namespace: string[], table: string): string {
+  return [...namespace, table].join('.');
+}
+
+/** The tables a mapping writes that can be named without seeing the broker's topic list. */
+function targetsOf(m: TableMapping, extraTopics: string[]): Target[] {
+  const out: Target[] = [];
+  const add = (key: Target['key'], template: string, namespace: string[], mode: TableMode) => {
+    if (!template.includes('{topic}')) {
+      out.push({ mapping: m.index, key, mode, fullName: fullName(namespace, template), topic: undefined });
+      return;
+    }
+    // A pattern mapping's tables are only knowable for topics other mappings name literally.
+    const topics = m.topics ?? extraTopics.filter((t) => mappingMatchesTopic(m, t));
+    for (const topic of topics) {
+      out.push({ mapping: m.index, key, mode, fullName: fullName(namespace, tableNameFor(template, topic)), topic });
+    }
+  };
+  add('table', m.table, m.namespace, m.mode);
+  if (m.alsoBronze) add('alsoBronze', m.alsoBronze.table, m.alsoBronze.namespace, 'bronze');
+  return out;
+}
+
+function pathOf(t: Target): PathSegment[] {
+  return t.key === 'table' ? ['tables', t.mapping, 'table'] : ['tables', t.mapping, 'alsoBronze', 'table'];
+}
+
+export function checkConfig(config: FloeConfig, report: Report): void {
+  const literalTopics = [...new Set(config.tables.flatMap((m) => m.topics ?? []))];
+  checkTopicLists(config.tables, report);
+  checkTargets(config.tables, literalTopics, report);
+  checkDeadLetterTopics(config.tables, report);
+  const f = config.defaults.file;
+  if (f.rowGroupBytes > f.targetSizeBytes) {
+    report(['defaults', 'file', 'rowGroupBytes'], `must not exceed file.targetSizeBytes (${f.targetSizeBytes})`);
+  }
+  for (const m of config.tables) checkTable(m, config, report);
+}
+
+function checkTopicLists(tables: TableMapping[], report: Report): void {
+  for (const m of tables) {
+    const seen = new Map<string, number>();
+    m.topics?.forEach((topic, i) => {
+      const first = seen.get(topic);
+      if (first !== undefined) report(['tables', m.index, 'topics', i], `duplicate topic "${topic}" (also topics[${first}])`);
+      else seen.set(topic, i);
+    });
+  }
+}
+
+function checkTargets(tables: TableMapping[], literalTopics: string[], report: Report): void {
+  const byName = new Map<string, Target>();
+  const reported = new Set<string>();
+  for (const m of tables) {
+    for (const t of targetsOf(m, literalTopics)) {
+      const first = byName.get(t.fullName);
+      if (!first) {
+        byName.set(t.fullName, t);
+        continue;
+      }
+      const sameSlot = first.mapping === t.mapping && first.key === t.key;
+      const once = `${t.mapping}/${t.key}/${t.fullName}`;
+      if (reported.has(once)) continue;
+      if (first.mode !== t.mode) {
+        reported.add(once);
+        const where = first.mapping === t.mapping ? 'this mapping' : `tables[${first.mapping}]`;
+        report(pathOf(t), `table "${t.fullName}" is also written by ${where} in ${first.mode} mode; a table is either bronze or silver`);
+      } else if (!sameSlot) {
+        reported.add(once);
+        report(pathOf(t), `duplicate table "${t.fullName}" (also written by tables[${first.mapping}])`);
+      } else if (first.topic !== undefined && t.topic !== undefined && first.topic !== t.topic) {
+        // One mapping whose {topic} template sends two topics to one table: sanitizing collided.
+        reported.add(once);
+        report(pathOf(t), `topics "${first.topic}" and "${t.topic}" both map to table "${t.fullName}" after sanitizing; use distinct names`);
+      }
+    }
+  }
+}
+
+function checkDeadLetterTopics(tables: TableMapping[], report: Report): void {
+  for (const m of tables) {
+    for (const topic of m.topics ?? []) {
+      const dlq = deadLetterTopicFor(m.errors.deadLetterTopic, topic);
+      const consumer = tables.find((other) => mappingMatchesTopic(other, dlq));
+      if (consumer) {
+        report(['tables', m.index, 'errors', 'deadLetterTopic'], `dead-letter topic "${dlq}" is itself consumed by tables[${consumer.index}]`);
+        break;
+      }
+    }
+    if (m.errors.policy === 'dead-letter' && m.topicPattern !== undefined && !m.errors.deadLetterTopic.includes('{topic}')) {
+      // A fixed dead-letter topic name is fine; only check it is not swallowed by the pattern.
+      if (compileTopicPattern(m.topicPattern).test(m.errors.deadLetterTopic)) {
+        report(['tables', m.index, 'errors', 'deadLetterTopic'], `dead-letter topic "${m.errors.deadLetterTopic}" matches this mapping's topicPattern`);
+      }
+    }
+  }
+}
+
+function checkTable(m: TableMapping, config: FloeConfig, report: Report): void {
+  const at = (...rest: PathSegment[]): PathSegment[] => ['tables', m.index, ...rest];
+  const d = config.defaults.file;
+  const overridden = m.file.rowGroupBytes !== d.rowGroupBytes || m.file.targetSizeBytes !== d.targetSizeBytes;
+  if (overridden && m.file.rowGroupBytes > m.file.targetSizeBytes) {
+    report(at('file', 'rowGroupBytes'), `must not exceed file.targetSizeBytes (${m.file.targetSizeBytes})`);
+  }
+  const seenFields = new Map<string, number>();
+  const seenNames = new Map<string, number>();
+  m.partitioning.forEach((p, i) => {
+    const sig = `${p.field}|${p.transform}`;
+    const dup = seenFields.get(sig);
+    if (dup !== undefined) report(at('partitioning', i), `duplicate of partitioning[${dup}] (${p.transform}(${p.field}))`);
+    else seenFields.set(sig, i);
+    if (p.name !== undefined) {
+      const n = seenNames.get(p.name);
+      if (n !== undefined) report(at('partitioning', i, 'name'), `duplicate partition name "${p.name}" (also partitioning[${n}])`);
+      else seenNames.set(p.name, i);
+    }
+  });
+  if (m.mode === 'silver' && m.key?.fields) {
+    m.key.fields.forEach((f, i) => {
+      if (f.startsWith('$kafka.')) report(at('key', 'fields', i), `key fields come from the record value, got "${f}"`);
+    });
+  }
+}
