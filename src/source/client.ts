@@ -1,0 +1,42 @@
+/**
+ * Creates the kafkajs client every Kafka-side component shares: codecs registered, kafkajs'
+ * own logging routed into pino (its chatty info lines — every pause/resume — become debug).
+ */
+import kafkajs from 'kafkajs';
+import type { Kafka, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { registerCodecs } from './codecs.js';
+import { silentLogger, type Logger } from '../util/log.js';
+
+const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+export interface KafkaClientOptions {
+  brokers: string[];
+  clientId?: string;
+  ssl?: boolean | ConnectionOptions;
+  sasl?: SASLOptions;
+  connectionTimeoutMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export function createKafkaClient(options: KafkaClientOptions, logger: Logger = silentLogger): Kafka {
+  registerCodecs();
+  const log = logger.child({ component: 'kafkajs' });
+  const config: KafkaConfig = {
+    brokers: options.brokers,
+    clientId: options.clientId ?? 'floe',
+    connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+    requestTimeout: options.requestTimeoutMs ?? 30_000,
+    logLevel: logLevel.INFO,
+    logCreator: () => (entry: LogEntry) => {
+      const { message, timestamp: _t, ...rest } = entry.log;
+      const fields = { namespace: entry.namespace, ...rest };
+      if (entry.level === logLevel.ERROR) log.error(fields, message);
+      else if (entry.level === logLevel.WARN) log.warn(fields, message);
+      else log.debug(fields, message);
+    },
+  };
+  if (options.ssl !== undefined) config.ssl = options.ssl;
+  if (options.sasl !== undefined) config.sasl = options.sasl;
+  return new KafkaClient(config);
+}

@@ -1,0 +1,410 @@
+/**
+ * KafkaSource: a kafkajs consumer group member built for exactly-once with the TABLE as the
+ * source of truth. The source never decides where to read from: on every assignment it asks the
+ * orchestrator (`onAssigned`, which reads committed offsets from the tables) and seeks there
+ * before delivering a single record. Kafka group offsets are only a monitoring hint.
+ *
+ * Rebalance protocol (eager, as kafkajs implements it), per generation:
+ *   1. before this member's JoinGroup: deliveries stop, in-flight `onRecords` finish, then
+ *      `onRevoked(all owned)` is awaited (join-hook.ts) — nobody else can own them yet;
+ *   2. GROUP_JOIN (emitted synchronously, before kafkajs' next fetch): every assigned partition
+ *      is paused at once, so the first fetch cannot deliver anything;
+ *   3. `onAssigned(assigned)` → seek each partition to the returned offset (or earliest/latest
+ *      when undefined) → resume. kafkajs drops fetched data of partitions with a pending seek.
+ * Hooks run strictly one after another (a promise chain), so onAssigned(P) always completes
+ * before onRevoked(P) starts, and onRecords(P) only runs in between.
+ *
+ * Why it cannot duplicate even when step 1 is late (expelled member, hook not firing): the
+ * orchestrator commits a partition's range only if the table's stored next offset equals the
+ * range's first offset (asserted atomically with the commit). Two owners of one partition both
+ * start from the table's offset; whichever commits second finds the offset moved and drops its
+ * buffer. docs/kafka.md spells this out.
+ */
+import kafkajs from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { FloeError } from '../util/errors.js';
+import { silentLogger, type Logger } from '../util/log.js';
+import { fetchWatermarkMap } from './admin.js';
+import { withJoinHook } from './join-hook.js';
+import { groupByTopic, tpKey, type SourceBatch, type SourceRecord, type TopicPartition, type TpKey } from './types.js';
+
+const { PartitionAssigners } = kafkajs;
+
+export interface SourceHooks {
+  /** Returns the next offset to read per assigned partition (key `tpKey`), undefined = none stored. */
+  onAssigned(partitions: TopicPartition[]): Promise<Map<TpKey, bigint | undefined>>;
+  /** Called before the partitions are given away: commit or drop their buffers. */
+  onRevoked(partitions: TopicPartition[]): Promise<void>;
+  /** One fetched batch of one partition. If it throws, the same batch is delivered again. */
+  onRecords(batch: SourceBatch): Promise<void>;
+  /** The source cannot go on (crash without restart, a failing hook): the daemon should exit. */
+  onFatal?(err: FloeError): void;
+}
+
+export interface MemoryBudget {
+  /** Fetching pauses when `usedBytes()` reaches this... */
+  limitBytes: number;
+  /** ...and resumes when it falls below this (default 75% of the limit). */
+  resumeBelowBytes?: number;
+  usedBytes(): number;
+  /** How often to re-check while paused, in case nobody calls `memoryReleased()` (default 250). */
+  recheckMs?: number;
+}
+
+export interface KafkaSourceOptions {
+  kafka: Kafka;
+  groupId: string;
+  /** Topic names, or a pattern resolved when the source starts (kafkajs does not re-evaluate it). */
+  topics: string[] | RegExp;
+  hooks: SourceHooks;
+  /** Where to start a partition for which onAssigned returns undefined (default earliest). */
+  startFrom?: 'earliest' | 'latest';
+  memory?: MemoryBudget;
+  /** Passed to kafkajs (timeouts, fetch sizes); groupId and assigners are set here. */
+  consumer?: Omit<ConsumerConfig, 'groupId' | 'partitionAssigners'>;
+  partitionsConsumedConcurrently?: number;
+  logger?: Logger;
+}
+
+interface PartitionState {
+  tp: TopicPartition;
+  ready: boolean;
+  nextOffset?: bigint;
+  highWatermark?: bigint;
+}
+
+export class KafkaSource {
+  private readonly consumer: Consumer;
+  private readonly admin: Admin;
+  private readonly log: Logger;
+  private readonly owned = new Map<TpKey, PartitionState>();
+  private readonly userPaused = new Set<TpKey>();
+  private readonly kafkaPaused = new Set<TpKey>();
+  private generation = 0;
+  /** Set from "rebalance starts" until the next assignment: deliveries are refused meanwhile. */
+  private closing = false;
+  private stopping = false;
+  private started = false;
+  private memoryPaused = false;
+  private memoryTimer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+  private drainWaiters: Array<() => void> = [];
+  private chain: Promise<void> = Promise.resolve();
+  private readonly stats = { revokedBeforeJoin: 0, revokedAfterJoin: 0 };
+
+  constructor(private readonly options: KafkaSourceOptions) {
+    this.log = (options.logger ?? silentLogger).child({ component: 'source', groupId: options.groupId });
+    this.consumer = options.kafka.consumer({
+      allowAutoTopicCreation: false,
+      ...options.consumer,
+      groupId: options.groupId,
+      partitionAssigners: [withJoinHook(PartitionAssigners.roundRobin, () => this.beforeJoin())],
+    });
+    this.admin = options.kafka.admin();
+    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, (e) => this.onGroupJoin(e.payload.memberAssignment));
+    this.consumer.on(CRASH, (e) => {
+      const { error, restart } = e.payload;
+      this.log.error({ err: error, restart }, 'kafka consumer crashed');
+      if (!restart && !this.stopping) this.fatal('KAFKA_CONSUMER_CRASH', 'the Kafka consumer crashed', error);
+    });
+  }
+
+  async start(): Promise<void> {
+    if (this.started) throw new FloeError('SOURCE_STATE', 'KafkaSource.start() called twice');
+    this.started = true;
+    try {
+      await this.admin.connect();
+      await this.consumer.connect();
+      const topics = this.options.topics;
+      await this.consumer.subscribe({
+        topics: Array.isArray(topics) ? topics : [topics],
+        // Only used if kafkajs resets an out-of-range offset itself (data removed by retention).
+        fromBeginning: (this.options.startFrom ?? 'earliest') === 'earliest',
+      });
+    } catch (err) {
+      throw new FloeError('KAFKA_CONNECT', `cannot start consuming: ${(err as Error).message}`, { cause: err, retryable: true });
+    }
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** Stops fetching, lets the orchestrator commit or drop (onRevoked), then leaves the group. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.closing = true;
+    this.syncPause();
+    clearInterval(this.memoryTimer);
+    await this.enqueue(async () => {
+      await this.drained();
+      await this.revokeAll('stop');
+    });
+    await this.consumer.disconnect().catch((err) => this.log.warn({ err }, 'consumer disconnect failed'));
+    await this.admin.disconnect().catch(() => undefined);
+  }
+
+  /** Partitions owned now (assigned in the current generation, whether or not seeked yet). */
+  assignment(): TopicPartition[] {
+    return [...this.owned.values()].map((s) => s.tp);
+  }
+
+  pause(tps: TopicPartition[]): void {
+    for (const tp of tps) this.userPaused.add(tpKey(tp));
+    this.syncPause();
+  }
+
+  resume(tps: TopicPartition[]): void {
+    for (const tp of tps) this.userPaused.delete(tpKey(tp));
+    this.syncPause();
+  }
+
+  get backpressured(): boolean {
+    return this.memoryPaused;
+  }
+
+  /** Tell the source that buffers were flushed: resumes at once if usage is under the budget. */
+  memoryReleased(): void {
+    this.checkMemory();
+  }
+
+  /**
+   * Commits Kafka group offsets (next offset per partition) as a monitoring hint only. Never
+   * throws; returns false when it did not commit (not owned, rebalancing, coordinator errors).
+   */
+  async commitGroupOffsets(offsets: Map<TpKey, bigint>): Promise<boolean> {
+    const entries = [...offsets].filter(([k]) => this.owned.get(k)?.ready);
+    if (entries.length === 0 || this.closing) return false;
+    try {
+      await this.consumer.commitOffsets(
+        entries.map(([k, offset]) => ({ ...this.owned.get(k)!.tp, offset: offset.toString() })),
+      );
+      return true;
+    } catch (err) {
+      this.log.debug({ err }, 'group offset commit (monitoring hint) failed');
+      return false;
+    }
+  }
+
+  /** Lag per owned partition from the last fetched batch: highWatermark − next offset. */
+  lagSnapshot(): Map<TpKey, bigint> {
+    const lag = new Map<TpKey, bigint>();
+    for (const [k, s] of this.owned) {
+      if (s.nextOffset !== undefined && s.highWatermark !== undefined) lag.set(k, maxZero(s.highWatermark - s.nextOffset));
+    }
+    return lag;
+  }
+
+  /** Lag per owned, seeked partition against fresh high watermarks (idle partitions included). */
+  async lag(): Promise<Map<TpKey, bigint>> {
+    const ready = [...this.owned.values()].filter((s) => s.ready && s.nextOffset !== undefined);
+    if (ready.length === 0) return new Map();
+    const marks = await fetchWatermarkMap(this.admin, ready.map((s) => s.tp));
+    const lag = new Map<TpKey, bigint>();
+    for (const s of ready) {
+      const w = marks.get(tpKey(s.tp));
+      if (!w) continue;
+      s.highWatermark = w.high;
+      lag.set(tpKey(s.tp), maxZero(w.high - s.nextOffset!));
+    }
+    return lag;
+  }
+
+  /** Counters for tests and metrics: how revocations were detected. */
+  rebalanceStats(): Readonly<{ revokedBeforeJoin: number; revokedAfterJoin: number }> {
+    return { ...this.stats };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private async eachBatch({ batch, resolveOffset, isStale }: EachBatchPayload): Promise<void> {
+    const state = this.owned.get(tpKey(batch));
+    // Not ours, not seeked yet, a rebalance under way, or a seek pending: drop it unresolved.
+    // kafkajs fetches it again from the (seeked) position once the partition is delivered again.
+    if (!state?.ready || this.closing || isStale()) return;
+    this.inFlight++;
+    try {
+      const { topic, partition } = batch;
+      const nextOffset = BigInt(batch.lastOffset()) + 1n;
+      const highWatermark = BigInt(batch.highWatermark);
+      if (batch.messages.length > 0) {
+        const records = batch.messages.map((m) => toSourceRecord(topic, partition, m));
+        if (state.nextOffset !== undefined && records[0]!.offset > state.nextOffset) {
+          // Compaction or retention; visible so that a reset by retention is never silent.
+          this.log.info({ topic, partition, expected: String(state.nextOffset), got: String(records[0]!.offset) }, 'offset gap');
+        }
+        await this.options.hooks.onRecords({ topic, partition, records, nextOffset, highWatermark });
+      }
+      resolveOffset(batch.lastOffset());
+      state.nextOffset = nextOffset;
+      state.highWatermark = highWatermark;
+    } finally {
+      this.inFlight--;
+      if (this.inFlight === 0) for (const wake of this.drainWaiters.splice(0)) wake();
+    }
+    this.checkMemory();
+  }
+
+  /** Awaited by kafkajs right before JoinGroup (join-hook.ts). Never throws: the join must go on. */
+  private beforeJoin(): Promise<void> {
+    this.closing = true;
+    return this.enqueue(async () => {
+      await this.drained();
+      await this.revokeAll('before-join');
+    });
+  }
+
+  /** GROUP_JOIN listener: runs synchronously inside kafkajs' joinAndSync, before any fetch. */
+  private onGroupJoin(memberAssignment: Record<string, number[]>): void {
+    const generation = ++this.generation;
+    const assigned: TopicPartition[] = [];
+    for (const [topic, partitions] of Object.entries(memberAssignment)) {
+      for (const partition of partitions) assigned.push({ topic, partition });
+    }
+    // Normally empty (revoked before the join). If not — expelled member, hook not fired — the
+    // partitions may already be someone else's: revoke them now; table offsets keep this safe.
+    const late = [...this.owned.values()].map((s) => s.tp);
+    this.owned.clear();
+    for (const tp of assigned) this.owned.set(tpKey(tp), { tp, ready: false });
+    this.closing = this.stopping;
+    // Pause every assigned partition, whatever we believe kafkajs' state is (a crash restart
+    // gives kafkajs a fresh, unpaused state): not ready ⇒ paused, before this generation's fetch.
+    this.kafkaPaused.clear();
+    this.syncPause();
+    this.log.info({ generation, assigned: assigned.map(tpKey) }, 'partitions assigned');
+
+    void this.enqueue(async () => {
+      if (late.length > 0) {
+        this.stats.revokedAfterJoin += late.length;
+        this.log.warn({ partitions: late.map(tpKey) }, 'revocation detected only after the rejoin');
+        await this.options.hooks.onRevoked(late);
+      }
+      if (generation !== this.generation || this.stopping || assigned.length === 0) return;
+      const offsets = await this.options.hooks.onAssigned(assigned);
+      if (generation !== this.generation || this.stopping) return;
+      const positions = await this.resolvePositions(assigned, offsets);
+      if (generation !== this.generation || this.stopping) return;
+      for (const tp of assigned) {
+        const offset = positions.get(tpKey(tp))!;
+        this.consumer.seek({ ...tp, offset: offset.toString() });
+        const state = this.owned.get(tpKey(tp))!;
+        state.nextOffset = offset;
+        state.ready = true;
+      }
+      // seek() is applied by kafkajs at its next fetch, before the request is built: resuming
+      // in the same tick is safe, and kafkajs discards any response fetched before the seek.
+      this.syncPause();
+      this.log.info({ generation, positions: Object.fromEntries([...positions].map(([k, v]) => [k, String(v)])) }, 'positions set');
+    });
+  }
+
+  private async resolvePositions(tps: TopicPartition[], stored: Map<TpKey, bigint | undefined>): Promise<Map<TpKey, bigint>> {
+    const positions = new Map<TpKey, bigint>();
+    const missing: TopicPartition[] = [];
+    for (const tp of tps) {
+      const offset = stored.get(tpKey(tp));
+      if (offset === undefined) missing.push(tp);
+      else positions.set(tpKey(tp), offset);
+    }
+    if (missing.length > 0) {
+      const marks = await fetchWatermarkMap(this.admin, missing);
+      const latest = this.options.startFrom === 'latest';
+      for (const tp of missing) {
+        const w = marks.get(tpKey(tp));
+        if (!w) throw new FloeError('KAFKA_WATERMARKS', `no watermarks for ${tpKey(tp)}`, { retryable: true });
+        positions.set(tpKey(tp), latest ? w.high : w.low);
+      }
+    }
+    return positions;
+  }
+
+  private async revokeAll(reason: 'before-join' | 'stop'): Promise<void> {
+    const revoked = [...this.owned.values()].map((s) => s.tp);
+    this.owned.clear();
+    this.generation++; // anything still pending for the old generation becomes a no-op
+    if (revoked.length === 0) return;
+    if (reason === 'before-join') this.stats.revokedBeforeJoin += revoked.length;
+    this.log.info({ reason, partitions: revoked.map(tpKey) }, 'partitions revoked');
+    await this.options.hooks.onRevoked(revoked);
+  }
+
+  /** Runs hook work strictly in order; a failing hook is fatal (the orchestrator decides). */
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(work).catch((err) => {
+      this.fatal('SOURCE_HOOK', `a source hook failed: ${(err as Error)?.message ?? String(err)}`, err);
+    });
+    return this.chain;
+  }
+
+  private drained(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Brings kafkajs' paused set in line with: not ready, paused by the user, or over budget. */
+  private syncPause(): void {
+    if (!this.started) return;
+    const toPause: TopicPartition[] = [];
+    const toResume: TopicPartition[] = [];
+    for (const [k, s] of this.owned) {
+      const want = this.stopping || !s.ready || this.memoryPaused || this.userPaused.has(k);
+      if (want && !this.kafkaPaused.has(k)) {
+        toPause.push(s.tp);
+        this.kafkaPaused.add(k);
+      } else if (!want && this.kafkaPaused.has(k)) {
+        toResume.push(s.tp);
+        this.kafkaPaused.delete(k);
+      }
+    }
+    try {
+      if (toPause.length > 0) this.consumer.pause(groupByTopic(toPause));
+      if (toResume.length > 0) this.consumer.resume(groupByTopic(toResume));
+    } catch (err) {
+      // Only before run() or after a crash, when kafkajs has no consumer group: nothing to pause.
+      this.log.debug({ err }, 'pause/resume skipped');
+    }
+  }
+
+  private checkMemory(): void {
+    const budget = this.options.memory;
+    if (!budget) return;
+    const used = budget.usedBytes();
+    if (!this.memoryPaused && used >= budget.limitBytes) {
+      this.memoryPaused = true;
+      this.log.info({ used, limit: budget.limitBytes }, 'memory budget reached: fetching paused');
+      this.memoryTimer = setInterval(() => this.checkMemory(), budget.recheckMs ?? 250);
+      this.memoryTimer.unref();
+      this.syncPause();
+    } else if (this.memoryPaused && used < (budget.resumeBelowBytes ?? budget.limitBytes * 0.75)) {
+      this.memoryPaused = false;
+      clearInterval(this.memoryTimer);
+      this.log.info({ used }, 'memory below budget: fetching resumed');
+      this.syncPause();
+    }
+  }
+
+  private fatal(code: string, message: string, cause: unknown): void {
+    const err = cause instanceof FloeError ? cause : new FloeError(code, message, { cause });
+    this.log.error({ err }, message);
+    this.options.hooks.onFatal?.(err);
+  }
+}
+
+function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
+  const headers: SourceRecord['headers'] = {};
+  let sizeBytes = (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const [name, raw] of Object.entries(m.headers ?? {})) {
+    if (raw === undefined) continue;
+    const value = Array.isArray(raw) ? raw.map(asBuffer) : asBuffer(raw);
+    headers[name] = value;
+    sizeBytes += name.length + (Array.isArray(value) ? value.reduce((n, b) => n + b.length, 0) : value.length);
+  }
+  return { topic, partition, offset: BigInt(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value, headers, sizeBytes };
+}
+
+const asBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
+const maxZero = (n: bigint): bigint => (n < 0n ? 0n : n);
