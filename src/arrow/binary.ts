@@ -1,0 +1,201 @@
+/**
+ * Column builders for variable- and fixed-width byte types: string (Utf8), binary, fixed[L] and
+ * uuid (both FixedSizeBinary). Strings are encoded straight into one growing Buffer with
+ * `Buffer.write` (one native call, no intermediate Uint8Array per value); short ASCII strings,
+ * the common case for keys and codes, are copied in a JS loop, which beats the native call.
+ */
+import * as arrow from 'apache-arrow';
+import { Column, growInt32 } from './column.js';
+
+const SHORT_STRING = 24;
+
+abstract class VarColumn extends Column {
+  protected offsets: Int32Array;
+  protected bytes: Buffer;
+  protected byteLength = 0;
+  constructor(nullable: boolean, path: string, cap: number) {
+    super(nullable, path, cap);
+    this.offsets = new Int32Array(Math.max(cap, 16) + 1);
+    this.bytes = Buffer.allocUnsafe(Math.max(cap * 8, 256));
+  }
+  protected ensureBytes(extra: number): void {
+    const need = this.byteLength + extra;
+    if (need <= this.bytes.length) return;
+    if (need > 0x7fffffff) throw new RangeError(`column ${this.path}: more than 2 GiB in one batch`);
+    const next = Buffer.allocUnsafe(Math.min(0x7fffffff, Math.max(need, this.bytes.length * 2)));
+    this.bytes.copy(next, 0, 0, this.byteLength);
+    this.bytes = next;
+  }
+  protected endSlot(i: number): void {
+    if (i + 1 >= this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    this.offsets[i + 1] = this.byteLength;
+    this.length = i + 1;
+  }
+  appendNull(): void {
+    const i = this.length;
+    this.setNull(i);
+    this.endSlot(i);
+  }
+  truncate(n: number): void {
+    this.truncateValidity(n);
+    this.length = n;
+    this.byteLength = this.offsets[n]!;
+  }
+  finish(): arrow.Data {
+    const length = this.length;
+    const data = arrow.makeData({
+      type: this.arrowType() as arrow.Utf8, length, nullCount: this.nullCount, nullBitmap: this.takeValidity(),
+      valueOffsets: this.offsets.subarray(0, length + 1),
+      data: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.byteLength),
+    });
+    // Presize the next batch like this one; the old buffers now belong to the Data.
+    this.offsets = new Int32Array(Math.max(length, 16) + 1);
+    this.bytes = Buffer.allocUnsafe(Math.max(this.byteLength, 256));
+    this.byteLength = 0;
+    this.length = 0;
+    this.nullCount = 0;
+    return data;
+  }
+  byteSize(): number {
+    return this.byteLength + (this.length + 1) * 4 + this.validityBytes();
+  }
+  protected abstract arrowType(): arrow.DataType;
+}
+
+export class Utf8Column extends VarColumn {
+  constructor(readonly type: arrow.Utf8, nullable: boolean, path: string, cap: number) {
+    super(nullable, path, cap);
+  }
+  protected arrowType(): arrow.DataType {
+    return this.type;
+  }
+  append(v: unknown): void {
+    if (typeof v !== 'string') throw this.mismatch('string', v);
+    const i = this.length;
+    const n = v.length;
+    // UTF-16 → UTF-8 needs at most 3 bytes per code unit.
+    this.ensureBytes(n * 3);
+    const bytes = this.bytes;
+    let pos = this.byteLength;
+    if (n <= SHORT_STRING) {
+      let k = 0;
+      for (; k < n; k++) {
+        const c = v.charCodeAt(k);
+        if (c >= 0x80) break;
+        bytes[pos + k] = c;
+      }
+      pos = k === n ? pos + n : pos + bytes.write(v, pos, 'utf8');
+    } else {
+      pos += bytes.write(v, pos, 'utf8');
+    }
+    this.byteLength = pos;
+    this.setValid(i);
+    this.endSlot(i);
+  }
+}
+
+export class BinaryColumn extends VarColumn {
+  constructor(readonly type: arrow.Binary, nullable: boolean, path: string, cap: number) {
+    super(nullable, path, cap);
+  }
+  protected arrowType(): arrow.DataType {
+    return this.type;
+  }
+  append(v: unknown): void {
+    if (!(v instanceof Uint8Array)) throw this.mismatch('binary (Uint8Array)', v);
+    const i = this.length;
+    this.ensureBytes(v.length);
+    this.bytes.set(v, this.byteLength);
+    this.byteLength += v.length;
+    this.setValid(i);
+    this.endSlot(i);
+  }
+}
+
+const HEX = new Int8Array(128).fill(-1);
+for (let c = 0; c < 10; c++) HEX[48 + c] = c;
+for (let c = 0; c < 6; c++) {
+  HEX[65 + c] = 10 + c;
+  HEX[97 + c] = 10 + c;
+}
+
+/** Parses "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (any hex case) into out[off..off+16); false if malformed. */
+export function parseUuidInto(s: string, out: Uint8Array, off: number): boolean {
+  if (s.length !== 36) return false;
+  let j = off;
+  for (let i = 0; i < 36; ) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (s.charCodeAt(i) !== 45) return false;
+      i++;
+      continue;
+    }
+    const a = s.charCodeAt(i);
+    const b = s.charCodeAt(i + 1);
+    const h = a < 128 ? HEX[a]! : -1;
+    const l = b < 128 ? HEX[b]! : -1;
+    if (h < 0 || l < 0) return false;
+    out[j++] = (h << 4) | l;
+    i += 2;
+  }
+  return true;
+}
+
+/**
+ * fixed[L] (Uint8Array of exactly L bytes) and uuid (canonical string, or its 16 big-endian
+ * bytes as a Uint8Array) as FixedSizeBinary.
+ */
+export class FixedColumn extends Column {
+  private bytes: Uint8Array;
+  private readonly width: number;
+  constructor(readonly type: arrow.FixedSizeBinary, readonly uuid: boolean, nullable: boolean, path: string, cap: number) {
+    super(nullable, path, cap);
+    this.width = type.byteWidth;
+    this.bytes = new Uint8Array(this.width * Math.max(cap, 16));
+  }
+  private ensure(i: number): void {
+    const need = (i + 1) * this.width;
+    if (need <= this.bytes.length) return;
+    const next = new Uint8Array(Math.max(need, this.bytes.length * 2));
+    next.set(this.bytes);
+    this.bytes = next;
+  }
+  append(v: unknown): void {
+    const i = this.length;
+    this.ensure(i);
+    const off = i * this.width;
+    if (typeof v === 'string' && this.uuid) {
+      if (!parseUuidInto(v, this.bytes, off)) throw this.mismatch('uuid string (8-4-4-4-12 hex)', v);
+    } else if (v instanceof Uint8Array && v.length === this.width) {
+      this.bytes.set(v, off);
+    } else {
+      throw this.mismatch(this.uuid ? 'uuid (string or 16 bytes)' : `fixed[${this.width}] (Uint8Array of ${this.width} bytes)`, v);
+    }
+    this.setValid(i);
+    this.length = i + 1;
+  }
+  appendNull(): void {
+    const i = this.length;
+    this.ensure(i);
+    this.bytes.fill(0, i * this.width, (i + 1) * this.width);
+    this.setNull(i);
+    this.length = i + 1;
+  }
+  truncate(n: number): void {
+    this.truncateValidity(n);
+    this.length = n;
+  }
+  finish(): arrow.Data {
+    const length = this.length;
+    const data = arrow.makeData({
+      type: this.type, length, nullCount: this.nullCount, nullBitmap: this.takeValidity(),
+      data: this.bytes.subarray(0, length * this.width),
+    });
+    this.bytes = new Uint8Array(this.width * Math.max(length, 16));
+    this.length = 0;
+    this.nullCount = 0;
+    return data;
+  }
+  byteSize(): number {
+    return this.length * this.width + this.validityBytes();
+  }
+}
