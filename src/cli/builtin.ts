@@ -1,0 +1,220 @@
+/**
+ * floe's own subcommands. Long-running work (the daemon, maintenance, the catalog server) lives
+ * behind the hooks in src/orchestrator; these functions only load configuration, set up logging
+ * and signals, and translate outcomes into exit codes.
+ */
+import {
+  ConfigError,
+  formatIssue,
+  jsonSchema,
+  loadConfig,
+  redactConfig,
+  tableNameFor,
+  type EmbeddedCatalogConfig,
+  type FloeConfig,
+  type TableMapping,
+} from '../config/index.js';
+import { runDaemon, runMaintenance, serveCatalog, type MaintenanceTask } from '../orchestrator/index.js';
+import { FloeError, describeError, isFloeError } from '../util/errors.js';
+import { createLogger, type Logger } from '../util/log.js';
+import { registerCommand, type CliIO, type CommandContext, type OptionSpec } from './commands.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+
+const configOption: OptionSpec = {
+  type: 'string',
+  short: 'c',
+  placeholder: 'file',
+  description: 'Configuration file (default: $FLOE_CONFIG)',
+};
+
+function usageError(message: string): FloeError {
+  return new FloeError('USAGE', message);
+}
+
+function configPath(ctx: CommandContext): string {
+  const path = (ctx.options.config as string | undefined) ?? ctx.env.FLOE_CONFIG;
+  if (!path) throw usageError('--config <file> is required (or set FLOE_CONFIG)');
+  return path;
+}
+
+/** Prints configuration errors compiler-style (`file:line:col: path: message`), one per line. */
+export function printConfigError(err: ConfigError, io: CliIO): void {
+  const source = err.source ?? 'configuration';
+  const n = err.issues.length;
+  io.stderr(`${source}: ${n} configuration ${n === 1 ? 'error' : 'errors'}\n`);
+  for (const issue of err.issues) {
+    const at = issue.line === undefined ? source : `${source}:${issue.line}:${issue.column ?? 1}`;
+    io.stderr(`  ${at}: ${formatIssue(issue)}\n`);
+  }
+}
+
+/** Reports a failure and returns its exit code; configuration errors get the full listing. */
+function fail(err: unknown, io: CliIO, logger?: Logger): number {
+  if (err instanceof ConfigError) printConfigError(err, io);
+  else if (logger && !isFloeError(err, 'USAGE')) logger.fatal({ err, code: isFloeError(err) ? err.code : undefined }, describeError(err));
+  else io.stderr(`floe: ${describeError(err)}\n`);
+  return exitCodeFor(err);
+}
+
+function fullName(namespace: string[], table: string): string {
+  return [...namespace, table].join('.');
+}
+
+function describeMapping(m: TableMapping): string[] {
+  const source = m.topics ? `topics ${m.topics.join(', ')}` : `topicPattern /${m.topicPattern}/`;
+  const targets = m.topics && m.table.includes('{topic}')
+    ? [...new Set(m.topics.map((t) => fullName(m.namespace, tableNameFor(m.table, t))))].join(', ')
+    : fullName(m.namespace, m.table);
+  const lines = [`  tables[${m.index}] ${m.mode}: ${source} → ${targets}`];
+  const extras: string[] = [];
+  if (m.key) extras.push(`key ${m.key.fields ? `fields ${m.key.fields.join(', ')}` : `kafka key (${m.key.format})`}`);
+  if (m.envelope !== 'none') extras.push(`envelope ${m.envelope}`);
+  if (m.partitioning.length > 0) extras.push(`partitioned by ${m.partitioning.map((p) => `${p.transform}(${p.field})`).join(', ')}`);
+  if (m.alsoBronze) extras.push(`also bronze → ${fullName(m.alsoBronze.namespace, m.alsoBronze.table)}`);
+  extras.push(`commit every ${m.commit.intervalMs} ms`, `errors: ${m.errors.policy}`);
+  lines.push(`      ${extras.join('; ')}`);
+  return lines;
+}
+
+/** Runs a long-lived hook with a logger from the configuration; maps its outcome to an exit code. */
+async function withConfig(ctx: CommandContext, body: (config: FloeConfig, logger: Logger) => Promise<number>): Promise<number> {
+  let config: FloeConfig;
+  try {
+    config = loadConfig(configPath(ctx), ctx.env);
+  } catch (err) {
+    return fail(err, ctx.io);
+  }
+  const logger = createLogger({ level: config.logging.level });
+  try {
+    return await body(config, logger);
+  } catch (err) {
+    if (ctx.signal.aborted && !isFloeError(err)) return EXIT.INTERRUPTED;
+    return fail(err, ctx.io, logger);
+  }
+}
+
+registerCommand({
+  name: 'run',
+  summary: 'Run the committer daemon: consume the mapped topics and commit them to Iceberg tables.',
+  description: 'SIGTERM/SIGINT stop fetching, flush, commit and exit 0; a second signal exits 130 at once.',
+  options: { config: configOption },
+  positionals: [],
+  run: (ctx) =>
+    withConfig(ctx, async (config, logger) => {
+      logger.info({ tables: config.tables.length, catalog: config.catalog.type, storage: config.storage.type }, 'configuration loaded');
+      logger.debug({ config: redactConfig(config) }, 'effective configuration');
+      return runDaemon(config, { logger, signal: ctx.signal });
+    }),
+});
+
+registerCommand({
+  name: 'validate',
+  summary: 'Check a configuration file and summarize its table mappings.',
+  description: 'Exit code 0 when valid; 2 with every error and its path otherwise.',
+  options: { config: configOption },
+  positionals: [{ name: 'file', required: false, description: 'Configuration file (or --config)' }],
+  async run(ctx) {
+    try {
+      const path = ctx.positionals[0] ?? configPath(ctx);
+      const config = loadConfig(path, ctx.env);
+      const n = config.tables.length;
+      const lines = [`${path}: OK (${n} table ${n === 1 ? 'mapping' : 'mappings'}, catalog ${config.catalog.type}, storage ${config.storage.type})`];
+      for (const m of config.tables) lines.push(...describeMapping(m));
+      ctx.io.stdout(`${lines.join('\n')}\n`);
+      return EXIT.OK;
+    } catch (err) {
+      return fail(err, ctx.io);
+    }
+  },
+});
+
+registerCommand({
+  name: 'schema',
+  summary: 'Print the JSON Schema of the configuration file (for editors).',
+  description: 'In VS Code with the YAML extension: # yaml-language-server: $schema=<path to floe.schema.json>',
+  options: {},
+  positionals: [],
+  async run(ctx) {
+    ctx.io.stdout(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
+    return EXIT.OK;
+  },
+});
+
+const maintenanceSummaries: Record<MaintenanceTask, string> = {
+  compact: 'Compact a table now: bin-pack small data files, applying delete files.',
+  expire: 'Expire old snapshots of a table now (keeps what offset recovery needs).',
+  orphans: 'Delete files under a table location that no snapshot references.',
+};
+
+for (const task of ['compact', 'expire', 'orphans'] as const) {
+  registerCommand({
+    name: task,
+    summary: maintenanceSummaries[task],
+    options: {
+      config: configOption,
+      ...(task === 'compact' ? {} : { 'dry-run': { type: 'boolean', description: 'List what would be removed, remove nothing' } as OptionSpec }),
+    },
+    positionals: [{ name: 'table', required: true, description: 'namespace.table' }],
+    run: (ctx) =>
+      withConfig(ctx, (config, logger) =>
+        runMaintenance(config, { task, table: ctx.positionals[0]!, dryRun: ctx.options['dry-run'] === true }, { logger, signal: ctx.signal }),
+      ),
+  });
+}
+
+registerCommand({
+  name: 'catalog serve',
+  summary: "Serve floe's embedded Iceberg REST catalog on its own.",
+  description: 'Takes the `catalog` section (type: embedded) of --config, or the flags below; flags override.',
+  options: {
+    config: { ...configOption, description: 'Use the embedded catalog settings of this configuration file' },
+    warehouse: { type: 'string', placeholder: 'path|s3://...', description: 'Warehouse location (required without --config)' },
+    store: { type: 'string', placeholder: 'path|postgres://...', description: 'SQLite file or PostgreSQL URL (default floe-catalog.db)' },
+    host: { type: 'string', placeholder: 'host', description: 'Bind address (default 127.0.0.1)' },
+    port: { type: 'string', placeholder: 'port', description: 'Port (default 8181)' },
+    token: { type: 'string', multiple: true, placeholder: 'token', description: 'Accepted bearer token (repeatable; required off loopback)' },
+  },
+  positionals: [],
+  async run(ctx) {
+    let catalog: EmbeddedCatalogConfig;
+    let level: FloeConfig['logging']['level'] = 'info';
+    try {
+      catalog = catalogServeConfig(ctx, (lvl) => (level = lvl));
+    } catch (err) {
+      return fail(err, ctx.io);
+    }
+    const logger = createLogger({ level });
+    try {
+      return await serveCatalog(catalog, { logger, signal: ctx.signal });
+    } catch (err) {
+      return fail(err, ctx.io, logger);
+    }
+  },
+});
+
+function catalogServeConfig(ctx: CommandContext, setLevel: (level: FloeConfig['logging']['level']) => void): EmbeddedCatalogConfig {
+  const o = ctx.options as { config?: string; warehouse?: string; store?: string; host?: string; port?: string; token?: string[] };
+  let base: EmbeddedCatalogConfig | undefined;
+  if (o.config) {
+    const config = loadConfig(o.config, ctx.env);
+    setLevel(config.logging.level);
+    if (config.catalog.type !== 'embedded') throw usageError(`${o.config}: catalog.type is "${config.catalog.type}", not "embedded"`);
+    base = config.catalog;
+  }
+  const warehouse = o.warehouse ?? base?.warehouse;
+  if (!warehouse) throw usageError('--warehouse is required without --config');
+  let port = base?.port ?? 8181;
+  if (o.port !== undefined) {
+    port = Number(o.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be 0-65535, got "${o.port}"`);
+  }
+  const host = o.host ?? base?.host ?? '127.0.0.1';
+  const tokens = o.token ?? base?.tokens ?? [];
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host) && tokens.length === 0) {
+    throw usageError(`--token is required when binding to ${host} (only loopback may be unauthenticated)`);
+  }
+  const store: EmbeddedCatalogConfig['store'] = o.store
+    ? /^postgres(ql)?:\/\//.test(o.store) ? { type: 'postgres', url: o.store } : { type: 'sqlite', path: o.store }
+    : base?.store ?? { type: 'sqlite', path: 'floe-catalog.db' };
+  return { type: 'embedded', warehouse, store, host, port, tokens };
+}
