@@ -23,8 +23,20 @@ export interface StackEndpoints {
   oracleUrl: string;
 }
 
+/** How the global setup obtained the stack. */
+export type StackMode = 'local' | 'containers';
+
 declare module 'vitest' {
   export interface ProvidedContext {
     stack: StackEndpoints;
+    /** 'local' processes (scripts/stack) or testcontainers. */
+    stackMode: StackMode;
+    /**
+     * True when this test run found the stack down (or partly down) and started it itself; the
+     * global setup then stops what it started at teardown unless FLOE_KEEP_STACK is set.
+     */
+    stackStartedByHarness: boolean;
+    /** The services the harness started (empty when everything was already healthy). */
+    stackServicesStartedByHarness: string[];
   }
 }

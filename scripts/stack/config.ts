@@ -1,0 +1,141 @@
+/**
+ * Everything the local stack needs to know about where things live: versions, ports, folders and
+ * credentials. All of it can be overridden by environment variables so two stacks (or a CI runner
+ * and a developer) can coexist on one machine.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+
+function envInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}=${raw} is not a port number`);
+  return n;
+}
+
+function expandHome(p: string): string {
+  return p.startsWith('~/') ? join(homedir(), p.slice(2)) : p;
+}
+
+/** Pinned versions. Bumping one of these re-downloads on the next `stack:install`. */
+export const VERSIONS = {
+  kafka: '3.9.2',
+  scala: '2.13',
+  slf4j: '1.7.36',
+  // 3.1.x is not on Maven Central (checked); 3.0.9 is the newest 3.0 release and runs on Java 17.
+  apicurio: '3.0.9',
+  iceberg: '1.10.1',
+  // A pseudo-version, not @latest, so a cold install builds the same MinIO as everyone else.
+  minio: 'v0.0.0-20260212201848-7aac2a2c5b7c',
+} as const;
+
+export const HOST = '127.0.0.1';
+
+export interface StackConfig {
+  repoRoot: string;
+  cacheDir: string;
+  stackDir: string;
+  logsDir: string;
+  runDir: string;
+  dataDir: string;
+  m2Repo: string;
+  java: string;
+  javac: string;
+  python: string;
+  ports: {
+    kafka: number;
+    kafkaController: number;
+    schemaRegistry: number;
+    catalog: number;
+    minio: number;
+    minioConsole: number;
+    oracle: number;
+  };
+  s3: { accessKeyId: string; secretAccessKey: string; region: string; bucket: string };
+}
+
+export function loadConfig(): StackConfig {
+  const cacheDir = resolve(expandHome(process.env.FLOE_CACHE_DIR || join(homedir(), '.cache', 'floe')));
+  const stackDir = resolve(expandHome(process.env.FLOE_STACK_DIR || join(REPO_ROOT, '.stack')));
+  return {
+    repoRoot: REPO_ROOT,
+    cacheDir,
+    stackDir,
+    logsDir: join(stackDir, 'logs'),
+    runDir: join(stackDir, 'run'),
+    dataDir: join(stackDir, 'data'),
+    m2Repo: resolve(expandHome(process.env.FLOE_M2_REPO || join(homedir(), '.m2', 'repository'))),
+    java: process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java',
+    javac: process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'javac') : 'javac',
+    python: process.env.FLOE_PYTHON || 'python3',
+    ports: {
+      kafka: envInt('FLOE_KAFKA_PORT', 19092),
+      kafkaController: envInt('FLOE_KAFKA_CONTROLLER_PORT', 19093),
+      schemaRegistry: envInt('FLOE_SCHEMA_REGISTRY_PORT', 18081),
+      catalog: envInt('FLOE_CATALOG_PORT', 18181),
+      minio: envInt('FLOE_MINIO_PORT', 19000),
+      minioConsole: envInt('FLOE_MINIO_CONSOLE_PORT', 19001),
+      oracle: envInt('FLOE_ORACLE_PORT', 18900),
+    },
+    // Local-only credentials: MinIO needs a root user of at least 3/8 characters.
+    s3: {
+      accessKeyId: process.env.FLOE_S3_ACCESS_KEY || 'floe',
+      secretAccessKey: process.env.FLOE_S3_SECRET_KEY || 'floe-secret-key',
+      region: 'us-east-1',
+      bucket: 'warehouse',
+    },
+  };
+}
+
+/** Derived URLs, shared by the stack manager, the test harness and the demo. */
+export function urls(c: StackConfig) {
+  return {
+    kafkaBrokers: [`${HOST}:${c.ports.kafka}`],
+    schemaRegistryUrl: `http://${HOST}:${c.ports.schemaRegistry}/apis/ccompat/v7`,
+    registryBase: `http://${HOST}:${c.ports.schemaRegistry}`,
+    catalogUri: `http://${HOST}:${c.ports.catalog}`,
+    warehouse: `s3://${c.s3.bucket}/`,
+    s3Endpoint: `http://${HOST}:${c.ports.minio}`,
+    oracleUrl: `http://${HOST}:${c.ports.oracle}`,
+  };
+}
+
+/** Where installed artifacts live inside the cache (or ~/.m2 for single jars Maven manages). */
+export function artifacts(c: StackConfig) {
+  const m2 = (group: string, artifact: string, version: string, file: string) =>
+    join(c.m2Repo, ...group.split('.'), artifact, version, file);
+  const v = VERSIONS;
+  const launcherSource = join(c.repoRoot, 'scripts', 'stack', 'CatalogServer.java');
+  const launcherHash = createHash('sha256').update(readFileSync(launcherSource)).digest('hex').slice(0, 12);
+  return {
+    kafkaHome: join(c.cacheDir, `kafka-${v.kafka}`),
+    kafkaLibs: join(c.cacheDir, `kafka-${v.kafka}`, 'libs'),
+    kafkaMarkerJar: join(c.cacheDir, `kafka-${v.kafka}`, 'libs', `kafka_${v.scala}-${v.kafka}.jar`),
+    apicurioHome: join(c.cacheDir, `apicurio-registry-${v.apicurio}`),
+    apicurioJar: join(c.cacheDir, `apicurio-registry-${v.apicurio}`, `apicurio-registry-app-${v.apicurio}-runner.jar`),
+    apicurioTarGz: m2('io.apicurio', 'apicurio-registry-app', v.apicurio, `apicurio-registry-app-${v.apicurio}-all.tar.gz`),
+    catalogJar: m2('org.apache.iceberg', 'iceberg-open-api', v.iceberg, `iceberg-open-api-${v.iceberg}.jar`),
+    catalogLauncherSource: launcherSource,
+    catalogLauncherDir: join(c.cacheDir, 'catalog-server', `${v.iceberg}-${launcherHash}`),
+    sparkRuntimeJar: m2(
+      'org.apache.iceberg',
+      'iceberg-spark-runtime-3.5_2.12',
+      v.iceberg,
+      `iceberg-spark-runtime-3.5_2.12-${v.iceberg}.jar`,
+    ),
+    awsBundleJar: m2('org.apache.iceberg', 'iceberg-aws-bundle', v.iceberg, `iceberg-aws-bundle-${v.iceberg}.jar`),
+    minioBin: join(c.cacheDir, 'bin', `minio-${v.minio}`),
+    oracleScript: join(c.repoRoot, 'scripts', 'stack', 'oracle.py'),
+    requirements: join(c.repoRoot, 'scripts', 'stack', 'requirements.txt'),
+  };
+}
+
+// The AWS SDK warns on every Node 20 process that it will need Node 22 from 2027. The stack tools
+// create S3 clients in short-lived processes where that notice is only noise.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
