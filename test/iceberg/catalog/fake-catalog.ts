@@ -30,6 +30,8 @@ export class FakeCatalog {
   readonly namespaces = new Map<string, Record<string, string>>();
   readonly tables = new Map<string, { metadata: TableMetadata; version: number }>();
   commitFaults: CommitFault[] = [];
+  /** Statuses to answer the next GET/HEAD requests with (e.g. 503 for a flaky catalog). */
+  readFaults: number[] = [];
   /** Calls to run when a commit is applied (e.g. to simulate a concurrent writer first). */
   beforeCommit: (() => void)[] = [];
   config = { defaults: { 'clients': '2' } as Record<string, string>, overrides: { prefix: 'ws1' } as Record<string, string> };
@@ -86,6 +88,9 @@ export class FakeCatalog {
       const auth = req.headers.authorization ?? '';
       const token = auth.replace(/^Bearer /, '');
       if (!this.issuedTokens.includes(token) || this.revoked.has(token)) return error(401, 'NotAuthorizedException');
+    }
+    if ((req.method === 'GET' || req.method === 'HEAD') && this.readFaults.length > 0) {
+      return error(this.readFaults.shift()!, 'ServiceUnavailableException');
     }
     if (url.pathname === '/v1/config') return send(200, this.config);
 

@@ -95,6 +95,17 @@ describe('RestCatalogClient against a fake catalog', () => {
     }
   });
 
+  it('retries reads after 5xx, and reports them retryable when the retries run out', async () => {
+    fake.namespaces.set('db', {});
+    const client = new RestCatalogClient({ uri, readRetries: 2 });
+    fake.readFaults = [503, 502];
+    expect(await client.namespaceExists(['db'])).toBe(true);
+    fake.readFaults = [500, 500, 500];
+    const err = await client.loadNamespace(['db']).catch((e: unknown) => e);
+    expect(isFloeError(err, 'CATALOG_UNAVAILABLE')).toBe(true);
+    expect((err as { retryable: boolean }).retryable).toBe(true);
+  });
+
   it('connection refused on a commit is plainly retryable: the request never left', async () => {
     const client = new RestCatalogClient({ uri: 'http://127.0.0.1:1', readRetries: 0 });
     const err = await client.config().catch((e: unknown) => e);
