@@ -203,3 +203,214 @@ export function promotionAllowed(from: PrimitiveType, to: PrimitiveType, formatV
   const b = decimalParams(to);
   return !!a && !!b && a.scale === b.scale && b.precision >= a.precision;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Validation and JSON (Appendix C)
+
+function isFloating(t: IcebergType): boolean {
+  return t === 'float' || t === 'double';
+}
+
+/**
+ * Checks what other engines rely on: unique field ids, unique names per struct, and identifier
+ * fields that are required, primitive, not floating point, not in a list/map or optional struct.
+ */
+export function validateSchema(schema: Schema): void {
+  const byId = indexById(schema);
+  const checkNames = (type: IcebergType, path: string): void => {
+    if (isStruct(type)) {
+      const seen = new Set<string>();
+      for (const f of type.fields) {
+        if (!Number.isInteger(f.id) || f.id < 0) throw invalid(`invalid field id ${f.id} for ${path}${f.name}`);
+        if (typeof f.name !== 'string' || f.name === '') throw invalid(`field ${f.id} has no name`);
+        if (seen.has(f.name)) throw invalid(`duplicate field name ${path}${f.name}`);
+        seen.add(f.name);
+        checkNames(f.type, `${path}${f.name}.`);
+      }
+    } else if (isList(type)) {
+      checkNames(type.element, `${path}element.`);
+    } else if (isMap(type)) {
+      checkNames(type.key, `${path}key.`);
+      checkNames(type.value, `${path}value.`);
+    }
+  };
+  checkNames(schema, '');
+  for (const id of schema['identifier-field-ids'] ?? []) {
+    const f = byId.get(id);
+    if (!f) throw invalid(`identifier field ${id} does not exist`);
+    const name = f.path.join('.');
+    if (!isPrimitive(f.field.type)) throw invalid(`identifier field ${name} is not a primitive`);
+    if (isFloating(f.field.type)) throw invalid(`identifier field ${name} is floating point`);
+    if (!f.field.required) throw invalid(`identifier field ${name} is optional`);
+    if (f.inRepeated) throw invalid(`identifier field ${name} is nested in a list or map`);
+    if (f.inOptional) throw invalid(`identifier field ${name} is nested in an optional struct`);
+  }
+}
+
+export interface ParseSchemaOptions {
+  /**
+   * Keep type strings this implementation does not know (v3 `variant`, `geometry(...)`,
+   * `unknown`) instead of failing: reading a table must not fail because of a column floe never
+   * writes. Writers must not use such schemas.
+   */
+  allowUnknownTypes?: boolean;
+}
+
+function asObject(json: unknown, what: string): Record<string, unknown> {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw invalid(`${what} must be a JSON object`);
+  return json as Record<string, unknown>;
+}
+
+function asInt(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw invalid(`${what} must be an integer, got ${String(v)}`);
+  return v;
+}
+
+function asBool(v: unknown, what: string): boolean {
+  if (typeof v !== 'boolean') throw invalid(`${what} must be a boolean, got ${String(v)}`);
+  return v;
+}
+
+export function parseType(json: unknown, opts: ParseSchemaOptions = {}): IcebergType {
+  if (typeof json === 'string') {
+    if (opts.allowUnknownTypes && !isKnownPrimitive(json)) return json as PrimitiveType;
+    return parsePrimitiveType(json);
+  }
+  const o = asObject(json, 'type');
+  switch (o.type) {
+    case 'struct': {
+      if (!Array.isArray(o.fields)) throw invalid('struct fields must be a list');
+      return { type: 'struct', fields: o.fields.map((f) => parseField(f, opts)) };
+    }
+    case 'list':
+      return {
+        type: 'list',
+        'element-id': asInt(o['element-id'], 'element-id'),
+        element: parseType(o.element, opts),
+        'element-required': asBool(o['element-required'], 'element-required'),
+      };
+    case 'map':
+      return {
+        type: 'map',
+        'key-id': asInt(o['key-id'], 'key-id'),
+        key: parseType(o.key, opts),
+        'value-id': asInt(o['value-id'], 'value-id'),
+        value: parseType(o.value, opts),
+        'value-required': asBool(o['value-required'], 'value-required'),
+      };
+    default:
+      throw invalid(`unknown nested type: ${String(o.type)}`);
+  }
+}
+
+function parseField(json: unknown, opts: ParseSchemaOptions): NestedField {
+  const o = asObject(json, 'field');
+  const field: NestedField = {
+    id: asInt(o.id, 'field id'),
+    name: typeof o.name === 'string' ? o.name : '',
+    required: asBool(o.required, `required of field ${String(o.id)}`),
+    type: parseType(o.type, opts),
+  };
+  if (typeof o.doc === 'string') field.doc = o.doc;
+  if ('initial-default' in o) field['initial-default'] = o['initial-default'];
+  if ('write-default' in o) field['write-default'] = o['write-default'];
+  return field;
+}
+
+/** Parses and validates a schema from its JSON form; `schema-id` defaults to 0 (v1). */
+export function parseSchema(json: unknown, opts: ParseSchemaOptions = {}): Schema {
+  const o = asObject(json, 'schema');
+  if (o.type !== undefined && o.type !== 'struct') throw invalid(`schema type must be struct, got ${String(o.type)}`);
+  if (!Array.isArray(o.fields)) throw invalid('schema fields must be a list');
+  const schema: Schema = {
+    type: 'struct',
+    'schema-id': o['schema-id'] === undefined ? 0 : asInt(o['schema-id'], 'schema-id'),
+    fields: o.fields.map((f) => parseField(f, opts)),
+  };
+  const ids = o['identifier-field-ids'];
+  if (ids !== undefined && ids !== null) {
+    if (!Array.isArray(ids)) throw invalid('identifier-field-ids must be a list');
+    schema['identifier-field-ids'] = ids.map((i) => asInt(i, 'identifier field id'));
+  }
+  validateSchema(schema);
+  return schema;
+}
+
+function typeToJson(type: IcebergType): unknown {
+  if (isPrimitive(type)) return type;
+  if (isStruct(type)) return { type: 'struct', fields: type.fields.map(fieldToJson) };
+  if (isList(type)) {
+    return { type: 'list', 'element-id': type['element-id'], element: typeToJson(type.element), 'element-required': type['element-required'] };
+  }
+  return {
+    type: 'map',
+    'key-id': type['key-id'],
+    key: typeToJson(type.key),
+    'value-id': type['value-id'],
+    value: typeToJson(type.value),
+    'value-required': type['value-required'],
+  };
+}
+
+function fieldToJson(f: NestedField): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: f.id, name: f.name, required: f.required, type: typeToJson(f.type) };
+  if (f.doc !== undefined) out.doc = f.doc;
+  if (f['initial-default'] !== undefined) out['initial-default'] = f['initial-default'];
+  if (f['write-default'] !== undefined) out['write-default'] = f['write-default'];
+  return out;
+}
+
+/** The schema's JSON object (Appendix C), with only the spec's keys in the spec's order. */
+export function schemaToJson(schema: Schema): Record<string, unknown> {
+  const out: Record<string, unknown> = { type: 'struct', 'schema-id': schema['schema-id'] };
+  if (schema['identifier-field-ids']?.length) out['identifier-field-ids'] = [...schema['identifier-field-ids']];
+  out.fields = schema.fields.map(fieldToJson);
+  return out;
+}
+
+/** Structural equality of two types or schemas' fields (ids, names, types, requiredness, docs). */
+export function sameFields(a: IcebergType, b: IcebergType): boolean {
+  return JSON.stringify(typeToJson(a)) === JSON.stringify(typeToJson(b));
+}
+
+/**
+ * Renumbers every field id from `firstId` (default 1) the way Java's TypeUtil.assignFreshIds does:
+ * a struct's own fields first, then their children, so top-level columns get 1..n. Returns the
+ * old -> new id mapping so partition specs, sort orders and identifier ids can be remapped.
+ */
+export function assignFreshIds(schema: Schema | StructType, firstId = 1): { schema: Schema; idMap: Map<number, number>; lastColumnId: number } {
+  let next = firstId;
+  const idMap = new Map<number, number>();
+  const fresh = (old: number): number => {
+    const id = next++;
+    idMap.set(old, id);
+    return id;
+  };
+  const visit = (type: IcebergType): IcebergType => {
+    if (isStruct(type)) {
+      const ids = type.fields.map((f) => fresh(f.id));
+      return { type: 'struct', fields: type.fields.map((f, i) => ({ ...f, id: ids[i]!, type: visit(f.type) })) };
+    }
+    if (isList(type)) {
+      const id = fresh(type['element-id']);
+      return { ...type, 'element-id': id, element: visit(type.element) };
+    }
+    if (isMap(type)) {
+      const keyId = fresh(type['key-id']);
+      const valueId = fresh(type['value-id']);
+      return { ...type, 'key-id': keyId, 'value-id': valueId, key: visit(type.key), value: visit(type.value) };
+    }
+    return type;
+  };
+  const struct = visit({ type: 'struct', fields: schema.fields }) as StructType;
+  const out: Schema = { type: 'struct', 'schema-id': 'schema-id' in schema ? schema['schema-id'] : 0, fields: struct.fields };
+  const identifiers = 'identifier-field-ids' in schema ? schema['identifier-field-ids'] : undefined;
+  if (identifiers) {
+    out['identifier-field-ids'] = identifiers.map((id) => {
+      const mapped = idMap.get(id);
+      if (mapped === undefined) throw invalid(`identifier field ${id} does not exist`);
+      return mapped;
+    });
+  }
+  return { schema: out, idMap, lastColumnId: next - 1 };
+}
