@@ -1,0 +1,197 @@
+/**
+ * Avro schemas of manifest files (manifest_entry) and manifest lists (manifest_file) for format v2,
+ * with the field ids of format/spec.md ("Manifests", "Manifest Lists"). Readers such as Java and
+ * PyIceberg resolve these columns by id, so the ids are the contract; the record names follow
+ * Java's convention (`r<id>`, `k<id>_v<id>`) only to keep files familiar when inspected.
+ */
+import type { PrimitiveType } from '../spec/types.js';
+
+type Json = Record<string, unknown>;
+
+/** An optional Avro field: a ["null", T] union defaulting to null, as the spec requires. */
+function optional(name: string, id: number, type: unknown): Json {
+  return { name, type: ['null', type], default: null, 'field-id': id };
+}
+
+function required(name: string, id: number, type: unknown): Json {
+  return { name, type, 'field-id': id };
+}
+
+/** Maps with non-string keys are arrays of key/value records with logical type `map`. */
+function mapOf(keyId: number, keyType: unknown, valueId: number, valueType: unknown): Json {
+  return {
+    type: 'array',
+    logicalType: 'map',
+    items: {
+      type: 'record',
+      name: `k${keyId}_v${valueId}`,
+      fields: [required('key', keyId, keyType), required('value', valueId, valueType)],
+    },
+  };
+}
+
+function listOf(elementId: number, elementType: unknown): Json {
+  return { type: 'array', items: elementType, 'element-id': elementId };
+}
+
+/** Smallest number of bytes whose two's complement range holds every P-digit unscaled value. */
+export function decimalRequiredBytes(precision: number): number {
+  const max = 10n ** BigInt(precision);
+  let bytes = 1;
+  while (1n << BigInt(8 * bytes - 1) < max) bytes++;
+  return bytes;
+}
+
+/**
+ * Avro schema of a primitive Iceberg type (spec Appendix A). `uniqueName` names fixed types: Avro
+ * names must be unique within a schema, and two partition fields may share a fixed-based type.
+ */
+export function avroPrimitive(type: PrimitiveType, uniqueName: string): unknown {
+  switch (type) {
+    case 'boolean':
+    case 'int':
+    case 'long':
+    case 'float':
+    case 'double':
+    case 'string':
+      return type;
+    case 'binary':
+      return 'bytes';
+    case 'date':
+      return { type: 'int', logicalType: 'date' };
+    case 'time':
+      return { type: 'long', logicalType: 'time-micros' };
+    case 'timestamp':
+      return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': false };
+    case 'timestamptz':
+      return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': true };
+    case 'timestamp_ns':
+      return { type: 'long', logicalType: 'timestamp-nanos', 'adjust-to-utc': false };
+    case 'timestamptz_ns':
+      return { type: 'long', logicalType: 'timestamp-nanos', 'adjust-to-utc': true };
+    case 'uuid':
+      return { type: 'fixed', name: uniqueName, size: 16, logicalType: 'uuid' };
+  }
+  const decimal = /^decimal\((\d+),\s*(\d+)\)$/.exec(type);
+  if (decimal) {
+    const precision = Number(decimal[1]);
+    const scale = Number(decimal[2]);
+    return {
+      type: 'fixed',
+      name: uniqueName,
+      size: decimalRequiredBytes(precision),
+      logicalType: 'decimal',
+      precision,
+      scale,
+    };
+  }
+  const fixed = /^fixed\[(\d+)\]$/.exec(type);
+  if (fixed) return { type: 'fixed', name: uniqueName, size: Number(fixed[1]) };
+  throw new Error(`no Avro representation for Iceberg type ${type}`);
+}
+
+/** One field of a manifest's partition struct: id and name from the spec, type from the transform. */
+export interface PartitionStructField {
+  id: number;
+  name: string;
+  type: PrimitiveType;
+}
+
+const AVRO_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Avro names allow only [A-Za-z0-9_] and no leading digit; partition field names are free-form.
+ * Invalid characters become `_x<HEX>` as Java's AvroSchemaUtil does, so names stay recognizable.
+ */
+export function avroFieldName(name: string): string {
+  if (AVRO_NAME.test(name)) return name;
+  let out = '';
+  for (const [i, ch] of [...name].entries()) {
+    const ok = /[A-Za-z_]/.test(ch) || (i > 0 && /[0-9]/.test(ch));
+    if (ok) out += ch;
+    else if (i === 0 && /[0-9]/.test(ch)) out += `_${ch}`;
+    else out += `_x${ch.codePointAt(0)!.toString(16).toUpperCase()}`;
+  }
+  return out;
+}
+
+export function partitionAvroSchema(fields: readonly PartitionStructField[]): Json {
+  return {
+    type: 'record',
+    name: 'r102',
+    fields: fields.map((f) => optional(avroFieldName(f.name), f.id, avroPrimitive(f.type, `fixed_p${f.id}`))),
+  };
+}
+
+/** The v2 `manifest_entry` schema for a manifest whose partition struct has the given fields. */
+export function manifestEntrySchema(partition: readonly PartitionStructField[]): Json {
+  const dataFile = {
+    type: 'record',
+    name: 'r2',
+    fields: [
+      required('content', 134, 'int'),
+      required('file_path', 100, 'string'),
+      required('file_format', 101, 'string'),
+      required('partition', 102, partitionAvroSchema(partition)),
+      required('record_count', 103, 'long'),
+      required('file_size_in_bytes', 104, 'long'),
+      optional('column_sizes', 108, mapOf(117, 'int', 118, 'long')),
+      optional('value_counts', 109, mapOf(119, 'int', 120, 'long')),
+      optional('null_value_counts', 110, mapOf(121, 'int', 122, 'long')),
+      optional('nan_value_counts', 137, mapOf(138, 'int', 139, 'long')),
+      optional('lower_bounds', 125, mapOf(126, 'int', 127, 'bytes')),
+      optional('upper_bounds', 128, mapOf(129, 'int', 130, 'bytes')),
+      optional('key_metadata', 131, 'bytes'),
+      optional('split_offsets', 132, listOf(133, 'long')),
+      optional('equality_ids', 135, listOf(136, 'int')),
+      optional('sort_order_id', 140, 'int'),
+      optional('referenced_data_file', 143, 'string'),
+    ],
+  };
+  return {
+    type: 'record',
+    name: 'manifest_entry',
+    fields: [
+      required('status', 0, 'int'),
+      optional('snapshot_id', 1, 'long'),
+      optional('sequence_number', 3, 'long'),
+      optional('file_sequence_number', 4, 'long'),
+      required('data_file', 2, dataFile),
+    ],
+  };
+}
+
+/** The v2 `manifest_file` schema of manifest lists. */
+export function manifestFileSchema(): Json {
+  const fieldSummary = {
+    type: 'record',
+    name: 'r508',
+    fields: [
+      required('contains_null', 509, 'boolean'),
+      optional('contains_nan', 518, 'boolean'),
+      optional('lower_bound', 510, 'bytes'),
+      optional('upper_bound', 511, 'bytes'),
+    ],
+  };
+  return {
+    type: 'record',
+    name: 'manifest_file',
+    fields: [
+      required('manifest_path', 500, 'string'),
+      required('manifest_length', 501, 'long'),
+      required('partition_spec_id', 502, 'int'),
+      required('content', 517, 'int'),
+      required('sequence_number', 515, 'long'),
+      required('min_sequence_number', 516, 'long'),
+      required('added_snapshot_id', 503, 'long'),
+      required('added_files_count', 504, 'int'),
+      required('existing_files_count', 505, 'int'),
+      required('deleted_files_count', 506, 'int'),
+      required('added_rows_count', 512, 'long'),
+      required('existing_rows_count', 513, 'long'),
+      required('deleted_rows_count', 514, 'long'),
+      optional('partitions', 507, listOf(508, fieldSummary)),
+      optional('key_metadata', 519, 'bytes'),
+    ],
+  };
+}
