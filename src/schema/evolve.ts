@@ -1,0 +1,290 @@
+/**
+ * Avro writer schema → Iceberg table schema, fresh or evolved from the current table schema.
+ *
+ * Allowed (applied as a new table schema): add columns anywhere (nested too, always optional
+ * because existing data files lack them), int→long, float→double, decimal precision widening at
+ * the same scale, required→optional, rename through Avro aliases, new union branches (new
+ * optional members), doc changes. A column the writer no longer has stays, made optional.
+ * Anything else (string→int, decimal scale change, struct↔primitive, fixed size change, local↔UTC
+ * timestamp, `[null,T]` turning into a multi-branch union...) is incompatible: with policy
+ * `dead-letter` the table is left as is and this writer's records are dead-lettered; with `halt`
+ * evolveSchema throws SCHEMA_INCOMPATIBLE.
+ */
+import { FloeError } from '../util/errors.js';
+import type { IcebergType, NestedField, PrimitiveType, Schema, StructType } from '../iceberg/spec/types.js';
+import type { AvroType } from '../decode/avro.js';
+import { parseAvroSchema } from '../decode/avro.js';
+import { AvroModel, type AvroFieldNode, type AvroNode, type Slot } from './avro-model.js';
+import { FieldIdAssigner, ROOT_PARENT } from './field-ids.js';
+import { collectDefaults } from './defaults.js';
+
+export type IncompatiblePolicy = 'dead-letter' | 'halt';
+
+export type SchemaChange =
+  | { kind: 'add-column'; path: string; id: number; type: IcebergType }
+  | { kind: 'promote-type'; path: string; id: number; from: PrimitiveType; to: PrimitiveType }
+  | { kind: 'make-optional'; path: string; id: number; reason: 'writer-optional' | 'missing-from-writer' }
+  | { kind: 'rename'; path: string; id: number; from: string; to: string }
+  | { kind: 'update-doc'; path: string; id: number; doc: string };
+
+export interface Incompatibility {
+  path: string;
+  reason: string;
+}
+
+export interface EvolveOptions {
+  policy?: IncompatiblePolicy;
+  /** Earlier table schemas: lets writers that still use a pre-rename name find their column. */
+  history?: readonly Schema[];
+  /** The table's last-column-id; ids are never reused even if the columns are gone. */
+  lastColumnId?: number;
+  /** Id for the new schema; defaults to current schema id + 1 (0 for a new table). */
+  schemaId?: number;
+}
+
+export interface EvolveResult {
+  /** The table schema records of this writer land in (the current one when nothing changed). */
+  newSchema: Schema;
+  lastColumnId: number;
+  changes: SchemaChange[];
+  incompatible: Incompatibility[];
+  /** none: table schema fits; apply: commit newSchema first; dead-letter: records of this writer cannot land. */
+  action: 'none' | 'apply' | 'dead-letter';
+  /** Avro defaults by field id, in row representation, for projecting writers that lack the field. */
+  defaults: Map<number, unknown>;
+}
+
+export function toAvroType(schema: AvroType | string | object): AvroType {
+  return typeof schema === 'object' && schema !== null && 'typeName' in schema ? (schema as AvroType) : parseAvroSchema(schema);
+}
+
+const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
+
+class Evolver {
+  readonly changes: SchemaChange[] = [];
+  readonly incompatible: Incompatibility[] = [];
+  constructor(readonly ids: FieldIdAssigner) {}
+
+  /** A brand-new Iceberg type for an Avro node (ids breadth-first per struct, as Iceberg does). */
+  fresh(node: AvroNode): IcebergType {
+    switch (node.kind) {
+      case 'primitive':
+        return node.type;
+      case 'json':
+        return 'string';
+      case 'null':
+        throw new Error('null has no Iceberg type');
+      case 'record':
+        return this.freshStruct(node.fields.filter((f) => f.node.kind !== 'null'));
+      case 'union':
+        return this.freshStruct(node.members.map((m) => ({ name: m.name, node: m.node, optional: true, aliases: [] })));
+      case 'list': {
+        const id = this.ids.next();
+        return { type: 'list', 'element-id': id, element: this.fresh(node.element.node), 'element-required': !node.element.optional };
+      }
+      case 'map': {
+        const keyId = this.ids.next();
+        const valueId = this.ids.next();
+        return { type: 'map', 'key-id': keyId, key: 'string', 'value-id': valueId, value: this.fresh(node.value.node), 'value-required': !node.value.optional };
+      }
+    }
+  }
+
+  private freshStruct(fields: { name: string; node: AvroNode; optional: boolean; doc?: string }[]): StructType {
+    const ids = fields.map(() => this.ids.next());
+    return {
+      type: 'struct',
+      fields: fields.map((f, i) => {
+        const nf: NestedField = { id: ids[i]!, name: f.name, required: !f.optional, type: this.fresh(f.node) };
+        if (f.doc !== undefined) nf.doc = f.doc;
+        return nf;
+      }),
+    };
+  }
+
+  /** Merges writer fields into a table struct; new fields are optional in an existing struct. */
+  struct(table: StructType, parentId: number, fields: readonly AvroFieldNode[] | readonly (Slot & { name: string; aliases: string[] })[], path: string): StructType {
+    const live = (fields as readonly (Slot & { name: string; aliases: readonly string[]; doc?: string })[]).filter((f) => f.node.kind !== 'null');
+    const matches = this.ids.match(table, parentId, live);
+    const byTableId = new Map(matches.filter((m) => m.table).map((m) => [m.table!.id, m]));
+    const out: NestedField[] = [];
+    for (const tf of table.fields) {
+      const m = byTableId.get(tf.id);
+      const p = join(path, tf.name);
+      if (!m) {
+        if (tf.required) this.changes.push({ kind: 'make-optional', path: p, id: tf.id, reason: 'missing-from-writer' });
+        out.push(tf.required ? { ...tf, required: false } : tf);
+        continue;
+      }
+      const w = m.writer;
+      const nf: NestedField = { ...tf };
+      if (m.how === 'alias') {
+        this.changes.push({ kind: 'rename', path: join(path, w.name), id: tf.id, from: tf.name, to: w.name });
+        nf.name = w.name;
+      }
+      const np = join(path, nf.name);
+      if (tf.required && w.optional) {
+        this.changes.push({ kind: 'make-optional', path: np, id: tf.id, reason: 'writer-optional' });
+        nf.required = false;
+      }
+      if (w.doc !== undefined && w.doc !== tf.doc) {
+        this.changes.push({ kind: 'update-doc', path: np, id: tf.id, doc: w.doc });
+        nf.doc = w.doc;
+      }
+      nf.type = this.type(tf.type, tf.id, w.node, np);
+      out.push(nf);
+    }
+    for (const m of matches) {
+      if (m.table) continue;
+      const w = m.writer;
+      const id = this.ids.next();
+      const nf: NestedField = { id, name: w.name, required: false, type: this.fresh(w.node) };
+      if (w.doc !== undefined) nf.doc = w.doc;
+      this.changes.push({ kind: 'add-column', path: join(path, w.name), id, type: nf.type });
+      out.push(nf);
+    }
+    return { type: 'struct', fields: out };
+  }
+
+  /** Merges one writer node into the table type at `path`; records incompatibilities. */
+  type(table: IcebergType, ownerId: number, node: AvroNode, path: string): IcebergType {
+    const kindOf = (ty: IcebergType) => (typeof ty === 'string' ? 'primitive' : ty.type);
+    const bad = (reason: string) => {
+      this.incompatible.push({ path, reason });
+      return table;
+    };
+    switch (node.kind) {
+      case 'null':
+        return table;
+      case 'json':
+        return table === 'string' ? table : bad(`recursive record ${node.name} (a JSON string) cannot replace ${describe(table)}`);
+      case 'primitive': {
+        if (typeof table !== 'string') return bad(`${node.type} cannot replace ${describe(table)}`);
+        const p = promote(table, node.type);
+        if (p === 'incompatible') return bad(`${node.type} cannot replace ${table}${decimalHint(table, node.type)}`);
+        if (p !== table) this.changes.push({ kind: 'promote-type', path, id: ownerId, from: table, to: p });
+        return p;
+      }
+      case 'record':
+        if (kindOf(table) !== 'struct') return bad(`record ${node.name} cannot replace ${describe(table)}`);
+        return this.struct(table as StructType, ownerId, node.fields, path);
+      case 'union':
+        if (kindOf(table) !== 'struct') return bad(`a ${node.members.length}-branch union cannot replace ${describe(table)}`);
+        return this.struct(
+          table as StructType,
+          ownerId,
+          node.members.map((m) => ({ name: m.name, aliases: [], node: m.node, optional: true })),
+          path,
+        );
+      case 'list': {
+        if (typeof table === 'string' || table.type !== 'list') return bad(`array cannot replace ${describe(table)}`);
+        const ep = `${path}.element`;
+        let required = table['element-required'];
+        if (required && node.element.optional) {
+          this.changes.push({ kind: 'make-optional', path: ep, id: table['element-id'], reason: 'writer-optional' });
+          required = false;
+        }
+        return { ...table, 'element-required': required, element: this.type(table.element, table['element-id'], node.element.node, ep) };
+      }
+      case 'map': {
+        if (typeof table === 'string' || table.type !== 'map') return bad(`map cannot replace ${describe(table)}`);
+        if (table.key !== 'string') return bad(`Avro map keys are strings, table key is ${describe(table.key)}`);
+        const vp = `${path}.value`;
+        let required = table['value-required'];
+        if (required && node.value.optional) {
+          this.changes.push({ kind: 'make-optional', path: vp, id: table['value-id'], reason: 'writer-optional' });
+          required = false;
+        }
+        return { ...table, 'value-required': required, value: this.type(table.value, table['value-id'], node.value.node, vp) };
+      }
+    }
+  }
+}
+
+function describe(type: IcebergType): string {
+  return typeof type === 'string' ? type : type.type;
+}
+
+const DECIMAL = /^decimal\((\d+),\s*(\d+)\)$/;
+
+function decimalHint(table: PrimitiveType, writer: PrimitiveType): string {
+  const a = DECIMAL.exec(table);
+  const b = DECIMAL.exec(writer);
+  if (a && b && a[2] !== b[2]) return ' (decimal scale change)';
+  if (a && b) return ' (decimal precision narrowing is fine, but not this)';
+  return '';
+}
+
+/**
+ * The table type that can hold both the table's current values and the writer's, or
+ * 'incompatible'. A table type wider than the writer's stays (the projector widens values).
+ */
+export function promote(table: PrimitiveType, writer: PrimitiveType): PrimitiveType | 'incompatible' {
+  if (table === writer) return table;
+  if (table === 'int' && writer === 'long') return 'long';
+  if (table === 'long' && writer === 'int') return 'long';
+  if (table === 'float' && writer === 'double') return 'double';
+  if (table === 'double' && writer === 'float') return 'double';
+  const a = DECIMAL.exec(table);
+  const b = DECIMAL.exec(writer);
+  if (a && b && a[2] === b[2]) return Number(b[1]) > Number(a[1]) ? writer : table;
+  return 'incompatible';
+}
+
+/**
+ * Computes the table schema for records of `avroSchema`. With no table schema this is the
+ * initial mapping (Avro's required flags kept, ids from 1).
+ */
+export function evolveSchema(
+  tableSchema: Schema | undefined,
+  avroSchema: AvroType | string | object,
+  options: EvolveOptions = {},
+): EvolveResult {
+  const model = new AvroModel(toAvroType(avroSchema));
+  const root = model.root as AvroNode & { kind: 'record' };
+  const ids = new FieldIdAssigner({ current: tableSchema, history: options.history, lastColumnId: options.lastColumnId });
+  const startLastColumnId = ids.lastColumnId;
+  const ev = new Evolver(ids);
+
+  if (!tableSchema) {
+    const struct = ev.fresh(root) as StructType;
+    const newSchema: Schema = { type: 'struct', 'schema-id': options.schemaId ?? 0, fields: struct.fields };
+    return { newSchema, lastColumnId: ids.lastColumnId, changes: [], incompatible: [], action: 'apply', defaults: collectDefaults(model, newSchema, ids) };
+  }
+
+  const merged = ev.struct(tableSchema, ROOT_PARENT, root.fields, '');
+  if (ev.incompatible.length > 0) {
+    if ((options.policy ?? 'dead-letter') === 'halt') {
+      const list = ev.incompatible.map((i) => `${i.path}: ${i.reason}`).join('; ');
+      throw new FloeError('SCHEMA_INCOMPATIBLE', `writer schema is incompatible with the table: ${list}`, {
+        retryable: false,
+        details: { incompatible: ev.incompatible },
+      });
+    }
+    return {
+      newSchema: tableSchema,
+      lastColumnId: startLastColumnId,
+      changes: [],
+      incompatible: ev.incompatible,
+      action: 'dead-letter',
+      defaults: new Map(),
+    };
+  }
+  const changed = ev.changes.length > 0;
+  const newSchema: Schema = changed
+    ? { ...tableSchema, 'schema-id': options.schemaId ?? tableSchema['schema-id'] + 1, fields: merged.fields }
+    : tableSchema;
+  return {
+    newSchema,
+    lastColumnId: ids.lastColumnId,
+    changes: ev.changes,
+    incompatible: [],
+    action: changed ? 'apply' : 'none',
+    defaults: collectDefaults(model, newSchema, ids),
+  };
+}
+
+/** The initial Iceberg schema for an Avro schema (a new table). */
+export function avroToIceberg(avroSchema: AvroType | string | object): EvolveResult {
+  return evolveSchema(undefined, avroSchema);
+}

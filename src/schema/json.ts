@@ -1,0 +1,117 @@
+/**
+ * Deterministic JSON for values of recursive records, which land in a string column. Same value,
+ * same text: fields in schema order, map keys sorted, and no precision lost —
+ *   long/timestamps → exact integer literals · decimal → string "123.45" (a JSON number would be
+ *   read as a double) · bytes/fixed → base64 string · NaN/±Infinity → "NaN"/"Infinity"/"-Infinity"
+ *   · `[null,T]` → null or the value · other unions → {"<member>": value}.
+ */
+import type { AvroType } from '../decode/avro.js';
+import { typeNameOf } from '../decode/avro.js';
+import { isFloeLogical, type DecimalType } from '../decode/logical.js';
+
+type Writer = (v: unknown) => string;
+
+interface Internals {
+  typeName: string;
+  fields?: { name: string; type: AvroType }[];
+  itemsType?: AvroType;
+  valuesType?: AvroType;
+  types?: AvroType[];
+  branchName?: string;
+  underlyingType?: AvroType;
+}
+
+export function decimalText(unscaled: bigint, scale: number): string {
+  if (scale === 0) return unscaled.toString();
+  const neg = unscaled < 0n;
+  const digits = (neg ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  return `${neg ? '-' : ''}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+}
+
+function number(v: unknown): string {
+  const n = v as number;
+  return Number.isFinite(n) ? JSON.stringify(n) : JSON.stringify(String(n));
+}
+
+export function jsonWriter(root: AvroType): Writer {
+  const cache = new Map<AvroType, Writer>();
+  const build = (type: AvroType): Writer => {
+    const hit = cache.get(type);
+    if (hit) return hit;
+    // Placeholder first: recursive types refer to themselves.
+    let impl: Writer = () => '';
+    const lazy: Writer = (v) => impl(v);
+    cache.set(type, lazy);
+    impl = make(type);
+    return lazy;
+  };
+  const make = (type: AvroType): Writer => {
+    const x = type as unknown as Internals;
+    if (isFloeLogical(type)) {
+      if (type.logicalKind === 'decimal') {
+        const scale = (type as DecimalType).scale;
+        return (v) => JSON.stringify(decimalText(v as bigint, scale));
+      }
+      if (type.logicalKind === 'uuid') return (v) => JSON.stringify(v);
+      if (type.logicalKind === 'date') return number;
+      return (v) => String(v); // bigint µs
+    }
+    if (x.typeName.startsWith('logical:')) return build(x.underlyingType!);
+    switch (typeNameOf(type)) {
+      case 'null':
+        return () => 'null';
+      case 'boolean':
+        return (v) => (v ? 'true' : 'false');
+      case 'int':
+      case 'float':
+      case 'double':
+        return number;
+      case 'long':
+        return (v) => String(v);
+      case 'string':
+      case 'enum':
+        return (v) => JSON.stringify(v);
+      case 'bytes':
+      case 'fixed':
+        return (v) => `"${Buffer.from(v as Uint8Array).toString('base64')}"`;
+      case 'array': {
+        const item = build(x.itemsType!);
+        return (v) => `[${(v as unknown[]).map(item).join(',')}]`;
+      }
+      case 'map': {
+        const value = build(x.valuesType!);
+        return (v) => {
+          const m = v as Map<string, unknown>;
+          const keys = [...m.keys()].sort();
+          return `{${keys.map((k) => `${JSON.stringify(k)}:${value(m.get(k))}`).join(',')}}`;
+        };
+      }
+      case 'record':
+      case 'error': {
+        const fields = x.fields!.map((f) => ({ key: JSON.stringify(f.name), name: f.name, write: build(f.type) }));
+        return (v) => {
+          const r = v as Record<string, unknown>;
+          return `{${fields.map((f) => `${f.key}:${f.write(r[f.name])}`).join(',')}}`;
+        };
+      }
+      default: {
+        const types = x.types!;
+        const branches = types.filter((b) => b.typeName !== 'null');
+        if (branches.length === 1) {
+          // [null, T] decodes bare; a lone [T] arrives wrapped.
+          const inner = build(branches[0]!);
+          const key = types.length === 1 ? (branches[0] as unknown as Internals).branchName! : undefined;
+          return (v) => (v === null ? 'null' : inner(key ? (v as Record<string, unknown>)[key] : v));
+        }
+        const arms = branches.map((b) => ({ key: (b as unknown as Internals).branchName!, write: build(b) }));
+        return (v) => {
+          if (v === null) return 'null';
+          const w = v as Record<string, unknown>;
+          for (const a of arms) if (w[a.key] !== undefined) return `{${JSON.stringify(a.key)}:${a.write(w[a.key])}}`;
+          return 'null';
+        };
+      }
+    }
+  };
+  return build(root);
+}
