@@ -1,0 +1,71 @@
+/**
+ * Shared setup for the source integration tests: brokers from the harness (`inject('stack')`),
+ * falling back to FLOE_KAFKA_BROKERS or the local stack's default port when run without it.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import type { Admin, Kafka } from 'kafkajs';
+import { createKafkaClient } from '../../src/source/client.js';
+
+export function kafkaBrokers(): string[] {
+  let injected: string[] | undefined;
+  try {
+    injected = inject('stack')?.kafkaBrokers;
+  } catch {
+    injected = undefined;
+  }
+  return injected ?? (process.env.FLOE_KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+}
+
+export function testKafka(): Kafka {
+  return createKafkaClient({ brokers: kafkaBrokers(), clientId: 'floe-test' });
+}
+
+/** A fresh topic name per test, so reruns never see old data. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export async function createTopic(admin: Admin, topic: string, numPartitions = 1): Promise<void> {
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions, replicationFactor: 1 }] });
+}
+
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The Kafka jars the local stack installed (for producing with the Java client), if present. */
+export function kafkaLibsDir(): string | undefined {
+  const cache = process.env.FLOE_CACHE_DIR ?? join(homedir(), '.cache', 'floe');
+  if (!existsSync(cache)) return undefined;
+  const dir = readdirSync(cache)
+    .filter((d) => /^kafka-\d/.test(d))
+    .map((d) => join(cache, d, 'libs'))
+    .find((d) => existsSync(d) && readdirSync(d).some((f) => /^kafka_2\.13-.*\.jar$/.test(f)));
+  return dir;
+}
+
+/** Produces `perPartition` records `p<partition>-<i>` to each partition, in order. */
+export async function produceNumbered(kafka: Kafka, topic: string, partitions: number, perPartition: number, from = 0): Promise<void> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let p = 0; p < partitions; p++) {
+      await producer.send({
+        topic,
+        messages: Array.from({ length: perPartition }, (_, i) => ({ partition: p, key: `k${from + i}`, value: `p${p}-${from + i}` })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
