@@ -1,0 +1,289 @@
+/**
+ * Applying REST-catalog TableUpdates to metadata and checking TableRequirements, with the
+ * semantics of Java's TableMetadata.Builder (what the reference REST catalog runs server-side).
+ * Used by floe's embedded catalog, and by writers to predict the metadata a commit produces.
+ */
+import { FloeError } from '../../util/errors.js';
+import type { TableRequirement, TableUpdate } from '../catalog/changes.js';
+import {
+  invalidMetadata,
+  MAIN_BRANCH,
+  MAX_FORMAT_VERSION,
+  refSnapshotId,
+  sameId,
+  snapshotById,
+  validateTableMetadata,
+} from './metadata.js';
+import { maxPartitionFieldId, samePartitionFields } from './partition.js';
+import { maxFieldId, sameFields, validateSchema } from './schema.js';
+import { sameSortFields } from './sort.js';
+import type { Schema, SnapshotRef, TableMetadata } from './types.js';
+
+export interface ApplyUpdatesOptions {
+  /** Clock for last-updated-ms and snapshot-log entries when no snapshot supplies a time. */
+  nowMs?: number;
+  /**
+   * Location of the metadata file being replaced; recorded in metadata-log (capped by
+   * `write.metadata.previous-versions-max`, default 100) as a catalog does on each commit.
+   */
+  previousMetadataLocation?: string;
+}
+
+function invalidUpdate(message: string, details?: Record<string, unknown>): FloeError {
+  return new FloeError('ICEBERG_INVALID_UPDATE', message, details ? { details } : {});
+}
+
+function sameSchema(a: Schema, b: Schema): boolean {
+  const ids = (s: Schema) => JSON.stringify([...(s['identifier-field-ids'] ?? [])].sort((x, y) => x - y));
+  return sameFields(a, b) && ids(a) === ids(b);
+}
+
+/**
+ * Applies updates in order and returns new metadata (the input is not modified). Throws
+ * ICEBERG_INVALID_UPDATE for an update the spec forbids (unknown snapshot, removing the current
+ * schema, downgrading the format, ...), and ICEBERG_INVALID_METADATA if the result is inconsistent.
+ */
+export function applyUpdates(base: TableMetadata, updates: readonly TableUpdate[], opts: ApplyUpdatesOptions = {}): TableMetadata {
+  const md = structuredClone(base) as TableMetadata;
+  md.snapshots ??= [];
+  md['snapshot-log'] ??= [];
+  md['metadata-log'] ??= [];
+  md.properties ??= {};
+  md.refs ??= {};
+  let lastAddedSchemaId: number | undefined;
+  let lastAddedSpecId: number | undefined;
+  let lastAddedOrderId: number | undefined;
+  // Java uses the time of the newest snapshot added in this change, else the clock.
+  let lastUpdatedMs: number | undefined;
+  const now = () => (lastUpdatedMs ??= opts.nowMs ?? Date.now());
+
+  for (const u of updates) {
+    switch (u.action) {
+      case 'assign-uuid':
+        md['table-uuid'] = u.uuid;
+        break;
+      case 'upgrade-format-version': {
+        const v = u['format-version'];
+        if (v < md['format-version']) throw invalidUpdate(`cannot downgrade format-version ${md['format-version']} to ${v}`);
+        if (v > MAX_FORMAT_VERSION) throw invalidUpdate(`unsupported format-version ${v}`);
+        md['format-version'] = v as 1 | 2 | 3;
+        md['last-sequence-number'] ??= 0;
+        if (v >= 3 && md['next-row-id'] === undefined) md['next-row-id'] = 0;
+        break;
+      }
+      case 'add-schema': {
+        validateSchema(u.schema);
+        const highest = maxFieldId(u.schema);
+        const requested = u['last-column-id'];
+        if (requested !== undefined && requested < md['last-column-id']) {
+          throw invalidUpdate(`last-column-id ${requested} is below the table's ${md['last-column-id']}`);
+        }
+        // A schema equal to an existing one reuses its id instead of adding a duplicate.
+        const existing = md.schemas.find((s) => sameSchema(s, u.schema));
+        const id = existing ? existing['schema-id'] : md.schemas.reduce((m, s) => Math.max(m, s['schema-id'] + 1), 0);
+        if (!existing) md.schemas.push({ ...u.schema, 'schema-id': id });
+        md['last-column-id'] = Math.max(md['last-column-id'], requested ?? 0, highest);
+        lastAddedSchemaId = id;
+        break;
+      }
+      case 'set-current-schema': {
+        const id = u['schema-id'] === -1 ? lastAddedSchemaId : u['schema-id'];
+        if (id === undefined) throw invalidUpdate('set-current-schema -1 without a schema added in this change');
+        if (!md.schemas.some((s) => s['schema-id'] === id)) throw invalidUpdate(`schema ${id} does not exist`);
+        md['current-schema-id'] = id;
+        break;
+      }
+      case 'add-spec': {
+        // Java reuses a spec with the same fields (ignoring field ids) and keeps field ids as given.
+        const existing = md['partition-specs'].find((s) => samePartitionFields(s, u.spec, false));
+        const id = existing ? existing['spec-id'] : md['partition-specs'].reduce((m, s) => Math.max(m, s['spec-id'] + 1), 0);
+        if (!existing) md['partition-specs'].push({ ...u.spec, 'spec-id': id });
+        md['last-partition-id'] = Math.max(md['last-partition-id'], maxPartitionFieldId(u.spec));
+        lastAddedSpecId = id;
+        break;
+      }
+      case 'set-default-spec': {
+        const id = u['spec-id'] === -1 ? lastAddedSpecId : u['spec-id'];
+        if (id === undefined) throw invalidUpdate('set-default-spec -1 without a spec added in this change');
+        if (!md['partition-specs'].some((s) => s['spec-id'] === id)) throw invalidUpdate(`partition spec ${id} does not exist`);
+        md['default-spec-id'] = id;
+        break;
+      }
+      case 'add-sort-order': {
+        const order = u['sort-order'];
+        const existing = md['sort-orders'].find((s) => sameSortFields(s, order));
+        let id: number;
+        if (existing) id = existing['order-id'];
+        else {
+          // 0 is reserved for unsorted; new orders count up from 1.
+          id = order.fields.length === 0 ? 0 : md['sort-orders'].reduce((m, s) => Math.max(m, s['order-id'] + 1), 1);
+          md['sort-orders'].push({ ...order, 'order-id': id });
+        }
+        lastAddedOrderId = id;
+        break;
+      }
+      case 'set-default-sort-order': {
+        const id = u['sort-order-id'] === -1 ? lastAddedOrderId : u['sort-order-id'];
+        if (id === undefined) throw invalidUpdate('set-default-sort-order -1 without an order added in this change');
+        if (!md['sort-orders'].some((s) => s['order-id'] === id)) throw invalidUpdate(`sort order ${id} does not exist`);
+        md['default-sort-order-id'] = id;
+        break;
+      }
+      case 'add-snapshot': {
+        const s = u.snapshot;
+        if (snapshotById(md, s['snapshot-id'])) throw invalidUpdate(`snapshot ${String(s['snapshot-id'])} already exists`);
+        const lastSeq = md['last-sequence-number'] ?? 0;
+        const hasParent = s['parent-snapshot-id'] !== undefined && s['parent-snapshot-id'] !== null;
+        // Sequence numbers order data and deletes; a stale one would apply deletes to newer data.
+        if (md['format-version'] > 1 && s['sequence-number'] <= lastSeq && hasParent) {
+          throw invalidUpdate(`snapshot sequence number ${s['sequence-number']} is not above last-sequence-number ${lastSeq}`);
+        }
+        if (md['format-version'] >= 3) {
+          const nextRowId = Number(md['next-row-id'] ?? 0);
+          if (s['first-row-id'] === undefined || s['added-rows'] === undefined) {
+            throw invalidUpdate('v3 snapshots need first-row-id and added-rows');
+          }
+          if (s['first-row-id'] < nextRowId) throw invalidUpdate(`first-row-id ${s['first-row-id']} is below next-row-id ${nextRowId}`);
+          md['next-row-id'] = nextRowId + s['added-rows'];
+        }
+        md.snapshots.push(structuredClone(s));
+        md['last-sequence-number'] = Math.max(lastSeq, s['sequence-number']);
+        lastUpdatedMs = s['timestamp-ms'];
+        break;
+      }
+      case 'set-snapshot-ref': {
+        const { action: _a, 'ref-name': name, ...ref } = u;
+        if (!snapshotById(md, ref['snapshot-id'])) throw invalidUpdate(`ref ${name} points to unknown snapshot ${String(ref['snapshot-id'])}`);
+        if (name === MAIN_BRANCH && ref.type !== 'branch') throw invalidUpdate('main must be a branch');
+        const existing = md.refs[name];
+        if (existing && JSON.stringify(existing, replacer) === JSON.stringify(ref, replacer)) break;
+        md.refs[name] = ref as SnapshotRef;
+        if (name === MAIN_BRANCH) {
+          md['current-snapshot-id'] = ref['snapshot-id'];
+          md['snapshot-log'].push({ 'timestamp-ms': now(), 'snapshot-id': ref['snapshot-id'] });
+        }
+        break;
+      }
+      case 'remove-snapshots':
+        removeSnapshots(md, u['snapshot-ids']);
+        break;
+      case 'remove-snapshot-ref':
+        delete md.refs[u['ref-name']];
+        if (u['ref-name'] === MAIN_BRANCH) md['current-snapshot-id'] = null;
+        break;
+      case 'set-location':
+        md.location = u.location;
+        break;
+      case 'set-properties':
+        Object.assign(md.properties, u.updates);
+        break;
+      case 'remove-properties':
+        for (const k of u.removals) delete md.properties[k];
+        break;
+      case 'remove-partition-specs':
+        if (u['spec-ids'].includes(md['default-spec-id'])) throw invalidUpdate('cannot remove the default partition spec');
+        md['partition-specs'] = md['partition-specs'].filter((s) => !u['spec-ids'].includes(s['spec-id']));
+        break;
+      case 'remove-schemas':
+        if (u['schema-ids'].includes(md['current-schema-id'])) throw invalidUpdate('cannot remove the current schema');
+        md.schemas = md.schemas.filter((s) => !u['schema-ids'].includes(s['schema-id']));
+        break;
+      default: {
+        const unknown: never = u;
+        throw invalidUpdate(`unknown update ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  if (updates.length > 0) md['last-updated-ms'] = now();
+  if (opts.previousMetadataLocation) {
+    md['metadata-log'].push({ 'metadata-file': opts.previousMetadataLocation, 'timestamp-ms': base['last-updated-ms'] });
+    const max = Number(md.properties['write.metadata.previous-versions-max'] ?? 100);
+    if (md['metadata-log'].length > max) md['metadata-log'] = md['metadata-log'].slice(-max);
+  }
+  validateTableMetadata(md);
+  return md;
+}
+
+function replacer(_k: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? v.toString() : v;
+}
+
+/**
+ * Drops snapshots, refs that pointed at them (main too: the table then has no current snapshot),
+ * statistics files of them, and snapshot-log entries up to the last removed one: the spec says
+ * entries before an expired snapshot are removed, since history through it is no longer valid.
+ */
+function removeSnapshots(md: TableMetadata, ids: readonly (number | bigint)[]): void {
+  const removed = new Set(ids.map(String));
+  md.snapshots = (md.snapshots ?? []).filter((s) => !removed.has(String(s['snapshot-id'])));
+  for (const [name, ref] of Object.entries(md.refs ?? {})) {
+    if (removed.has(String(ref['snapshot-id']))) {
+      delete md.refs![name];
+      if (name === MAIN_BRANCH) md['current-snapshot-id'] = null;
+    }
+  }
+  const log = md['snapshot-log'] ?? [];
+  let keepFrom = 0;
+  log.forEach((e, i) => {
+    if (!snapshotById(md, e['snapshot-id'])) keepFrom = i + 1;
+  });
+  md['snapshot-log'] = log.slice(keepFrom);
+  for (const key of ['statistics', 'partition-statistics']) {
+    const list = md[key];
+    if (Array.isArray(list)) {
+      md[key] = list.filter((e: { 'snapshot-id'?: unknown }) => !removed.has(String(e['snapshot-id'])));
+    }
+  }
+}
+
+/** A requirement that does not hold, and why. */
+export interface RequirementFailure {
+  requirement: TableRequirement;
+  message: string;
+}
+
+/**
+ * Checks requirements against the current metadata (undefined: the table does not exist) and
+ * returns the first that fails, as the catalog would report it with a 409.
+ */
+export function checkRequirements(md: TableMetadata | undefined, reqs: readonly TableRequirement[]): RequirementFailure | undefined {
+  for (const r of reqs) {
+    const message = failure(md, r);
+    if (message !== undefined) return { requirement: r, message };
+  }
+  return undefined;
+}
+
+function failure(md: TableMetadata | undefined, r: TableRequirement): string | undefined {
+  if (r.type === 'assert-create') return md ? 'table already exists' : undefined;
+  if (!md) return 'table does not exist';
+  const mismatch = (what: string, expected: unknown, actual: unknown) =>
+    String(expected) === String(actual) ? undefined : `${what}: expected ${String(expected)}, found ${String(actual)}`;
+  switch (r.type) {
+    case 'assert-table-uuid':
+      return String(md['table-uuid']).toLowerCase() === r.uuid.toLowerCase() ? undefined : mismatch('table uuid', r.uuid, md['table-uuid']);
+    case 'assert-ref-snapshot-id': {
+      const actual = refSnapshotId(md, r.ref);
+      if (r['snapshot-id'] === null) return actual === undefined ? undefined : `ref ${r.ref} was created concurrently (now ${String(actual)})`;
+      if (actual === undefined) return `ref ${r.ref} does not exist (expected ${String(r['snapshot-id'])})`;
+      return sameId(actual, r['snapshot-id']) ? undefined : mismatch(`ref ${r.ref} snapshot`, r['snapshot-id'], actual);
+    }
+    case 'assert-last-assigned-field-id':
+      return mismatch('last assigned field id', r['last-assigned-field-id'], md['last-column-id']);
+    case 'assert-current-schema-id':
+      return mismatch('current schema id', r['current-schema-id'], md['current-schema-id']);
+    case 'assert-last-assigned-partition-id':
+      return mismatch('last assigned partition id', r['last-assigned-partition-id'], md['last-partition-id']);
+    case 'assert-default-spec-id':
+      return mismatch('default spec id', r['default-spec-id'], md['default-spec-id']);
+    case 'assert-default-sort-order-id':
+      return mismatch('default sort order id', r['default-sort-order-id'], md['default-sort-order-id']);
+    default: {
+      const unknown: never = r;
+      return `unknown requirement ${JSON.stringify(unknown)}`;
+    }
+  }
+}
+
+
