@@ -105,6 +105,13 @@ export abstract class Node<T> {
     c.defaultValue = undefined;
     return c;
   }
+  /** Extra JSON Schema keywords for editors where the check itself is code (a pattern, a format). */
+  hint(extra: JsonSchema): this {
+    const c = this.clone();
+    c.schemaHint = { ...this.schemaHint, ...extra };
+    return c;
+  }
+  schemaHint: JsonSchema = {};
   refine(fn: Refinement<T>): this {
     const c = this.clone();
     c.refinements.push(fn);
@@ -120,7 +127,7 @@ export abstract class Node<T> {
   }
 
   toJsonSchema(): JsonSchema {
-    const s = this.schema();
+    const s = { ...this.schema(), ...this.schemaHint };
     if (this.description !== undefined) s.description = this.description;
     if (this.hasDefault) s.default = this.defaultValue;
     return s;
@@ -170,7 +177,8 @@ export class StringNode extends Node<string> {
   protected schema(): JsonSchema {
     const s: JsonSchema = { type: 'string' };
     if (!this.allowEmpty) s.minLength = 1;
-    if (this.pattern) s.pattern = this.pattern.regex.source;
+    // Values checked against a pattern may still be written as references: `url: ${REGISTRY_URL}`.
+    if (this.pattern) return { anyOf: [{ ...s, pattern: this.pattern.regex.source }, { type: 'string', pattern: '\\$\\{' }] };
     return s;
   }
 }

@@ -7,6 +7,7 @@ export {
   TRANSFORM_HELP,
   compileTopicPattern,
   deadLetterTopicFor,
+  isDeadLetterTopic,
   mappingMatchesTopic,
   parseTransform,
   sanitizeIdentifier,

@@ -53,10 +53,13 @@ export function parseConfig(text: string, options: ParseOptions = {}): FloeConfi
   const lines = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: true, lineCounter: lines, merge: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
+    const sourceLines = text.split('\n');
     const issues = doc.errors.map((e): ConfigIssue => {
       const pos = e.linePos?.[0];
       // yaml's own message ends with " at line L, column C:" plus a code frame; we format our own.
-      const reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      let reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      // `{port: ${PORT}}`: braces of an unquoted reference end a flow mapping early.
+      if (pos && /[[{][^'"]*\$\{/.test(sourceLines[pos.line - 1] ?? '')) reason += ' (quote "${VAR}" inside {...} and [...])';
       return pos
         ? { path: '', message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${reason}`, line: pos.line, column: pos.col }
         : { path: '', message: `YAML syntax error: ${reason}` };

@@ -103,3 +103,18 @@ export const KAFKA_TOPIC = /^[A-Za-z0-9._-]{1,249}$/;
 export function deadLetterTopicFor(template: string, topic: string): string {
   return expandTemplate(template, topic);
 }
+
+/**
+ * Whether `topic` has the shape of a dead-letter topic some template produces. A topicPattern
+ * like `orders.*` would otherwise also subscribe to `orders.floe.dlq` and loop on its own dead
+ * letters; validation cannot see broker topics, so pattern subscriptions must filter with this.
+ */
+export function isDeadLetterTopic(templates: readonly string[], topic: string): boolean {
+  return templates.some((template) => {
+    const at = template.indexOf('{topic}');
+    if (at === -1) return topic === template;
+    const prefix = template.slice(0, at);
+    const suffix = template.slice(at + '{topic}'.length).replaceAll('{topic}', '');
+    return topic.length > prefix.length + suffix.length && topic.startsWith(prefix) && topic.endsWith(suffix);
+  });
+}

@@ -17,12 +17,16 @@ const transform = (fallback: string) =>
       const problem = transformProblem(v);
       if (problem) ctx.report(path, problem);
     })
+    .hint({ pattern: '^(identity|year|month|day|hour|void|bucket\\[[1-9][0-9]*\\]|truncate\\[[1-9][0-9]*\\])$' })
     .describe(`Iceberg transform: identity, bucket[N], truncate[W], year, month, day, hour, void`);
 
-const fieldPath = string().refine((v, path, ctx) => {
-  const problem = fieldPathProblem(v);
-  if (problem) ctx.report(path, problem);
-});
+const fieldPath = string()
+  .refine((v, path, ctx) => {
+    const problem = fieldPathProblem(v);
+    if (problem) ctx.report(path, problem);
+  })
+  .hint({ pattern: '^(\\$kafka\\.(timestamp|topic|partition|offset)|[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*)$' })
+  .describe('A dotted path into the record value, or $kafka.timestamp|topic|partition|offset');
 
 const namespace = either<string | string[]>(
   'a string or a list of strings',
@@ -204,6 +208,7 @@ export const tableMapping = object({
         ctx.report(path, `invalid regular expression ${JSON.stringify(v)}: ${reason}`);
       }
     })
+    .hint({ format: 'regex' })
     .describe('Regex matching whole topic names'),
   table: tableTemplate.default('{topic}').describe('Table name template; {topic} is the topic'),
   mode: oneOf('bronze', 'silver').default('bronze'),
