@@ -1,0 +1,128 @@
+import * as arrow from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { RecordBatchBuilder, rowsToTable } from '../../src/arrow/builder.js';
+import type { Schema } from '../../src/iceberg/spec/types.js';
+import { FloeError } from '../../src/util/errors.js';
+import { ALL_ROWS, ALL_TYPES, expectedRows } from '../parquet/fixtures.js';
+import { readWithPyarrow } from '../parquet/pyarrow.js';
+import { writeParquetBytes } from '../../src/parquet/writer.js';
+
+const schemaOf = (fields: Schema['fields']): Schema => ({ type: 'struct', 'schema-id': 0, fields });
+
+function errorOf(fn: () => void): FloeError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof FloeError) return e;
+    throw e;
+  }
+  throw new Error('expected a FloeError');
+}
+
+describe('RecordBatchBuilder', () => {
+  it('builds a batch whose values Arrow JS reads back', () => {
+    const schema = schemaOf([
+      { id: 1, name: 'l', required: true, type: 'long' },
+      { id: 2, name: 's', required: false, type: 'string' },
+      { id: 3, name: 'tags', required: false, type: { type: 'list', 'element-id': 4, element: 'int', 'element-required': false } },
+      { id: 5, name: 'dec', required: false, type: 'decimal(38,2)' },
+    ]);
+    const b = new RecordBatchBuilder(schema);
+    b.append({ l: 2 ** 40 + 7, s: 'ü', tags: [1, null, 3], dec: -(10n ** 37n) - 5n });
+    b.append({ l: -(2 ** 40) - 7, s: null });
+    b.append({ l: -1, s: 'plain ascii' });
+    const batch = b.finish();
+    expect(batch.numRows).toBe(3);
+    expect(b.length).toBe(0);
+    expect([...batch.getChild('l')!]).toEqual([2n ** 40n + 7n, -(2n ** 40n) - 7n, -1n]);
+    expect([...batch.getChild('s')!]).toEqual(['ü', null, 'plain ascii']);
+    expect([...batch.getChild('tags')!.get(0)!]).toEqual([1, null, 3]);
+    expect(batch.getChild('tags')!.get(1)).toBeNull();
+    expect(batch.getChild('dec')!.nullCount).toBe(2);
+  });
+
+  it('accepts longs and timestamps as numbers or bigints, exact beyond 2^53', () => {
+    const schema = schemaOf([{ id: 1, name: 'v', required: true, type: 'timestamptz' }]);
+    const values = [0, -1, 2 ** 31, -(2 ** 31) - 1, 2 ** 53 + 2, -(2 ** 62), 9223372036854775807n, -9223372036854775808n];
+    const batch = rowsToTable(schema, values.map((v) => ({ v })));
+    expect([...batch.getChild('v')!.data[0]!.values]).toEqual(values.map((v) => BigInt(v)));
+  });
+
+  it('grows past the initial capacity and can be reused after finish', () => {
+    const b = new RecordBatchBuilder(ALL_TYPES, { initialCapacity: 1 });
+    for (let round = 0; round < 2; round++) {
+      const rows = Array.from({ length: 300 }, (_, k) => ({ ...ALL_ROWS[k % ALL_ROWS.length], id: BigInt(k + round) }));
+      for (const r of rows) b.append(r);
+      const py = readWithPyarrow(writeParquetBytes(new arrow.Table([b.finish()])));
+      expect(py.rows).toEqual(expectedRows(ALL_TYPES, rows));
+    }
+  });
+
+  it('reports a null in a required field with its path, at any depth', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ ...ALL_ROWS[0], id: null }, 'id'],
+      [{ ...ALL_ROWS[0], req_s: undefined }, 'req_s'],
+      [{ ...ALL_ROWS[0], st: { b: 'x' } }, 'st.a'],
+      [{ ...ALL_ROWS[0], points: [{ x: 1 }, null] }, 'points.element'],
+      [{ ...ALL_ROWS[0], points: [{ y: 1 }] }, 'points.element.x'],
+      [{ ...ALL_ROWS[0], attrs: [[null, 1n]] }, 'attrs.key'],
+      [{ ...ALL_ROWS[0], nested_map: new Map([[1, null]]) }, 'nested_map.value'],
+    ];
+    const b = new RecordBatchBuilder(ALL_TYPES);
+    for (const [row, path] of cases) {
+      const e = errorOf(() => b.append(row));
+      expect(e.code).toBe('ROW_REQUIRED_NULL');
+      expect(e.details.path).toBe(path);
+    }
+    expect(b.length).toBe(0);
+  });
+
+  it('rejects values of the wrong type', () => {
+    const cases: [string, unknown][] = [
+      ['i', 1.5], ['i', 2 ** 31], ['i', '1'], ['l', 1.5], ['l', 2n ** 63n], ['l', 2 ** 63], ['b', 1], ['f', 1n],
+      ['dec9', 1], ['date', 1.5], ['s', 1], ['u', 'not-a-uuid'], ['u', new Uint8Array(15)], ['fx', new Uint8Array(4)],
+      ['bin', 'text'], ['st', [1]], ['tags', 'a'], ['attrs', 5], ['ts', new Date()],
+    ];
+    const b = new RecordBatchBuilder(ALL_TYPES);
+    for (const [field, value] of cases) {
+      const e = errorOf(() => b.append({ ...ALL_ROWS[0], [field]: value }));
+      expect(e.code, `${field}=${String(value)}`).toBe('ROW_TYPE_MISMATCH');
+      expect(e.details.path).toBe(field);
+    }
+  });
+
+  it('rejects decimals beyond their precision and times outside the day', () => {
+    const b = new RecordBatchBuilder(ALL_TYPES);
+    for (const [field, value] of [['dec9', 10n ** 9n], ['dec18', -(10n ** 18n)], ['dec38', 10n ** 38n]] as const) {
+      const e = errorOf(() => b.append({ ...ALL_ROWS[0], [field]: value }));
+      expect(e.code).toBe('ROW_DECIMAL_OVERFLOW');
+      expect(e.details.path).toBe(field);
+    }
+    for (const t of [-1, 86_400_000_000n]) {
+      expect(errorOf(() => b.append({ ...ALL_ROWS[0], time: t })).code).toBe('ROW_VALUE_OUT_OF_RANGE');
+    }
+  });
+
+  it('rolls back a failed row completely, so the batch stays consistent', () => {
+    const b = new RecordBatchBuilder(ALL_TYPES);
+    b.append(ALL_ROWS[0]!);
+    // Fails deep inside after earlier columns, list elements and map entries were appended.
+    expect(() => b.append({ ...ALL_ROWS[1], tags: ['x', 'y'], attrs: new Map([['k', 1n]]), nested_map: [[9, [1]], [10, null]] })).toThrow(FloeError);
+    expect(() => b.append({ ...ALL_ROWS[1], req_s: null })).toThrow(FloeError);
+    b.append(ALL_ROWS[2]!);
+    b.append(ALL_ROWS[3]!);
+    const rows = [ALL_ROWS[0]!, ALL_ROWS[2]!, ALL_ROWS[3]!];
+    const batch = b.finish();
+    expect(batch.numRows).toBe(3);
+    expect(readWithPyarrow(writeParquetBytes(new arrow.Table([batch]))).rows).toEqual(expectedRows(ALL_TYPES, rows));
+  });
+
+  it('estimates its byte size close to the Arrow IPC size', () => {
+    const b = new RecordBatchBuilder(ALL_TYPES);
+    for (let k = 0; k < 2000; k++) b.append({ ...ALL_ROWS[k % 4], id: BigInt(k) });
+    const estimate = b.byteSize();
+    const ipc = arrow.tableToIPC(new arrow.Table([b.finish()]), 'stream').byteLength;
+    expect(estimate / ipc).toBeGreaterThan(0.8);
+    expect(estimate / ipc).toBeLessThan(1.2);
+  });
+});
