@@ -2,8 +2,8 @@
  * The partition struct of a manifest and the per-field summaries a manifest list carries for it.
  */
 import { FloeError } from '../../util/errors.js';
-import { findField, isPrimitive } from '../spec/schema.js';
-import { transformResultType } from '../spec/transforms.js';
+import { partitionType } from '../spec/partition.js';
+import { isPrimitive } from '../spec/schema.js';
 import type {
   PartitionFieldSummary,
   PartitionSpec,
@@ -15,20 +15,13 @@ import { compareValues, serializeValue } from '../spec/values.js';
 import type { PartitionStructField } from './schemas.js';
 
 /**
- * The partition struct type: one optional field per spec field, with the partition field id and
- * the transform's result type over the source column's type in `schema`.
+ * The partition struct of a manifest: one optional field per spec field, with the partition field
+ * id and the transform's result type over the source column's type in `schema`.
  */
 export function partitionStruct(spec: PartitionSpec, schema: Schema): PartitionStructField[] {
-  return spec.fields.map((field) => {
-    const source = findField(schema, field['source-id']);
-    if (source === undefined || !isPrimitive(source.field.type)) {
-      throw new FloeError(
-        'PARTITION_SOURCE_INVALID',
-        `partition field ${field.name} has no primitive source column ${field['source-id']} in schema ${schema['schema-id']}`,
-        { details: { specId: spec['spec-id'], fieldId: field['field-id'] } },
-      );
-    }
-    return { id: field['field-id'], name: field.name, type: transformResultType(field.transform, source.field.type) };
+  return partitionType(spec, schema).fields.map((f) => {
+    if (!isPrimitive(f.type)) throw new FloeError('PARTITION_SOURCE_INVALID', `partition field ${f.name} is not primitive`);
+    return { id: f.id, name: f.name, type: f.type };
   });
 }
 
