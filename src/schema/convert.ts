@@ -10,6 +10,7 @@ import type { IcebergType, StructType } from '../iceberg/spec/types.js';
 import type { AvroFieldNode, AvroNode, Slot } from './avro-model.js';
 import type { FieldIdAssigner } from './field-ids.js';
 import { decimalText, jsonWriter } from './json.js';
+import { promote } from './promote.js';
 
 /** A value converter; `undefined` stands for identity so callers can skip the call entirely. */
 export type Conv = ((v: any) => unknown) | undefined;
@@ -40,13 +41,17 @@ export function nodeConverter(node: AvroNode, table: IcebergType, ownerId: numbe
       return () => null;
     case 'primitive':
       if (node.decimalScale !== undefined) {
+        if (table !== 'string') throw new ProjectionError(`wide decimal text cannot be written to ${describe(table)}`);
         const scale = node.decimalScale;
         return (v: bigint) => decimalText(v, scale);
       }
-      if (typeof table !== 'string') throw new ProjectionError(`${node.type} cannot be written to ${table.type}`);
+      if (typeof table !== 'string' || promote(table, node.type) !== table) {
+        throw new ProjectionError(`${node.type} cannot be written to ${describe(table)}`);
+      }
       if (table === 'long' && node.type === 'int') return (v: number) => BigInt(v);
       return undefined;
     case 'json':
+      if (table !== 'string') throw new ProjectionError(`recursive ${node.name} cannot be written to ${describe(table)}`);
       return jsonWriter(node.avro);
     case 'record':
       return structConverter(node.fields, asStruct(table), ownerId, ctx);
