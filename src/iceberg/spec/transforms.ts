@@ -242,6 +242,9 @@ export function applyTransform(
   const kind = primitiveKind(sourceType);
   switch (t.kind) {
     case 'identity':
+      // Normalize to the contract's representation (a caller may hand a long as a number).
+      if (kind === 'int' || kind === 'date') return toInt(value, kind);
+      if (kind === 'long' || kind === 'time' || kind.startsWith('timestamp')) return toLong(value, kind);
       return value;
     case 'bucket':
       return (hashValue(sourceType, value) & 0x7fffffff) % t.n;

@@ -193,6 +193,8 @@ describe('identity and void', () => {
     expect(applyTransform('void', 'string', 'x')).toBeNull();
     expect(transformResultType('void', 'string')).toBe('string');
     expect(applyTransform('identity', 'int', null)).toBeNull();
+    expect(applyTransform('identity', 'timestamp', 5)).toBe(5n);
+    expect(() => applyTransform('identity', 'int', 2 ** 40)).toThrow();
   });
 });
 
