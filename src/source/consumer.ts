@@ -163,6 +163,18 @@ export class KafkaSource {
     this.syncPause();
   }
 
+  /**
+   * Re-reads an owned partition from `offset`, e.g. after the table refused a commit because
+   * another writer moved the partition's offset: the buffer is dropped and reading restarts at
+   * the table's offset. Batches fetched before the seek are discarded by kafkajs.
+   */
+  seek(tp: TopicPartition, offset: bigint): void {
+    const state = this.owned.get(tpKey(tp));
+    if (!state?.ready) throw new FloeError('SOURCE_NOT_OWNED', `${tpKey(tp)} is not assigned to this member`, { details: { ...tp } });
+    this.consumer.seek({ ...tp, offset: offset.toString() });
+    state.nextOffset = offset;
+  }
+
   get backpressured(): boolean {
     return this.memoryPaused;
   }

@@ -68,6 +68,7 @@ export class DeadLetterSink {
   private sending: Promise<void> | undefined;
   private connected = false;
   private sentCount = 0;
+  private sendingCount = 0;
 
   constructor(private readonly options: DeadLetterSinkOptions) {
     this.log = (options.logger ?? silentLogger).child({ component: 'dead-letter' });
@@ -92,9 +93,9 @@ export class DeadLetterSink {
     this.kick();
   }
 
-  /** Letters queued or failed and not yet acknowledged. */
+  /** Letters queued, being sent or failed: not yet acknowledged. */
   get pending(): number {
-    return this.queue.length + this.failed.length;
+    return this.queue.length + this.sendingCount + this.failed.length;
   }
 
   /** Letters acknowledged so far (for metrics). */
@@ -153,6 +154,7 @@ export class DeadLetterSink {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
+        this.sendingCount = batch.length;
         try {
           await this.send(batch);
           this.sentCount += batch.length;
@@ -160,6 +162,8 @@ export class DeadLetterSink {
           this.lastError = err;
           this.failed.push(...batch);
           this.log.warn({ err, letters: batch.length }, 'dead-letter send failed');
+        } finally {
+          this.sendingCount = 0;
         }
       }
     })().finally(() => {

@@ -1,0 +1,99 @@
+/** DeadLetterSink against the real broker: letters carry the original record and the floe.* headers. */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Admin, Kafka } from 'kafkajs';
+import { FloeError } from '../../src/util/errors.js';
+import { KafkaSource } from '../../src/source/consumer.js';
+import { DeadLetterSink } from '../../src/source/dead-letter.js';
+import { tpKey, type SourceRecord } from '../../src/source/types.js';
+import { testKafka, uniqueName, waitFor } from './kafka-test-env.js';
+
+let kafka: Kafka;
+let admin: Admin;
+
+beforeAll(async () => {
+  kafka = testKafka();
+  admin = kafka.admin();
+  await admin.connect();
+});
+afterAll(async () => {
+  await admin?.disconnect();
+});
+
+const original = (offset: number): SourceRecord => ({
+  topic: 'orders',
+  partition: 3,
+  offset: BigInt(offset),
+  timestamp: 1_700_000_000_000 + offset,
+  key: Buffer.from(`key-${offset}`),
+  value: Buffer.from([0x00, 0x00, 0x00, 0x00, 0x2a, offset]), // bytes as they came, undecodable
+  headers: { trace: Buffer.from(`t${offset}`), multi: [Buffer.from('x'), Buffer.from('y')] },
+  sizeBytes: 20,
+});
+
+it('writes letters durably, creating the topic, with original bytes and error headers', async () => {
+  const dlq = uniqueName('floe-dlq');
+  const sink = new DeadLetterSink({ kafka, topic: dlq, compression: 'zstd' });
+  await sink.start();
+  for (let i = 0; i < 5; i++) {
+    sink.add({ record: original(i), error: new FloeError('DECODE_UNKNOWN_SCHEMA', `schema id ${i} not found`), stage: 'decode' });
+  }
+  sink.add({ record: { ...original(9), key: null, value: null, headers: {} }, error: new TypeError('boom'), stage: 'map' });
+  expect(sink.pending).toBeGreaterThan(0);
+  await sink.flush();
+  expect(sink.pending).toBe(0);
+  expect(sink.sent).toBe(6);
+  await sink.stop();
+
+  const received: SourceRecord[] = [];
+  const source = new KafkaSource({
+    kafka,
+    groupId: uniqueName('g'),
+    topics: [dlq],
+    consumer: { maxWaitTimeInMs: 100 },
+    hooks: {
+      onAssigned: async (tps) => new Map(tps.map((tp) => [tpKey(tp), undefined])),
+      onRevoked: async () => {},
+      onRecords: async (b) => {
+        received.push(...b.records);
+      },
+    },
+  });
+  await source.start();
+  try {
+    await waitFor('dead letters', () => received.length === 6);
+  } finally {
+    await source.stop();
+  }
+  const h = (r: SourceRecord, name: string) => r.headers[name]?.toString();
+  for (let i = 0; i < 5; i++) {
+    const r = received[i]!;
+    expect(r.key).toEqual(original(i).key);
+    expect(r.value).toEqual(original(i).value);
+    expect(h(r, 'trace')).toBe(`t${i}`);
+    expect((r.headers.multi as Buffer[]).map(String)).toEqual(['x', 'y']);
+    expect(h(r, 'floe.error.code')).toBe('DECODE_UNKNOWN_SCHEMA');
+    expect(h(r, 'floe.error.message')).toBe(`DECODE_UNKNOWN_SCHEMA: schema id ${i} not found`);
+    expect(h(r, 'floe.error.stage')).toBe('decode');
+    expect(h(r, 'floe.source.topic')).toBe('orders');
+    expect(h(r, 'floe.source.partition')).toBe('3');
+    expect(h(r, 'floe.source.offset')).toBe(String(i));
+    expect(h(r, 'floe.source.timestamp')).toBe(String(1_700_000_000_000 + i));
+  }
+  const last = received[5]!;
+  expect(last.key).toBeNull();
+  expect(last.value).toBeNull();
+  expect(h(last, 'floe.error.code')).toBe('UNEXPECTED');
+  expect(h(last, 'floe.error.message')).toBe('boom');
+  expect(h(last, 'floe.error.stage')).toBe('map');
+});
+
+it('flush() rejects, retryably, when letters cannot be written, and keeps them', async () => {
+  const sink = new DeadLetterSink({ kafka, topic: uniqueName('floe-dlq-missing'), ensureTopic: false, flushTimeoutMs: 5_000 });
+  await sink.start();
+  sink.add({ record: original(1), error: new Error('x'), stage: 'decode' });
+  const err = await sink.flush().then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(FloeError);
+  expect((err as FloeError).retryable).toBe(true);
+  expect(sink.pending).toBe(1);
+  await sink.stop();
+}, 120_000);
