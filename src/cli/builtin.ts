@@ -43,7 +43,8 @@ export function printConfigError(err: ConfigError, io: CliIO): void {
   const n = err.issues.length;
   io.stderr(`${source}: ${n} configuration ${n === 1 ? 'error' : 'errors'}\n`);
   for (const issue of err.issues) {
-    const at = issue.line === undefined ? source : `${source}:${issue.line}:${issue.column ?? 1}`;
+    // Path-less issues (YAML syntax) already name their line in the message.
+    const at = issue.line === undefined || issue.path === '' ? source : `${source}:${issue.line}:${issue.column ?? 1}`;
     io.stderr(`  ${at}: ${formatIssue(issue)}\n`);
   }
 }
@@ -52,7 +53,7 @@ export function printConfigError(err: ConfigError, io: CliIO): void {
 function fail(err: unknown, io: CliIO, logger?: Logger): number {
   if (err instanceof ConfigError) printConfigError(err, io);
   else if (logger && !isFloeError(err, 'USAGE')) logger.fatal({ err, code: isFloeError(err) ? err.code : undefined }, describeError(err));
-  else io.stderr(`floe: ${describeError(err)}\n`);
+  else io.stderr(`floe: ${isFloeError(err, 'USAGE') ? err.message : describeError(err)}\n`);
   return exitCodeFor(err);
 }
 
@@ -84,7 +85,7 @@ async function withConfig(ctx: CommandContext, body: (config: FloeConfig, logger
   } catch (err) {
     return fail(err, ctx.io);
   }
-  const logger = createLogger({ level: config.logging.level });
+  const logger = createLogger({ level: ctx.env.FLOE_LOG_LEVEL ?? config.logging.level });
   try {
     return await body(config, logger);
   } catch (err) {
@@ -183,7 +184,7 @@ registerCommand({
     } catch (err) {
       return fail(err, ctx.io);
     }
-    const logger = createLogger({ level });
+    const logger = createLogger({ level: ctx.env.FLOE_LOG_LEVEL ?? level });
     try {
       return await serveCatalog(catalog, { logger, signal: ctx.signal });
     } catch (err) {

@@ -54,12 +54,15 @@ export function parseConfig(text: string, options: ParseOptions = {}): FloeConfi
   const doc = parseDocument(text, { prettyErrors: true, lineCounter: lines, merge: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const sourceLines = text.split('\n');
-    const issues = doc.errors.map((e): ConfigIssue => {
+    // Only the first: later syntax errors are almost always the same mistake seen again.
+    const issues = doc.errors.slice(0, 1).map((e): ConfigIssue => {
       const pos = e.linePos?.[0];
       // yaml's own message ends with " at line L, column C:" plus a code frame; we format our own.
       let reason = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       // `{port: ${PORT}}`: braces of an unquoted reference end a flow mapping early.
-      if (pos && /[[{][^'"]*\$\{/.test(sourceLines[pos.line - 1] ?? '')) reason += ' (quote "${VAR}" inside {...} and [...])';
+      const line = pos ? (sourceLines[pos.line - 1] ?? '') : '';
+      if (/[[{][^'"]*\$\{/.test(line)) reason += ' (quote "${VAR}" inside {...} and [...])';
+      else if (/\{[^'"]*(bucket|truncate)\[/.test(line)) reason += ' (quote "bucket[N]" and "truncate[W]" inside {...})';
       return pos
         ? { path: '', message: `YAML syntax error at line ${pos.line}, column ${pos.col}: ${reason}`, line: pos.line, column: pos.col }
         : { path: '', message: `YAML syntax error: ${reason}` };

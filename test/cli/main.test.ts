@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { EXIT, exitCodeFor, main, registerCommand } from '../../src/cli/main.js';
+import { FloeError } from '../../src/util/errors.js';
+
+const run = promisify(execFile);
+
+/** `tsx src/cli/main.ts <args>` in a child process (the same as `npx tsx`, without npm's start-up). */
+async function floe(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** main() in this process with captured output. */
+async function inProcess(args: string[], env: Record<string, string> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    io: { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+    env,
+    signal: new AbortController().signal,
+  });
+  return { code, stdout, stderr };
+}
+
+function tempFile(name: string, text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'floe-cli-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const BAD = `kafka:
+  groupId: g
+schemaRegistry: {url: "http://sr"}
+catalog: {type: rest, uri: "http://cat"}
+storage: {type: local, root: /tmp}
+tables:
+  - topics: [orders]
+    partitioning:
+      - field: ts
+        transform: bukket[16]
+`;
+
+describe('floe as a process', () => {
+  it('--help lists every command and the exit codes', async () => {
+    const r = await floe(['--help']);
+    expect(r.code).toBe(0);
+    for (const c of ['run', 'validate', 'schema', 'compact', 'expire', 'orphans', 'catalog serve']) expect(r.stdout).toContain(`  ${c} `);
+    expect(r.stdout).toContain('130  interrupted');
+  });
+
+  it('validate: OK with a summary, exit 0', async () => {
+    const r = await floe(['validate', 'examples/bronze.yaml']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('examples/bronze.yaml: OK (2 table mappings, catalog rest, storage s3)');
+    expect(r.stdout).toContain('tables[0] bronze: topics orders.eu, orders.us → raw.orders_eu, raw.orders_us');
+  });
+
+  it('validate: a YAML syntax error names its line, with a hint', async () => {
+    const file = tempFile('syntax.yaml', 'tables:\n  - partitioning: [{field: ts, transform: bucket[4]}]\n');
+    const r = await inProcess(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      `${file}: 1 configuration error\n  ${file}: YAML syntax error at line 2, column 49: Unexpected flow-seq-start at node end (quote "bucket[N]" and "truncate[W]" inside {...})\n`,
+    );
+  });
+
+  it('validate: every error with file, line and path, exit 2', async () => {
+    const file = tempFile('bad.yaml', BAD);
+    const r = await floe(['validate', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}: 2 configuration errors`);
+    expect(r.stderr).toContain(`${file}:2:3: kafka.brokers: is required`);
+    expect(r.stderr).toContain(
+      `${file}:10:20: tables[0].partitioning[0].transform: unknown transform "bukket[16]" (expected identity, bucket[N], truncate[W], year, month, day, hour, void)`,
+    );
+  });
+
+  it('run: loads the configuration and reaches the daemon hook', async () => {
+    const r = await floe(['run', '--config', 'examples/silver.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('daemon not yet implemented');
+    expect(r.stdout).not.toContain('floe-secret');
+  });
+
+  it('bin/floe.js runs the same CLI', async () => {
+    const { stdout } = await run(process.execPath, ['bin/floe.js', '--version']);
+    expect(stdout).toMatch(/^floe \d+\.\d+\.\d+/);
+  });
+});
+
+describe('floe in process', () => {
+  it('prints help for every command', async () => {
+    for (const c of [['run'], ['validate'], ['schema'], ['compact'], ['expire'], ['orphans'], ['catalog', 'serve']]) {
+      const r = await inProcess([...c, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`Usage: floe ${c.join(' ')}`);
+    }
+    expect((await inProcess(['help', 'compact'])).stdout).toContain('Usage: floe compact <table> [options]');
+  });
+
+  it('usage errors exit 2', async () => {
+    expect(await inProcess([])).toMatchObject({ code: 2 });
+    expect(await inProcess(['valdate'])).toMatchObject({ code: 2, stderr: 'floe: unknown command "valdate" (did you mean "validate"?); see floe --help\n' });
+    const unknownOption = await inProcess(['validate', '--nope']);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.stderr).toContain("Unknown option '--nope'");
+    expect((await inProcess(['compact'])).stderr).toContain('floe compact: expected <table>, got none');
+    expect((await inProcess(['run'])).stderr).toBe('floe: --config <file> is required (or set FLOE_CONFIG)\n');
+    expect(await inProcess(['validate', 'missing.yaml'])).toMatchObject({ code: 2, stderr: 'floe: CONFIG_NOT_FOUND: configuration file not found: missing.yaml\n' });
+    expect(await inProcess(['catalog'])).toMatchObject({ code: 2 });
+    expect((await inProcess(['catalog', 'serve', '--warehouse', '/tmp/w', '--host', '0.0.0.0'])).stderr).toContain('--token is required when binding to 0.0.0.0');
+    expect((await inProcess(['catalog', 'serve', '--warehouse', '/tmp/w', '--port', 'x'])).stderr).toContain('--port must be 0-65535');
+  });
+
+  it('takes the configuration from FLOE_CONFIG', async () => {
+    const r = await inProcess(['validate'], { FLOE_CONFIG: 'examples/debezium.yaml' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('examples/debezium.yaml: OK');
+  });
+
+  it('schema prints the JSON Schema', async () => {
+    const r = await inProcess(['schema']);
+    expect(JSON.parse(r.stdout).title).toBe('floe configuration');
+  });
+
+  it('placeholder commands reach their hooks', async () => {
+    const r = await inProcess(['catalog', 'serve', '--warehouse', '/tmp/w'], { FLOE_LOG_LEVEL: 'silent' });
+    expect(r.code).toBe(EXIT.RUNTIME);
+  });
+
+  it('a registered command replaces the built-in one', async () => {
+    registerCommand({
+      name: 'expire',
+      summary: 'test double',
+      options: { 'dry-run': { type: 'boolean', description: 'x' } },
+      positionals: [{ name: 'table', required: true, description: 't' }],
+      run: async (ctx) => (ctx.positionals[0] === 'db.t' && ctx.options['dry-run'] === true ? 0 : 1),
+    });
+    expect((await inProcess(['expire', 'db.t', '--dry-run'])).code).toBe(0);
+  });
+});
+
+describe('exit codes', () => {
+  it('maps errors to documented codes', () => {
+    expect(exitCodeFor(new FloeError('CONFIG_INVALID', 'x'))).toBe(2);
+    expect(exitCodeFor(new FloeError('CATALOG_UNAUTHORIZED', 'x'))).toBe(3);
+    expect(exitCodeFor(new FloeError('CATALOG_FORBIDDEN', 'x'))).toBe(3);
+    expect(exitCodeFor(new FloeError('CATALOG_NO_SUCH_TABLE', 'x'))).toBe(3);
+    expect(exitCodeFor(new FloeError('CATALOG_COMMIT_CONFLICT', 'x'))).toBe(1);
+    expect(exitCodeFor(new FloeError('ANY', 'x', { details: { exitCode: 3 } }))).toBe(3);
+    expect(exitCodeFor(Object.assign(new Error('bad password'), { name: 'KafkaJSSASLAuthenticationError' }))).toBe(3);
+    expect(exitCodeFor(new Error('boom'))).toBe(1);
+    expect(EXIT).toEqual({ OK: 0, RUNTIME: 1, USAGE: 2, FATAL_EXTERNAL: 3, INTERRUPTED: 130 });
+  });
+});
