@@ -1,0 +1,20 @@
+# floe's container image: the compiled CLI on Node 20. Used by docker-compose.yml (profile "floe").
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY examples ./examples
+# bin/floe.js runs dist/ when the TypeScript sources are absent, as they are here.
+USER node
+ENTRYPOINT ["node", "/app/bin/floe.js"]
+CMD ["--help"]
