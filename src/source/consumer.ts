@@ -21,12 +21,12 @@
  * buffer. docs/kafka.md spells this out.
  */
 import kafkajs from 'kafkajs';
-import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { FloeError } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { fetchWatermarkMap } from './admin.js';
 import { withJoinHook } from './join-hook.js';
-import { groupByTopic, tpKey, type SourceBatch, type SourceRecord, type TopicPartition, type TpKey } from './types.js';
+import { groupByTopic, toSourceRecord, tpKey, type SourceBatch, type TopicPartition, type TpKey } from './types.js';
 
 const { PartitionAssigners } = kafkajs;
 
@@ -406,17 +406,4 @@ export class KafkaSource {
   }
 }
 
-function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
-  const headers: SourceRecord['headers'] = {};
-  let sizeBytes = (m.key?.length ?? 0) + (m.value?.length ?? 0);
-  for (const [name, raw] of Object.entries(m.headers ?? {})) {
-    if (raw === undefined) continue;
-    const value = Array.isArray(raw) ? raw.map(asBuffer) : asBuffer(raw);
-    headers[name] = value;
-    sizeBytes += name.length + (Array.isArray(value) ? value.reduce((n, b) => n + b.length, 0) : value.length);
-  }
-  return { topic, partition, offset: BigInt(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value, headers, sizeBytes };
-}
-
-const asBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
 const maxZero = (n: bigint): bigint => (n < 0n ? 0n : n);

@@ -1,4 +1,5 @@
 /** The Kafka-side vocabulary the rest of floe sees. Nothing here knows about Iceberg. */
+import type { KafkaMessage } from 'kafkajs';
 
 export interface TopicPartition {
   topic: string;
@@ -58,3 +59,18 @@ export function groupByTopic(tps: Iterable<TopicPartition>): Array<{ topic: stri
   }
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
 }
+
+/** kafkajs' message → SourceRecord: bigint offsets, Buffer headers, and the record's size. */
+export function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
+  const headers: SourceRecord['headers'] = {};
+  let sizeBytes = (m.key?.length ?? 0) + (m.value?.length ?? 0);
+  for (const [name, raw] of Object.entries(m.headers ?? {})) {
+    if (raw === undefined) continue;
+    const value = Array.isArray(raw) ? raw.map(asBuffer) : asBuffer(raw);
+    headers[name] = value;
+    sizeBytes += name.length + (Array.isArray(value) ? value.reduce((n, b) => n + b.length, 0) : value.length);
+  }
+  return { topic, partition, offset: BigInt(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value, headers, sizeBytes };
+}
+
+const asBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
