@@ -5,7 +5,7 @@
  * a file in one round rather than one error per run.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { FloeError } from '../util/errors.js';
 import { INVALID, ValidationContext, formatPath, type PathSegment, type RawIssue } from './dsl.js';
 import { substituteEnv, type Env } from './env.js';
@@ -109,9 +109,21 @@ function toIssues(raw: RawIssue[], doc: Document, lines: LineCounter): ConfigIss
     .map((x) => x.issue);
 }
 
-/** Where the nearest existing node along `path` starts (a missing key points at its parent). */
+/**
+ * Where the nearest existing node along `path` starts (a missing key points at its parent). A
+ * mapping entry points at its key, where an editor's cursor should go.
+ */
 function offsetOf(doc: Document, path: PathSegment[]): number | undefined {
   for (let n = path.length; n >= 0; n--) {
+    if (n > 0) {
+      const parent = n === 1 ? doc.contents : doc.getIn(path.slice(0, n - 1), true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === String(path[n - 1]));
+        const keyRange = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+        if (keyRange) return keyRange[0];
+        continue;
+      }
+    }
     const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
     const range = (node as { range?: [number, number, number] } | undefined)?.range;
     if (range) return range[0];

@@ -81,9 +81,9 @@ describe('floe as a process', () => {
     const r = await floe(['validate', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}: 2 configuration errors`);
-    expect(r.stderr).toContain(`${file}:2:3: kafka.brokers: is required`);
+    expect(r.stderr).toContain(`${file}:1:1: kafka.brokers: is required`);
     expect(r.stderr).toContain(
-      `${file}:10:20: tables[0].partitioning[0].transform: unknown transform "bukket[16]" (expected identity, bucket[N], truncate[W], year, month, day, hour, void)`,
+      `${file}:10:9: tables[0].partitioning[0].transform: unknown transform "bukket[16]" (expected identity, bucket[N], truncate[W], year, month, day, hour, void)`,
     );
   });
 

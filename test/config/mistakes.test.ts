@@ -235,8 +235,8 @@ tables:
     }
     expect(error?.code).toBe('CONFIG_INVALID');
     expect(error?.issues.map((i) => [i.line, formatIssue(i)])).toEqual([
+      [1, 'kafka.brokers: is required'],
       [2, 'kafka.brokerz: unknown key (did you mean "brokers"?)'],
-      [2, 'kafka.brokers: is required'],
       [4, 'schemaRegistry.url: must be an http(s) URL, got "registry:8081"'],
       [8, 'tables[0].key: is required when mode is silver'],
       [10, 'tables[0].partitioning[0].field: invalid field path "a..b" (expected dotted field names like "customer.id", or $kafka.timestamp)'],
