@@ -8,6 +8,8 @@ requests and compare what these independent implementations read with what floe 
 Endpoints (JSON in, JSON out; bound to 127.0.0.1):
   GET  /health              200 {"status":"ok","spark":v,"pyiceberg":v,"pyarrow":v}; 503 while starting
   POST /spark/sql           {"sql": "..."}                        -> result
+                            (Iceberg catalog `floe`, also Spark's default catalog; its settings
+                            come from catalog/spark/spark-defaults.conf, shared with docker-compose)
   POST /pyiceberg/scan      {"table": "ns.name", "snapshot_id"?: n|"n", "row_filter"?: "...",
                              "selected_fields"?: ["a","b"], "limit"?: n} -> result
   POST /pyiceberg/table     {"table": "ns.name"} -> {"identifier","location","format_version",
@@ -46,6 +48,7 @@ import decimal
 import json
 import math
 import os
+import re
 import sys
 import threading
 import time
@@ -157,39 +160,66 @@ def spark_encoder(data_type):
     return lambda v: v
 
 
+SPARK_DEFAULTS = os.environ.get(
+    "FLOE_SPARK_DEFAULTS",
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "catalog", "spark", "spark-defaults.conf"),
+)
+
+
+def read_spark_defaults(path):
+    """Parses a spark-defaults.conf ("key value" or "key=value" lines, # comments)."""
+    conf = {}
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            match = re.match(r"^(\S+?)(?:\s*=\s*|\s+)(.*)$", line)
+            if match:
+                conf[match.group(1)] = match.group(2).strip()
+    return conf
+
+
+def spark_conf():
+    """catalog/spark/spark-defaults.conf (shared with docker-compose) with the local stack's addresses."""
+    conf = read_spark_defaults(SPARK_DEFAULTS)
+    # Jars come from Maven's cache through spark.jars; Ivy (spark.jars.packages) would try to download.
+    conf.pop("spark.jars.packages", None)
+    c = "spark.sql.catalog.floe"
+    conf.update(
+        {
+            "spark.master": "local[2]",
+            "spark.app.name": "floe-oracle",
+            "spark.driver.memory": SPARK_DRIVER_MEMORY,
+            "spark.driver.host": "127.0.0.1",
+            "spark.driver.bindAddress": "127.0.0.1",
+            "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
+            "spark.ui.enabled": "false",
+            "spark.ui.showConsoleProgress": "false",
+            "spark.sql.session.timeZone": "UTC",
+            # No Hive/Derby metastore: the only catalog that matters is the REST one.
+            "spark.sql.catalogImplementation": "in-memory",
+            "spark.sql.warehouse.dir": os.path.join(WORK_DIR, "spark-warehouse"),
+            "spark.local.dir": os.path.join(WORK_DIR, "spark-tmp"),
+            "spark.jars": SPARK_JARS,
+            f"{c}.uri": CATALOG_URI,
+            f"{c}.warehouse": WAREHOUSE,
+            f"{c}.s3.endpoint": S3_ENDPOINT,
+            f"{c}.s3.access-key-id": S3_ACCESS_KEY,
+            f"{c}.s3.secret-access-key": S3_SECRET_KEY,
+            f"{c}.client.region": S3_REGION,
+        }
+    )
+    conf.setdefault("spark.sql.shuffle.partitions", "2")
+    return conf
+
+
 def start_spark():
     from pyspark.sql import SparkSession
 
-    c = "spark.sql.catalog.floe"
-    builder = (
-        SparkSession.builder.appName("floe-oracle")
-        .master("local[2]")
-        .config("spark.driver.memory", SPARK_DRIVER_MEMORY)
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.sql.session.timeZone", "UTC")
-        # No Hive/Derby metastore: the only catalog that matters is the REST one.
-        .config("spark.sql.catalogImplementation", "in-memory")
-        .config("spark.sql.warehouse.dir", os.path.join(WORK_DIR, "spark-warehouse"))
-        .config("spark.local.dir", os.path.join(WORK_DIR, "spark-tmp"))
-        .config("spark.jars", SPARK_JARS)
-        .config("spark.sql.extensions", "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
-        .config(c, "org.apache.iceberg.spark.SparkCatalog")
-        .config(f"{c}.type", "rest")
-        .config(f"{c}.uri", CATALOG_URI)
-        .config(f"{c}.warehouse", WAREHOUSE)
-        # The oracle must see every commit floe makes: no table metadata caching.
-        .config(f"{c}.cache-enabled", "false")
-        .config(f"{c}.io-impl", "org.apache.iceberg.aws.s3.S3FileIO")
-        .config(f"{c}.s3.endpoint", S3_ENDPOINT)
-        .config(f"{c}.s3.path-style-access", "true")
-        .config(f"{c}.s3.access-key-id", S3_ACCESS_KEY)
-        .config(f"{c}.s3.secret-access-key", S3_SECRET_KEY)
-        .config(f"{c}.client.region", S3_REGION)
-    )
+    builder = SparkSession.builder
+    for key, value in spark_conf().items():
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("WARN")
     spark.sql("SELECT 1").collect()  # warm up the planner before reporting healthy
@@ -415,6 +445,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send_json(500, {"error": str(e), "type": type(e).__name__, "traceback": traceback.format_exc()})
 
     def log_message(self, fmt, *args):
+        if self.path == "/health":
+            return  # polled several times a second during start-up; not worth a log line
         sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
 
 
@@ -426,8 +458,17 @@ def boot():
 
         state["versions"] = {"spark": pyspark.__version__, "pyiceberg": pyiceberg.__version__, "pyarrow": pyarrow.__version__}
         t0 = time.time()
-        state["spark"] = start_spark()
+        spark = start_spark()
+        state["spark"] = spark
         print(f"SparkSession ready in {time.time() - t0:.1f}s", flush=True)
+        # The first query through the REST catalog loads Iceberg's classes (~10 s on 2 cores). Pay
+        # that now, in the background, rather than inside the first test's timeout.
+        with spark_lock:
+            try:
+                spark.sql("SHOW NAMESPACES IN floe").collect()
+                print(f"Iceberg catalog warmed up after {time.time() - t0:.1f}s", flush=True)
+            except Exception as e:  # the catalog may still be starting; the first query will retry
+                print(f"catalog warm-up skipped: {str(e).splitlines()[0]}", flush=True)
     except Exception:
         state["error"] = traceback.format_exc()
         print(state["error"], file=sys.stderr, flush=True)

@@ -363,6 +363,7 @@ const oracle: Service = {
         FLOE_S3_REGION: c.s3.region,
         FLOE_SPARK_JARS: [a.sparkRuntimeJar, a.awsBundleJar].join(','),
         FLOE_ORACLE_WORK_DIR: work,
+        FLOE_SPARK_DEFAULTS: join(c.repoRoot, 'catalog', 'spark', 'spark-defaults.conf'),
         AWS_REGION: c.s3.region,
         // Keep Spark from picking a non-loopback address for its driver.
         SPARK_LOCAL_IP: HOST,
