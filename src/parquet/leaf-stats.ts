@@ -55,6 +55,10 @@ export function collectLeaves(type: IcebergType, id: number, repeated: boolean, 
  */
 type Slots = Int32Array | null;
 
+// Indexing follows Arrow JS slicing: a sliced Data keeps its offset and its null bitmap (and
+// boolean bits) unsliced, while value and offset buffers are already cut to the slice. Struct
+// children are sliced along with the parent; list/map children are not (offsets index them).
+
 function isValid(data: arrow.Data, i: number): boolean {
   if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return true;
   const j = data.offset + i;
@@ -89,7 +93,7 @@ export function scanColumn(type: IcebergType, data: arrow.Data, slots: Slots, le
       let n = 0;
       for (let k = 0; k < count; k++) {
         const s = slots ? slots[k]! : k;
-        const len = s >= 0 && isValid(data, s) ? offsets[data.offset + s + 1]! - offsets[data.offset + s]! : 0;
+        const len = s >= 0 && isValid(data, s) ? offsets[s + 1]! - offsets[s]! : 0;
         n += len === 0 ? 1 : len;
       }
       const childSlots = new Int32Array(n);
@@ -100,8 +104,8 @@ export function scanColumn(type: IcebergType, data: arrow.Data, slots: Slots, le
           childSlots[p++] = -1;
           continue;
         }
-        const start = offsets[data.offset + s]!;
-        const end = offsets[data.offset + s + 1]!;
+        const start = offsets[s]!;
+        const end = offsets[s + 1]!;
         if (start === end) childSlots[p++] = -1;
         for (let c = start; c < end; c++) childSlots[p++] = c;
       }
@@ -118,9 +122,10 @@ export function scanColumn(type: IcebergType, data: arrow.Data, slots: Slots, le
 type IndexCompare = (a: number, b: number) => number;
 
 function comparator(p: ParsedPrimitive, data: arrow.Data): IndexCompare {
-  const o = data.offset;
   switch (p.kind) {
     case 'boolean': {
+      // Boolean data is the one buffer Arrow JS does not slice: index it with the offset.
+      const o = data.offset;
       const bits = data.values as Uint8Array;
       const bit = (i: number) => (bits[(o + i) >> 3]! >> ((o + i) & 7)) & 1;
       return (a, b) => bit(a) - bit(b);
@@ -128,14 +133,14 @@ function comparator(p: ParsedPrimitive, data: arrow.Data): IndexCompare {
     case 'int':
     case 'date': {
       const v = data.values as Int32Array;
-      return (a, b) => v[o + a]! - v[o + b]!;
+      return (a, b) => v[a]! - v[b]!;
     }
     case 'float':
     case 'double': {
       const v = data.values as Float64Array;
       return (a, b) => {
-        const x = v[o + a]!;
-        const y = v[o + b]!;
+        const x = v[a]!;
+        const y = v[b]!;
         if (x < y) return -1;
         if (x > y) return 1;
         if (x !== 0) return 0;
@@ -147,8 +152,8 @@ function comparator(p: ParsedPrimitive, data: arrow.Data): IndexCompare {
       // Four little-endian 32-bit words per value; the top word is signed.
       const w = new Int32Array((data.values as Uint32Array).buffer, (data.values as Uint32Array).byteOffset, (data.values as Uint32Array).length);
       return (a, b) => {
-        const x = 4 * (o + a);
-        const y = 4 * (o + b);
+        const x = 4 * a;
+        const y = 4 * b;
         if (w[x + 3] !== w[y + 3]) return w[x + 3]! - w[y + 3]!;
         for (let k = 2; k >= 0; k--) {
           const d = (w[x + k]! >>> 0) - (w[y + k]! >>> 0);
@@ -161,21 +166,21 @@ function comparator(p: ParsedPrimitive, data: arrow.Data): IndexCompare {
     case 'fixed': {
       const bytes = data.values as Uint8Array;
       const width = p.kind === 'fixed' ? p.length : 16;
-      return (a, b) => compareRanges(bytes, (o + a) * width, (o + a + 1) * width, bytes, (o + b) * width, (o + b + 1) * width);
+      return (a, b) => compareRanges(bytes, a * width, (a + 1) * width, bytes, b * width, (b + 1) * width);
     }
     case 'string':
     case 'binary': {
       const bytes = data.values as Uint8Array;
       const off = data.valueOffsets as Int32Array;
-      return (a, b) => compareRanges(bytes, off[o + a]!, off[o + a + 1]!, bytes, off[o + b]!, off[o + b + 1]!);
+      return (a, b) => compareRanges(bytes, off[a]!, off[a + 1]!, bytes, off[b]!, off[b + 1]!);
     }
     default: {
       // long, time, timestamps: signed high word, then unsigned low word.
       const v = data.values as BigInt64Array;
       const w = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
       return (a, b) => {
-        const x = 2 * (o + a);
-        const y = 2 * (o + b);
+        const x = 2 * a;
+        const y = 2 * b;
         if (w[x + 1] !== w[y + 1]) return w[x + 1]! - w[y + 1]!;
         return (w[x]! >>> 0) - (w[y]! >>> 0);
       };
@@ -194,10 +199,12 @@ function compareRanges(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs:
 
 /** The JS value of slot i in floe's canonical representation (for serializeValue). */
 function materialize(p: ParsedPrimitive, data: arrow.Data, i: number): PrimitiveValue {
-  const j = data.offset + i;
+  const j = i;
   switch (p.kind) {
-    case 'boolean':
-      return (((data.values as Uint8Array)[j >> 3]! >> (j & 7)) & 1) === 1;
+    case 'boolean': {
+      const b = data.offset + i;
+      return (((data.values as Uint8Array)[b >> 3]! >> (b & 7)) & 1) === 1;
+    }
     case 'int':
     case 'date':
     case 'float':
@@ -240,7 +247,7 @@ function scanLeaf(leaf: Leaf, data: arrow.Data, slots: Slots): void {
       nulls++;
       continue;
     }
-    if (floats && Number.isNaN(floats[data.offset + s]!)) {
+    if (floats && Number.isNaN(floats[s]!)) {
       nans++;
       continue;
     }
