@@ -7,6 +7,7 @@
  * carries UNASSIGNED_SEQUENCE_NUMBER until the manifest list is written (assignSequenceNumber).
  */
 import { FloeError } from '../../util/errors.js';
+import { schemaToJson } from '../spec/schema.js';
 import {
   EntryStatus,
   FileContent,
@@ -98,7 +99,8 @@ function dataFileToAvro(file: DataFile, struct: readonly PartitionStructField[])
 /** Header key-value metadata that readers (Java, PyIceberg) require for a v2 manifest. */
 function manifestMetadata(schema: Schema, spec: PartitionSpec, content: ManifestContent): Record<string, string> {
   return {
-    schema: JSON.stringify(schema),
+    // Defaults of long columns may be bigints, which JSON.stringify rejects.
+    schema: JSON.stringify(schemaToJson(schema), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
     'schema-id': String(schema['schema-id']),
     'partition-spec': JSON.stringify(spec.fields),
     'partition-spec-id': String(spec['spec-id']),
