@@ -46,8 +46,16 @@ export class RecordBatchBuilder {
     return this.root.length;
   }
 
-  /** Bytes held in Arrow buffers: close to the IPC size of the batch finish() returns. */
-  byteSize(): number {
+  /** Same as length; the name src/buffer's RowSink uses. */
+  get rowCount(): number {
+    return this.root.length;
+  }
+
+  /**
+   * Bytes held in Arrow buffers, close to the IPC size of the batch finish() returns. Walks the
+   * column tree (a few ns per column), so callers checking it per row may want to sample.
+   */
+  get byteSize(): number {
     return this.root.byteSize();
   }
 

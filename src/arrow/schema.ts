@@ -6,7 +6,9 @@
  * Type decisions (Iceberg spec, Appendix A "Parquet"):
  * - decimal(p,s) → Decimal128(s, p). arrow-rs picks the Parquet physical type from the precision:
  *   INT32 for p ≤ 9, INT64 for p ≤ 18, FIXED_LEN_BYTE_ARRAY of the minimum width otherwise — exactly
- *   what the spec requires (checked by test/parquet/writer.test.ts through pyarrow).
+ *   what the spec requires (checked by test/parquet/writer.test.ts through pyarrow). One deviation:
+ *   arrow-rs stores precision 1 as INT64, not INT32; Iceberg's readers pick the decimal decoder by
+ *   the physical type in the file, so decimal(1,s) still reads correctly.
  * - uuid → FixedSizeBinary(16), written as FIXED_LEN_BYTE_ARRAY(16) *without* the UUID logical type
  *   (parquet-wasm 0.8 cannot emit it). Iceberg's own Parquet readers match columns by field id and
  *   read an un-annotated FIXED_LEN_BYTE_ARRAY/BINARY column as uuid when the table type is uuid

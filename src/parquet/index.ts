@@ -1,3 +1,4 @@
 export { writeParquetBytes, type ParquetCompression, type ParquetWriteOptions } from './writer.js';
 export { computeMetrics, DEFAULT_METRICS_MODE, type DataFileMetrics, type MetricsMode, type MetricsOptions } from './metrics.js';
 export { writeDataFile, type WriteDataFileOptions, type WrittenDataFile } from './data-file.js';
+export { RollingDataFileWriter, arrowByteSize, type RollingWriterOptions } from './rolling.js';
