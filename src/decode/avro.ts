@@ -43,7 +43,8 @@ function readStringStrict(tap: AvscTap): string {
   const buf = tap.buf;
   tap.pos = end;
   if (end > buf.length) return '';
-  const s = buf.toString('utf8', start, end);
+  // utf8Slice skips toString's argument juggling; measurably faster on string-heavy records.
+  const s = (buf as unknown as { utf8Slice(a: number, b: number): string }).utf8Slice(start, end);
   // Node replaces invalid sequences with U+FFFD; only then pay for a full validation.
   if (s.includes('\uFFFD') && !isUtf8(buf.subarray(start, end))) {
     throw new InvalidValueError('invalid UTF-8 in string');

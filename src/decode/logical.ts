@@ -11,6 +11,7 @@
  * spec requires.
  */
 import avro from 'avsc';
+import { readBigLong, type Tap } from './long.js';
 
 export type LogicalKind =
   | 'decimal'
@@ -192,6 +193,10 @@ abstract class ScaledLongType extends FloeLogicalType {
   }
   protected override _fromValue(v: bigint): bigint {
     return this.unit === 'us' ? v : this.unit === 'ms' ? v * 1000n : floorDiv(v, 1000n);
+  }
+  /** Skips the generic logical-type indirection: timestamps are the most common long there is. */
+  _read(tap: Tap): bigint {
+    return this._fromValue(readBigLong(tap));
   }
   protected override _toValue(v: unknown): bigint | undefined {
     if (typeof v !== 'bigint') return undefined;

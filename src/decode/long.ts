@@ -15,38 +15,63 @@ export interface Tap {
   pos: number;
 }
 
+/** 2^(7i): place values of varint groups, so the float path multiplies instead of calling pow. */
+const PLACE = Array.from({ length: 8 }, (_, i) => 2 ** (7 * i));
+
 /**
- * Reads one zig-zag varint long from the tap. Values that fit in 6 payload bytes (|n| < 2^41) are
- * accumulated with plain number arithmetic — the overwhelmingly common case — and converted to a
- * BigInt once; longer encodings fall back to BigInt arithmetic. A varint longer than 10 bytes is
- * not an Avro long: the tap is invalidated so the caller reports corrupt input.
+ * Reads one zig-zag varint long from the tap. Up to 4 bytes (|n| < 2^27) are decoded with int
+ * arithmetic; up to 7 bytes (|n| < 2^48, e.g. µs timestamps) with exact float arithmetic; longer
+ * encodings with BigInt arithmetic. A varint longer than 10 bytes is not an Avro long: the tap is
+ * invalidated so the caller reports corrupt input. Bytes past the end read as 0 and leave
+ * `pos > length`, which the caller reports as truncation (avsc's convention).
  */
 export function readBigLong(tap: Tap): bigint {
   const buf = tap.buf;
   let pos = tap.pos;
-  let b = buf[pos++] ?? 0;
+  let b = buf[pos++]!;
   let n = b & 0x7f;
-  let shift = 7;
-  while (b & 0x80 && shift < 42) {
-    b = buf[pos++] ?? 0;
-    n += (b & 0x7f) * 2 ** shift;
-    shift += 7;
+  if (b & 0x80) {
+    b = buf[pos++]!;
+    n |= (b & 0x7f) << 7;
+    if (b & 0x80) {
+      b = buf[pos++]!;
+      n |= (b & 0x7f) << 14;
+      if (b & 0x80) {
+        b = buf[pos++]!;
+        n |= (b & 0x7f) << 21;
+        if (b & 0x80) return readLongTail(tap, n, pos);
+      }
+    }
+  }
+  tap.pos = pos;
+  return BigInt((n >>> 1) ^ -(n & 1));
+}
+
+function readLongTail(tap: Tap, low: number, start: number): bigint {
+  const buf = tap.buf;
+  let pos = start;
+  let n = low;
+  let b = 0x80;
+  let i = 4;
+  for (; i < 7 && b & 0x80; i++) {
+    b = buf[pos++]!;
+    n += (b & 0x7f) * PLACE[i]!;
   }
   if (!(b & 0x80)) {
     tap.pos = pos;
-    // zig-zag: even → n/2, odd → -(n+1)/2; n < 2^42 so float math is exact.
+    // n < 2^49: float math is exact; zig-zag: even → n/2, odd → -(n+1)/2.
     return BigInt(n % 2 === 0 ? n / 2 : -(n + 1) / 2);
   }
   let big = BigInt(n);
-  let bigShift = BigInt(shift);
+  let shift = 49n;
   do {
     if (pos - tap.pos >= 10) {
-      tap.pos = buf.length + 1; // invalid: reported as truncated/corrupt by the caller
+      tap.pos = buf.length + 1;
       return 0n;
     }
-    b = buf[pos++] ?? 0;
-    big |= BigInt(b & 0x7f) << bigShift;
-    bigShift += 7n;
+    b = buf[pos++]!;
+    big |= BigInt(b & 0x7f) << shift;
+    shift += 7n;
   } while (b & 0x80);
   tap.pos = pos;
   big &= TWO_64 - 1n;
