@@ -1,0 +1,73 @@
+/**
+ * `npm run bench`: prints the figures docs/benchmarks.md keeps, with the machine and versions.
+ *
+ *   npm run bench                 in-process pipeline (no services needed)
+ *   npm run bench -- --e2e        adds the end-to-end run against the local stack (bench/e2e.ts)
+ *   npm run bench -- --records N  records for the in-process pipeline (default 200000)
+ */
+import os from 'node:os';
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { makeEvents, runPipeline } from './pipeline.js';
+
+const { values } = parseArgs({
+  options: {
+    e2e: { type: 'boolean', default: false },
+    records: { type: 'string', default: '200000' },
+  },
+});
+
+const MiB = 1024 * 1024;
+const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
+  return `${os.cpus().length} cores (${cpu}), ${fmt(os.totalmem() / 1024 ** 3, 0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+function peakRssMiB(): number {
+  // maxRSS is in KiB on Linux.
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+async function main(): Promise<void> {
+  const n = Number(values.records);
+  console.log(`floe bench — ${new Date().toISOString()}`);
+  console.log(`machine: ${machine()}`);
+  console.log(`load average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
+  console.log('');
+  console.log(`## in-process pipeline: ${fmt(n, 0)} records of a 20-field Avro event`);
+  const frames = makeEvents(n);
+  // One warm-up pass so the JIT has compiled the decoders and builders before measuring.
+  runPipeline(frames.slice(0, Math.min(20_000, n)));
+  const r = runPipeline(frames);
+  const inputMiB = r.inputBytes / MiB;
+  const total = r.decodeProjectSeconds + r.arrowSeconds + r.parquetSeconds;
+  console.log(`avg record size: ${fmt(r.inputBytes / r.records, 0)} bytes (Confluent-framed Avro)`);
+  const line = (stage: string, seconds: number): void =>
+    console.log(
+      `${stage.padEnd(28)} ${fmt(r.records / seconds, 0).padStart(12)} records/s  ${fmt(inputMiB / seconds).padStart(8)} MiB/s of input per core`,
+    );
+  line('decode + project', r.decodeProjectSeconds);
+  line('arrow build', r.arrowSeconds);
+  line('parquet (zstd) + metrics', r.parquetSeconds);
+  line('decode → parquet total', total);
+  console.log(`parquet output: ${fmt(r.parquetBytes / MiB)} MiB (${fmt((100 * r.parquetBytes) / r.inputBytes)}% of input)`);
+  console.log(`peak RSS: ${fmt(peakRssMiB(), 0)} MiB`);
+
+  if (values.e2e) {
+    const e2ePath = new URL('./e2e.ts', import.meta.url);
+    if (!existsSync(e2ePath)) {
+      console.log('\n## end to end: bench/e2e.ts is not available in this build');
+      return;
+    }
+    const { runEndToEnd } = (await import(e2ePath.href)) as { runEndToEnd: () => Promise<void> };
+    console.log('');
+    await runEndToEnd();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
