@@ -1,11 +1,12 @@
 /**
- * The entry points the `floe` command calls. These are placeholders the daemon, maintenance and
- * catalog work replace; the CLI only depends on the signatures. Each resolves to a process exit
+ * The entry points the `floe` command calls. `runDaemon` is the committer (daemon.ts); maintenance
+ * and the embedded catalog are still placeholders that their own work replaces; the CLI only depends on the signatures. Each resolves to a process exit
  * code (see src/cli/exit-codes.ts) or throws a FloeError that the CLI maps to one.
  */
 import type { Logger } from '../util/log.js';
 import { FloeError } from '../util/errors.js';
 import type { EmbeddedCatalogConfig, FloeConfig } from '../config/index.js';
+import { Daemon } from './daemon.js';
 
 export interface RunContext {
   logger: Logger;
@@ -15,9 +16,7 @@ export interface RunContext {
 
 /** `floe run`: the long-running committer. */
 export async function runDaemon(config: FloeConfig, ctx: RunContext): Promise<number> {
-  void config;
-  void ctx;
-  throw new FloeError('NOT_IMPLEMENTED', 'daemon not yet implemented');
+  return new Daemon(config, ctx.logger).run(ctx.signal);
 }
 
 export type MaintenanceTask = 'compact' | 'expire' | 'orphans';

@@ -1,0 +1,93 @@
+/**
+ * Bronze tables: every record's value columns plus one reserved struct column with its Kafka
+ * metadata (topic, partition, offset, timestamp, key, headers).
+ *
+ * The metadata column is modelled as one more Avro field appended to every writer schema before
+ * schema mapping and evolution. That way its field ids are assigned by the same code as the value
+ * columns, on table creation, and evolution matches it by name forever after: the ids never move.
+ * Projection (Avro value → row) uses the writer schema as is against the table schema without that
+ * column; the daemon then fills the column from the Kafka record itself.
+ */
+import type { Schema, StructType } from '../iceberg/spec/types.js';
+import type { SourceRecord } from '../source/types.js';
+import { FloeError } from '../util/errors.js';
+
+/** Avro name of the metadata record; namespaced so it cannot clash with a producer's types. */
+const METADATA_RECORD = 'floe.internal.KafkaMetadata';
+
+export function metadataAvroField(column: string): Record<string, unknown> {
+  return {
+    name: column,
+    doc: 'Kafka metadata of the record (written by floe)',
+    type: {
+      type: 'record',
+      name: METADATA_RECORD,
+      fields: [
+        { name: 'topic', type: 'string' },
+        { name: 'partition', type: 'int' },
+        { name: 'offset', type: 'long' },
+        { name: 'timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
+        { name: 'key', type: ['null', 'bytes'] },
+        // Kafka allows a header without a value; a repeated header name keeps its last value.
+        { name: 'headers', type: { type: 'map', values: ['null', 'bytes'] } },
+      ],
+    },
+  };
+}
+
+/**
+ * The writer schema with the metadata field appended, as a JSON object for evolveSchema. Throws
+ * BRONZE_VALUE_NOT_RECORD for non-record values and BRONZE_COLUMN_CLASH when the value already
+ * has a field named like the metadata column.
+ */
+export function withMetadataField(writerSchemaText: string, column: string): Record<string, unknown> {
+  const parsed = JSON.parse(writerSchemaText) as unknown;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || (parsed as { type?: unknown }).type !== 'record') {
+    throw new FloeError('BRONZE_VALUE_NOT_RECORD', 'bronze tables need record values; the writer schema is not an Avro record');
+  }
+  const record = parsed as { fields?: Array<{ name?: string }> };
+  const fields = record.fields ?? [];
+  if (fields.some((f) => f.name === column)) {
+    throw new FloeError('BRONZE_COLUMN_CLASH', `the value has a field named "${column}", which bronze.kafkaMetadataColumn reserves; choose another column name`);
+  }
+  return { ...(parsed as object), fields: [...fields, metadataAvroField(column)] };
+}
+
+/** The table schema without the metadata column: what value projection targets. */
+export function withoutColumn(schema: Schema, column: string): Schema {
+  return { ...schema, fields: schema.fields.filter((f) => f.name !== column) };
+}
+
+export function hasColumn(type: StructType, column: string): boolean {
+  return type.fields.some((f) => f.name === column);
+}
+
+export interface MetadataRow {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** Microseconds since the epoch (timestamptz). */
+  timestamp: bigint;
+  key: Uint8Array | null;
+  headers: Map<string, Uint8Array | null>;
+}
+
+export function metadataRow(record: SourceRecord): MetadataRow {
+  const headers = new Map<string, Uint8Array | null>();
+  for (const [name, value] of Object.entries(record.headers)) {
+    headers.set(name, Array.isArray(value) ? (value.at(-1) ?? null) : value);
+  }
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    timestamp: BigInt(record.timestamp) * 1000n,
+    key: record.key,
+    headers,
+  };
+}
+
+/** Partition source path in the table: `$kafka.timestamp` → `<column>.timestamp`; value paths as given. */
+export function partitionSourcePath(field: string, column: string): string {
+  return field.startsWith('$kafka.') ? `${column}.${field.slice('$kafka.'.length)}` : field;
+}

@@ -1,0 +1,189 @@
+/**
+ * The real TableStore and DataFileSink: the REST catalog (create, load, commit with retry) and
+ * object storage (Parquet data files via src/parquet, manifests via src/iceberg/table).
+ */
+import { readFileSync } from 'node:fs';
+import type { SASLOptions } from 'kafkajs';
+import type { FileConfig, FloeConfig } from '../config/index.js';
+import { confluentRegistryClient, RegistrySchemaSource } from '../decode/index.js';
+import { CatalogErrorCode, commitWithRetry, RestCatalogClient, type LoadedTable, type TableIdentifier } from '../iceberg/catalog/index.js';
+import { resolveFileIO, type S3FileIOOptions } from '../iceberg/io/index.js';
+import type { FileIO } from '../iceberg/io/types.js';
+import { buildPartitionSpec } from '../iceberg/spec/partition.js';
+import type { DataFile, PartitionSpec, PrimitiveValue, Schema } from '../iceberg/spec/types.js';
+import { FastAppend } from '../iceberg/table/append.js';
+import { dataLocation, writeDataFiles } from '../parquet/index.js';
+import { createKafkaClient } from '../source/client.js';
+import { FloeError, isFloeError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import type { DataFileSink, PartitionData, SchemaUpdate, TableStore } from './ports.js';
+
+export function createCatalog(config: FloeConfig, log: Logger): RestCatalogClient {
+  const c = config.catalog;
+  if (c.type !== 'rest') {
+    throw new FloeError('NOT_IMPLEMENTED', 'catalog.type embedded is not available in this version; run an Iceberg REST catalog and use type: rest');
+  }
+  return new RestCatalogClient({
+    uri: c.uri,
+    ...(c.warehouse === undefined ? {} : { warehouse: c.warehouse }),
+    ...(c.prefix === undefined ? {} : { prefix: c.prefix }),
+    ...(c.token === undefined ? {} : { token: c.token }),
+    ...(c.credential === undefined ? {} : { credential: c.credential }),
+    ...(c.scope === undefined ? {} : { scope: c.scope }),
+    ...(c.oauthServerUri === undefined ? {} : { oauth2ServerUri: c.oauthServerUri }),
+    headers: c.headers,
+    logger: log.child({ component: 'catalog' }),
+  });
+}
+
+export function s3Options(config: FloeConfig): S3FileIOOptions {
+  const s = config.storage;
+  if (s.type !== 's3') return {};
+  return {
+    region: s.region,
+    forcePathStyle: s.forcePathStyle,
+    ...(s.endpoint === undefined ? {} : { endpoint: s.endpoint }),
+    ...(s.accessKeyId && s.secretAccessKey
+      ? { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey, ...(s.sessionToken ? { sessionToken: s.sessionToken } : {}) } }
+      : {}),
+  };
+}
+
+export function createRegistry(config: FloeConfig): RegistrySchemaSource {
+  const r = config.schemaRegistry;
+  if (r.token !== undefined) throw new FloeError('NOT_IMPLEMENTED', 'schemaRegistry.token is not supported yet; use username and password');
+  const auth = r.username !== undefined && r.password !== undefined ? { username: r.username, password: r.password } : undefined;
+  return new RegistrySchemaSource(confluentRegistryClient({ host: r.url, ...(auth ? { auth } : {}) }));
+}
+
+export function createKafka(config: FloeConfig, log: Logger) {
+  const k = config.kafka;
+  const ssl =
+    typeof k.ssl === 'boolean'
+      ? k.ssl
+      : {
+          rejectUnauthorized: k.ssl.rejectUnauthorized,
+          ...(k.ssl.ca ? { ca: [readFileSync(k.ssl.ca, 'utf8')] } : {}),
+          ...(k.ssl.cert ? { cert: readFileSync(k.ssl.cert, 'utf8') } : {}),
+          ...(k.ssl.key ? { key: readFileSync(k.ssl.key, 'utf8') } : {}),
+        };
+  return createKafkaClient(
+    {
+      brokers: k.brokers,
+      clientId: k.clientId,
+      ssl,
+      ...(k.sasl ? { sasl: { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } as SASLOptions } : {}),
+      connectionTimeoutMs: k.connectionTimeoutMs,
+      requestTimeoutMs: k.requestTimeoutMs,
+    },
+    log,
+  );
+}
+
+export class CatalogStore implements TableStore, DataFileSink {
+  private readonly ios = new Map<string, FileIO>();
+
+  constructor(
+    private readonly catalog: RestCatalogClient,
+    private readonly s3: S3FileIOOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /** A FileIO for a table: the catalog's vended storage configuration over the daemon's own. */
+  io(table: LoadedTable): FileIO {
+    const location = table.metadata.location;
+    let io = this.ios.get(location);
+    if (!io) {
+      io = resolveFileIO(location, { config: table.config, ...(table.storageCredentials ? { storageCredentials: table.storageCredentials } : {}), s3: this.s3 });
+      this.ios.set(location, io);
+    }
+    return io;
+  }
+
+  async load(id: TableIdentifier): Promise<LoadedTable | undefined> {
+    try {
+      return await this.catalog.loadTable(id);
+    } catch (err) {
+      if (isFloeError(err, CatalogErrorCode.NoSuchTable) || isFloeError(err, CatalogErrorCode.NoSuchNamespace)) return undefined;
+      throw err;
+    }
+  }
+
+  async create(id: TableIdentifier, schema: Schema, partitioning: (schema: Schema) => Parameters<typeof buildPartitionSpec>[1], properties: Record<string, string>): Promise<LoadedTable> {
+    await this.catalog.ensureNamespace(id.namespace);
+    const spec = buildPartitionSpec(schema, partitioning(schema));
+    try {
+      return await this.catalog.createTable(id, { schema, partitionSpec: spec, properties });
+    } catch (err) {
+      // Another daemon of the group created it first: use theirs.
+      if (isFloeError(err, CatalogErrorCode.AlreadyExists)) return this.catalog.loadTable(id);
+      throw err;
+    }
+  }
+
+  async append(id: TableIdentifier, table: LoadedTable, files: DataFile[], properties: (m: LoadedTable['metadata']) => Record<string, string>): Promise<LoadedTable> {
+    const summary: Record<string, string> = {};
+    // SnapshotOptions.properties is read on every apply: refill it from the fresh metadata first.
+    const op = new FastAppend(this.io(table), files, { properties: summary });
+    const result = await commitWithRetry(
+      this.catalog,
+      id,
+      async (metadata) => {
+        for (const k of Object.keys(summary)) delete summary[k];
+        Object.assign(summary, properties(metadata));
+        return op.apply(metadata);
+      },
+      { logger: this.log },
+    );
+    return result.table;
+  }
+
+  async updateSchema(id: TableIdentifier, evolve: (m: LoadedTable['metadata']) => SchemaUpdate | undefined): Promise<LoadedTable> {
+    const result = await commitWithRetry(
+      this.catalog,
+      id,
+      async (metadata) => {
+        const u = evolve(metadata);
+        if (!u) return { requirements: [], updates: [] };
+        return {
+          requirements: [
+            { type: 'assert-table-uuid', uuid: metadata['table-uuid'] },
+            { type: 'assert-current-schema-id', 'current-schema-id': u.baseSchemaId },
+            { type: 'assert-last-assigned-field-id', 'last-assigned-field-id': u.baseLastColumnId },
+          ],
+          // -1: "the schema just added"; the catalog may reuse the id of an identical older schema.
+          updates: [
+            { action: 'add-schema', schema: u.schema, 'last-column-id': u.lastColumnId },
+            { action: 'set-current-schema', 'schema-id': -1 },
+          ],
+        };
+      },
+      {
+        logger: this.log,
+        // A lost response is resolved by evolving against the reloaded table: nothing left to do.
+        landed: () => false,
+      },
+    );
+    return result.table;
+  }
+
+  async write(table: LoadedTable, spec: PartitionSpec, partitions: PartitionData[], file: FileConfig): Promise<DataFile[]> {
+    const out: DataFile[] = [];
+    for (const p of partitions) {
+      if (p.sink.rowCount === 0) continue;
+      const schema = p.sink.schema;
+      const files = await writeDataFiles(p.sink.finishTable(), {
+        io: this.io(table),
+        dataLocation: dataLocation(table.metadata),
+        schema,
+        spec,
+        partition: p.tuple as (PrimitiveValue | null)[],
+        targetFileSizeBytes: file.targetSizeBytes,
+        compression: file.compression,
+        rowGroupBytes: file.rowGroupBytes,
+      });
+      out.push(...files);
+    }
+    return out;
+  }
+}

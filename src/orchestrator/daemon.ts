@@ -1,0 +1,361 @@
+/**
+ * `floe run`: one Kafka consumer group member feeding Iceberg tables, from start to exit.
+ *
+ * Lifecycle: connect (catalog, registry, Kafka) → serve /healthz /readyz /metrics → consume until
+ * the signal aborts or a fatal error → stop fetching, flush and commit every table, leave the group
+ * → exit 0 (or the fatal error's code). Shutdown is bounded by `shutdown.timeoutMs`.
+ */
+import type { FloeConfig } from '../config/index.js';
+import type { RestCatalogClient } from '../iceberg/catalog/index.js';
+import { startOpsServer, type OpsServer } from '../ops/server.js';
+import { withAdmin } from '../source/admin.js';
+import { KafkaSource } from '../source/consumer.js';
+import { DeadLetterSink } from '../source/dead-letter.js';
+import { deadLetterTopicFor } from '../config/index.js';
+import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../source/types.js';
+import { FloeError, isFloeError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { CatalogStore, createCatalog, createKafka, createRegistry, s3Options } from './catalog-store.js';
+import { daemonMetrics, type DaemonMetrics } from './metrics.js';
+import type { DeadLetterQueue, WriterEvents } from './ports.js';
+import { RecordHandler, type RecordContext } from './records.js';
+import { Router } from './router.js';
+import { isFatal, TableWriter } from './table-writer.js';
+import { WriterSet } from './writers.js';
+
+const TICK_MS = 200;
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Daemon implements WriterEvents {
+  readonly metrics: DaemonMetrics;
+  private readonly router: Router;
+  private readonly writers: WriterSet;
+  private readonly gens = new Map<TpKey, number>();
+  private source: KafkaSource | undefined;
+  private catalog: RestCatalogClient | undefined;
+  private readonly dlq = new Map<string, DeadLetterSink>();
+  private fatalError: unknown;
+  private stopping = false;
+  private joined = false;
+  private usedBytes = 0;
+  private lastTick = Date.now();
+  private wake: () => void = () => undefined;
+
+  constructor(
+    private readonly config: FloeConfig,
+    private readonly log: Logger,
+  ) {
+    this.metrics = daemonMetrics();
+    this.router = new Router(config.tables);
+    this.writers = new WriterSet();
+  }
+
+  async run(signal: AbortSignal): Promise<number> {
+    const silver = this.config.tables.find((m) => m.mode !== 'bronze');
+    if (silver) throw new FloeError('NOT_IMPLEMENTED', `tables[${silver.index}]: mode ${silver.mode} is not available in this version (bronze only)`, { details: { exitCode: 2 } });
+    const server = await this.startServer();
+    const timers: NodeJS.Timeout[] = [];
+    try {
+      await this.start();
+      timers.push(setInterval(() => this.tick(), TICK_MS));
+      timers.push(setInterval(() => void this.updateLag(), 5000));
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        if (signal.aborted || this.fatalError !== undefined) resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      this.log.info({ reason: this.fatalError === undefined ? 'signal' : 'fatal error' }, 'shutting down');
+      const clean = await this.shutdown();
+      if (this.fatalError !== undefined) throw this.fatalError;
+      return clean ? 0 : 1;
+    } finally {
+      for (const t of timers) clearInterval(t);
+      await server?.close();
+    }
+  }
+
+  private async start(): Promise<void> {
+    const log = this.log;
+    this.catalog = createCatalog(this.config, log);
+    // Fail fast on a wrong URI or credentials (exit 3 for 401/403) before joining the group.
+    await this.catalog.config();
+    const store = new CatalogStore(this.catalog, s3Options(this.config), log.child({ component: 'commit' }));
+    const kafka = createKafka(this.config, log);
+    const registry = createRegistry(this.config);
+    const handler = new RecordHandler(registry, log);
+    const deadLetters: DeadLetterQueue = {
+      add: (letter, template) => this.deadLetterSink(kafka, template).add(letter),
+      flush: async () => {
+        await Promise.all([...this.dlq.values()].map((s) => s.flush()));
+      },
+    };
+    this.writers.configure((route) => new TableWriter(route.table, route.mapping, { store, files: store, deadLetters, events: this, metrics: this.metrics, log }));
+
+    const existing = this.router.needsTopicListing ? await withAdmin(kafka, (a) => a.listTopics()) : [];
+    const topics = this.router.subscription(existing);
+    if (topics.length === 0) throw new FloeError('NO_TOPICS', 'no existing topic matches any table mapping');
+    log.info({ topics }, 'subscribing');
+    const k = this.config.kafka;
+    this.source = new KafkaSource({
+      kafka,
+      groupId: k.groupId,
+      topics,
+      logger: log,
+      memory: { limitBytes: this.config.memory.budgetBytes, usedBytes: () => this.usedBytes },
+      consumer: {
+        sessionTimeout: k.sessionTimeoutMs,
+        heartbeatInterval: k.heartbeatIntervalMs,
+        rebalanceTimeout: k.rebalanceTimeoutMs,
+        minBytes: k.fetch.minBytes,
+        maxBytes: k.fetch.maxBytes,
+        maxBytesPerPartition: k.fetch.maxBytesPerPartition,
+        maxWaitTimeInMs: k.fetch.maxWaitMs,
+      },
+      hooks: {
+        onAssigned: (tps) => this.onAssigned(tps),
+        onRevoked: (tps) => this.onRevoked(tps),
+        onRecords: (batch) => this.onRecords(batch, handler),
+        onFatal: (err) => this.fail(err),
+      },
+    });
+    await this.source.start();
+  }
+
+  private deadLetterSink(kafka: ReturnType<typeof createKafka>, template: string): DeadLetterSink {
+    let sink = this.dlq.get(template);
+    if (!sink) {
+      sink = new DeadLetterSink({ kafka, topic: (r) => deadLetterTopicFor(template, r.topic), logger: this.log });
+      this.dlq.set(template, sink);
+      // add() only queues; the producer connects in the background and flush() awaits it.
+      const s = sink;
+      const started = s.start();
+      const flush = s.flush.bind(s);
+      s.flush = async () => {
+        await started;
+        await flush();
+      };
+    }
+    return sink;
+  }
+
+  // ---- source hooks -------------------------------------------------------------------------
+
+  private async onAssigned(tps: TopicPartition[]): Promise<Map<TpKey, bigint | undefined>> {
+    this.metrics.rebalances.inc();
+    const out = new Map<TpKey, bigint | undefined>();
+    try {
+      await this.writers.settled();
+      const byWriter = new Map<TableWriter, TopicPartition[]>();
+      for (const tp of tps) {
+        this.bump(tp);
+        for (const route of this.router.routes(tp.topic)) {
+          const w = this.writers.get(route);
+          byWriter.set(w, [...(byWriter.get(w) ?? []), tp]);
+        }
+      }
+      for (const [w, list] of byWriter) {
+        const offsets = await this.retrying(`offsets of ${w.fullName}`, () => w.assign(list), () => !this.stopping);
+        for (const [key, offset] of offsets ?? []) {
+          // A partition feeding several tables is read from the lowest of their offsets; each
+          // table skips what it already has.
+          if (!out.has(key)) out.set(key, offset);
+          else {
+            const prev = out.get(key);
+            out.set(key, prev === undefined || offset === undefined ? undefined : prev < offset ? prev : offset);
+          }
+        }
+      }
+      this.joined = true;
+      this.log.info({ partitions: tps.map(tpKey) }, 'partitions assigned');
+    } catch (err) {
+      this.fail(err);
+    }
+    return out;
+  }
+
+  private async onRevoked(tps: TopicPartition[]): Promise<void> {
+    const affected = this.writers.all().filter((w) => tps.some((tp) => w.covers(tp)));
+    if (this.fatalError === undefined) {
+      // Commit what is buffered while we still own the partitions; a commit that does not finish
+      // in time may still land later, which the continuity check makes harmless.
+      const budget = Math.max(1000, Math.min(this.config.kafka.sessionTimeoutMs - 2000, this.config.shutdown.timeoutMs));
+      const done = Promise.all(affected.map((w) => w.flush('revoke').catch((err) => this.fail(err))));
+      const timedOut = await Promise.race([done.then(() => false), sleep(budget).then(() => true)]);
+      if (timedOut) this.log.warn({ budgetMs: budget }, 'commit on revocation still running; the next owner re-reads what it does not cover');
+    } else {
+      for (const w of affected) w.discard();
+    }
+    for (const w of affected) w.revoke(tps);
+    for (const tp of tps) {
+      this.bump(tp);
+      this.metrics.lag.remove({ topic: tp.topic, partition: tp.partition });
+    }
+  }
+
+  private async onRecords(batch: SourceBatch, handler: RecordHandler): Promise<void> {
+    if (this.stopping) return;
+    const key = tpKey(batch);
+    const gen = this.gens.get(key) ?? 0;
+    const writers = this.router.routes(batch.topic).map((r) => this.writers.get(r));
+    const ctx: RecordContext = {
+      current: () => !this.stopping && (this.gens.get(key) ?? 0) === gen,
+      retrying: (what, fn) => this.retrying(what, fn, () => ctx.current()),
+    };
+    try {
+      for (const record of batch.records) {
+        if (!ctx.current()) return;
+        const targets = writers.filter((w) => w.wants(record));
+        if (targets.length === 0) continue;
+        this.metrics.recordsIn.inc({ topic: record.topic });
+        this.metrics.bytesIn.inc({ topic: record.topic }, record.sizeBytes);
+        if (!(await handler.handle(record, targets, ctx))) return;
+      }
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    this.usedBytes = this.writers.all().reduce((n, w) => n + w.bufferedBytes, 0);
+    for (const w of writers) this.maybeFlush(w);
+  }
+
+  // ---- writer events --------------------------------------------------------------------------
+
+  reseek(table: string, partitions: Array<TopicPartition & { offset: bigint | undefined }>): void {
+    for (const p of partitions) {
+      this.bump(p);
+      // Every table fed by the partition skips what it already has: seek to the lowest need.
+      let target: bigint | undefined = p.offset ?? 0n;
+      for (const w of this.writers.all()) {
+        if (!w.covers(p)) continue;
+        const pos = w.position(p) ?? 0n;
+        if (pos < target) target = pos;
+      }
+      try {
+        this.source?.seek(p, target);
+        this.log.info({ table, topic: p.topic, partition: p.partition, offset: String(target) }, 're-reading partition');
+      } catch (err) {
+        if (!isFloeError(err, 'SOURCE_NOT_OWNED')) throw err;
+      }
+    }
+  }
+
+  committed(_table: string, offsets: Array<TopicPartition & { offset: bigint }>): void {
+    // Only a monitoring hint (lag in Kafka tooling): the table is the source of truth.
+    void this.source?.commitGroupOffsets(new Map(offsets.map((o) => [tpKey(o), o.offset])));
+  }
+
+  // ---- triggers, backpressure, shutdown -------------------------------------------------------
+
+  private maybeFlush(w: TableWriter, force = false): void {
+    const reason = force && !w.isFlushing && w.bufferedRecords > 0 ? 'memory' : w.due(w.bufferedBytes);
+    if (!reason) return;
+    void w.flush(reason).catch((err) => this.fail(err)).finally(() => {
+      this.usedBytes = this.writers.all().reduce((n, x) => n + x.bufferedBytes, 0);
+      this.source?.memoryReleased();
+    });
+  }
+
+  private tick(): void {
+    this.lastTick = Date.now();
+    if (this.stopping) return;
+    const all = this.writers.all();
+    this.usedBytes = all.reduce((n, w) => n + w.bufferedBytes, 0);
+    const over = this.usedBytes >= this.config.memory.budgetBytes;
+    this.metrics.bufferedBytes.set({}, this.usedBytes);
+    this.metrics.backpressured.set({}, this.source?.backpressured ? 1 : 0);
+    for (const w of all) {
+      this.maybeFlush(w, over);
+      if (w.newestCommittedMs !== undefined) this.metrics.freshness.set({ table: w.fullName }, Math.max(0, (Date.now() - w.newestCommittedMs) / 1000));
+    }
+  }
+
+  private async updateLag(): Promise<void> {
+    try {
+      for (const [key, lag] of (await this.source?.lag()) ?? []) {
+        const i = key.lastIndexOf(':');
+        this.metrics.lag.set({ topic: key.slice(0, i), partition: key.slice(i + 1) }, Number(lag));
+      }
+    } catch (err) {
+      this.log.debug({ err }, 'lag update failed');
+    }
+  }
+
+  private async shutdown(): Promise<boolean> {
+    this.stopping = true;
+    const timeoutMs = this.config.shutdown.timeoutMs;
+    const work = (async () => {
+      // stop(): no more fetching, onRevoked (flush and commit everything), leave the group.
+      await this.source?.stop();
+      await this.writers.settled();
+      await Promise.all([...this.dlq.values()].map((s) => s.stop()));
+    })();
+    const ok = await Promise.race([work.then(() => true), sleep(timeoutMs).then(() => false)]);
+    if (!ok) this.log.error({ timeoutMs }, 'shutdown did not finish within shutdown.timeoutMs; exiting anyway (uncommitted records are re-read on restart)');
+    else this.log.info('stopped cleanly');
+    return ok;
+  }
+
+  /** The first fatal error stops the daemon; its code decides the exit code. */
+  fail(err: unknown): void {
+    if (this.fatalError !== undefined) return;
+    const cause = isFloeError(err, 'SOURCE_HOOK') && isFloeError(err.cause) ? err.cause : err;
+    this.fatalError = cause;
+    this.log.error({ err: cause }, 'fatal error');
+    this.stopping = true;
+    this.wake();
+  }
+
+  private bump(tp: TopicPartition): void {
+    const key = tpKey(tp);
+    this.gens.set(key, (this.gens.get(key) ?? 0) + 1);
+  }
+
+  /** Retries retryable errors with backoff while `keepGoing()`; undefined when it gave up because of that. */
+  private async retrying<T>(what: string, fn: () => Promise<T>, keepGoing: () => boolean): Promise<T | undefined> {
+    let delay = 250;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (isFatal(err) || !(isFloeError(err) && err.retryable)) throw err;
+        if (!keepGoing()) return undefined;
+        this.log.warn({ err: err.message, retryInMs: delay }, `${what}: retrying`);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 30_000);
+        if (!keepGoing()) return undefined;
+      }
+    }
+  }
+
+  // ---- ops endpoints ------------------------------------------------------------------------
+
+  private async startServer(): Promise<OpsServer | undefined> {
+    const s = this.config.server;
+    if (!s.enabled) return undefined;
+    let catalogOk = { at: 0, reason: 'not checked yet' as string | undefined };
+    const server = await startOpsServer({
+      host: s.host,
+      port: s.port,
+      metrics: this.metrics.registry,
+      liveness: [{ name: 'event loop', check: () => (Date.now() - this.lastTick > 30_000 ? `no tick for ${Date.now() - this.lastTick} ms` : undefined) }],
+      readiness: [
+        { name: 'group', check: () => (this.joined ? undefined : 'not joined the consumer group yet') },
+        {
+          name: 'catalog',
+          check: async () => {
+            if (Date.now() - catalogOk.at > 5000 && this.catalog) {
+              const reason = await this.catalog.listNamespaces().then(
+                () => undefined,
+                (err: unknown) => (err as Error).message,
+              );
+              catalogOk = { at: Date.now(), reason };
+            }
+            return this.catalog ? catalogOk.reason : 'not connected yet';
+          },
+        },
+      ],
+    });
+    this.log.info({ url: server.url }, 'serving /healthz, /readyz and /metrics');
+    return server;
+  }
+}

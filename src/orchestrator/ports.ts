@@ -1,0 +1,57 @@
+/**
+ * What a TableWriter needs from the outside world, as small interfaces: the real implementations
+ * (catalog-store.ts) talk to the REST catalog and object storage; unit tests use in-memory fakes.
+ */
+import type { FileConfig } from '../config/index.js';
+import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/changes.js';
+import type { DataFile, PartitionSpec, Schema, TableMetadata } from '../iceberg/spec/types.js';
+import type { PartitionFieldInput } from '../iceberg/spec/partition.js';
+import type { RecordBatchBuilder } from '../arrow/builder.js';
+import type { DeadLetter } from '../source/dead-letter.js';
+import type { TopicPartition } from '../source/types.js';
+
+export interface SchemaUpdate {
+  schema: Schema;
+  lastColumnId: number;
+  /** The current schema id the update was computed from (asserted by the commit). */
+  baseSchemaId: number;
+  baseLastColumnId: number;
+}
+
+export interface TableStore {
+  /** undefined when the table does not exist. */
+  load(id: TableIdentifier): Promise<LoadedTable | undefined>;
+  /** Creates namespace and table; if someone else created it meanwhile, loads theirs. */
+  create(id: TableIdentifier, schema: Schema, partitioning: (schema: Schema) => PartitionFieldInput[], properties: Record<string, string>): Promise<LoadedTable>;
+  /**
+   * Appends `files` with summary properties computed by `properties(fresh metadata)` on every
+   * attempt (it may throw to abort). Returns the table after the commit.
+   */
+  append(id: TableIdentifier, table: LoadedTable, files: DataFile[], properties: (metadata: TableMetadata) => Record<string, string>): Promise<LoadedTable>;
+  /** Commits a schema change computed from fresh metadata by `evolve` (undefined: nothing to do). */
+  updateSchema(id: TableIdentifier, evolve: (metadata: TableMetadata) => SchemaUpdate | undefined): Promise<LoadedTable>;
+}
+
+export interface PartitionData {
+  tuple: unknown[];
+  sink: RecordBatchBuilder;
+}
+
+export interface DataFileSink {
+  /** Writes and uploads the partitions' rows as Parquet data files of the table. */
+  write(table: LoadedTable, spec: PartitionSpec, partitions: PartitionData[], file: FileConfig): Promise<DataFile[]>;
+}
+
+export interface DeadLetterQueue {
+  add(letter: DeadLetter, deadLetterTopicTemplate: string): void;
+  /** Resolves when every letter added so far is durable. */
+  flush(): Promise<void>;
+}
+
+/** Calls from a table writer back into the daemon. */
+export interface WriterEvents {
+  /** The table refused our ranges (or a commit failed): these partitions must be read again from `offsets`. */
+  reseek(table: string, partitions: Array<TopicPartition & { offset: bigint | undefined }>): void;
+  /** A commit landed; `offsets` are the next offsets it stored for the partitions it covered. */
+  committed(table: string, offsets: Array<TopicPartition & { offset: bigint }>): void;
+}

@@ -1,0 +1,66 @@
+/**
+ * Which tables a topic feeds. A topic can match several mappings (a list in one, a pattern in
+ * another); each match is one target table. Dead-letter topics are never routed, whatever a
+ * pattern says, so floe cannot consume its own dead letters in a loop.
+ */
+import { isDeadLetterTopic, mappingMatchesTopic, tableNameFor, type TableMapping } from '../config/index.js';
+import type { TableIdentifier } from '../iceberg/catalog/changes.js';
+
+export interface Route {
+  mapping: TableMapping;
+  table: TableIdentifier;
+  /** `namespace.name`, the key tables are tracked by. */
+  fullName: string;
+}
+
+export class Router {
+  private readonly cache = new Map<string, Route[]>();
+  private readonly dlqTemplates: string[];
+
+  constructor(private readonly mappings: readonly TableMapping[]) {
+    this.dlqTemplates = [...new Set(mappings.map((m) => m.errors.deadLetterTopic))];
+  }
+
+  /** The mappings' target tables for a topic, in configuration order; [] for unmapped topics. */
+  routes(topic: string): Route[] {
+    let routes = this.cache.get(topic);
+    if (routes === undefined) {
+      routes = this.isDeadLetter(topic)
+        ? []
+        : this.mappings
+            .filter((m) => mappingMatchesTopic(m, topic))
+            .map((mapping) => {
+              const name = tableNameFor(mapping.table, topic);
+              const table = { namespace: [...mapping.namespace], name };
+              return { mapping, table, fullName: [...mapping.namespace, name].join('.') };
+            });
+      this.cache.set(topic, routes);
+    }
+    return routes;
+  }
+
+  isDeadLetter(topic: string): boolean {
+    // A topic listed explicitly is consumed even if it looks like a dead-letter topic: the
+    // configuration check already refuses a mapping that consumes its own dead letters.
+    if (this.mappings.some((m) => m.topics?.includes(topic))) return false;
+    return isDeadLetterTopic(this.dlqTemplates, topic);
+  }
+
+  /**
+   * The topics to subscribe to: every listed topic, plus the existing topics matching a pattern
+   * (patterns are resolved once at start, like a Kafka regex subscription in kafkajs).
+   */
+  subscription(existingTopics: readonly string[]): string[] {
+    const out = new Set<string>();
+    for (const m of this.mappings) for (const t of m.topics ?? []) out.add(t);
+    for (const t of existingTopics) {
+      if (t.startsWith('__')) continue;
+      if (this.routes(t).length > 0) out.add(t);
+    }
+    return [...out].sort();
+  }
+
+  get needsTopicListing(): boolean {
+    return this.mappings.some((m) => m.topicPattern !== undefined);
+  }
+}

@@ -1,0 +1,427 @@
+/**
+ * One Iceberg table as the daemon writes it: its schema (and evolution), the buffer of rows per
+ * table partition with the Kafka ranges they cover, flushing to Parquet and committing.
+ *
+ * Exactly-once rests on commit/offsets.ts: every range remembers the table offset it continues
+ * from (`base`), and the commit's summary properties are computed from the *fresh* metadata on
+ * every attempt — a range that no longer continues the table's offset aborts the commit, the
+ * buffer is dropped and the partitions are read again from the table's offset.
+ *
+ * Concurrency model (single-threaded JS, no locks): the daemon appends while a flush uploads and
+ * commits; flushes of one table run one at a time. Everything that resets state (discarding after
+ * a failed commit) is synchronous and tells the daemon to re-seek, which bumps a per-partition
+ * generation so that a batch the daemon was in the middle of is abandoned, never half-applied.
+ */
+import { RecordBatchBuilder, type Row } from '../arrow/builder.js';
+import { TableBuffer } from '../buffer/table-buffer.js';
+import { advanceOffsets, committedOffsets, continuityConflicts, OffsetMap, OFFSETS_PROPERTY, type ContinuityConflict, type OffsetRange } from '../commit/offsets.js';
+import type { TableMapping } from '../config/index.js';
+import type { WriterSchema } from '../decode/index.js';
+import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/changes.js';
+import { partitionTuple } from '../iceberg/spec/partition.js';
+import { findField } from '../iceberg/spec/schema.js';
+import type { PartitionSpec, PrimitiveValue, Schema } from '../iceberg/spec/types.js';
+import { currentSchema, specById } from '../iceberg/table/state.js';
+import { compileProjector, evolveSchema, type Projector } from '../schema/index.js';
+import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
+import { FloeError, isFloeError } from '../util/errors.js';
+import type { Logger } from '../util/log.js';
+import { metadataRow, partitionSourcePath, withMetadataField, withoutColumn } from './bronze.js';
+import type { DaemonMetrics } from './metrics.js';
+import type { DataFileSink, DeadLetterQueue, TableStore, WriterEvents } from './ports.js';
+
+export interface WriterDeps {
+  store: TableStore;
+  files: DataFileSink;
+  deadLetters: DeadLetterQueue;
+  events: WriterEvents;
+  metrics: DaemonMetrics;
+  log: Logger;
+  now?: () => number;
+}
+
+/** How records of one writer schema land in the table (for the table's current working schema). */
+export type WriterPlan = { action: 'write'; project: Projector } | { action: 'dead-letter'; error: FloeError };
+
+interface PartitionState {
+  tp: TopicPartition;
+  /** The table's offset as this writer expects it when its next range starts. */
+  base: bigint | undefined;
+  /** The next offset this table needs; records below it are already in the table (or buffered). */
+  next: bigint | undefined;
+}
+
+export class StaleRangesError extends FloeError {
+  constructor(
+    readonly conflicts: ContinuityConflict[],
+    readonly fresh: OffsetMap,
+  ) {
+    const c = conflicts[0]!;
+    super('OFFSETS_STALE', `another writer committed ${c.topic}/${c.partition} (table at ${String(c.actual)}, our range started at ${String(c.expected)})`, {
+      details: { conflicts: conflicts.length },
+    });
+  }
+}
+
+/** Errors that no amount of retrying fixes: the daemon stops with their exit code. */
+export function isFatal(err: unknown): boolean {
+  return isFloeError(err) && (/UNAUTHORIZED|FORBIDDEN|NO_SUCH_TABLE|NO_SUCH_NAMESPACE|TABLE_FORMAT_UNSUPPORTED|CONFIG_INVALID/.test(err.code) || err.details.fatal === true);
+}
+
+export class TableWriter {
+  readonly fullName: string;
+  private table: LoadedTable | undefined;
+  /** The schema rows are built for; changes only while the buffer is empty. */
+  private schema: Schema | undefined;
+  private spec: PartitionSpec | undefined;
+  private plans = new Map<number, WriterPlan>();
+  private committed = new OffsetMap();
+  private readonly parts = new Map<TpKey, PartitionState>();
+  private readonly buffer: TableBuffer<Row, RecordBatchBuilder>;
+  private flushing: Promise<void> | undefined;
+  private failures = 0;
+  private retryAfter = 0;
+  private tupleOf: ((row: Row) => unknown[]) | undefined;
+  private readonly log: Logger;
+  private readonly now: () => number;
+  /** Newest Kafka timestamp committed (ms), for the freshness gauge. */
+  newestCommittedMs: number | undefined;
+
+  constructor(
+    readonly id: TableIdentifier,
+    readonly mapping: TableMapping,
+    private readonly deps: WriterDeps,
+  ) {
+    this.fullName = [...id.namespace, id.name].join('.');
+    this.log = deps.log.child({ table: this.fullName });
+    this.now = deps.now ?? Date.now;
+    this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.schema!));
+  }
+
+  private get column(): string {
+    return this.mapping.bronze.kafkaMetadataColumn;
+  }
+
+  // ---- assignment -------------------------------------------------------------------------
+
+  /**
+   * Reads the table's offsets for newly assigned partitions (the table is the source of truth).
+   * Returns the next offset per partition; undefined when the table has none (read from earliest).
+   */
+  async assign(tps: TopicPartition[]): Promise<Map<TpKey, bigint | undefined>> {
+    const loaded = await this.deps.store.load(this.id);
+    if (!loaded && !this.mapping.createTables) {
+      throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`, {
+        details: { exitCode: 3 },
+      });
+    }
+    if (loaded) this.setTable(loaded);
+    const out = new Map<TpKey, bigint | undefined>();
+    for (const tp of tps) {
+      const offset = this.committed.get(tp.topic, tp.partition);
+      this.parts.set(tpKey(tp), { tp, base: offset, next: offset });
+      out.set(tpKey(tp), offset);
+    }
+    return out;
+  }
+
+  /** Forgets partitions given away; their buffered rows must have been committed or discarded. */
+  revoke(tps: TopicPartition[]): void {
+    for (const tp of tps) this.parts.delete(tpKey(tp));
+  }
+
+  covers(tp: TopicPartition): boolean {
+    return this.parts.has(tpKey(tp));
+  }
+
+  /** The next offset the table needs from a partition (undefined: anything). */
+  position(tp: TopicPartition): bigint | undefined {
+    return this.parts.get(tpKey(tp))?.next;
+  }
+
+  /** False for records this table already holds or buffered (a partition read again for another table). */
+  wants(record: SourceRecord): boolean {
+    const p = this.parts.get(`${record.topic}:${record.partition}`);
+    return p !== undefined && (p.next === undefined || record.offset >= p.next);
+  }
+
+  // ---- schema -----------------------------------------------------------------------------
+
+  /** The plan for records of a writer schema: evolves the table first when needed. */
+  plan(writer: WriterSchema): WriterPlan | undefined {
+    return this.plans.get(writer.id);
+  }
+
+  async preparePlan(writer: WriterSchema): Promise<WriterPlan> {
+    let augmented: Record<string, unknown>;
+    try {
+      augmented = withMetadataField(writer.text, this.column);
+    } catch (err) {
+      return this.remember(writer, { action: 'dead-letter', error: err as FloeError });
+    }
+    if (!this.table) await this.createTable(augmented);
+    const policy = this.mapping.schemaEvolution.incompatible;
+    const evolve = (schema: Schema, history: Schema[], lastColumnId: number) => {
+      try {
+        return evolveSchema(schema, augmented, { policy, history, lastColumnId, schemaId: Math.max(...history.map((s) => s['schema-id'])) + 1 });
+      } catch (err) {
+        if (isFloeError(err, 'SCHEMA_INCOMPATIBLE')) {
+          throw new FloeError('SCHEMA_INCOMPATIBLE', `table ${this.fullName}, writer schema ${writer.id}: ${err.message} (schemaEvolution.incompatible is halt)`, { cause: err, details: { fatal: true } });
+        }
+        throw err;
+      }
+    };
+    for (let attempt = 0; ; attempt++) {
+      const meta = this.table!.metadata;
+      const result = evolve(this.schema!, meta.schemas, meta['last-column-id']);
+      if (result.action === 'dead-letter') {
+        const list = result.incompatible.map((i) => `${i.path}: ${i.reason}`).join('; ');
+        return this.remember(writer, { action: 'dead-letter', error: new FloeError('SCHEMA_INCOMPATIBLE', `writer schema ${writer.id} cannot be written to ${this.fullName}: ${list}`) });
+      }
+      if (result.action === 'none') {
+        const history = meta.schemas.map((s) => withoutColumn(s, this.column));
+        const project = compileProjector(writer.type, withoutColumn(this.schema!, this.column), { history, defaults: result.defaults });
+        return this.remember(writer, { action: 'write', project });
+      }
+      if (attempt >= 5) throw new FloeError('SCHEMA_EVOLUTION', `${this.fullName}: schema still changing after ${attempt} attempts`, { retryable: true });
+      // Data buffered under the old schema is committed first, then the schema, so no reader ever
+      // sees a data file with a column the table schema lacks.
+      await this.flush('schema-change');
+      const updated = await this.deps.store.updateSchema(this.id, (fresh) => {
+        const r = evolve(currentSchema(fresh), fresh.schemas, fresh['last-column-id']);
+        if (r.action !== 'apply') return undefined;
+        return { schema: r.newSchema, lastColumnId: r.lastColumnId, baseSchemaId: fresh['current-schema-id'], baseLastColumnId: fresh['last-column-id'] };
+      });
+      this.deps.metrics.schemaChanges.inc({ table: this.fullName });
+      this.log.info({ writerSchemaId: writer.id, changes: result.changes.map((c) => `${c.kind} ${c.path}`) }, 'table schema evolved');
+      this.setTable(updated);
+    }
+  }
+
+  private remember(writer: WriterSchema, plan: WriterPlan): WriterPlan {
+    this.plans.set(writer.id, plan);
+    return plan;
+  }
+
+  private async createTable(augmented: Record<string, unknown>): Promise<void> {
+    const existing = await this.deps.store.load(this.id);
+    if (existing) return this.setTable(existing);
+    if (!this.mapping.createTables) {
+      throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`, { details: { exitCode: 3 } });
+    }
+    const initial = evolveSchema(undefined, augmented).newSchema;
+    const partitioning = (schema: Schema) =>
+      this.mapping.partitioning.map((p, i) => {
+        const path = partitionSourcePath(p.field, this.column);
+        if (!findField(schema, path)) {
+          throw new FloeError('CONFIG_INVALID', `tables[${this.mapping.index}].partitioning[${i}].field: column "${p.field}" is not in the schema of ${this.fullName}`);
+        }
+        return { source: path, transform: p.transform as never, ...(p.name === undefined ? {} : { name: p.name }) };
+      });
+    const created = await this.deps.store.create(this.id, initial, partitioning, { ...this.mapping.tableProperties });
+    this.log.info({ schemaId: created.metadata['current-schema-id'] }, 'table created');
+    this.setTable(created);
+  }
+
+  /** Takes new table metadata; adopts its schema and spec only while nothing is buffered. */
+  private setTable(table: LoadedTable): void {
+    this.table = table;
+    this.committed = committedOffsets(table.metadata);
+    if (this.buffer.isEmpty || this.schema === undefined) {
+      const schema = currentSchema(table.metadata);
+      const spec = specById(table.metadata, table.metadata['default-spec-id']);
+      if (schema['schema-id'] !== this.schema?.['schema-id'] || spec['spec-id'] !== this.spec?.['spec-id']) {
+        this.schema = schema;
+        this.spec = spec;
+        this.plans = new Map();
+        this.tupleOf = tupleFunction(schema, spec);
+      }
+    }
+  }
+
+  // ---- records ----------------------------------------------------------------------------
+
+  /** Appends a projected value row plus the Kafka metadata; throws (row rolled back) on a bad row. */
+  append(record: SourceRecord, valueRow: Row): void {
+    valueRow[this.column] = metadataRow(record);
+    const tuple = this.tupleOf!(valueRow);
+    this.startRange(record);
+    this.buffer.append(tupleKey(tuple), tuple, valueRow);
+    this.advance(record);
+  }
+
+  /** Sends a record to the dead-letter topic; its offset still advances the range. */
+  deadLetter(record: SourceRecord, error: unknown, stage: 'decode' | 'map' | 'write'): void {
+    this.startRange(record);
+    this.deps.deadLetters.add({ record, error, stage }, this.mapping.errors.deadLetterTopic);
+    this.deps.metrics.deadLetters.inc({ table: this.fullName, code: isFloeError(error) ? error.code : 'UNEXPECTED' });
+    this.advance(record);
+  }
+
+  private startRange(record: SourceRecord): void {
+    if (this.buffer.hasRange(record.topic, record.partition)) return;
+    const p = this.parts.get(`${record.topic}:${record.partition}`);
+    if (!p) throw new FloeError('ORCHESTRATOR_STATE', `${this.fullName}: ${record.topic}/${record.partition} is not assigned`);
+    this.buffer.startRange(record.topic, record.partition, p.base, record.offset);
+  }
+
+  private advance(record: SourceRecord): void {
+    this.buffer.advance(record.topic, record.partition, record.offset, record.timestamp, record.sizeBytes);
+    const p = this.parts.get(`${record.topic}:${record.partition}`)!;
+    p.next = record.offset + 1n;
+  }
+
+  get bufferedBytes(): number {
+    return this.buffer.byteSize;
+  }
+
+  get bufferedRecords(): number {
+    return this.buffer.recordCount;
+  }
+
+  get isFlushing(): boolean {
+    return this.flushing !== undefined;
+  }
+
+  /** Which trigger says to flush now, if any. `bytes` is the caller's (sampled) buffered size. */
+  due(bytes: number, now = this.now()): string | undefined {
+    if (this.buffer.isEmpty || this.flushing || now < this.retryAfter) return undefined;
+    const c = this.mapping.commit;
+    if (this.buffer.recordCount >= c.maxRecords) return 'records';
+    if (bytes >= c.maxBytes) return 'bytes';
+    if (this.buffer.ageMs(now) >= c.intervalMs) return 'interval';
+    return undefined;
+  }
+
+  /** Waits for the flush in progress, if any. */
+  async settled(): Promise<void> {
+    while (this.flushing) await this.flushing.catch(() => undefined);
+  }
+
+  // ---- flush and commit -------------------------------------------------------------------
+
+  /** Writes and commits everything buffered now. Rejects only with fatal errors. */
+  async flush(reason: string): Promise<void> {
+    await this.settled();
+    if (this.buffer.isEmpty) return;
+    const run = this.flushNow(reason);
+    this.flushing = run;
+    try {
+      await run;
+    } finally {
+      if (this.flushing === run) this.flushing = undefined;
+    }
+  }
+
+  private async flushNow(reason: string): Promise<void> {
+    const table = this.table!;
+    const spec = this.spec!;
+    const drained = this.buffer.drain();
+    // Rows buffered from now on continue from the ranges being committed.
+    for (const r of drained.ranges) {
+      const p = this.parts.get(`${r.topic}:${r.partition}`);
+      if (p) p.base = r.next;
+    }
+    const started = this.now();
+    const m = this.deps.metrics;
+    let stored: OffsetMap | undefined;
+    try {
+      await this.deps.deadLetters.flush();
+      const files = await this.deps.files.write(table, spec, drained.partitions, this.mapping.file);
+      const committed = await this.deps.store.append(this.id, table, files, (metadata) => {
+        const fresh = committedOffsets(metadata);
+        const conflicts = continuityConflicts(fresh, drained.ranges);
+        if (conflicts.length > 0) throw new StaleRangesError(conflicts, fresh);
+        stored = advanceOffsets(fresh, drained.ranges);
+        return { [OFFSETS_PROPERTY]: stored.toJson() };
+      });
+      this.setTable(committed);
+      this.committed = stored!;
+      this.failures = 0;
+      m.commitSeconds.observe({ table: this.fullName }, (this.now() - started) / 1000);
+      m.commits.inc({ table: this.fullName });
+      const rows = drained.partitions.reduce((n, s) => n + s.sink.rowCount, 0);
+      m.recordsOut.inc({ table: this.fullName }, rows);
+      for (const f of files) {
+        m.filesWritten.inc({ table: this.fullName });
+        m.fileBytes.observe({ table: this.fullName }, f.fileSizeInBytes);
+      }
+      if (drained.newestTimestampMs !== undefined) this.newestCommittedMs = Math.max(this.newestCommittedMs ?? 0, drained.newestTimestampMs);
+      this.log.debug({ reason, records: drained.records, rows, files: files.length, ms: this.now() - started }, 'committed');
+      this.deps.events.committed(this.fullName, drained.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })));
+    } catch (err) {
+      if (isFatal(err)) throw err;
+      await this.recover(err, drained.ranges);
+    }
+  }
+
+  /**
+   * After a refused or failed commit: drop everything buffered (rows of all partitions share the
+   * sinks) and read every partition again from the table's offsets.
+   */
+  private async recover(err: unknown, ranges: OffsetRange[]): Promise<void> {
+    const stale = err instanceof StaleRangesError;
+    this.deps.metrics.commitsFailed.inc({ table: this.fullName, reason: stale ? 'stale' : isFloeError(err) ? err.code : 'UNEXPECTED' });
+    let fresh = stale ? err.fresh : undefined;
+    if (!fresh) {
+      this.failures++;
+      this.retryAfter = this.now() + Math.min(30_000, 500 * 2 ** Math.min(this.failures, 6));
+      this.log.warn({ err, ranges: ranges.length }, 'commit failed; re-reading the buffered records from the table offsets');
+      try {
+        const loaded = await this.deps.store.load(this.id);
+        if (loaded) fresh = committedOffsets(loaded.metadata);
+      } catch (reloadErr) {
+        this.log.warn({ err: reloadErr }, 'reload after failed commit failed; using the last known offsets');
+      }
+      fresh ??= this.committed;
+    } else {
+      this.log.info({ err: (err as Error).message }, 'buffered ranges are stale; re-reading from the table offsets');
+    }
+    // From here to the end synchronous: no record can be appended in between.
+    this.committed = fresh;
+    this.buffer.discard();
+    const reseek: Array<TopicPartition & { offset: bigint | undefined }> = [];
+    for (const p of this.parts.values()) {
+      const offset = fresh.get(p.tp.topic, p.tp.partition);
+      p.base = offset;
+      p.next = offset;
+      reseek.push({ ...p.tp, offset });
+    }
+    this.deps.events.reseek(this.fullName, reseek);
+  }
+
+  /** Drops the buffer without committing (a fatal error, or a revocation that could not commit). */
+  discard(): void {
+    this.buffer.discard();
+    for (const p of this.parts.values()) {
+      const offset = this.committed.get(p.tp.topic, p.tp.partition);
+      p.base = offset;
+      p.next = offset;
+    }
+  }
+}
+
+function tupleKey(tuple: readonly unknown[]): string {
+  if (tuple.length === 0) return '';
+  return tuple
+    .map((v) => (v === null || v === undefined ? 'n' : v instanceof Uint8Array ? `b${Buffer.from(v).toString('hex')}` : `${typeof v === 'bigint' ? 'number' : typeof v}:${String(v)}`))
+    .join('\u0000');
+}
+
+/** The partition tuple of a row keyed by field names (the Arrow builder's representation). */
+function tupleFunction(schema: Schema, spec: PartitionSpec): (row: Row) => unknown[] {
+  if (spec.fields.length === 0) return () => [];
+  const getters = spec.fields.map((f) => {
+    const path = findField(schema, f['source-id'])?.path ?? [];
+    return { id: f['source-id'], path };
+  });
+  return (row) => {
+    const values = new Map<number, PrimitiveValue | null>();
+    for (const g of getters) {
+      let cur: unknown = row;
+      for (const name of g.path) cur = cur === null || cur === undefined ? null : (cur as Record<string, unknown>)[name];
+      values.set(g.id, (cur ?? null) as PrimitiveValue | null);
+    }
+    return partitionTuple(spec, schema, values);
+  };
+}

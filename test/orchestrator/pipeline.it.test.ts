@@ -1,0 +1,117 @@
+/**
+ * The daemon end to end, as a child process against the real stack: records produced through the
+ * Schema Registry into Kafka end up in an Iceberg table that Spark reads exactly.
+ */
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { oracleFor } from '../harness/oracle.js';
+import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
+
+const stack = inject('stack');
+const oracle = oracleFor(stack);
+const producer = new AvroProducer(stack);
+afterAll(() => producer.close());
+
+const TOTAL = Number(process.env.FLOE_IT_E2E_RECORDS ?? 200_000);
+
+const schema = {
+  type: 'record',
+  name: 'Reading',
+  namespace: 'floe.it',
+  fields: [
+    { name: 'id', type: 'long' },
+    { name: 'name', type: 'string' },
+    { name: 'amount', type: 'double' },
+    { name: 'flag', type: 'boolean' },
+    { name: 'note', type: ['null', 'string'], default: null },
+  ],
+};
+
+function valueOf(i: number) {
+  return { id: i, name: `n${i % 1000}`, amount: i * 0.5, flag: i % 3 === 0, note: i % 5 === 0 ? null : `note-${i}` };
+}
+
+async function scalar(sql: string): Promise<string> {
+  const r = await oracle.sparkSql(sql);
+  return String(r.rows[0]![0]);
+}
+
+describe('floe run: 2 topics × 3 partitions into one bronze table', () => {
+  it(`lands exactly ${TOTAL} records with their values`, async () => {
+    const s = uniqueSuffix();
+    const topics = [`floe-e2e-a-${s}`, `floe-e2e-b-${s}`];
+    const ns = `e2e_${s}`;
+    for (const t of topics) await producer.createTopic(t, 3);
+    const id = await producer.register(`floe-e2e-${s}-value`, schema);
+    const perTopic = TOTAL / 2;
+    for (const [ti, topic] of topics.entries()) {
+      const messages = Array.from({ length: perTopic }, (_, k) => {
+        const i = ti * perTopic + k;
+        return { value: producer.encode(id, valueOf(i)), key: `k${i}`, partition: i % 3, headers: { h: `v${i % 7}` } };
+      });
+      await producer.send(topic, messages);
+    }
+
+    const dir = workDir('e2e');
+    const config = writeDaemonConfig(stack, dir, {
+      groupId: `floe-e2e-${s}`,
+      defaults: { namespace: ns, commit: { intervalMs: 2000 } },
+      tables: [{ topics, table: 'readings', partitioning: [{ field: '$kafka.timestamp', transform: 'day' }] }],
+    });
+    const started = Date.now();
+    const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
+    try {
+      await waitFor(
+        'all records committed',
+        async () => {
+          if (!daemon.running) throw new Error(`daemon exited: ${daemon.log().slice(-3000)}`);
+          const n = await scalar(`SELECT count(*) FROM floe.${ns}.readings`).catch(() => '0');
+          return Number(n) >= TOTAL ? true : undefined;
+        },
+        480_000,
+        3000,
+      );
+      console.log(`[e2e] ${TOTAL} records committed ${((Date.now() - started) / 1000).toFixed(1)} s after the daemon started`);
+      const exit = await daemon.stop();
+      expect(exit.code, daemon.log().slice(-3000)).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+
+    const t = `floe.${ns}.readings`;
+    const agg = await oracle.sparkSql(
+      `SELECT count(*), count(DISTINCT _kafka.topic, _kafka.partition, _kafka.offset), sum(id), sum(amount), sum(CASE WHEN flag THEN 1 ELSE 0 END),
+              sum(length(name)), count(note), count(DISTINCT id), sum(length(note))
+         FROM ${t}`,
+    );
+    let sumId = 0n;
+    let sumAmount = 0;
+    let flags = 0;
+    let nameLen = 0;
+    let notes = 0;
+    let noteLen = 0;
+    for (let i = 0; i < TOTAL; i++) {
+      const v = valueOf(i);
+      sumId += BigInt(i);
+      sumAmount += v.amount;
+      if (v.flag) flags++;
+      nameLen += v.name.length;
+      if (v.note !== null) {
+        notes++;
+        noteLen += v.note.length;
+      }
+    }
+    expect(agg.rows[0]!.map(String)).toEqual([TOTAL, TOTAL, sumId, sumAmount, flags, nameLen, notes, TOTAL, noteLen].map(String));
+
+    // A sample of full rows, including the Kafka metadata column.
+    const sample = await oracle.sparkSql(
+      `SELECT id, name, amount, flag, note, _kafka.topic, _kafka.partition, CAST(_kafka.key AS STRING), CAST(_kafka.headers['h'] AS STRING)
+         FROM ${t} WHERE id % 9973 = 0 ORDER BY id`,
+    );
+    const expected = [];
+    for (let i = 0; i < TOTAL; i += 9973) {
+      const v = valueOf(i);
+      expected.push([String(i), v.name, v.amount, v.flag, v.note, topics[i < TOTAL / 2 ? 0 : 1], i % 3, `k${i}`, `v${i % 7}`]);
+    }
+    expect(sample.rows).toEqual(expected);
+  }, 600_000);
+});

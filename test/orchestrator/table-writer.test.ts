@@ -1,0 +1,175 @@
+/**
+ * TableWriter with in-memory fakes: offsets stored with every commit, dead letters made durable
+ * before the commit that covers them, data committed before a schema change, stale ranges
+ * dropped and re-read, and the commit triggers.
+ */
+import { describe, expect, it } from 'vitest';
+import { StaticSchemaSource } from '../../src/decode/index.js';
+import { TableWriter } from '../../src/orchestrator/table-writer.js';
+import { FloeError } from '../../src/util/errors.js';
+import { FakeStore, fakeDeps, mapping, record } from './fakes.js';
+
+const id = { namespace: ['raw'], name: 'orders' };
+const v1 = { type: 'record', name: 'Order', fields: [{ name: 'id', type: 'long' }, { name: 'qty', type: 'int' }] };
+const v2 = { type: 'record', name: 'Order', fields: [{ name: 'id', type: 'long' }, { name: 'qty', type: 'long' }, { name: 'note', type: ['null', 'string'], default: null }] };
+const bad = { type: 'record', name: 'Order', fields: [{ name: 'id', type: 'string' }] };
+const schemas = new StaticSchemaSource({ 1: v1, 2: v2, 3: bad });
+const writer = (n: number) => schemas.peek(n)!;
+
+async function setup(table: Record<string, unknown> = {}, now?: () => number) {
+  const store = new FakeStore();
+  const deps = fakeDeps(store, now);
+  const w = new TableWriter(id, mapping(table), deps);
+  const offsets = await w.assign([{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }]);
+  return { store, deps, w, offsets };
+}
+
+async function add(w: TableWriter, schemaId: number, offset: number, value: Record<string, unknown>, partition = 0) {
+  const plan = w.plan(writer(schemaId)) ?? (await w.preparePlan(writer(schemaId)));
+  if (plan.action !== 'write') throw new Error('unexpected dead-letter plan');
+  w.append(record('orders', partition, offset), plan.project(value));
+}
+
+describe('TableWriter', () => {
+  it('creates the table on first use and commits rows with the next offsets in the summary', async () => {
+    const { store, w, offsets, deps } = await setup();
+    expect([...offsets.values()]).toEqual([undefined, undefined]);
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await add(w, 1, 1, { id: 2n, qty: 3 });
+    await add(w, 1, 7, { id: 3n, qty: 4 }, 1);
+    await w.flush('test');
+    expect(store.events).toEqual([
+      'create schema 0',
+      'dlq flush 0',
+      'write 3 rows schema 0 partition []',
+      'append 3 {"orders":{"0":"2","1":"8"}}',
+    ]);
+    expect(deps.ev.commits).toEqual(['raw.orders orders/0@2', 'raw.orders orders/1@8']);
+    // The metadata column is part of the schema, with ids assigned with the rest.
+    const names = store.metadata!.schemas[0]!.fields.map((f) => `${f.id}:${f.name}`);
+    expect(names).toEqual(['1:id', '2:qty', '3:_kafka']);
+  });
+
+  it('a new writer re-reads from the table offsets it reports', async () => {
+    const { store, w } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await w.flush('test');
+    const other = new TableWriter(id, mapping(), fakeDeps(store));
+    const offsets = await other.assign([{ topic: 'orders', partition: 0 }]);
+    expect(offsets.get('orders:0')).toBe(1n);
+    expect(other.wants(record('orders', 0, 0))).toBe(false);
+    expect(other.wants(record('orders', 0, 1))).toBe(true);
+  });
+
+  it('flushes dead letters before the commit that covers them, and their offsets advance', async () => {
+    const { store, w, deps } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    w.deadLetter(record('orders', 0, 1), new FloeError('DECODE_BAD_MAGIC', 'bad'), 'decode');
+    await w.flush('test');
+    expect(deps.dlq.letters.map((l) => `${l.record.offset}:${l.template}`)).toEqual(['1:{topic}.floe.dlq']);
+    expect(store.events.slice(1)).toEqual(['dlq flush 1', 'write 1 rows schema 0 partition []', 'append 1 {"orders":{"0":"2"}}']);
+  });
+
+  it('commits the buffered data before the schema change, then writes under the new schema', async () => {
+    const { store, w } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await add(w, 2, 1, { id: 2n, qty: 5n, note: 'n' });
+    await add(w, 1, 2, { id: 3n, qty: 6 });
+    await w.flush('test');
+    expect(store.events).toEqual([
+      'create schema 0',
+      'dlq flush 0',
+      'write 1 rows schema 0 partition []',
+      'append 1 {"orders":{"0":"1"}}',
+      'schema 1',
+      'dlq flush 0',
+      'write 2 rows schema 1 partition []',
+      'append 2 {"orders":{"0":"3"}}',
+    ]);
+    const s1 = store.metadata!.schemas[1]!;
+    // Stable ids: qty keeps id 2 (widened), _kafka keeps 3, the new column gets a fresh id.
+    expect(s1.fields.map((f) => `${f.id}:${f.name}:${typeof f.type === 'string' ? f.type : f.type.type}`)).toEqual(['1:id:long', '2:qty:long', '3:_kafka:struct', `${s1.fields[3]!.id}:note:string`]);
+    expect(s1.fields[3]!.id).toBeGreaterThan(9);
+  });
+
+  it('dead-letters records of an incompatible writer schema (policy dead-letter)', async () => {
+    const { w } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    const plan = await w.preparePlan(writer(3));
+    expect(plan.action).toBe('dead-letter');
+    expect(plan.action === 'dead-letter' && plan.error.code).toBe('SCHEMA_INCOMPATIBLE');
+  });
+
+  it('halts on an incompatible writer schema when the policy says so', async () => {
+    const { w } = await setup({ schemaEvolution: { incompatible: 'halt' } });
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await expect(w.preparePlan(writer(3))).rejects.toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', details: { fatal: true } });
+  });
+
+  it('drops a stale buffer when another writer moved the offsets, and re-reads from the table', async () => {
+    const { store, w, deps } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await add(w, 1, 5, { id: 1n, qty: 2 }, 1);
+    // A zombie or new owner commits partition 0 up to 40 meanwhile.
+    store.beforeAppend = () => {
+      store.beforeAppend = undefined;
+      store.commitOffsets('{"orders":{"0":"40"}}');
+    };
+    await w.flush('test');
+    expect(store.events.filter((e) => e.startsWith('append'))).toEqual([]);
+    expect(deps.ev.reseeks.sort()).toEqual(['raw.orders orders/0@40', 'raw.orders orders/1@undefined']);
+    expect(w.bufferedRecords).toBe(0);
+    expect(w.wants(record('orders', 0, 39))).toBe(false);
+    expect(w.wants(record('orders', 0, 40))).toBe(true);
+    // Reading again from the table's offset commits on top of the other writer's offsets.
+    await add(w, 1, 40, { id: 9n, qty: 9 });
+    await add(w, 1, 5, { id: 1n, qty: 2 }, 1);
+    await w.flush('test');
+    expect(store.events.at(-1)).toBe('append 2 {"orders":{"0":"41","1":"6"}}');
+  });
+
+  it('keeps partitions other writers committed in the stored offsets', async () => {
+    const { store, w } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    store.commitOffsets('{"other":{"3":"17"}}');
+    await w.flush('test');
+    expect(store.events.at(-1)).toBe('append 1 {"orders":{"0":"1"},"other":{"3":"17"}}');
+  });
+
+  it('re-reads from the last committed offsets when a commit fails', async () => {
+    const { store, w, deps } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await w.flush('test');
+    await add(w, 1, 1, { id: 2n, qty: 2 });
+    store.failAppends = 1;
+    await w.flush('test');
+    expect(deps.ev.reseeks.sort()).toEqual(['raw.orders orders/0@1', 'raw.orders orders/1@undefined']);
+    expect(w.wants(record('orders', 0, 1))).toBe(true);
+  });
+
+  it('partitions rows by the Kafka timestamp', async () => {
+    const { store, w } = await setup({ partitioning: [{ field: '$kafka.timestamp', transform: 'day' }] });
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await w.flush('test');
+    expect(store.events).toContain('write 1 rows schema 0 partition [19675]');
+  });
+
+  it('fires the record, bytes and interval triggers', async () => {
+    let now = 1000;
+    const { w } = await setup({ commit: { maxRecords: 2, intervalMs: 500, maxBytes: '1MiB' } }, () => now);
+    expect(w.due(0, now)).toBeUndefined();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    expect(w.due(0, now)).toBeUndefined();
+    expect(w.due(2 * 1024 * 1024, now)).toBe('bytes');
+    now += 600;
+    expect(w.due(0, Date.now() + 600)).toBe('interval');
+    await add(w, 1, 1, { id: 1n, qty: 2 });
+    expect(w.due(0, now)).toBe('records');
+  });
+
+  it('refuses to create a table when createTables is false', async () => {
+    const store = new FakeStore();
+    const w = new TableWriter(id, mapping({ createTables: false }), fakeDeps(store));
+    await expect(w.assign([{ topic: 'orders', partition: 0 }])).rejects.toMatchObject({ code: 'CATALOG_NO_SUCH_TABLE', details: { exitCode: 3 } });
+  });
+});
