@@ -115,11 +115,23 @@ export function avroFieldName(name: string): string {
   return out;
 }
 
+/**
+ * fixed[L] partition values are declared and written as Avro `bytes`, not `fixed`: Iceberg Java
+ * (Spark, Trino, Flink) writes them length-prefixed although its schema says fixed
+ * (ValueWriters.FixedByteBufferWriter, apache/iceberg#17501) and its manifest reader decodes them
+ * the same way, so a spec-conformant `fixed` value makes Spark fail with "Malformed data. Length is
+ * negative". Declaring `bytes` keeps the schema honest about the encoding, so readers that follow
+ * the writer schema (PyIceberg, fastavro) decode the same bytes too.
+ */
+function partitionAvroType(type: PrimitiveType, uniqueName: string): unknown {
+  return /^fixed\[\d+\]$/.test(type) ? 'bytes' : avroPrimitive(type, uniqueName);
+}
+
 export function partitionAvroSchema(fields: readonly PartitionStructField[]): Json {
   return {
     type: 'record',
     name: 'r102',
-    fields: fields.map((f) => optional(avroFieldName(f.name), f.id, avroPrimitive(f.type, `fixed_p${f.id}`))),
+    fields: fields.map((f) => optional(avroFieldName(f.name), f.id, partitionAvroType(f.type, `fixed_p${f.id}`))),
   };
 }
 

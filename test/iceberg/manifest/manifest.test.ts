@@ -138,6 +138,16 @@ describe('manifest files', () => {
     expect(text).toContain('"logicalType":"decimal","precision":38,"scale":10');
   });
 
+  it('declares fixed[L] partition values as Avro bytes, the encoding Iceberg Java reads (apache/iceberg#17501)', () => {
+    const { schema: avroSchema } = readAvroFile(written().bytes);
+    type Rec = { name: string; type: unknown; fields?: Rec[] };
+    const dataFile = (avroSchema as unknown as Rec).fields!.find((f) => f.name === 'data_file')!.type as Rec;
+    const fields = (dataFile.fields!.find((f) => f.name === 'partition')!.type as Rec).fields!;
+    expect(fields.find((f) => f.name === 'fx_id')?.type).toEqual(['null', 'bytes']);
+    // uuid stays fixed(16): Java's uuid reader takes 16 raw bytes.
+    expect(JSON.stringify(fields.find((f) => f.name === 'u_id')?.type)).toMatch(/"type":"fixed","name":"fixed_p\d+","size":16,"logicalType":"uuid"/);
+  });
+
   it('is decodable by avsc\'s own container decoder (an independent framing check)', async () => {
     const safe = entries.map((e) => ({ ...e, snapshotId: 5 }));
     const { bytes } = writeManifest({ path: 'm.avro', schema, spec, content: 0, snapshotId: 5, entries: safe });
