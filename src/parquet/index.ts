@@ -2,3 +2,13 @@ export { writeParquetBytes, type ParquetCompression, type ParquetWriteOptions } 
 export { computeMetrics, DEFAULT_METRICS_MODE, type DataFileMetrics, type MetricsMode, type MetricsOptions } from './metrics.js';
 export { writeDataFile, type WriteDataFileOptions, type WrittenDataFile } from './data-file.js';
 export { RollingDataFileWriter, arrowByteSize, type RollingWriterOptions } from './rolling.js';
+export {
+  dataLocation,
+  splitByPartition,
+  writeDataFiles,
+  writePartitionedDataFiles,
+  type PartitionGroup,
+  type PartitionTupleValue,
+  type WriteDataFilesOptions,
+  type WritePartitionedOptions,
+} from './table-files.js';
