@@ -10,8 +10,14 @@ Endpoints (JSON in, JSON out; bound to 127.0.0.1):
   POST /spark/sql           {"sql": "..."}                        -> result
                             (Iceberg catalog `floe`, also Spark's default catalog; its settings
                             come from catalog/spark/spark-defaults.conf, shared with docker-compose)
+  POST /spark/scan          {"sql": "SELECT ..."} -> result plus "scans": [{"node", "metrics"}], the
+                            metrics of every DataSourceV2 scan in the executed plan (Iceberg reports
+                            resultDataFiles, skippedDataFiles, scannedDataManifests, ... there)
   POST /pyiceberg/scan      {"table": "ns.name", "snapshot_id"?: n|"n", "row_filter"?: "...",
                              "selected_fields"?: ["a","b"], "limit"?: n} -> result
+  POST /pyiceberg/plan      {"table", "snapshot_id"?, "row_filter"?} -> {"files": [{"file_path",
+                             "record_count", "delete_files"}]}: the data files PyIceberg's planner
+                             keeps after pruning by partition summaries and column bounds
   POST /pyiceberg/table     {"table": "ns.name"} -> {"identifier","location","format_version",
                              "schema","current_snapshot","snapshots","partition_spec","sort_order",
                              "properties","metadata_location","metadata"}
@@ -93,8 +99,17 @@ def enc_float(v):
     return v
 
 
-def enc_decimal(v):
-    return None if v is None else format(v, "f")
+def enc_decimal(v, scale=None):
+    if v is None:
+        return None
+    if scale is not None:
+        # Spark hands some decimals over with a larger exponent than the column's scale
+        # (-1E-10 in a decimal(38,10) column arrives as Decimal("-1.00E-10")): same value, but the
+        # promised encoding is "plain notation with the column's scale".
+        with decimal.localcontext() as ctx:
+            ctx.prec = 100
+            v = v.quantize(decimal.Decimal(1).scaleb(-scale))
+    return format(v, "f")
 
 
 def enc_bytes(v):
@@ -139,7 +154,7 @@ def spark_encoder(data_type):
     if isinstance(data_type, (T.FloatType, T.DoubleType)):
         return enc_float
     if isinstance(data_type, T.DecimalType):
-        return enc_decimal
+        return lambda v, scale=data_type.scale: enc_decimal(v, scale)
     if isinstance(data_type, T.BinaryType):
         return enc_bytes
     if isinstance(data_type, T.TimestampNTZType):
@@ -241,6 +256,49 @@ def spark_sql(body):
     }
 
 
+def plan_nodes(node):
+    """Every physical plan node, looking through adaptive execution and query stages."""
+    name = node.getClass().getSimpleName()
+    if name == "AdaptiveSparkPlanExec":
+        yield from plan_nodes(node.executedPlan())
+        return
+    if name.endswith("QueryStageExec"):
+        yield from plan_nodes(node.plan())
+        return
+    yield node
+    children = node.children()
+    for i in range(children.size()):
+        yield from plan_nodes(children.apply(i))
+
+
+def spark_scan(body):
+    """Runs a query and reports the SQL metrics of its scans: Spark's DataFrame API, not SQL, is
+    the only way to see how many files Iceberg's planner kept or skipped."""
+    sql = body.get("sql")
+    if not isinstance(sql, str) or not sql.strip():
+        raise BadRequest('"sql" must be a non-empty string')
+    with spark_lock:
+        df = state["spark"].sql(sql)
+        schema = df.schema
+        rows = df.collect()
+        scans = []
+        for node in plan_nodes(df._jdf.queryExecution().executedPlan()):
+            if "Scan" not in node.getClass().getSimpleName():
+                continue
+            metrics = {}
+            it = node.metrics().iterator()
+            while it.hasNext():
+                entry = it.next()
+                metrics[entry._1()] = entry._2().value()
+            scans.append({"node": node.simpleString(500), "metrics": metrics})
+    encoders = [spark_encoder(f.dataType) for f in schema.fields]
+    return {
+        "columns": [{"name": f.name, "type": f.dataType.simpleString()} for f in schema.fields],
+        "rows": [[enc(row[i]) for i, enc in enumerate(encoders)] for row in rows],
+        "scans": scans,
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # PyIceberg / Arrow
 
@@ -266,7 +324,8 @@ def arrow_encoder(t):
     """Encoder for Python values of `without_temporal(t)`, interpreted with the original type `t`."""
     import pyarrow as pa
 
-    if isinstance(t, pa.ExtensionType):
+    # BaseExtensionType: pyarrow's canonical extension types (pa.uuid()) are not ExtensionType subclasses.
+    if isinstance(t, pa.BaseExtensionType):
         if getattr(t, "extension_name", "") == "arrow.uuid":
             return lambda v: None if v is None else _uuid(v)
         return arrow_encoder(t.storage_type)
@@ -275,7 +334,7 @@ def arrow_encoder(t):
     if pa.types.is_floating(t):
         return enc_float
     if pa.types.is_decimal(t):
-        return enc_decimal
+        return lambda v, scale=t.scale: enc_decimal(v, scale)
     if pa.types.is_fixed_size_binary(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t):
         return enc_bytes
     if pa.types.is_timestamp(t):
@@ -361,6 +420,22 @@ def pyiceberg_scan(body):
     return arrow_result(table.scan(**kwargs).to_arrow())
 
 
+def pyiceberg_plan(body):
+    table = catalog().load_table(table_name(body))
+    kwargs = {}
+    if body.get("snapshot_id") is not None:
+        kwargs["snapshot_id"] = int(body["snapshot_id"])
+    if body.get("row_filter"):
+        kwargs["row_filter"] = body["row_filter"]
+    tasks = table.scan(**kwargs).plan_files()
+    return {
+        "files": [
+            {"file_path": t.file.file_path, "record_count": t.file.record_count, "delete_files": len(t.delete_files)}
+            for t in tasks
+        ]
+    }
+
+
 ID_KEYS = {"snapshot-id", "parent-snapshot-id", "current-snapshot-id", "snapshot_id", "parent_snapshot_id"}
 
 
@@ -405,7 +480,13 @@ class BadRequest(Exception):
     pass
 
 
-ROUTES = {"/spark/sql": spark_sql, "/pyiceberg/scan": pyiceberg_scan, "/pyiceberg/table": pyiceberg_table}
+ROUTES = {
+    "/spark/sql": spark_sql,
+    "/spark/scan": spark_scan,
+    "/pyiceberg/scan": pyiceberg_scan,
+    "/pyiceberg/plan": pyiceberg_plan,
+    "/pyiceberg/table": pyiceberg_table,
+}
 
 
 class Handler(BaseHTTPRequestHandler):

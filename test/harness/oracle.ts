@@ -53,6 +53,24 @@ export interface OracleTableInfo {
   metadata: Record<string, unknown>;
 }
 
+/** One DataSourceV2 scan of an executed Spark query and its SQL metrics (by metric name). */
+export interface OracleScan {
+  node: string;
+  /** Iceberg's: resultDataFiles, skippedDataFiles, scannedDataManifests, skippedDataManifests, ... */
+  metrics: Record<string, number>;
+}
+
+export interface OracleScanResult extends OracleResult {
+  scans: OracleScan[];
+}
+
+/** A file PyIceberg's planner kept (after pruning by partition summaries and column bounds). */
+export interface OraclePlannedFile {
+  file_path: string;
+  record_count: number;
+  delete_files: number;
+}
+
 export class OracleError extends Error {
   constructor(
     message: string,
@@ -97,6 +115,21 @@ export class OracleClient {
   /** Runs Spark SQL; the Iceberg catalog is called `floe` (and is Spark's default catalog). */
   sparkSql(sql: string): Promise<OracleResult> {
     return this.post('/spark/sql', { sql });
+  }
+
+  /** Runs a Spark query and also returns the metrics of its scans (files kept and skipped). */
+  sparkScan(sql: string): Promise<OracleScanResult> {
+    return this.post('/spark/scan', { sql });
+  }
+
+  /** The data files PyIceberg would read for a filter: its planner's pruning, independent of Spark. */
+  async pyicebergPlan(table: string, opts: Pick<ScanOptions, 'rowFilter' | 'snapshotId'> = {}): Promise<OraclePlannedFile[]> {
+    const res = await this.post<{ files: OraclePlannedFile[] }>('/pyiceberg/plan', {
+      table,
+      snapshot_id: opts.snapshotId === undefined ? undefined : String(opts.snapshotId),
+      row_filter: opts.rowFilter,
+    });
+    return res.files;
   }
 
   /** Reads a table ("namespace.name") with PyIceberg; columns carry Arrow types. */
