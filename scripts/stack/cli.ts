@@ -19,7 +19,8 @@ const USAGE = `usage: tsx scripts/stack/cli.ts <install|up|down|status [--check]
 
 Environment: FLOE_STACK_DIR, FLOE_CACHE_DIR, FLOE_KAFKA_PORT, FLOE_KAFKA_CONTROLLER_PORT,
 FLOE_SCHEMA_REGISTRY_PORT, FLOE_CATALOG_PORT, FLOE_MINIO_PORT, FLOE_MINIO_CONSOLE_PORT,
-FLOE_ORACLE_PORT, FLOE_PYTHON, JAVA_HOME (see docs/development.md).`;
+FLOE_ORACLE_PORT, FLOE_M2_REPO, FLOE_S3_ACCESS_KEY, FLOE_S3_SECRET_KEY, FLOE_PYTHON, JAVA_HOME
+(see docs/development.md).`;
 
 const log = (line: string) => console.log(`[stack] ${line}`);
 

@@ -11,6 +11,10 @@ import { capture, run } from './proc.js';
 
 // Pinned so a cold install does not depend on whatever plugin version Maven picks by default.
 const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+// For single artifacts: 2.8's `get -Dtransitive=false` fetches just the file. 3.x reads the POM
+// first, and apicurio-registry-app 3.0.9's parent POM (io.apicurio:apicurio-registry:3.0.9) is not
+// on Maven Central, so 3.x fails on a cold ~/.m2 ("Failed to read artifact descriptor").
+const GET_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:2.8';
 
 export interface InstallStep {
   name: string;
@@ -24,7 +28,7 @@ function mvnArgs(c: StackConfig): string[] {
 
 /** Fetches one artifact into ~/.m2 (no transitive dependencies). */
 async function mavenGet(c: StackConfig, coords: string, logFile: string): Promise<void> {
-  await run('mvn', [...mvnArgs(c), `${DEPENDENCY_PLUGIN}:get`, `-Dartifact=${coords}`, '-Dtransitive=false'], {
+  await run('mvn', [...mvnArgs(c), `${GET_PLUGIN}:get`, `-Dartifact=${coords}`, '-Dtransitive=false'], {
     logFile,
   });
 }
