@@ -89,8 +89,9 @@ describe('floe as a process', () => {
 
   it('run: loads the configuration and reaches the daemon hook', async () => {
     const r = await floe(['run', '--config', 'examples/silver.yaml']);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toContain('daemon not yet implemented');
+    // The daemon refuses silver mappings up front (bronze only so far), before connecting anywhere.
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('mode silver is not available in this version');
     expect(r.stdout).not.toContain('floe-secret');
   });
 
