@@ -1,11 +1,12 @@
 /**
- * `npm run demo`: bring the local stack up (installing what is missing) and walk the smoke path
- * with visible progress: an Avro record through the Schema Registry and Kafka, a table in the
- * Iceberg REST catalog, and that table read back by Spark and PyIceberg through the oracle.
- *
- * For now the row is written into the table by Spark, standing in for floe's daemon; the daemon
- * issue replaces that step with floe itself consuming the topic.
+ * `npm run demo`: bring the local stack up (installing what is missing), create a topic, register
+ * an Avro schema that evolves while records are produced continuously, run `floe run` as a child
+ * process, and print the bronze table as Spark reads it while it fills up, with progress.
  */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { loadConfig, urls } from './stack/config.js';
@@ -15,6 +16,7 @@ import { OracleClient, rowObjects } from '../test/harness/oracle.js';
 const t0 = Date.now();
 let stepNo = 0;
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function step<T>(title: string, fn: () => Promise<T>): Promise<T> {
   stepNo += 1;
@@ -24,25 +26,15 @@ async function step<T>(title: string, fn: () => Promise<T>): Promise<T> {
 
 const say = (line: string) => console.log(`      ${line}`);
 
-async function catalog(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${base}/v1${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
 async function main(): Promise<void> {
   const c = loadConfig();
   const u = urls(c);
   const run = new Date().toISOString().replace(/[-:T.Z]/g, '').slice(0, 14);
   const topic = `demo-orders-${run}`;
   const ns = `demo_${run}`;
+  const PRODUCE_SECONDS = Number(process.env.FLOE_DEMO_SECONDS ?? 30);
 
-  console.log('floe demo: Kafka + Schema Registry → Iceberg REST catalog on S3 → Spark and PyIceberg');
+  console.log('floe demo: Kafka + Schema Registry → floe run → Iceberg (REST catalog, S3) → Spark');
 
   await step('Start the local stack (first run installs and builds; later runs take under a minute)', async () => {
     const r = await up((line) => say(line), c);
@@ -57,89 +49,139 @@ async function main(): Promise<void> {
 
   const kafka = new Kafka({ clientId: 'floe-demo', brokers: u.kafkaBrokers, logLevel: logLevel.NOTHING });
   const registry = new SchemaRegistry({ host: u.schemaRegistryUrl });
-  const schema = {
+  const v1 = {
     type: 'record',
     name: 'Order',
     namespace: 'floe.demo',
     fields: [
       { name: 'id', type: 'long' },
       { name: 'customer', type: 'string' },
+      { name: 'amount_cents', type: 'int' },
+    ],
+  };
+  // The producer's next release: a wider amount and a new optional column.
+  const v2 = {
+    ...v1,
+    fields: [
+      { name: 'id', type: 'long' },
+      { name: 'customer', type: 'string' },
       { name: 'amount_cents', type: 'long' },
+      { name: 'coupon', type: ['null', 'string'], default: null },
     ],
   };
 
-  const schemaId = await step(`Register an Avro schema for subject ${topic}-value`, async () => {
-    const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${topic}-value` });
-    say(`schema id ${id} at ${u.schemaRegistryUrl}`);
-    return id;
-  });
-
-  const order = { id: 1, customer: 'ada', amount_cents: 12_345 };
-  await step(`Create topic ${topic} and produce one Avro record`, async () => {
+  const [id1, id2] = await step(`Create topic ${topic} (3 partitions) and register two versions of its Avro schema`, async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
     await admin.disconnect();
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    const [meta] = await producer.send({ topic, messages: [{ key: String(order.id), value: await registry.encode(schemaId, order) }] });
-    await producer.disconnect();
-    say(`wrote ${JSON.stringify(order)} to partition ${meta?.partition} offset ${meta?.baseOffset}`);
+    const a = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject: `${topic}-value` });
+    const b = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v2) }, { subject: `${topic}-value` });
+    say(`schema ids ${a.id} (v1) and ${b.id} (v2: amount_cents int → long, new optional coupon)`);
+    return [a.id, b.id];
   });
 
-  const consumed = await step('Consume it back and decode it through the Schema Registry', async () => {
-    const consumer = kafka.consumer({ groupId: `floe-demo-${run}` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const value = await new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no message within 60 s')), 60_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          clearTimeout(timer);
-          resolve(message.value ?? Buffer.alloc(0));
-        },
-      });
-    });
-    await consumer.disconnect();
-    const decoded = (await registry.decode(value)) as typeof order;
-    say(`decoded ${JSON.stringify(decoded)} (schema id ${value.readUInt32BE(1)} in the Confluent header)`);
-    return decoded;
-  });
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  let produced = 0;
+  let producing = true;
+  const production = (async () => {
+    const customers = ['ada', 'grace', 'edsger', 'barbara', 'ken'];
+    const until = Date.now() + PRODUCE_SECONDS * 1000;
+    while (Date.now() < until) {
+      // The first half of the run writes v1, then the producer upgrades to v2.
+      const upgraded = Date.now() > until - (PRODUCE_SECONDS * 1000) / 2;
+      const messages = [];
+      for (let i = 0; i < 200; i++) {
+        const n = produced + i;
+        const order = { id: n, customer: customers[n % customers.length]!, amount_cents: 100 + (n % 9000) };
+        const value = upgraded ? await registry.encode(id2, { ...order, coupon: n % 4 === 0 ? `SAVE${n % 50}` : null }) : await registry.encode(id1, order);
+        messages.push({ key: String(n), value });
+      }
+      await producer.send({ topic, messages });
+      produced += messages.length;
+      await sleep(250);
+    }
+    producing = false;
+  })();
 
-  await step(`Create namespace ${ns} and table ${ns}.orders in the REST catalog`, async () => {
-    await catalog(u.catalogUri, 'POST', '/namespaces', { namespace: [ns] });
-    const created = (await catalog(u.catalogUri, 'POST', `/namespaces/${ns}/tables`, {
-      name: 'orders',
-      schema: {
-        type: 'struct',
-        'schema-id': 0,
-        fields: [
-          { id: 1, name: 'id', required: true, type: 'long' },
-          { id: 2, name: 'customer', required: false, type: 'string' },
-          { id: 3, name: 'amount_cents', required: false, type: 'long' },
-        ],
-      },
-      properties: { 'format-version': '2' },
-    })) as { metadata: { location: string } };
-    say(`table location ${created.metadata.location}`);
+  const dir = mkdtempSync(join(tmpdir(), 'floe-demo-'));
+  const configPath = join(dir, 'floe.yaml');
+  await step('Write a floe configuration and start `floe run` (a child process)', async () => {
+    writeFileSync(
+      configPath,
+      [
+        'kafka:',
+        `  brokers: [${u.kafkaBrokers.map((b) => `"${b}"`).join(', ')}]`,
+        `  groupId: floe-demo-${run}`,
+        `schemaRegistry: {url: "${u.schemaRegistryUrl}"}`,
+        `catalog: {type: rest, uri: "${u.catalogUri}", warehouse: "${u.warehouse}"}`,
+        'storage:',
+        '  type: s3',
+        `  endpoint: "${u.s3Endpoint}"`,
+        `  region: ${c.s3.region}`,
+        '  forcePathStyle: true',
+        `  accessKeyId: ${c.s3.accessKeyId}`,
+        `  secretAccessKey: ${c.s3.secretAccessKey}`,
+        'defaults:',
+        `  namespace: ${ns}`,
+        '  commit: {intervalMs: 2s}',
+        'tables:',
+        `  - topics: [${topic}]`,
+        '    table: orders',
+        '    partitioning: [{field: $kafka.timestamp, transform: hour}]',
+        'server: {enabled: false}',
+        '',
+      ].join('\n'),
+    );
+    say(`config ${configPath}`);
   });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', configPath], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, FLOE_LOG_LEVEL: 'warn' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const oracle = new OracleClient(u.oracleUrl);
-  await step('Append the record with Spark (floe’s daemon takes over this step later)', async () => {
-    await oracle.sparkSql(
-      `INSERT INTO floe.${ns}.orders VALUES (${consumed.id}, '${consumed.customer.replace(/'/g, "''")}', ${consumed.amount_cents})`,
-    );
-    say('committed one snapshot');
-  });
+  const table = `floe.${ns}.orders`;
+  const count = async () => Number((await oracle.sparkSql(`SELECT count(*) FROM ${table}`)).rows[0]![0]);
+  try {
+    await step(`Produce for ${PRODUCE_SECONDS}s while floe commits; Spark counts the table as it fills`, async () => {
+      for (;;) {
+        await sleep(3000);
+        if (child.exitCode !== null) throw new Error(`floe exited with ${child.exitCode}:\n${stderr}`);
+        const n = await count().catch(() => 0);
+        say(`[${elapsed()}] produced ${produced}, in the table ${n}`);
+        if (!producing && n >= produced) break;
+      }
+      await production;
+    });
 
-  await step('Query the table with Spark SQL and with PyIceberg', async () => {
-    const spark = await oracle.sparkSql(`SELECT * FROM floe.${ns}.orders`);
-    say(`Spark:     ${JSON.stringify(rowObjects(spark))}`);
-    const py = await oracle.pyicebergScan(`${ns}.orders`);
-    say(`PyIceberg: ${JSON.stringify(rowObjects(py))}`);
-    const info = await oracle.pyicebergTable(`${ns}.orders`);
-    say(`snapshot ${info.current_snapshot?.['snapshot-id']} at ${info.metadata_location}`);
-  });
+    await step('Stop floe with SIGTERM (flush, commit, leave the group, exit 0)', async () => {
+      child.kill('SIGTERM');
+      const code = await exited;
+      say(`floe exited with ${code}`);
+    });
+
+    await step(`Read ${table} with Spark`, async () => {
+      const n = await count();
+      say(`count(*) = ${n} (produced ${produced})`);
+      const rows = await oracle.sparkSql(
+        `SELECT id, customer, amount_cents, coupon, _kafka.partition AS kafka_partition, _kafka.offset AS kafka_offset, _kafka.timestamp AS kafka_ts
+           FROM ${table} WHERE id % 1000 IN (0, 1) ORDER BY id LIMIT 6`,
+      );
+      for (const r of rowObjects(rows)) say(JSON.stringify(r));
+      const history = await oracle.sparkSql(`SELECT snapshot_id, operation, summary['added-records'] FROM ${table}.snapshots ORDER BY committed_at DESC LIMIT 3`);
+      say(`latest snapshots: ${JSON.stringify(history.rows)}`);
+      const info = await oracle.pyicebergTable(`${ns}.orders`);
+      say(`schemas: ${info.metadata.schemas ? (info.metadata.schemas as unknown[]).length : '?'}; current: ${JSON.stringify((info.schema.fields as Array<{ name: string; type: unknown }>).map((f) => `${f.name}:${typeof f.type === 'string' ? f.type : 'struct'}`))}`);
+    });
+  } finally {
+    child.kill('SIGKILL');
+    await producer.disconnect();
+  }
 
   console.log(`\n[${elapsed()}] done. The stack keeps running: \`npm run stack:status\`, \`npm run stack:down\`.`);
 }
