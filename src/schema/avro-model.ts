@@ -131,6 +131,9 @@ function primitiveOf(type: AvroType): AvroNode | undefined {
     case 'enum':
       return { kind: 'primitive', type: 'string', avro: base };
     case 'fixed':
+      // Avro allows fixed(0); Parquet's FIXED_LEN_BYTE_ARRAY needs a positive length (parquet-wasm
+      // panics on 0), so a zero-length fixed is stored as binary, always empty.
+      if (t(base).size === 0) return { kind: 'primitive', type: 'binary', avro: base };
       return { kind: 'primitive', type: `fixed[${t(base).size!}]`, avro: base };
     default:
       return undefined;

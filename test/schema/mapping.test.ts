@@ -26,6 +26,7 @@ describe('Avro → Iceberg mapping, one row at a time', () => {
     ['string', 'string', 'string', 'héllo ✓', 'héllo ✓'],
     ['enum → string', { type: 'enum', name: 'E', symbols: ['A', 'B'] }, 'string', 'B', 'B'],
     ['fixed(L) → fixed[L]', { type: 'fixed', name: 'F', size: 3 }, 'fixed[3]', Buffer.from([1, 2, 3]), Buffer.from([1, 2, 3])],
+    ['fixed(0) → binary (Parquet has no zero-length fixed)', { type: 'fixed', name: 'F0', size: 0 }, 'binary', Buffer.alloc(0), Buffer.alloc(0)],
     ['decimal on bytes', { type: 'bytes', logicalType: 'decimal', precision: 9, scale: 2 }, 'decimal(9,2)', -12345n, -12345n],
     ['decimal on fixed', { type: 'fixed', name: 'D', size: 16, logicalType: 'decimal', precision: 38, scale: 10 }, 'decimal(38,10)', 10n ** 37n + 1n, 10n ** 37n + 1n],
     ['decimal wider than 38 → exact text', { type: 'bytes', logicalType: 'decimal', precision: 40, scale: 3 }, 'string', -(10n ** 39n) - 5n, '-1000000000000000000000000000000000000.005'],

@@ -120,7 +120,7 @@ export class AvroGenerator {
       case 8: {
         const name = this.name('F');
         const size = rng.int(0, 20);
-        return { schema: { type: 'fixed', name, size }, branch: name, member: name, iceberg: `fixed[${size}]`, sample: (r) => same(Buffer.from(Array.from({ length: size }, () => r.int(0, 255)))) };
+        return { schema: { type: 'fixed', name, size }, branch: name, member: name, iceberg: size === 0 ? 'binary' : `fixed[${size}]`, sample: (r) => same(Buffer.from(Array.from({ length: size }, () => r.int(0, 255)))) };
       }
       case 9: {
         const precision = rng.int(1, 45);
