@@ -1,0 +1,202 @@
+/**
+ * End-to-end benchmark against the local stack (`npm run bench -- --e2e`): the real Kafka, Schema
+ * Registry, REST catalog and S3, and ONE `floe run` child process (commit interval 1 s, zstd).
+ *
+ * 1. Throughput: N ~1 KiB Avro events (bench/pipeline.ts, framed with the registry's schema id)
+ *    are produced to a 6-partition topic *before* the daemon starts, so the daemon only ever
+ *    catches up. The sustained rate is measured between the first and the last commit (daemon
+ *    start-up and tsx compilation excluded), per wall second and per CPU second of the daemon
+ *    (/proc/<pid>/stat utime + stime), so a loaded machine does not hide the cost per core.
+ * 2. Freshness: records are produced at a steady moderate rate for ~30 s; a record is queryable
+ *    when the table's committed offsets (in the snapshot summary, read from the REST catalog
+ *    every 100 ms) pass its offset. Latency = that moment − the moment just before its produce.
+ * 3. Peak RSS of the daemon: /proc/<pid>/status VmHWM, read before it stops.
+ *
+ * Sizes: FLOE_BENCH_E2E_RECORDS (default 200000), FLOE_BENCH_FRESH_SECONDS (30),
+ * FLOE_BENCH_FRESH_RATE records/s (500). FLOE_BENCH_CPU_PROF=<dir> runs the daemon with
+ * `node --cpu-prof` writing the profile there.
+ */
+import { execSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import kafkajs from 'kafkajs';
+import { committedOffsets } from '../src/commit/offsets.js';
+import { RestCatalogClient } from '../src/iceberg/catalog/rest-client.js';
+import { createKafkaClient } from '../src/source/client.js';
+import { localEndpoints } from '../test/harness/global-setup.js';
+import { DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
+import { allHealthy, loadConfig, status, up } from '../scripts/stack/stack.js';
+import { EVENT_SCHEMA, makeEvents } from './pipeline.js';
+
+const MiB = 1024 * 1024;
+const PARTITIONS = 6;
+const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
+const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+}
+
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export async function runEndToEnd(): Promise<void> {
+  const N = Number(process.env.FLOE_BENCH_E2E_RECORDS ?? 200_000);
+  const freshSeconds = Number(process.env.FLOE_BENCH_FRESH_SECONDS ?? 30);
+  const freshRate = Number(process.env.FLOE_BENCH_FRESH_RATE ?? 500);
+  const c = loadConfig();
+  if (!(await allHealthy(c))) {
+    console.log('stack not (fully) up: starting it');
+    await up((line) => console.log(`  ${line}`), c);
+  }
+  const stack = localEndpoints(c);
+  const versions = Object.fromEntries((await status(c)).map((s) => [s.name, s.version]));
+  const parquetWasm = (JSON.parse(readFileSync(new URL('../node_modules/parquet-wasm/package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  console.log(`## end to end: one floe run daemon, ${fmt(N, 0)} events over ${PARTITIONS} partitions, commit interval 1 s, zstd`);
+  console.log(`versions: node ${process.version}, kafka ${versions.kafka}, catalog ${versions.catalog}, registry ${versions['schema-registry']}, parquet-wasm ${parquetWasm}`);
+  console.log(`load average before producing: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
+
+  const s = uniqueSuffix();
+  const topic = `floe-bench-${s}`;
+  const ns = `bench_${s}`;
+  const kafka = createKafkaClient({ brokers: stack.kafkaBrokers, clientId: 'floe-bench' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] });
+  await admin.disconnect();
+  const registry = new SchemaRegistry({ host: stack.schemaRegistryUrl });
+  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(EVENT_SCHEMA) }, { subject: `${topic}-value` });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+
+  // makeEvents frames with schema id 1; rewrite the 4-byte id with the registry's.
+  const frames = makeEvents(N);
+  for (const f of frames) f.writeUInt32BE(id, 1);
+  const inputBytes = frames.reduce((n, f) => n + f.length, 0);
+  const t0 = Date.now();
+  const BATCH = 2000;
+  for (let i = 0; i < N; i += BATCH * 4) {
+    const sends = [];
+    for (let j = i; j < Math.min(N, i + BATCH * 4); j += BATCH) {
+      const messages = frames.slice(j, j + BATCH).map((value, k) => ({ value, partition: (j + k) % PARTITIONS }));
+      sends.push(producer.send({ topic, acks: -1, compression: kafkajs.CompressionTypes.None, messages }));
+    }
+    await Promise.all(sends);
+  }
+  console.log(`produced ${fmt(N, 0)} events, ${fmt(inputBytes / MiB)} MiB (avg ${fmt(inputBytes / N, 0)} B) in ${fmt((Date.now() - t0) / 1000)} s`);
+
+  const catalog = new RestCatalogClient({ uri: stack.catalogUri, warehouse: stack.warehouse });
+  const tableId = { namespace: [ns], name: 'events' };
+  const committed = async (): Promise<Map<number, bigint>> => {
+    const out = new Map<number, bigint>();
+    try {
+      const t = await catalog.loadTable(tableId, { snapshots: 'refs' });
+      for (const [tp, p, o] of committedOffsets(t.metadata).entries()) if (tp === topic) out.set(p, o);
+    } catch {
+      // not created yet
+    }
+    return out;
+  };
+  const sum = (m: Map<number, bigint>) => [...m.values()].reduce((a, b) => a + Number(b), 0);
+
+  const dir = workDir('bench-e2e');
+  const config = writeDaemonConfig(stack, dir, {
+    groupId: `floe-bench-${s}`,
+    memoryBudget: '512MiB',
+    defaults: { namespace: ns, commit: { intervalMs: 1000 }, file: { compression: 'zstd' } },
+    tables: [{ topics: [topic], table: 'events' }],
+  });
+  const prof = process.env.FLOE_BENCH_CPU_PROF;
+  const daemon = DaemonProcess.start(config, `${dir}/daemon.log`, {
+    FLOE_LOG_LEVEL: 'warn',
+    ...(prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${prof}` } : {}),
+  });
+  const pid = daemon.child.pid!;
+  try {
+    // Throughput: from the first commit to the commit that covers every pre-produced record.
+    let first: { at: number; cpu: number; records: number } | undefined;
+    const startedAt = Date.now();
+    let done = 0;
+    while (done < N) {
+      if (!daemon.running) throw new Error(`daemon exited:\n${daemon.log().slice(-3000)}`);
+      if (Date.now() - startedAt > 900_000) throw new Error(`timed out at ${done}/${N}`);
+      await sleep(100);
+      done = sum(await committed());
+      if (!first && done > 0) first = { at: Date.now(), cpu: cpuSeconds(pid), records: done };
+    }
+    const end = { at: Date.now(), cpu: cpuSeconds(pid) };
+    const records = N - first!.records;
+    const wall = (end.at - first!.at) / 1000;
+    const cpu = end.cpu - first!.cpu;
+    const bytes = (records / N) * inputBytes;
+    console.log(`caught up ${fmt(N, 0)} events in ${fmt((end.at - startedAt) / 1000)} s from daemon start (${fmt(first!.records, 0)} in the first commit)`);
+    console.log(`sustained, first → last commit: ${fmt(records, 0)} events in ${fmt(wall)} s wall, ${fmt(cpu)} s daemon CPU (${fmt(cpu / wall, 2)} cores busy)`);
+    console.log(`  per wall second: ${fmt(records / wall, 0)} records/s, ${fmt(bytes / MiB / wall)} MiB/s of input`);
+    console.log(`  per CPU second:  ${fmt(records / cpu, 0)} records/s, ${fmt(bytes / MiB / cpu)} MiB/s of input per core`);
+    console.log(`  whole run incl. start-up: ${fmt(cpuSeconds(pid))} s daemon CPU for ${fmt(inputBytes / MiB)} MiB → ${fmt(inputBytes / MiB / cpuSeconds(pid))} MiB/s per core`);
+    console.log(`load average after catch-up: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
+
+    // Freshness: steady produce, poll committed offsets.
+    const pending: Array<Array<{ offset: number; at: number }>> = Array.from({ length: PARTITIONS }, () => []);
+    const latencies: number[] = [];
+    let producing = true;
+    let seq = 0;
+    const producerLoop = (async () => {
+      const tick = 100;
+      const perTick = Math.max(1, Math.round((freshRate * tick) / 1000));
+      const stopAt = Date.now() + freshSeconds * 1000;
+      const fresh = makeEvents(perTick * Math.ceil((freshSeconds * 1000) / tick) + perTick);
+      while (Date.now() < stopAt) {
+        const next = Date.now() + tick;
+        const at = Date.now();
+        const messages = fresh.slice(seq, seq + perTick).map((value, k) => {
+          value.writeUInt32BE(id, 1);
+          return { value, partition: (seq + k) % PARTITIONS, timestamp: String(at) };
+        });
+        seq += messages.length;
+        const meta = await producer.send({ topic, acks: -1, messages });
+        for (const m of meta) {
+          const inPartition = messages.filter((x) => x.partition === m.partition).length;
+          for (let k = 0; k < inPartition; k++) pending[m.partition]!.push({ offset: Number(m.baseOffset) + k, at });
+        }
+        await sleep(Math.max(0, next - Date.now()));
+      }
+      producing = false;
+    })();
+    const pollDeadline = Date.now() + (freshSeconds + 60) * 1000;
+    while ((producing || pending.some((p) => p.length > 0)) && Date.now() < pollDeadline) {
+      const offsets = await committed();
+      const now = Date.now();
+      for (let p = 0; p < PARTITIONS; p++) {
+        const next = Number(offsets.get(p) ?? 0n);
+        const q = pending[p]!;
+        while (q.length > 0 && q[0]!.offset < next) latencies.push(now - q.shift()!.at);
+      }
+      await sleep(100);
+    }
+    await producerLoop;
+    const rss = peakRssMiB(pid);
+    latencies.sort((a, b) => a - b);
+    const left = pending.reduce((n, p) => n + p.length, 0);
+    console.log(`freshness at ${fmt(freshRate, 0)} records/s for ${freshSeconds} s (${fmt(latencies.length, 0)} records seen${left ? `, ${left} never became visible` : ''}):`);
+    console.log(`  produce → queryable p50 ${fmt(percentile(latencies, 50) / 1000, 2)} s, p99 ${fmt(percentile(latencies, 99) / 1000, 2)} s, max ${fmt(latencies.at(-1)! / 1000, 2)} s (poll every 100 ms)`);
+    console.log(`daemon peak RSS (VmHWM): ${fmt(rss, 0)} MiB`);
+    console.log(`load average at the end: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
+    const exit = await daemon.stop();
+    if (exit.code !== 0) console.log(`daemon exited with ${exit.code ?? exit.signal}`);
+  } finally {
+    daemon.kill('SIGKILL');
+    await producer.disconnect();
+  }
+}
