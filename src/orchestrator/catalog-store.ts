@@ -12,6 +12,7 @@ import type { FileIO } from '../iceberg/io/types.js';
 import { buildPartitionSpec } from '../iceberg/spec/partition.js';
 import type { DataFile, PartitionSpec, PrimitiveValue, Schema } from '../iceberg/spec/types.js';
 import { FastAppend } from '../iceberg/table/append.js';
+import { RowDelta } from '../iceberg/table/row-delta.js';
 import { dataLocation, writeDataFiles } from '../parquet/index.js';
 import { createKafkaClient } from '../source/client.js';
 import { FloeError, isFloeError } from '../util/errors.js';
@@ -125,6 +126,22 @@ export class CatalogStore implements TableStore, DataFileSink {
     const summary: Record<string, string> = {};
     // SnapshotOptions.properties is read on every apply: refill it from the fresh metadata first.
     const op = new FastAppend(this.io(table), files, { properties: summary });
+    const result = await commitWithRetry(
+      this.catalog,
+      id,
+      async (metadata) => {
+        for (const k of Object.keys(summary)) delete summary[k];
+        Object.assign(summary, properties(metadata));
+        return op.apply(metadata);
+      },
+      { logger: this.log },
+    );
+    return result.table;
+  }
+
+  async rowDelta(id: TableIdentifier, table: LoadedTable, data: DataFile[], deletes: DataFile[], properties: (m: LoadedTable['metadata']) => Record<string, string>): Promise<LoadedTable> {
+    const summary: Record<string, string> = {};
+    const op = new RowDelta(this.io(table), { dataFiles: data, deleteFiles: deletes }, { properties: summary });
     const result = await commitWithRetry(
       this.catalog,
       id,

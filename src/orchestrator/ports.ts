@@ -28,6 +28,11 @@ export interface TableStore {
    * attempt (it may throw to abort). Returns the table after the commit.
    */
   append(id: TableIdentifier, table: LoadedTable, files: DataFile[], properties: (metadata: TableMetadata) => Record<string, string>): Promise<LoadedTable>;
+  /**
+   * Silver: one row delta (data files plus equality deletes) with summary properties as for
+   * `append`. Optional so bronze-only fakes need not implement it.
+   */
+  rowDelta?(id: TableIdentifier, table: LoadedTable, data: DataFile[], deletes: DataFile[], properties: (metadata: TableMetadata) => Record<string, string>): Promise<LoadedTable>;
   /** Commits a schema change computed from fresh metadata by `evolve` (undefined: nothing to do). */
   updateSchema(id: TableIdentifier, evolve: (metadata: TableMetadata) => SchemaUpdate | undefined): Promise<LoadedTable>;
 }

@@ -8,6 +8,7 @@ import { KeyDecoder, ValueDecoder, type Decoded, type SchemaSource } from '../de
 import type { SourceRecord } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import { debeziumChange, keyRowFromKafkaKey, keyRowOf } from './silver.js';
 import { isFatal, type TableWriter } from './table-writer.js';
 
 export interface RecordContext {
@@ -32,7 +33,22 @@ export class RecordHandler {
   async handle(record: SourceRecord, targets: TableWriter[], ctx: RecordContext): Promise<boolean> {
     if (record.value === null) {
       const err = new FloeError('BRONZE_NULL_VALUE', 'record has no value (a tombstone); bronze tables hold values');
-      for (const t of targets) this.reject(t, record, err, 'decode');
+      for (const t of targets) {
+        if (!t.silver) {
+          // The bronze side of a silver mapping (alsoBronze): a tombstone is the silver table's
+          // delete, not a bad record; it has no value to store, so it only advances the range.
+          if (t.mapping.alsoBronze !== undefined) t.skip(record);
+          else this.reject(t, record, err, 'decode');
+          continue;
+        }
+        // A tombstone deletes the key; the Kafka key is all there is to identify it.
+        const k = await this.kafkaKey(t, record, ctx);
+        if (!ctx.current()) return false;
+        if (!k.ok) continue;
+        const key = keyRowFromKafkaKey(t.keyColumns!, k.value);
+        if (key) t.remove(record, key);
+        else this.reject(t, record, new FloeError('SILVER_NO_KEY', 'tombstone without a key that maps onto the key columns'), 'decode');
+      }
       return true;
     }
     let decoded: Decoded | undefined;
@@ -63,12 +79,24 @@ export class RecordHandler {
         this.reject(t, record, plan.error, 'map');
         continue;
       }
-      if (!(await this.keyValid(t, record, ctx))) continue;
+      const k = await this.kafkaKey(t, record, ctx);
+      if (!k.ok) continue;
       if (!ctx.current()) return false;
       let row;
       try {
-        row = plan.project(decoded.value);
-        t.append(record, row);
+        if (t.silver && t.mapping.envelope === 'debezium') {
+          const change = debeziumChange(decoded.value);
+          if (change.kind === 'delete') {
+            const key = keyRowOf(t.keyColumns!, plan.project(change.before)) ?? keyRowFromKafkaKey(t.keyColumns!, k.value);
+            if (!key) throw new FloeError('SILVER_NO_KEY', 'delete event whose before image and Kafka key carry no key');
+            t.remove(record, key);
+            continue;
+          }
+          row = plan.project(change.value);
+        } else {
+          row = plan.project(decoded.value);
+        }
+        t.append(record, row, k.value);
       } catch (err) {
         if (isFatal(err)) throw err;
         this.reject(t, record, err, 'map');
@@ -77,18 +105,20 @@ export class RecordHandler {
     return true;
   }
 
-  /** Keys are stored as raw bytes; a configured Avro or string key format is still validated. */
-  private async keyValid(t: TableWriter, record: SourceRecord, ctx: RecordContext): Promise<boolean> {
+  /**
+   * The decoded Kafka key. Bronze stores keys as raw bytes (a configured Avro or string format is
+   * still validated); silver keys rows by it. ok false: the record was dead-lettered.
+   */
+  private async kafkaKey(t: TableWriter, record: SourceRecord, ctx: RecordContext): Promise<{ ok: boolean; value?: unknown }> {
     const format = t.mapping.key?.format;
-    if (format === undefined || format === 'bytes') return true;
+    if (format === undefined) return { ok: true, value: record.key };
     let decoder = this.keys.get(format);
     if (!decoder) this.keys.set(format, (decoder = new KeyDecoder(format, this.schemas)));
     try {
-      await ctx.retrying('key schema', () => decoder.decode(record.key));
-      return true;
+      return { ok: true, value: await ctx.retrying('key schema', () => decoder.decode(record.key)) };
     } catch (err) {
       this.reject(t, record, err, 'decode');
-      return false;
+      return { ok: false };
     }
   }
 

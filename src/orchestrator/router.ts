@@ -29,10 +29,14 @@ export class Router {
         ? []
         : this.mappings
             .filter((m) => mappingMatchesTopic(m, topic))
-            .map((mapping) => {
-              const name = tableNameFor(mapping.table, topic);
-              const table = { namespace: [...mapping.namespace], name };
-              return { mapping, table, fullName: [...mapping.namespace, name].join('.') };
+            .flatMap((mapping) => {
+              const out = [route(mapping, topic)];
+              // alsoBronze: the same consumption feeds a bronze table with every record.
+              if (mapping.mode === 'silver' && mapping.alsoBronze) {
+                const b = mapping.alsoBronze;
+                out.push(route({ ...mapping, mode: 'bronze', envelope: 'none', table: b.table, namespace: b.namespace }, topic));
+              }
+              return out;
             });
       this.cache.set(topic, routes);
     }
@@ -63,4 +67,10 @@ export class Router {
   get needsTopicListing(): boolean {
     return this.mappings.some((m) => m.topicPattern !== undefined);
   }
+}
+
+function route(mapping: TableMapping, topic: string): Route {
+  const name = tableNameFor(mapping.table, topic);
+  const table = { namespace: [...mapping.namespace], name };
+  return { mapping, table, fullName: [...mapping.namespace, name].join('.') };
 }

@@ -20,7 +20,7 @@ import type { WriterSchema } from '../decode/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/changes.js';
 import { partitionTuple } from '../iceberg/spec/partition.js';
 import { findField } from '../iceberg/spec/schema.js';
-import type { PartitionSpec, PrimitiveValue, Schema } from '../iceberg/spec/types.js';
+import { FileContent, type DataFile, type PartitionSpec, type PrimitiveValue, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
 import { compileProjector, evolveSchema, type Projector } from '../schema/index.js';
 import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
@@ -29,6 +29,7 @@ import type { Logger } from '../util/log.js';
 import { metadataRow, partitionSourcePath, withMetadataField, withoutColumn } from './bronze.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { DataFileSink, DeadLetterQueue, TableStore, WriterEvents } from './ports.js';
+import { debeziumRowSchema, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, keySchema, SilverChanges } from './silver.js';
 
 export interface WriterDeps {
   store: TableStore;
@@ -86,6 +87,9 @@ export class TableWriter {
   private readonly now: () => number;
   /** Newest Kafka timestamp committed (ms), for the freshness gauge. */
   newestCommittedMs: number | undefined;
+  /** Silver only: the key columns and every key touched since the last commit. */
+  readonly keyColumns: string[] | undefined;
+  private readonly changes: SilverChanges | undefined;
 
   constructor(
     readonly id: TableIdentifier,
@@ -96,6 +100,26 @@ export class TableWriter {
     this.log = deps.log.child({ table: this.fullName });
     this.now = deps.now ?? Date.now;
     this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.schema!));
+    if (mapping.mode === 'silver') {
+      this.keyColumns = keyColumns(mapping);
+      this.changes = new SilverChanges(this.keyColumns);
+    }
+  }
+
+  get silver(): boolean {
+    return this.changes !== undefined;
+  }
+
+  /** The Avro record schema rows are projected from: the envelope's row record for Debezium. */
+  private rowSchema(writer: WriterSchema): Record<string, unknown> {
+    if (this.silver && this.mapping.envelope === 'debezium') return debeziumRowSchema(writer.text);
+    return JSON.parse(writer.text) as Record<string, unknown>;
+  }
+
+  /** The table schema without the columns floe fills itself (Kafka metadata, Kafka key). */
+  private valueColumns(schema: Schema): Schema {
+    const s = withoutColumn(schema, this.column);
+    return this.keyColumns?.[0] === KAFKA_KEY_COLUMN ? withoutColumn(s, KAFKA_KEY_COLUMN) : s;
   }
 
   private get column(): string {
@@ -154,8 +178,14 @@ export class TableWriter {
 
   async preparePlan(writer: WriterSchema): Promise<WriterPlan> {
     let augmented: Record<string, unknown>;
+    let rowSchema: Record<string, unknown>;
     try {
-      augmented = withMetadataField(writer.text, this.column);
+      rowSchema = this.rowSchema(writer);
+      augmented = withMetadataField(JSON.stringify(rowSchema), this.column);
+      if (this.keyColumns?.[0] === KAFKA_KEY_COLUMN) {
+        // The decoded Kafka key becomes a required column: the identifier of a keyed-by-Kafka-key table.
+        augmented = { ...augmented, fields: [...(augmented.fields as unknown[]), { name: KAFKA_KEY_COLUMN, type: 'string', doc: 'Kafka key (written by floe)' }] };
+      }
     } catch (err) {
       return this.remember(writer, { action: 'dead-letter', error: err as FloeError });
     }
@@ -179,8 +209,9 @@ export class TableWriter {
         return this.remember(writer, { action: 'dead-letter', error: new FloeError('SCHEMA_INCOMPATIBLE', `writer schema ${writer.id} cannot be written to ${this.fullName}: ${list}`) });
       }
       if (result.action === 'none') {
-        const history = meta.schemas.map((s) => withoutColumn(s, this.column));
-        const project = compileProjector(writer.type, withoutColumn(this.schema!, this.column), { history, defaults: result.defaults });
+        const history = meta.schemas.map((s) => this.valueColumns(s));
+        const source = this.silver && this.mapping.envelope === 'debezium' ? rowSchema : writer.type;
+        const project = compileProjector(source, this.valueColumns(this.schema!), { history, defaults: result.defaults });
         return this.remember(writer, { action: 'write', project });
       }
       if (attempt >= 5) throw new FloeError('SCHEMA_EVOLUTION', `${this.fullName}: schema still changing after ${attempt} attempts`, { retryable: true });
@@ -209,7 +240,20 @@ export class TableWriter {
     if (!this.mapping.createTables) {
       throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`, { details: { exitCode: 3 } });
     }
-    const initial = evolveSchema(undefined, augmented).newSchema;
+    const unkeyed = this.keyColumns && this.mapping.partitioning.find((p) => !this.keyColumns!.includes(p.field));
+    if (unkeyed) {
+      // Equality deletes of a partitioned table only reach rows of their own partition: a key
+      // whose partition could change would keep its stale row. Partitioning by key fields is safe.
+      throw new FloeError('CONFIG_INVALID', `tables[${this.mapping.index}].partitioning: silver tables may only be partitioned by key fields, not "${unkeyed.field}"`, { details: { fatal: true } });
+    }
+    let initial = evolveSchema(undefined, augmented).newSchema;
+    if (this.keyColumns) {
+      const ids = this.keyColumns.map((c) => initial.fields.find((f) => f.name === c));
+      const missing = this.keyColumns.find((_c, i) => ids[i] === undefined);
+      if (missing !== undefined) throw new FloeError('CONFIG_INVALID', `tables[${this.mapping.index}].key.fields: "${missing}" is not a field of the value`, { details: { fatal: true } });
+      // Identifier fields must be required columns; optional key fields still work as equality ids.
+      if (ids.every((f) => f!.required)) initial = { ...initial, 'identifier-field-ids': ids.map((f) => f!.id) };
+    }
     const partitioning = (schema: Schema) =>
       this.mapping.partitioning.map((p, i) => {
         const path = partitionSourcePath(p.field, this.column);
@@ -242,11 +286,35 @@ export class TableWriter {
   // ---- records ----------------------------------------------------------------------------
 
   /** Appends a projected value row plus the Kafka metadata; throws (row rolled back) on a bad row. */
-  append(record: SourceRecord, valueRow: Row): void {
+  append(record: SourceRecord, valueRow: Row, kafkaKey?: unknown): void {
+    if (this.changes) {
+      if (this.keyColumns![0] === KAFKA_KEY_COLUMN) valueRow[KAFKA_KEY_COLUMN] = kafkaKeyText(kafkaKey);
+      const key = keyRowOf(this.keyColumns!, valueRow);
+      if (!key) throw new FloeError('SILVER_NO_KEY', `record has no key (key columns ${this.keyColumns!.join(', ')} must not be null)`);
+      valueRow[this.column] = metadataRow(record);
+      this.startRange(record);
+      this.changes.put(key, valueRow);
+      this.advance(record);
+      return;
+    }
     valueRow[this.column] = metadataRow(record);
     const tuple = this.tupleOf!(valueRow);
     this.startRange(record);
     this.buffer.append(tupleKey(tuple), tuple, valueRow);
+    this.advance(record);
+  }
+
+  /** Silver: the record deletes the key (a tombstone or a Debezium delete). */
+  remove(record: SourceRecord, key: Row): void {
+    if (!this.changes) throw new FloeError('ORCHESTRATOR_STATE', `${this.fullName} is not a silver table`);
+    this.startRange(record);
+    this.changes.put(key, null);
+    this.advance(record);
+  }
+
+  /** A record with nothing to store here (a tombstone in alsoBronze): only advances the range. */
+  skip(record: SourceRecord): void {
+    this.startRange(record);
     this.advance(record);
   }
 
@@ -272,7 +340,7 @@ export class TableWriter {
   }
 
   get bufferedBytes(): number {
-    return this.buffer.byteSize;
+    return this.buffer.byteSize + (this.changes?.byteSize ?? 0);
   }
 
   get bufferedRecords(): number {
@@ -327,20 +395,29 @@ export class TableWriter {
     let stored: OffsetMap | undefined;
     try {
       await this.deps.deadLetters.flush();
-      const files = await this.deps.files.write(table, spec, drained.partitions, this.mapping.file);
-      const committed = await this.deps.store.append(this.id, table, files, (metadata) => {
+      const properties = (metadata: TableMetadata) => {
         const fresh = committedOffsets(metadata);
         const conflicts = continuityConflicts(fresh, drained.ranges);
         if (conflicts.length > 0) throw new StaleRangesError(conflicts, fresh);
         stored = advanceOffsets(fresh, drained.ranges);
         return { [OFFSETS_PROPERTY]: stored.toJson() };
-      });
+      };
+      let files: DataFile[];
+      let committed: LoadedTable;
+      if (this.changes) {
+        const delta = await this.writeChanges(table, spec);
+        files = delta.data;
+        committed = await this.deps.store.rowDelta!(this.id, table, delta.data, delta.deletes, properties);
+      } else {
+        files = await this.deps.files.write(table, spec, drained.partitions, this.mapping.file);
+        committed = await this.deps.store.append(this.id, table, files, properties);
+      }
       this.setTable(committed);
       this.committed = stored!;
       this.failures = 0;
       m.commitSeconds.observe({ table: this.fullName }, (this.now() - started) / 1000);
       m.commits.inc({ table: this.fullName });
-      const rows = drained.partitions.reduce((n, s) => n + s.sink.rowCount, 0);
+      const rows = this.changes ? files.reduce((n, f) => n + f.recordCount, 0) : drained.partitions.reduce((n, s) => n + s.sink.rowCount, 0);
       m.recordsOut.inc({ table: this.fullName }, rows);
       for (const f of files) {
         m.filesWritten.inc({ table: this.fullName });
@@ -353,6 +430,32 @@ export class TableWriter {
       if (isFatal(err)) throw err;
       await this.recover(err, drained.ranges);
     }
+  }
+
+  /**
+   * Silver: the last row of every key touched since the last commit as data files, plus one
+   * equality delete per touched key. The deletes get this commit's sequence number, so they remove
+   * the key's rows of earlier commits and never this commit's own rows (docs/silver.md).
+   */
+  private async writeChanges(table: LoadedTable, spec: PartitionSpec): Promise<{ data: DataFile[]; deletes: DataFile[] }> {
+    const changes = this.changes!.drain();
+    if (changes.length === 0) return { data: [], deletes: [] };
+    const key = keySchema(this.schema!, this.keyColumns!);
+    // Partitioning is by key fields only, so a key's rows and its delete share one partition.
+    const parts = new Map<string, { tuple: unknown[]; rows: RecordBatchBuilder; keys: RecordBatchBuilder }>();
+    for (const c of changes) {
+      const tuple = this.tupleOf!(c.key);
+      const id = tupleKey(tuple);
+      let p = parts.get(id);
+      if (!p) parts.set(id, (p = { tuple, rows: new RecordBatchBuilder(this.schema!), keys: new RecordBatchBuilder(key.schema) }));
+      if (c.row) p.rows.append(c.row);
+      p.keys.append(c.key);
+    }
+    const list = [...parts.values()];
+    const data = await this.deps.files.write(table, spec, list.map((p) => ({ tuple: p.tuple, sink: p.rows })), this.mapping.file);
+    const written = await this.deps.files.write(table, spec, list.map((p) => ({ tuple: p.tuple, sink: p.keys })), this.mapping.file);
+    const deletes = written.map((f) => ({ ...f, content: FileContent.EqualityDeletes, equalityIds: key.ids }));
+    return { data, deletes };
   }
 
   /**
@@ -380,6 +483,7 @@ export class TableWriter {
     // From here to the end synchronous: no record can be appended in between.
     this.committed = fresh;
     this.buffer.discard();
+    this.changes?.drain();
     const reseek: Array<TopicPartition & { offset: bigint | undefined }> = [];
     for (const p of this.parts.values()) {
       const offset = fresh.get(p.tp.topic, p.tp.partition);
@@ -393,6 +497,7 @@ export class TableWriter {
   /** Drops the buffer without committing (a fatal error, or a revocation that could not commit). */
   discard(): void {
     this.buffer.discard();
+    this.changes?.drain();
     for (const p of this.parts.values()) {
       const offset = this.committed.get(p.tp.topic, p.tp.partition);
       p.base = offset;

@@ -1,0 +1,181 @@
+/**
+ * Silver tables: the latest value per key. This module holds the pieces that differ from bronze —
+ * which columns form the key, the key of a record (from the Kafka key or from value fields), the
+ * Debezium envelope, and the per-commit state: one entry per key touched since the last commit,
+ * last write wins. See docs/silver.md for the design (equality deletes for every touched key).
+ */
+import type { Row } from '../arrow/builder.js';
+import type { TableMapping } from '../config/index.js';
+import type { Schema } from '../iceberg/spec/types.js';
+import { FloeError } from '../util/errors.js';
+
+/** The column holding the decoded Kafka key when the mapping has no `key.fields`. */
+export const KAFKA_KEY_COLUMN = '_key';
+
+/** Top-level columns whose values identify a row. */
+export function keyColumns(mapping: TableMapping): string[] {
+  const fields = mapping.key?.fields;
+  if (fields === undefined || fields.length === 0) return [KAFKA_KEY_COLUMN];
+  const nested = fields.find((f) => f.includes('.'));
+  if (nested !== undefined) {
+    throw new FloeError('CONFIG_INVALID', `tables[${mapping.index}].key.fields: "${nested}" is nested; silver keys are top-level value fields in this version`);
+  }
+  return [...fields];
+}
+
+/**
+ * The decoded Kafka key as the text stored in the `_key` column: strings as they are, Avro keys as
+ * canonical JSON (field order of the key schema), raw bytes as hex. Null: the record has no key.
+ */
+export function kafkaKeyText(decoded: unknown): string | null {
+  if (decoded === null || decoded === undefined) return null;
+  if (typeof decoded === 'string') return decoded;
+  if (decoded instanceof Uint8Array) return Buffer.from(decoded).toString('hex');
+  return JSON.stringify(decoded, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+}
+
+/**
+ * The key columns of a delete whose only source is the Kafka key (a tombstone), or undefined when
+ * the key cannot be mapped onto the key columns.
+ */
+export function keyRowFromKafkaKey(columns: string[], decoded: unknown): Row | undefined {
+  if (decoded === null || decoded === undefined) return undefined;
+  if (columns.length === 1 && columns[0] === KAFKA_KEY_COLUMN) return { [KAFKA_KEY_COLUMN]: kafkaKeyText(decoded) };
+  if (typeof decoded === 'object' && !(decoded instanceof Uint8Array)) {
+    const obj = decoded as Record<string, unknown>;
+    if (columns.every((c) => obj[c] !== undefined && obj[c] !== null)) return Object.fromEntries(columns.map((c) => [c, obj[c]]));
+    return undefined;
+  }
+  // A primitive key for a single key field (e.g. a string key equal to the id field).
+  if (columns.length === 1) return { [columns[0]!]: decoded };
+  return undefined;
+}
+
+/** The key columns of a row; undefined when one is null (such a row cannot be keyed). */
+export function keyRowOf(columns: string[], row: Row): Row | undefined {
+  const out: Row = {};
+  for (const c of columns) {
+    const v = row[c];
+    if (v === null || v === undefined) return undefined;
+    out[c] = v;
+  }
+  return out;
+}
+
+/** A stable in-memory identity for a key row (values of one key column type always compare alike). */
+export function keyIdentity(columns: string[], key: Row): string {
+  return columns
+    .map((c) => {
+      const v = key[c];
+      if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
+      // An int column arrives as number, a long as bigint: 3 and 3n are the same key.
+      return `${typeof v === 'bigint' ? 'number' : typeof v}:${String(v)}`;
+    })
+    .join('\u0000');
+}
+
+/** The schema of an equality delete file: the key columns only, same field ids. */
+export function keySchema(schema: Schema, columns: string[]): { schema: Schema; ids: number[] } {
+  const fields = columns.map((c) => {
+    const f = schema.fields.find((x) => x.name === c);
+    if (!f) throw new FloeError('CONFIG_INVALID', `key column "${c}" is not in the table schema`, { details: { fatal: true } });
+    if (typeof f.type !== 'string') throw new FloeError('CONFIG_INVALID', `key column "${c}" is not a primitive column`, { details: { fatal: true } });
+    return f;
+  });
+  return { schema: { type: 'struct', 'schema-id': schema['schema-id'], fields }, ids: fields.map((f) => f.id) };
+}
+
+// ---- Debezium ---------------------------------------------------------------------------------
+
+type AvroJson = Record<string, unknown>;
+
+/**
+ * The row record schema of a Debezium envelope (the type of `after`, which usually references the
+ * record defined inline by `before`), as a JSON object a projector can compile.
+ */
+export function debeziumRowSchema(envelopeText: string): AvroJson {
+  const root = JSON.parse(envelopeText) as AvroJson;
+  const fields = (root.fields ?? []) as Array<{ name: string; type: unknown }>;
+  const named = new Map<string, AvroJson>();
+  const collect = (t: unknown): void => {
+    if (Array.isArray(t)) t.forEach(collect);
+    else if (t && typeof t === 'object') {
+      const o = t as AvroJson;
+      if (o.type === 'record' && typeof o.name === 'string') {
+        named.set(o.name, o);
+        const ns = typeof o.namespace === 'string' ? o.namespace : typeof root.namespace === 'string' ? root.namespace : undefined;
+        if (ns) named.set(`${ns}.${o.name}`, o);
+      }
+    }
+  };
+  for (const f of fields) collect(f.type);
+  const pick = (name: string): AvroJson | undefined => {
+    const f = fields.find((x) => x.name === name);
+    if (!f) return undefined;
+    const members = Array.isArray(f.type) ? f.type : [f.type];
+    for (const m of members) {
+      if (m && typeof m === 'object' && (m as AvroJson).type === 'record') return m as AvroJson;
+      if (typeof m === 'string' && named.has(m)) return named.get(m);
+    }
+    return undefined;
+  };
+  const record = pick('before') ?? pick('after');
+  if (!record || !fields.some((f) => f.name === 'op')) {
+    throw new FloeError('DEBEZIUM_NOT_ENVELOPE', 'envelope is debezium but the value schema has no before/after record and op field');
+  }
+  return record;
+}
+
+export type ChangeEvent = { kind: 'upsert'; value: unknown } | { kind: 'delete'; before: unknown };
+
+/** One decoded Debezium value → what it does to the row (c/r/u upsert `after`; d deletes `before`). */
+export function debeziumChange(value: unknown): ChangeEvent {
+  const v = value as { op?: unknown; before?: unknown; after?: unknown } | null;
+  const op = v?.op;
+  if (op === 'd') {
+    if (v!.before === null || v!.before === undefined) throw new FloeError('DEBEZIUM_NO_BEFORE', 'delete event without a before image');
+    return { kind: 'delete', before: v!.before };
+  }
+  if (op === 'c' || op === 'r' || op === 'u') {
+    if (v!.after === null || v!.after === undefined) throw new FloeError('DEBEZIUM_NO_AFTER', `op ${op} without an after image`);
+    return { kind: 'upsert', value: v!.after };
+  }
+  throw new FloeError('DEBEZIUM_BAD_OP', `unsupported Debezium op ${JSON.stringify(op)} (expected c, r, u or d)`);
+}
+
+// ---- per-commit state -------------------------------------------------------------------------
+
+export interface KeyedChange {
+  key: Row;
+  /** The row to keep; null when the key was deleted. */
+  row: Row | null;
+}
+
+/** Every key touched since the last commit, with its last write (offsets only increase per key). */
+export class SilverChanges {
+  private changes = new Map<string, KeyedChange>();
+  private bytes = 0;
+
+  constructor(private readonly columns: string[]) {}
+
+  put(key: Row, row: Row | null): void {
+    this.changes.set(keyIdentity(this.columns, key), { key, row });
+    // Rough: the memory budget only needs an order of magnitude.
+    this.bytes += 200;
+  }
+
+  get size(): number {
+    return this.changes.size;
+  }
+
+  get byteSize(): number {
+    return this.bytes;
+  }
+
+  drain(): KeyedChange[] {
+    const out = [...this.changes.values()];
+    this.changes = new Map();
+    this.bytes = 0;
+    return out;
+  }
+}

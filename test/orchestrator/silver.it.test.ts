@@ -1,0 +1,187 @@
+/**
+ * Silver mode end to end: a seeded random workload of upserts, tombstones and Debezium events over
+ * many keys, consumed by two daemon runs (SIGTERM in between). Spark — which applies equality
+ * deletes — must read exactly the final state this test computes itself; the alsoBronze table must
+ * hold every event that has a value.
+ */
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { oracleFor, rowObjects } from '../harness/oracle.js';
+import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
+
+const stack = inject('stack');
+const oracle = oracleFor(stack);
+const producer = new AvroProducer(stack);
+afterAll(() => producer.close());
+
+const OPS = Number(process.env.FLOE_IT_SILVER_OPS ?? 100_000);
+const KEYS = Number(process.env.FLOE_IT_SILVER_KEYS ?? 10_000);
+const PARTITIONS = 3;
+
+const rowSchema = {
+  type: 'record',
+  name: 'Customer',
+  namespace: 'floe.it.silver',
+  fields: [
+    { name: 'id', type: 'string' },
+    { name: 'name', type: 'string' },
+    { name: 'v', type: 'int' },
+  ],
+};
+const envelopeSchema = {
+  type: 'record',
+  name: 'Envelope',
+  namespace: 'floe.it.cdc',
+  fields: [
+    { name: 'before', type: ['null', { ...rowSchema, name: 'Value', namespace: 'floe.it.cdc' }], default: null },
+    { name: 'after', type: ['null', 'floe.it.cdc.Value'], default: null },
+    { name: 'op', type: 'string' },
+    { name: 'ts_ms', type: ['null', 'long'], default: null },
+  ],
+};
+
+/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Row = { id: string; name: string; v: number };
+type Message = { value: Buffer | null; key: string; partition: number };
+
+function partitionOf(key: string): number {
+  let h = 0;
+  for (const c of key) h = (h * 31 + c.charCodeAt(0)) | 0;
+  return Math.abs(h) % PARTITIONS;
+}
+
+describe('silver: random upserts, tombstones and Debezium events across a restart', () => {
+  it(`${OPS} operations over ${KEYS} keys: Spark reads the computed final state`, async () => {
+    const s = uniqueSuffix();
+    const plainTopic = `floe-silver-p-${s}`;
+    const cdcTopic = `floe-silver-d-${s}`;
+    const ns = `silver_${s}`;
+    await producer.createTopic(plainTopic, PARTITIONS);
+    await producer.createTopic(cdcTopic, PARTITIONS);
+    const plainId = await producer.register(`${plainTopic}-value`, rowSchema);
+    const cdcId = await producer.register(`${cdcTopic}-value`, envelopeSchema);
+
+    const rand = prng(0x5eed);
+    const plainState = new Map<string, Row>();
+    const cdcState = new Map<string, Row>();
+    const batches: Array<{ plain: Message[]; cdc: Message[] }> = [{ plain: [], cdc: [] }, { plain: [], cdc: [] }];
+    let plainValues = 0;
+    for (let i = 0; i < OPS; i++) {
+      const batch = batches[i < OPS / 2 ? 0 : 1]!;
+      const key = `k${Math.floor(rand() * KEYS)}`;
+      const row: Row = { id: key, name: `n${Math.floor(rand() * 1e6)}`, v: i };
+      const partition = partitionOf(key);
+      if (rand() < 0.6) {
+        // Plain topic: upserts, and a tombstone in one case out of eight.
+        if (rand() < 0.125) {
+          batch.plain.push({ key, partition, value: null });
+          plainState.delete(key);
+        } else {
+          batch.plain.push({ key, partition, value: producer.encode(plainId, row) });
+          plainState.set(key, row);
+          plainValues++;
+        }
+      } else {
+        const before = cdcState.get(key);
+        const roll = rand();
+        if (before && roll < 0.2) {
+          // Debezium delete, followed (as Debezium does) by a tombstone half the time.
+          batch.cdc.push({ key, partition, value: producer.encode(cdcId, { before, after: null, op: 'd', ts_ms: i }) });
+          if (rand() < 0.5) batch.cdc.push({ key, partition, value: null });
+          cdcState.delete(key);
+        } else {
+          const op = before ? 'u' : roll < 0.5 ? 'c' : 'r';
+          batch.cdc.push({ key, partition, value: producer.encode(cdcId, { before: before ?? null, after: row, op, ts_ms: i }) });
+          cdcState.set(key, row);
+        }
+      }
+    }
+    const plainValuesFirst = batches[0]!.plain.filter((m) => m.value !== null).length;
+
+    const dir = workDir('silver');
+    const config = writeDaemonConfig(stack, dir, {
+      groupId: `floe-silver-${s}`,
+      defaults: { namespace: ns, commit: { intervalMs: 1500 } },
+      tables: [
+        { topics: [plainTopic], table: 'plain', mode: 'silver', key: { format: 'string' }, alsoBronze: { table: 'plain_events' } },
+        { topics: [cdcTopic], table: 'cdc', mode: 'silver', envelope: 'debezium', key: { format: 'string', fields: ['id'] } },
+      ],
+    });
+    const count = async (table: string) => Number((await oracle.sparkSql(`SELECT count(*) FROM floe.${ns}.${table}`)).rows[0]![0]);
+    const offsetsOf = async (table: string) => {
+      const r = await oracle.sparkSql(`SELECT summary['floe.offsets'] FROM floe.${ns}.${table}.snapshots ORDER BY committed_at DESC LIMIT 1`);
+      return JSON.parse(String(r.rows[0]![0])) as Record<string, Record<string, string>>;
+    };
+    const consumed = (offsets: Record<string, Record<string, string>>, topic: string) => Object.values(offsets[topic] ?? {}).reduce((n, o) => n + Number(o), 0);
+
+    const started = Date.now();
+    await producer.send(plainTopic, batches[0]!.plain);
+    await producer.send(cdcTopic, batches[0]!.cdc);
+    let daemon = DaemonProcess.start(config, `${dir}/daemon-1.log`);
+    try {
+      await waitFor(
+        'first half committed',
+        async () => {
+          if (!daemon.running) throw new Error(`daemon exited: ${daemon.log().slice(-3000)}`);
+          const p = consumed(await offsetsOf('plain'), plainTopic);
+          const d = consumed(await offsetsOf('cdc'), cdcTopic);
+          return p >= batches[0]!.plain.length && d >= batches[0]!.cdc.length ? true : undefined;
+        },
+        240_000,
+        2000,
+      );
+      expect((await daemon.stop()).code, daemon.log().slice(-3000)).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+    expect(await count('plain_events')).toBe(plainValuesFirst);
+
+    await producer.send(plainTopic, batches[1]!.plain);
+    await producer.send(cdcTopic, batches[1]!.cdc);
+    const total = { plain: batches[0]!.plain.length + batches[1]!.plain.length, cdc: batches[0]!.cdc.length + batches[1]!.cdc.length };
+    daemon = DaemonProcess.start(config, `${dir}/daemon-2.log`);
+    try {
+      await waitFor(
+        'everything committed',
+        async () => {
+          if (!daemon.running) throw new Error(`daemon exited: ${daemon.log().slice(-3000)}`);
+          const p = consumed(await offsetsOf('plain'), plainTopic);
+          const d = consumed(await offsetsOf('cdc'), cdcTopic);
+          return p >= total.plain && d >= total.cdc ? true : undefined;
+        },
+        240_000,
+        2000,
+      );
+      expect((await daemon.stop()).code, daemon.log().slice(-3000)).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+    console.log(`[silver] ${OPS} operations committed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const plain = rowObjects(await oracle.sparkSql(`SELECT _key, id, name, v FROM floe.${ns}.plain`));
+    expect(plain.length).toBe(plainState.size);
+    const plainRead = new Map(plain.map((r) => [String(r._key), { id: String(r.id), name: String(r.name), v: Number(r.v) }]));
+    expect(plainRead.size).toBe(plain.length); // one live row per key
+    expect(plainRead).toEqual(plainState);
+
+    const cdc = rowObjects(await oracle.sparkSql(`SELECT id, name, v FROM floe.${ns}.cdc`));
+    const cdcRead = new Map(cdc.map((r) => [String(r.id), { id: String(r.id), name: String(r.name), v: Number(r.v) }]));
+    expect(cdc.length).toBe(cdcState.size);
+    expect(cdcRead).toEqual(cdcState);
+
+    // Bronze keeps every event with a value (a tombstone has none: alsoBronze only advances past it).
+    expect(await count('plain_events')).toBe(plainValues);
+    const bronzeDistinct = Number((await oracle.sparkSql(`SELECT count(DISTINCT _kafka.partition, _kafka.offset) FROM floe.${ns}.plain_events`)).rows[0]![0]);
+    expect(bronzeDistinct).toBe(plainValues);
+  }, 600_000);
+});
