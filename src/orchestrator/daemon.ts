@@ -22,6 +22,8 @@ import { RecordHandler, type RecordContext } from './records.js';
 import { Router } from './router.js';
 import { isFatal, TableWriter } from './table-writer.js';
 import { WriterSet } from './writers.js';
+import { MaintenanceScheduler } from '../maintain/schedule.js';
+import { settingsFor } from '../maintain/index.js';
 
 const TICK_MS = 200;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -40,6 +42,7 @@ export class Daemon implements WriterEvents {
   private usedBytes = 0;
   private lastTick = Date.now();
   private wake: () => void = () => undefined;
+  private maintenance: MaintenanceScheduler | undefined;
 
   constructor(
     private readonly config: FloeConfig,
@@ -51,8 +54,6 @@ export class Daemon implements WriterEvents {
   }
 
   async run(signal: AbortSignal): Promise<number> {
-    const silver = this.config.tables.find((m) => m.mode !== 'bronze');
-    if (silver) throw new FloeError('NOT_IMPLEMENTED', `tables[${silver.index}]: mode ${silver.mode} is not available in this version (bronze only)`, { details: { exitCode: 2 } });
     const server = await this.startServer();
     const timers: NodeJS.Timeout[] = [];
     try {
@@ -90,6 +91,7 @@ export class Daemon implements WriterEvents {
       },
     };
     this.writers.configure((route) => new TableWriter(route.table, route.mapping, { store, files: store, deadLetters, events: this, metrics: this.metrics, log }));
+    this.maintenance = new MaintenanceScheduler({ catalog: this.catalog, io: (t) => store.io(t), log: log.child({ component: 'maintenance' }) }, log.child({ component: 'maintenance' }));
 
     const existing = this.router.needsTopicListing ? await withAdmin(kafka, (a) => a.listTopics()) : [];
     const topics = this.router.subscription(existing);
@@ -265,6 +267,7 @@ export class Daemon implements WriterEvents {
     this.metrics.backpressured.set({}, this.source?.backpressured ? 1 : 0);
     for (const w of all) {
       this.maybeFlush(w, over);
+      this.maintenance?.track(w.id, settingsFor(this.config, w.id));
       if (w.newestCommittedMs !== undefined) this.metrics.freshness.set({ table: w.fullName }, Math.max(0, (Date.now() - w.newestCommittedMs) / 1000));
     }
   }
@@ -285,6 +288,7 @@ export class Daemon implements WriterEvents {
     const timeoutMs = this.config.shutdown.timeoutMs;
     const work = (async () => {
       // stop(): no more fetching, onRevoked (flush and commit everything), leave the group.
+      await this.maintenance?.stop();
       await this.source?.stop();
       await this.writers.settled();
       await Promise.all([...this.dlq.values()].map((s) => s.stop()));

@@ -6,6 +6,8 @@
 import type { Logger } from '../util/log.js';
 import { FloeError } from '../util/errors.js';
 import type { EmbeddedCatalogConfig, FloeConfig } from '../config/index.js';
+import { runTask, settingsFor } from '../maintain/index.js';
+import { CatalogStore, createCatalog, s3Options } from './catalog-store.js';
 import { Daemon } from './daemon.js';
 
 export interface RunContext {
@@ -31,9 +33,15 @@ export interface MaintenanceRequest {
 
 /** `floe compact|expire|orphans <table>`: one maintenance pass on demand. */
 export async function runMaintenance(config: FloeConfig, request: MaintenanceRequest, ctx: RunContext): Promise<number> {
-  void config;
-  void ctx;
-  throw new FloeError('NOT_IMPLEMENTED', `${request.task} not yet implemented`);
+  const parts = request.table.split('.');
+  if (parts.length < 2 || parts.some((p) => p === '')) throw new FloeError('USAGE', `table must be namespace.name, got "${request.table}"`, { details: { exitCode: 2 } });
+  const id = { namespace: parts.slice(0, -1), name: parts.at(-1)! };
+  const catalog = createCatalog(config, ctx.logger);
+  const store = new CatalogStore(catalog, s3Options(config), ctx.logger);
+  const report = await runTask(request.task, id, settingsFor(config, id), { catalog, io: (t) => store.io(t), log: ctx.logger }, request.dryRun);
+  // One JSON line on stdout: scripts and tests read what was done (or would be, with --dry-run).
+  process.stdout.write(`${JSON.stringify({ table: request.table, dryRun: request.dryRun, ...report }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  return 0;
 }
 
 /** `floe catalog serve`: the embedded Iceberg REST catalog on its own. */

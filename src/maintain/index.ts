@@ -1,0 +1,83 @@
+/**
+ * Table maintenance as the daemon schedules it and `floe compact|expire|orphans` runs it: the
+ * settings of a table (its mapping's `maintenance`, else the global one) and one pass of a task.
+ */
+import type { FloeConfig, TableMaintenanceConfig, TableMapping } from '../config/index.js';
+import { tableNameFor } from '../config/index.js';
+import type { LoadedTable, RestCatalogClient, TableIdentifier } from '../iceberg/catalog/index.js';
+import type { FileIO } from '../iceberg/io/types.js';
+import type { Logger } from '../util/log.js';
+import { compactTable, type CompactResult } from './compact.js';
+import { expireTable, removeOrphans } from './expire.js';
+
+export { compactTable, carryOffsets, type CompactOptions, type CompactResult } from './compact.js';
+export { expireTable, removeOrphans, referencedFiles, depthToOffsets } from './expire.js';
+
+export type Task = 'compact' | 'expire' | 'orphans';
+
+export interface TableSettings {
+  maintenance: TableMaintenanceConfig;
+  compression: TableMapping['file']['compression'];
+  rowGroupBytes: number;
+}
+
+/** The mapping that writes `namespace.name` (as silver, bronze or alsoBronze), if any. */
+export function settingsFor(config: FloeConfig, id: TableIdentifier): TableSettings {
+  const full = [...id.namespace, id.name].join('.');
+  for (const m of config.tables) {
+    const names = [[...m.namespace, m.table]];
+    if (m.alsoBronze) names.push([...m.alsoBronze.namespace, m.alsoBronze.table]);
+    // Templates with {topic} match any expansion: compare with the placeholder stripped to a wildcard.
+    const hit = names.some((n) => {
+      const pattern = n.join('.');
+      if (!pattern.includes('{topic}')) return tableNameFor(n.at(-1)!, '') === id.name && n.slice(0, -1).join('.') === id.namespace.join('.');
+      return new RegExp(`^${pattern.split('{topic}').map(escape).join('.+')}$`).test(full);
+    });
+    if (hit) return { maintenance: m.maintenance, compression: m.file.compression, rowGroupBytes: m.file.rowGroupBytes };
+  }
+  const d = config.defaults;
+  return {
+    maintenance: { ...config.maintenance, compaction: { ...config.maintenance.compaction, targetSizeBytes: config.maintenance.compaction.targetSizeBytes ?? d.file.targetSizeBytes } },
+    compression: d.file.compression,
+    rowGroupBytes: d.file.rowGroupBytes,
+  };
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+export interface TaskContext {
+  catalog: RestCatalogClient;
+  io: (t: LoadedTable) => FileIO;
+  log: Logger;
+}
+
+export type TaskReport =
+  | { task: 'compact'; result: Omit<CompactResult, 'table'> }
+  | { task: 'expire'; expiredSnapshotIds: Array<number | bigint>; files: string[] }
+  | { task: 'orphans'; files: string[] };
+
+/** One pass of `task` on a table. The table's `write.target-file-size-bytes` wins over the config. */
+export async function runTask(task: Task, id: TableIdentifier, settings: TableSettings, ctx: TaskContext, dryRun = false): Promise<TaskReport> {
+  const m = settings.maintenance;
+  if (task === 'compact') {
+    const loaded = await ctx.catalog.loadTable(id);
+    const prop = Number(loaded.metadata.properties?.['write.target-file-size-bytes']);
+    const target = Number.isFinite(prop) && prop > 0 ? prop : m.compaction.targetSizeBytes;
+    const { table: _t, ...result } = await compactTable(
+      ctx.catalog,
+      ctx.io,
+      id,
+      { targetSizeBytes: target, minFiles: m.compaction.minFiles, compression: settings.compression, rowGroupBytes: settings.rowGroupBytes },
+      ctx.log,
+    );
+    return { task, result };
+  }
+  if (task === 'expire') {
+    const r = await expireTable(ctx.catalog, ctx.io, id, { retainLast: m.expireSnapshots.retainLast, maxAgeMs: m.expireSnapshots.maxAgeMs, dryRun }, ctx.log);
+    return { task, ...r };
+  }
+  const r = await removeOrphans(ctx.catalog, ctx.io, id, { olderThanMs: m.orphanFiles.olderThanMs, dryRun }, ctx.log);
+  return { task, ...r };
+}
