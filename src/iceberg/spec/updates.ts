@@ -74,10 +74,10 @@ export function applyUpdates(base: TableMetadata, updates: readonly TableUpdate[
       case 'add-schema': {
         validateSchema(u.schema);
         const highest = maxFieldId(u.schema);
+        // Java 1.10 ignores the deprecated last-column-id of add-schema and keeps the larger of the
+        // table's and the schema's highest id: a schema that drops the newest column sends a
+        // lower value (its highest id), and that must not fail the commit.
         const requested = u['last-column-id'];
-        if (requested !== undefined && requested < md['last-column-id']) {
-          throw invalidUpdate(`last-column-id ${requested} is below the table's ${md['last-column-id']}`);
-        }
         // A schema equal to an existing one reuses its id instead of adding a duplicate.
         const existing = md.schemas.find((s) => sameSchema(s, u.schema));
         const id = existing ? existing['schema-id'] : md.schemas.reduce((m, s) => Math.max(m, s['schema-id'] + 1), 0);

@@ -121,10 +121,16 @@ describe('applyUpdates: schemas, specs, orders, properties', () => {
     expect(md.schemas).toHaveLength(1);
     expect(md['current-schema-id']).toBe(0);
   });
-  it('rejects set-current-schema -1 without add and unknown ids, and a lower last-column-id', () => {
+  it('rejects set-current-schema -1 without add and unknown ids', () => {
     expect(() => applyUpdates(base(), [{ action: 'set-current-schema', 'schema-id': -1 }])).toThrow();
     expect(() => applyUpdates(base(), [{ action: 'set-current-schema', 'schema-id': 4 }])).toThrow(/does not exist/);
-    expect(() => applyUpdates(base(), [{ action: 'add-schema', schema: evolved, 'last-column-id': 1 }])).toThrow(/last-column-id/);
+  });
+  it('a lower last-column-id (a schema that dropped the newest column) keeps the table\'s, as Java 1.10 does', () => {
+    const dropped: Schema = { ...evolved, fields: evolved.fields.slice(0, 1) };
+    const wider = applyUpdates(base(), [{ action: 'add-schema', schema: evolved, 'last-column-id': 3 }]);
+    const md = applyUpdates(wider, [{ action: 'add-schema', schema: dropped, 'last-column-id': 1 }, { action: 'set-current-schema', 'schema-id': -1 }]);
+    expect(md['last-column-id']).toBe(3);
+    expect(currentSchema(md).fields).toHaveLength(1);
   });
   it('add-spec / set-default-spec -1, last-partition-id, remove-partition-specs', () => {
     const spec = { 'spec-id': 0, fields: [{ 'source-id': 2, 'field-id': 1000, name: 'ts_day', transform: 'day' as const }] };
