@@ -9,6 +9,8 @@ import type { EmbeddedCatalogConfig, FloeConfig } from '../config/index.js';
 import { runTask, settingsFor } from '../maintain/index.js';
 import { CatalogStore, createCatalog, s3Options } from './catalog-store.js';
 import { Daemon } from './daemon.js';
+import { embeddedServerOptions } from '../../catalog/server/embedded.js';
+import { startCatalogServer } from '../../catalog/server/server.js';
 
 export interface RunContext {
   logger: Logger;
@@ -46,7 +48,13 @@ export async function runMaintenance(config: FloeConfig, request: MaintenanceReq
 
 /** `floe catalog serve`: the embedded Iceberg REST catalog on its own. */
 export async function serveCatalog(config: EmbeddedCatalogConfig, ctx: RunContext): Promise<number> {
-  void config;
-  void ctx;
-  throw new FloeError('NOT_IMPLEMENTED', 'catalog serve not yet implemented');
+  const server = await startCatalogServer({
+    ...embeddedServerOptions(config, process.env),
+    onError: (err, method, url) => ctx.logger.error({ err, method, url }, 'catalog request failed'),
+  });
+  ctx.logger.info({ url: server.url, warehouse: config.warehouse, store: config.store }, 'catalog serving');
+  if (!ctx.signal.aborted) await new Promise<void>((done) => ctx.signal.addEventListener('abort', () => done(), { once: true }));
+  await server.close();
+  ctx.logger.info('catalog stopped');
+  return 0;
 }

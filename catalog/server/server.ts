@@ -1,0 +1,172 @@
+/**
+ * floe's Iceberg REST catalog on node:http: store + warehouse + auth wired to the router.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isAbsolute, join, resolve } from 'node:path';
+import { stringifyJson, parseJson } from '../../src/iceberg/catalog/json.js';
+import { LocalFileIO } from '../../src/iceberg/io/local.js';
+import { resolveFileIO } from '../../src/iceberg/io/resolve.js';
+import type { S3FileIOOptions } from '../../src/iceberg/io/s3.js';
+import type { FileIO } from '../../src/iceberg/io/types.js';
+import { FloeError } from '../../src/util/errors.js';
+import { Authenticator, isLoopback, type AuthOptions } from './auth.js';
+import { badRequest, notAuthorized, toCatalogError } from './errors.js';
+import { Namespaces } from './namespaces.js';
+import { Router } from './routes.js';
+import { SqliteStore } from './sqlite-store.js';
+import type { CatalogStore } from './store.js';
+import { TableService } from './tables.js';
+
+export interface CatalogServerOptions {
+  /** Bind address; default 127.0.0.1. Anything but loopback requires credentials. */
+  host?: string;
+  /** Default 8181; 0 picks a free port. */
+  port?: number;
+  /** Where tables without an explicit location go: a local directory or s3://bucket/prefix. */
+  warehouse: string;
+  /** SQLite file of the pointer store; default `<warehouse>/floe-catalog.db` for a local warehouse. */
+  storePath?: string;
+  /** A ready store instead of the SQLite file (tests). */
+  store?: CatalogStore;
+  /** S3 endpoint, region and keys for an s3:// warehouse. */
+  s3?: S3FileIOOptions;
+  auth?: AuthOptions;
+  /** Handed to clients in /v1/config defaults and each table's config (e.g. s3.endpoint). */
+  clientConfig?: Record<string, string>;
+  /** Called for requests that failed on the server side (5xx). */
+  onError?: (err: unknown, method: string, url: string) => void;
+}
+
+export interface RunningCatalog {
+  url: string;
+  host: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 64 * 1024 * 1024;
+
+export interface CatalogHandler {
+  server: Server;
+  host: string;
+  /** Closes the store (when the server opened it). */
+  closeStore(): void;
+}
+
+/**
+ * Builds the server without listening, synchronously: the daemon's embedded catalog needs its
+ * URL before anything async can run (createCatalog is synchronous).
+ */
+export function createCatalogServer(o: CatalogServerOptions): CatalogHandler {
+  const host = o.host ?? '127.0.0.1';
+  const auth = new Authenticator(o.auth ?? {});
+  if (!isLoopback(host) && !auth.configured) {
+    throw new FloeError('CATALOG_AUTH_REQUIRED', `refusing to serve on ${host} without credentials: configure tokens or OAuth2 clients, or bind to 127.0.0.1`);
+  }
+  // Once credentials exist they are always enforced; without them only loopback is reachable.
+  const requireAuth = auth.configured;
+  const warehouse = localOrUri(o.warehouse);
+  const isLocal = !/^[a-z][a-z0-9+.-]*:\/\//i.test(warehouse) || warehouse.startsWith('file:');
+  const storePath = o.storePath ?? (isLocal ? join(warehouse.replace(/^file:\/\//, ''), 'floe-catalog.db') : undefined);
+  if (!o.store && !storePath) throw new FloeError('CATALOG_CONFIG', 'an s3:// warehouse needs a storePath for the catalog database');
+  const store = o.store ?? new SqliteStore(storePath as string);
+
+  const local = new LocalFileIO();
+  let s3: FileIO | undefined;
+  const io = (location: string): FileIO => {
+    if (!/^s3[an]?:\/\//i.test(location)) return local;
+    return (s3 ??= resolveFileIO(location, { ...(o.s3 ? { s3: o.s3 } : {}) }));
+  };
+  const namespaces = new Namespaces(store);
+  const tables = new TableService({ store, namespaces, warehouse, io, ...(o.clientConfig ? { tableConfig: o.clientConfig } : {}) });
+  const router = new Router(namespaces, tables, o.clientConfig ?? {});
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      o.onError?.(err, req.method ?? '', req.url ?? '');
+      if (!res.headersSent) send(res, 500, toCatalogError(err).toBody());
+      else res.destroy();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://catalog');
+    const method = req.method ?? 'GET';
+    const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeSegment);
+    if (method === 'POST' && segments.join('/') === 'v1/oauth/tokens') {
+      const reply = auth.token(new URLSearchParams((await readBody(req)).toString('utf8')), req.headers.authorization);
+      return send(res, reply.status, reply.body);
+    }
+    try {
+      if (requireAuth && auth.verify(req.headers.authorization) === undefined) throw notAuthorized('missing or invalid bearer token');
+      const reply = await router.route({
+        method,
+        segments,
+        query: url.searchParams,
+        body: async () => {
+          const text = (await readBody(req)).toString('utf8');
+          if (text.trim() === '') throw badRequest('empty request body');
+          return parseJson(text);
+        },
+      });
+      send(res, reply.status, method === 'HEAD' ? undefined : reply.body);
+    } catch (err) {
+      const e = toCatalogError(err);
+      if (e.status >= 500) o.onError?.(err, method, req.url ?? '');
+      send(res, e.status, method === 'HEAD' ? undefined : e.toBody());
+    }
+  }
+  return { server, host, closeStore: () => { if (!o.store) store.close(); } };
+}
+
+export async function startCatalogServer(o: CatalogServerOptions): Promise<RunningCatalog> {
+  const { server, host, closeStore } = createCatalogServer(o);
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(o.port ?? 8181, host, () => ok());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    host,
+    port,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((ok) => server.close(() => ok()));
+      closeStore();
+    },
+  };
+}
+
+/** Java's client encodes path segments as forms (space → '+'); '+' itself arrives as %2B. */
+function decodeSegment(s: string): string {
+  return decodeURIComponent(s.replace(/\+/g, ' '));
+}
+
+function localOrUri(warehouse: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(warehouse)) return warehouse.replace(/\/+$/, '');
+  return (isAbsolute(warehouse) ? warehouse : resolve(warehouse)).replace(/\/+$/, '');
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  if (body === undefined) {
+    res.writeHead(status).end();
+    return;
+  }
+  const text = stringifyJson(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw badRequest('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}

@@ -1,0 +1,276 @@
+/**
+ * Table operations of the REST catalog. A table is a pointer in the store to a metadata JSON file
+ * in the warehouse. Every change writes a new metadata file and then moves the pointer with a
+ * compare-and-swap, so the pointer only ever names complete files and concurrent commits
+ * serialize: the loser of a swap re-checks its requirements against the winner's metadata and
+ * either applies on top (server-side retry, as Java's catalog handlers do) or gets a 409.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TableChange, TableRequirement, TableUpdate } from '../../src/iceberg/catalog/changes.js';
+import { parseJson, stringifyJson } from '../../src/iceberg/catalog/json.js';
+import type { FileIO } from '../../src/iceberg/io/types.js';
+import {
+  applyUpdates,
+  checkRequirements,
+  emptyTableMetadata,
+  newTableMetadata,
+  parseTableMetadata,
+  refSnapshotId,
+  tableMetadataToJson,
+} from '../../src/iceberg/spec/metadata.js';
+import type { PartitionSpec, Schema, SortOrder, TableMetadata } from '../../src/iceberg/spec/types.js';
+import { badRequest, CatalogError, commitFailed, noSuchTable, tableExists } from './errors.js';
+import { checkProperties, type Namespaces } from './namespaces.js';
+import { purgeTableFiles } from './purge.js';
+import type { CatalogStore, Namespace } from './store.js';
+
+export interface LoadResult {
+  'metadata-location'?: string;
+  metadata: Record<string, unknown>;
+  config: Record<string, string>;
+}
+
+export interface CreateTableRequest {
+  name: string;
+  location?: string;
+  schema: Schema;
+  'partition-spec'?: PartitionSpec;
+  'write-order'?: SortOrder;
+  'stage-create'?: boolean;
+  properties?: Record<string, string>;
+}
+
+export interface TableServiceOptions {
+  store: CatalogStore;
+  namespaces: Namespaces;
+  /** Root under which tables without an explicit location are placed. */
+  warehouse: string;
+  /** FileIO for a metadata location (local or S3). */
+  io: (location: string) => FileIO;
+  /** Returned as each table's `config` (e.g. the S3 endpoint clients should use). */
+  tableConfig?: Record<string, string>;
+  /** Pointer swaps lost to concurrent writers before giving up with a 409. */
+  maxAttempts?: number;
+}
+
+interface Prepared {
+  ns: Namespace;
+  name: string;
+  /** undefined: the change creates the table. */
+  base?: string;
+  next: string;
+  metadata: TableMetadata;
+  unchanged: boolean;
+}
+
+export class TableService {
+  private readonly maxAttempts: number;
+
+  constructor(private readonly o: TableServiceOptions) {
+    this.maxAttempts = o.maxAttempts ?? 8;
+  }
+
+  list(ns: Namespace): string[] {
+    this.o.namespaces.require(ns);
+    return this.o.store.listTables(ns);
+  }
+
+  exists(ns: Namespace, name: string): boolean {
+    return this.o.store.table(ns, name) !== undefined;
+  }
+
+  async load(ns: Namespace, name: string): Promise<LoadResult> {
+    const row = this.o.store.table(ns, name);
+    if (!row) throw noSuchTable(ns, name);
+    return this.result(row.metadataLocation, await this.readMetadata(row.metadataLocation));
+  }
+
+  async create(ns: Namespace, req: CreateTableRequest): Promise<LoadResult> {
+    checkName(req.name);
+    if (req.schema === undefined) throw badRequest('schema is required');
+    if (req.properties !== undefined) checkProperties(req.properties);
+    this.o.namespaces.require(ns);
+    if (this.exists(ns, req.name)) throw tableExists(ns, req.name);
+    const metadata = newTableMetadata({
+      location: req.location ?? this.defaultLocation(ns, req.name),
+      schema: req.schema,
+      ...(req['partition-spec'] ? { spec: req['partition-spec'] } : {}),
+      ...(req['write-order'] ? { sortOrder: req['write-order'] } : {}),
+      properties: req.properties ?? {},
+    });
+    // A staged create is only a proposal: the client commits it later with assert-create.
+    if (req['stage-create']) return this.result(undefined, metadata);
+    const location = await this.writeMetadata(metadata, undefined);
+    if (!this.o.store.insertTable({ namespace: ns, name: req.name, metadataLocation: location })) {
+      await this.discard(location);
+      throw tableExists(ns, req.name);
+    }
+    return this.result(location, metadata);
+  }
+
+  async register(ns: Namespace, name: string, metadataLocation: string, overwrite = false): Promise<LoadResult> {
+    checkName(name);
+    if (typeof metadataLocation !== 'string' || metadataLocation === '') throw badRequest('metadata-location is required');
+    this.o.namespaces.require(ns);
+    const metadata = await this.readMetadata(metadataLocation);
+    const row = { namespace: ns, name, metadataLocation };
+    if (overwrite) this.o.store.replaceTable(row);
+    else if (!this.o.store.insertTable(row)) throw tableExists(ns, name);
+    return this.result(metadataLocation, metadata);
+  }
+
+  async commit(ns: Namespace, name: string, change: TableChange): Promise<LoadResult> {
+    for (let attempt = 1; ; attempt++) {
+      const p = await this.prepare(ns, name, change);
+      if (p.unchanged) return this.result(p.base, p.metadata);
+      const won = p.base === undefined
+        ? (this.o.namespaces.require(ns), this.o.store.insertTable({ namespace: ns, name, metadataLocation: p.next }))
+        : this.o.store.swapPointer(ns, name, p.base, p.next);
+      if (won) return this.result(p.next, p.metadata);
+      await this.discard(p.next);
+      if (attempt >= this.maxAttempts) throw commitFailed(`gave up after ${attempt} concurrent updates to ${[...ns, name].join('.')}`);
+    }
+  }
+
+  /** All-or-nothing commit to several existing tables (POST /v1/transactions/commit). */
+  async commitTransaction(changes: { ns: Namespace; name: string; change: TableChange }[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const prepared: Prepared[] = [];
+      for (const c of changes) {
+        if (!this.exists(c.ns, c.name)) throw noSuchTable(c.ns, c.name);
+        prepared.push(await this.prepare(c.ns, c.name, c.change));
+      }
+      const swaps = prepared
+        .filter((p) => !p.unchanged)
+        .map((p) => ({ ns: p.ns, name: p.name, expected: p.base as string, next: p.next }));
+      if (this.o.store.swapPointers(swaps) < 0) return;
+      await Promise.all(swaps.map((s) => this.discard(s.next)));
+      if (attempt >= this.maxAttempts) throw commitFailed('gave up after repeated concurrent updates');
+    }
+  }
+
+  rename(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): void {
+    checkName(to.name);
+    if (!this.exists(from.ns, from.name)) throw noSuchTable(from.ns, from.name);
+    this.o.namespaces.require(to.ns);
+    const r = this.o.store.renameTable(from, to);
+    if (r === 'missing') throw noSuchTable(from.ns, from.name);
+    if (r === 'exists') throw tableExists(to.ns, to.name);
+  }
+
+  /** Drops the pointer; with purge, also the table's metadata, manifests and data (best effort). */
+  async drop(ns: Namespace, name: string, purge: boolean): Promise<void> {
+    const row = this.o.store.dropTable(ns, name);
+    if (!row) throw noSuchTable(ns, name);
+    if (purge) {
+      const md = await this.readMetadata(row.metadataLocation).catch(() => undefined);
+      if (md) await purgeTableFiles(md, row.metadataLocation, this.o.io).catch(() => undefined);
+    }
+  }
+
+  async readMetadata(location: string): Promise<TableMetadata> {
+    const bytes = await this.o.io(location).read(location);
+    return parseTableMetadata(parseJson(Buffer.from(bytes).toString('utf8')));
+  }
+
+  /** Checks requirements against the current pointer, applies updates and writes the new file. */
+  private async prepare(ns: Namespace, name: string, change: TableChange): Promise<Prepared> {
+    const { requirements, updates } = checkChange(change);
+    const row = this.o.store.table(ns, name);
+    const creating = requirements.some((r) => r.type === 'assert-create');
+    if (!row && !creating) throw noSuchTable(ns, name);
+    const base = row ? await this.readMetadata(row.metadataLocation) : this.emptyFor(ns, name, updates);
+    const failure = checkRequirements(row ? base : undefined, requirements);
+    if (failure) {
+      if (failure.requirement.type === 'assert-create') throw new CatalogError(409, 'AlreadyExistsException', 'Requirement failed: table already exists');
+      throw commitFailed(requirementMessage(failure.requirement, base));
+    }
+    if (row && updates.length === 0) {
+      return { ns, name, base: row.metadataLocation, next: row.metadataLocation, metadata: base, unchanged: true };
+    }
+    const metadata = applyUpdates(base, updates, row ? { previousMetadataLocation: row.metadataLocation } : {});
+    const next = await this.writeMetadata(metadata, row?.metadataLocation);
+    return { ns, name, ...(row ? { base: row.metadataLocation } : {}), next, metadata, unchanged: false };
+  }
+
+  /** The starting point of a table created by a commit: the format version it asks for. */
+  private emptyFor(ns: Namespace, name: string, updates: TableUpdate[]): TableMetadata {
+    const upgrade = updates.find((u) => u.action === 'upgrade-format-version');
+    const fv = upgrade ? Number(upgrade['format-version']) : 2;
+    if (fv !== 1 && fv !== 2 && fv !== 3) throw badRequest(`unsupported format-version ${fv}`);
+    return emptyTableMetadata(fv, this.defaultLocation(ns, name));
+  }
+
+  private defaultLocation(ns: Namespace, name: string): string {
+    return [this.o.warehouse.replace(/\/+$/, ''), ...ns, name].join('/');
+  }
+
+  /** `<location>/metadata/<version>-<uuid>.metadata.json`, version one past the previous file's. */
+  private async writeMetadata(md: TableMetadata, previous: string | undefined): Promise<string> {
+    const prevVersion = previous === undefined ? -1 : Number(/(\d+)-[^/]*\.metadata\.json$/.exec(previous)?.[1] ?? -1);
+    const dir = (md.properties?.['write.metadata.path'] ?? `${md.location}/metadata`).replace(/\/+$/, '');
+    const file = `${dir}/${String(prevVersion + 1).padStart(5, '0')}-${randomUUID()}.metadata.json`;
+    const bytes = Buffer.from(stringifyJson(tableMetadataToJson(md)), 'utf8');
+    await this.o.io(file).write(file, bytes, { ifNotExists: true, contentType: 'application/json' });
+    return file;
+  }
+
+  /** A metadata file no pointer will name (lost race): remove it so the warehouse stays clean. */
+  private async discard(location: string): Promise<void> {
+    await this.o.io(location).delete(location).catch(() => undefined);
+  }
+
+  private result(location: string | undefined, md: TableMetadata): LoadResult {
+    return {
+      ...(location !== undefined ? { 'metadata-location': location } : {}),
+      metadata: tableMetadataToJson(md),
+      config: { ...(this.o.tableConfig ?? {}) },
+    };
+  }
+}
+
+function checkName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.length === 0) throw badRequest(`invalid table name ${JSON.stringify(name)}`);
+}
+
+function checkChange(change: unknown): { requirements: TableRequirement[]; updates: TableUpdate[] } {
+  const c = (change ?? {}) as Partial<TableChange>;
+  const requirements = c.requirements ?? [];
+  const updates = c.updates ?? [];
+  if (!Array.isArray(requirements) || !Array.isArray(updates)) throw badRequest('requirements and updates must be lists');
+  return { requirements, updates };
+}
+
+/**
+ * The failure message Java's catalog gives for a requirement (UpdateRequirement), word for word:
+ * clients and the compatibility kit match on these texts.
+ */
+function requirementMessage(r: TableRequirement, md: TableMetadata): string {
+  const changed = (what: string, expected: unknown, actual: unknown) =>
+    `Requirement failed: ${what} changed: expected id ${String(expected)} != ${String(actual)}`;
+  switch (r.type) {
+    case 'assert-create':
+      return 'Requirement failed: table already exists';
+    case 'assert-table-uuid':
+      return `Requirement failed: UUID does not match: expected ${md['table-uuid']} != ${r.uuid}`;
+    case 'assert-ref-snapshot-id': {
+      const actual = refSnapshotId(md, r.ref);
+      const kind = md.refs?.[r.ref]?.type ?? 'branch';
+      if (r['snapshot-id'] === null) return `Requirement failed: ${kind} ${r.ref} was created concurrently`;
+      if (actual === undefined) return `Requirement failed: branch or tag ${r.ref} is missing, expected ${String(r['snapshot-id'])}`;
+      return `Requirement failed: ${kind} ${r.ref} has changed: expected id ${String(r['snapshot-id'])} != ${String(actual)}`;
+    }
+    case 'assert-last-assigned-field-id':
+      return changed('last assigned field id', r['last-assigned-field-id'], md['last-column-id']);
+    case 'assert-current-schema-id':
+      return changed('current schema', r['current-schema-id'], md['current-schema-id']);
+    case 'assert-last-assigned-partition-id':
+      return changed('last assigned partition id', r['last-assigned-partition-id'], md['last-partition-id']);
+    case 'assert-default-spec-id':
+      return changed('default partition spec', r['default-spec-id'], md['default-spec-id']);
+    case 'assert-default-sort-order-id':
+      return changed('default sort order', r['default-sort-order-id'], md['default-sort-order-id']);
+    default:
+      return `Requirement failed: ${JSON.stringify(r)}`;
+  }
+}
