@@ -4,6 +4,8 @@
  * deletes — must read exactly the final state this test computes itself; the alsoBronze table must
  * hold every event that has a value.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { oracleFor, rowObjects } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
@@ -109,14 +111,17 @@ describe('silver: random upserts, tombstones and Debezium events across a restar
     const plainValuesFirst = batches[0]!.plain.filter((m) => m.value !== null).length;
 
     const dir = workDir('silver');
-    const config = writeDaemonConfig(stack, dir, {
+    const configFor = (compaction: boolean) => writeDaemonConfig(stack, dir, {
       groupId: `floe-silver-${s}`,
       defaults: { namespace: ns, commit: { intervalMs: 1500 } },
       tables: [
-        { topics: [plainTopic], table: 'plain', mode: 'silver', key: { format: 'string' }, alsoBronze: { table: 'plain_events' } },
-        { topics: [cdcTopic], table: 'cdc', mode: 'silver', envelope: 'debezium', key: { format: 'string', fields: ['id'] } },
+        { topics: [plainTopic], table: 'plain', mode: 'silver', key: { format: 'string' }, alsoBronze: { table: 'plain_events' }, ...(compaction ? { maintenance: scheduled } : {}) },
+        { topics: [cdcTopic], table: 'cdc', mode: 'silver', envelope: 'debezium', key: { format: 'string', fields: ['id'] }, ...(compaction ? { maintenance: scheduled } : {}) },
       ],
     });
+    // The second run compacts on a short schedule while it ingests: replaces race row deltas.
+    const scheduled = { compaction: { enabled: true, intervalMs: '2s', minFiles: 2 } };
+    const config = configFor(false);
     const count = async (table: string) => Number((await oracle.sparkSql(`SELECT count(*) FROM floe.${ns}.${table}`)).rows[0]![0]);
     const offsetsOf = async (table: string) => {
       const r = await oracle.sparkSql(`SELECT summary['floe.offsets'] FROM floe.${ns}.${table}.snapshots ORDER BY committed_at DESC LIMIT 1`);
@@ -149,7 +154,8 @@ describe('silver: random upserts, tombstones and Debezium events across a restar
     await producer.send(plainTopic, batches[1]!.plain);
     await producer.send(cdcTopic, batches[1]!.cdc);
     const total = { plain: batches[0]!.plain.length + batches[1]!.plain.length, cdc: batches[0]!.cdc.length + batches[1]!.cdc.length };
-    daemon = DaemonProcess.start(config, `${dir}/daemon-2.log`);
+    const config2 = configFor(true);
+    daemon = DaemonProcess.start(config2, `${dir}/daemon-2.log`);
     try {
       await waitFor(
         'everything committed',
@@ -167,17 +173,35 @@ describe('silver: random upserts, tombstones and Debezium events across a restar
       daemon.kill('SIGKILL');
     }
     console.log(`[silver] ${OPS} operations committed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const compactions = daemon.logLines().filter((l) => l.msg === 'maintenance pass done' && l.task === 'compact');
+    console.log(`[silver] ${compactions.length} scheduled compactions during the second run`);
+    expect(daemon.logLines().filter((l) => l.msg === 'maintenance pass failed; retrying at the next interval' && !/TABLE_VALIDATION|conflict/i.test(JSON.stringify(l.err)))).toEqual([]);
 
-    const plain = rowObjects(await oracle.sparkSql(`SELECT _key, id, name, v FROM floe.${ns}.plain`));
-    expect(plain.length).toBe(plainState.size);
-    const plainRead = new Map(plain.map((r) => [String(r._key), { id: String(r.id), name: String(r.name), v: Number(r.v) }]));
-    expect(plainRead.size).toBe(plain.length); // one live row per key
-    expect(plainRead).toEqual(plainState);
+    const verify = async () => {
+      const plain = rowObjects(await oracle.sparkSql(`SELECT _key, id, name, v FROM floe.${ns}.plain`));
+      expect(plain.length).toBe(plainState.size);
+      const plainRead = new Map(plain.map((r) => [String(r._key), { id: String(r.id), name: String(r.name), v: Number(r.v) }]));
+      expect(plainRead.size).toBe(plain.length); // one live row per key
+      expect(plainRead).toEqual(plainState);
 
-    const cdc = rowObjects(await oracle.sparkSql(`SELECT id, name, v FROM floe.${ns}.cdc`));
-    const cdcRead = new Map(cdc.map((r) => [String(r.id), { id: String(r.id), name: String(r.name), v: Number(r.v) }]));
-    expect(cdc.length).toBe(cdcState.size);
-    expect(cdcRead).toEqual(cdcState);
+      const cdc = rowObjects(await oracle.sparkSql(`SELECT id, name, v FROM floe.${ns}.cdc`));
+      const cdcRead = new Map(cdc.map((r) => [String(r.id), { id: String(r.id), name: String(r.name), v: Number(r.v) }]));
+      expect(cdc.length).toBe(cdcState.size);
+      expect(cdcRead).toEqual(cdcState);
+    };
+    // Spark applies the equality deletes of the row deltas (and of whatever the schedule compacted).
+    await verify();
+
+    // One more compaction on demand, through the CLI: afterwards the current snapshots have no delete files.
+    for (const table of ['plain', 'cdc']) {
+      const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'compact', `${ns}.${table}`, '--config', config], { env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
+      const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { task: string; result: { dataFilesRemoved: number } };
+      expect(report.task).toBe('compact');
+      expect(Number((await oracle.sparkSql(`SELECT count(*) FROM floe.${ns}.${table}.delete_files`)).rows[0]![0])).toBe(0);
+    }
+
+    // The same state, now read from compacted files only.
+    await verify();
 
     // Bronze keeps every event with a value (a tombstone has none: alsoBronze only advances past it).
     expect(await count('plain_events')).toBe(plainValues);
