@@ -2,10 +2,11 @@
  * floe's configuration (`catalog: {type: embedded}`) → catalog server options, for both
  * `floe catalog serve` and the catalog the daemon starts inside itself.
  */
+import type { AddressInfo } from 'node:net';
 import type { EmbeddedCatalogConfig } from '../../src/config/index.js';
 import type { S3FileIOOptions } from '../../src/iceberg/io/s3.js';
 import { FloeError } from '../../src/util/errors.js';
-import type { CatalogServerOptions } from './server.js';
+import { createCatalogServer, type CatalogServerOptions } from './server.js';
 
 export function embeddedServerOptions(c: EmbeddedCatalogConfig, env: NodeJS.ProcessEnv, s3?: S3FileIOOptions): CatalogServerOptions {
   if (c.store.type !== 'sqlite') {
@@ -40,4 +41,48 @@ function envS3(env: NodeJS.ProcessEnv): { s3?: S3FileIOOptions } {
   const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   if (!endpoint) return {};
   return { s3: { endpoint, forcePathStyle: true, region: env.AWS_REGION ?? 'us-east-1' } };
+}
+
+export interface EmbeddedCatalog {
+  /** The catalog's base URI as configured (the real port is known once listening). */
+  uri: string;
+  /** A fetch for RestCatalogClient that waits until the server listens and targets its real port. */
+  fetch: typeof fetch;
+}
+
+/**
+ * Starts the catalog inside this process without waiting (the daemon builds its catalog client
+ * synchronously). The server is unref'd: it lives as long as the process has other work, so the
+ * daemon still exits on its own after SIGTERM. If the port is taken, another floe on this machine
+ * is most likely serving the same catalog (the daemon while `floe compact` runs): requests then go
+ * to it, with a warning.
+ */
+export function startEmbeddedCatalog(
+  options: CatalogServerOptions,
+  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void },
+): EmbeddedCatalog {
+  const { server, host } = createCatalogServer({
+    ...options,
+    onError: (err, method, url) => log.error({ err, method, url }, 'embedded catalog request failed'),
+  });
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const configured = `http://${urlHost}:${options.port ?? 8181}`;
+  const ready = new Promise<string>((resolve, reject) => {
+    server.once('listening', () => resolve(`http://${urlHost}:${(server.address() as AddressInfo).port}`));
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE' && options.port !== 0) {
+        log.warn({ uri: configured }, 'embedded catalog port is in use; using the catalog already serving there');
+        resolve(configured);
+      } else reject(new FloeError('CATALOG_UNAVAILABLE', `embedded catalog could not listen on ${configured}: ${err.message}`, { cause: err }));
+    });
+  });
+  ready.catch(() => undefined);
+  server.listen(options.port ?? 8181, host);
+  server.unref();
+  const wrapped: typeof fetch = async (input, init) => {
+    const actual = await ready;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    return fetch(url.startsWith(configured) ? actual + url.slice(configured.length) : url, init);
+  };
+  return { uri: configured, fetch: wrapped };
 }

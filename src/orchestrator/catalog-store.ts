@@ -3,6 +3,7 @@
  * object storage (Parquet data files via src/parquet, manifests via src/iceberg/table).
  */
 import { readFileSync } from 'node:fs';
+import { embeddedServerOptions, startEmbeddedCatalog } from '../../catalog/server/embedded.js';
 import type { SASLOptions } from 'kafkajs';
 import type { FileConfig, FloeConfig } from '../config/index.js';
 import { confluentRegistryClient, RegistrySchemaSource } from '../decode/index.js';
@@ -21,8 +22,15 @@ import type { DataFileSink, PartitionData, SchemaUpdate, TableStore } from './po
 
 export function createCatalog(config: FloeConfig, log: Logger): RestCatalogClient {
   const c = config.catalog;
-  if (c.type !== 'rest') {
-    throw new FloeError('NOT_IMPLEMENTED', 'catalog.type embedded is not available in this version; run an Iceberg REST catalog and use type: rest');
+  if (c.type === 'embedded') {
+    // floe's own catalog, served from inside this process on the configured loopback port.
+    const embedded = startEmbeddedCatalog(embeddedServerOptions(c, process.env, config.storage.type === 's3' ? s3Options(config) : undefined), log.child({ component: 'embedded-catalog' }));
+    return new RestCatalogClient({
+      uri: embedded.uri,
+      fetch: embedded.fetch,
+      ...(c.tokens[0] === undefined ? {} : { token: c.tokens[0] }),
+      logger: log.child({ component: 'catalog' }),
+    });
   }
   return new RestCatalogClient({
     uri: c.uri,

@@ -1,0 +1,178 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCatalogServer, type RunningCatalog } from '../../../catalog/server/index.js';
+import { RestCatalogClient } from '../../../src/iceberg/catalog/index.js';
+import type { TableChange } from '../../../src/iceberg/catalog/changes.js';
+import { newSnapshotId } from '../../../src/iceberg/spec/metadata.js';
+import type { Schema, TableMetadata } from '../../../src/iceberg/spec/types.js';
+import { silentLogger } from '../../../src/util/log.js';
+
+const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', type: 'long', required: true }] };
+
+let dir: string;
+let server: RunningCatalog;
+let client: RestCatalogClient;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'floe-catalog-'));
+  server = await startCatalogServer({ warehouse: join(dir, 'wh'), port: 0 });
+  client = new RestCatalogClient({ uri: server.url, logger: silentLogger, readRetries: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function raw(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(server.url + path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+/** An append on top of `md`'s main branch, asserting main has not moved. */
+function append(md: TableMetadata, tag: string): TableChange {
+  const id = newSnapshotId(md);
+  // v1/v2 metadata spells "no current snapshot" as -1.
+  const current = md['current-snapshot-id'];
+  const parent = current === null || current === undefined || Number(current) === -1 ? null : current;
+  const seq = (md['last-sequence-number'] ?? 0) + 1;
+  return {
+    requirements: [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
+    updates: [
+      {
+        action: 'add-snapshot',
+        snapshot: {
+          'snapshot-id': id,
+          ...(parent === null ? {} : { 'parent-snapshot-id': parent }),
+          'sequence-number': seq,
+          'timestamp-ms': Date.now(),
+          'manifest-list': `${md.location}/metadata/snap-${id}.avro`,
+          summary: { operation: 'append', writer: tag },
+          'schema-id': 0,
+        },
+      },
+      { action: 'set-snapshot-ref', 'ref-name': 'main', 'snapshot-id': id, type: 'branch' },
+    ],
+  };
+}
+
+describe('catalog server', () => {
+  it('answers errors in the spec shape with the right status and type', async () => {
+    expect(await raw('GET', '/v1/namespaces/nope')).toEqual({
+      status: 404,
+      body: { error: { message: 'Namespace does not exist: nope', type: 'NoSuchNamespaceException', code: 404 } },
+    });
+    await client.createNamespace(['errs']);
+    expect((await raw('POST', '/v1/namespaces', { namespace: ['errs'] })).body.error.type).toBe('AlreadyExistsException');
+    expect((await raw('GET', '/v1/namespaces/errs/tables/none')).body.error).toMatchObject({ type: 'NoSuchTableException', code: 404 });
+    expect((await raw('POST', '/v1/namespaces/errs/tables', { name: 't' })).status).toBe(400);
+    const both = await raw('POST', '/v1/namespaces/errs/properties', { removals: ['a'], updates: { a: '1' } });
+    expect(both.status).toBe(422);
+    expect((await raw('HEAD', '/v1/namespaces/errs')).status).toBe(204);
+    expect((await raw('HEAD', '/v1/namespaces/errs/tables/none')).status).toBe(404);
+  });
+
+  it('lists nested namespaces by parent (levels joined by %1F) and pages through them', async () => {
+    await client.createNamespace(['p']);
+    for (const c of ['c1', 'c2', 'c3']) await client.createNamespace(['p', c]);
+    expect(await client.listNamespaces(['p'])).toEqual([['p', 'c1'], ['p', 'c2'], ['p', 'c3']]);
+    const page = await raw('GET', '/v1/namespaces?parent=p&pageSize=2');
+    expect(page.body).toEqual({ namespaces: [['p', 'c1'], ['p', 'c2']], 'next-page-token': '2' });
+    expect((await raw('GET', '/v1/namespaces?parent=p&pageSize=2&pageToken=2')).body).toEqual({ namespaces: [['p', 'c3']] });
+    expect((await raw('DELETE', '/v1/namespaces/p')).body.error.type).toBe('NamespaceNotEmptyException');
+  });
+
+  it('updates namespace properties and reports updated, removed and missing keys', async () => {
+    await client.createNamespace(['props'], { a: '1', b: '2' });
+    const r = await raw('POST', '/v1/namespaces/props/properties', { removals: ['a', 'zz'], updates: { c: '3' } });
+    expect(r.body).toEqual({ updated: ['c'], removed: ['a'], missing: ['zz'] });
+    expect(await client.loadNamespace(['props'])).toEqual({ b: '2', c: '3' });
+  });
+
+  it('creates, commits, renames, registers and drops tables; metadata files land in the warehouse', async () => {
+    await client.createNamespace(['db']);
+    const created = await client.createTable({ namespace: ['db'], name: 't' }, { schema });
+    expect(created.metadataLocation).toMatch(/\/wh\/db\/t\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/);
+    const committed = await client.commitTable({ namespace: ['db'], name: 't' }, append(created.metadata, 'one'));
+    expect(committed.metadataLocation).toMatch(/\/00001-[0-9a-f-]+\.metadata\.json$/);
+    expect(committed.metadata['metadata-log']?.map((e) => e['metadata-file'])).toEqual([created.metadataLocation]);
+    const stale = await raw('POST', '/v1/namespaces/db/tables/t', append(created.metadata, 'stale'));
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.type).toBe('CommitFailedException');
+
+    await client.createNamespace(['other']);
+    await client.renameTable({ namespace: ['db'], name: 't' }, { namespace: ['other'], name: 't2' });
+    expect(await client.tableExists({ namespace: ['db'], name: 't' })).toBe(false);
+    const reg = await raw('POST', '/v1/namespaces/db/register', { name: 'copy', 'metadata-location': committed.metadataLocation });
+    expect(reg.status).toBe(200);
+    expect((await raw('POST', '/v1/namespaces/db/register', { name: 'copy', 'metadata-location': committed.metadataLocation })).status).toBe(409);
+    const loaded = await client.loadTable({ namespace: ['db'], name: 'copy' });
+    expect(loaded.metadata['current-snapshot-id']).toEqual(committed.metadata['current-snapshot-id']);
+    await client.dropTable({ namespace: ['db'], name: 'copy' });
+    await client.dropTable({ namespace: ['other'], name: 't2' }, { purge: true });
+    expect(readdirSync(join(dir, 'wh', 'db', 't', 'metadata'))).toEqual([]);
+  });
+
+  it('stage-create then a commit with assert-create creates the table; a second one is a 409', async () => {
+    await client.createNamespace(['staged']);
+    const staged = await client.createTable({ namespace: ['staged'], name: 't' }, { schema, stageCreate: true });
+    expect(staged.metadataLocation).toBeUndefined();
+    expect(await client.tableExists({ namespace: ['staged'], name: 't' })).toBe(false);
+    const md = staged.metadata;
+    const change: TableChange = {
+      requirements: [{ type: 'assert-create' }],
+      updates: [
+        { action: 'assign-uuid', uuid: md['table-uuid'] },
+        { action: 'upgrade-format-version', 'format-version': 2 },
+        { action: 'add-schema', schema: md.schemas[0]! },
+        { action: 'set-current-schema', 'schema-id': -1 },
+        { action: 'add-spec', spec: md['partition-specs'][0]! },
+        { action: 'set-default-spec', 'spec-id': -1 },
+        { action: 'add-sort-order', 'sort-order': md['sort-orders'][0]! },
+        { action: 'set-default-sort-order', 'sort-order-id': -1 },
+        { action: 'set-location', location: md.location },
+      ],
+    };
+    const first = await raw('POST', '/v1/namespaces/staged/tables/t', change);
+    expect(first.status).toBe(200);
+    expect(first.body.metadata['table-uuid']).toBe(md['table-uuid']);
+    const second = await raw('POST', '/v1/namespaces/staged/tables/t', change);
+    expect(second.status).toBe(409);
+    expect(second.body.error.message).toBe('Requirement failed: table already exists');
+  });
+
+  it('four clients committing to one table concurrently: each commit is applied or a 409, none is lost', async () => {
+    await client.createNamespace(['race']);
+    const id = { namespace: ['race'], name: 't' };
+    await client.createTable(id, { schema });
+    const clients = [0, 1, 2, 3].map(() => new RestCatalogClient({ uri: server.url, logger: silentLogger, readRetries: 0 }));
+    const applied: string[] = [];
+    let conflicts = 0;
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let n = 0; n < 15; n++) {
+          const md = (await c.loadTable(id)).metadata;
+          const tag = `${i}-${n}`;
+          const r = await fetch(`${server.url}/v1/namespaces/race/tables/t`, { method: 'POST', body: JSON.stringify(append(md, tag)) });
+          if (r.status === 200) applied.push(tag);
+          else if (r.status === 409) conflicts++;
+          else throw new Error(`unexpected ${r.status}: ${await r.text()}`);
+        }
+      }),
+    );
+    const final = (await client.loadTable(id)).metadata;
+    expect(applied.length + conflicts).toBe(60);
+    expect(applied.length).toBeGreaterThan(0);
+    // Every applied commit is in the main branch's ancestry, exactly once; no rejected one is.
+    const chain: string[] = [];
+    for (let s = final['current-snapshot-id']; s !== null && s !== undefined && Number(s) !== -1; ) {
+      const snap = final.snapshots!.find((x) => String(x['snapshot-id']) === String(s))!;
+      chain.push(String(snap.summary.writer));
+      s = snap['parent-snapshot-id'];
+    }
+    expect(chain.sort()).toEqual([...applied].sort());
+    expect(final.snapshots).toHaveLength(applied.length);
+  });
+});
