@@ -165,7 +165,11 @@ function requirementHolds(m: TableMetadata, r: TableRequirement): boolean {
 function applyUpdates(m: TableMetadata, updates: TableUpdate[]): TableMetadata {
   const next: TableMetadata = structuredClone(m);
   for (const u of updates) {
-    if (u.action === 'add-snapshot') next.snapshots = [...(next.snapshots ?? []), u.snapshot];
+    if (u.action === 'add-snapshot') {
+      next.snapshots = [...(next.snapshots ?? []), u.snapshot];
+      // As a real catalog does: the next commit's sequence number builds on this one.
+      next['last-sequence-number'] = Math.max(next['last-sequence-number'] ?? 0, u.snapshot['sequence-number'] ?? 0);
+    }
     else if (u.action === 'set-snapshot-ref') {
       next.refs = { ...(next.refs ?? {}), [u['ref-name']]: { 'snapshot-id': u['snapshot-id'], type: u.type } };
       if (u['ref-name'] === 'main') next['current-snapshot-id'] = u['snapshot-id'];
