@@ -4,9 +4,10 @@
  * Debezium envelope, and the per-commit state: one entry per key touched since the last commit,
  * last write wins. See docs/silver.md for the design (equality deletes for every touched key).
  */
-import type { Row } from '../arrow/builder.js';
+import { RecordBatchBuilder, type Row } from '../arrow/builder.js';
 import type { TableMapping } from '../config/index.js';
-import type { Schema } from '../iceberg/spec/types.js';
+import { FileContent, type DataFile, type Schema } from '../iceberg/spec/types.js';
+import type { PartitionData } from './ports.js';
 import { FloeError } from '../util/errors.js';
 
 /** The column holding the decoded Kafka key when the mapping has no `key.fields`. */
@@ -178,4 +179,33 @@ export class SilverChanges {
     this.bytes = 0;
     return out;
   }
+}
+
+/**
+ * The last row of every key touched since the last commit as data files, plus one equality delete
+ * per touched key. The deletes get the commit's sequence number, so they remove the key's rows of
+ * earlier commits and never this commit's own rows. Partitioning is by key columns only, so a
+ * key's row and its delete share one partition.
+ */
+export async function writeChangeFiles(
+  changes: KeyedChange[],
+  schema: Schema,
+  columns: string[],
+  partitionOf: (key: Row) => { tuple: unknown[]; key: string },
+  write: (partitions: PartitionData[]) => Promise<DataFile[]>,
+): Promise<{ data: DataFile[]; deletes: DataFile[] }> {
+  if (changes.length === 0) return { data: [], deletes: [] };
+  const key = keySchema(schema, columns);
+  const parts = new Map<string, { tuple: unknown[]; rows: RecordBatchBuilder; keys: RecordBatchBuilder }>();
+  for (const c of changes) {
+    const p0 = partitionOf(c.key);
+    let p = parts.get(p0.key);
+    if (!p) parts.set(p0.key, (p = { tuple: p0.tuple, rows: new RecordBatchBuilder(schema), keys: new RecordBatchBuilder(key.schema) }));
+    if (c.row) p.rows.append(c.row);
+    p.keys.append(c.key);
+  }
+  const list = [...parts.values()];
+  const data = await write(list.map((p) => ({ tuple: p.tuple, sink: p.rows })));
+  const written = await write(list.map((p) => ({ tuple: p.tuple, sink: p.keys })));
+  return { data, deletes: written.map((f) => ({ ...f, content: FileContent.EqualityDeletes, equalityIds: key.ids })) };
 }

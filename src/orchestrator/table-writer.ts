@@ -20,7 +20,7 @@ import type { WriterSchema } from '../decode/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/changes.js';
 import { partitionTuple } from '../iceberg/spec/partition.js';
 import { findField } from '../iceberg/spec/schema.js';
-import { FileContent, type DataFile, type PartitionSpec, type PrimitiveValue, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
+import { type DataFile, type PartitionSpec, type PrimitiveValue, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
 import { compileProjector, evolveSchema, type Projector } from '../schema/index.js';
 import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
@@ -28,8 +28,8 @@ import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { metadataRow, partitionSourcePath, withMetadataField, withoutColumn } from './bronze.js';
 import type { DaemonMetrics } from './metrics.js';
-import type { DataFileSink, DeadLetterQueue, TableStore, WriterEvents } from './ports.js';
-import { debeziumRowSchema, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, keySchema, SilverChanges } from './silver.js';
+import type { DataFileSink, DeadLetterQueue, PartitionData, TableStore, WriterEvents } from './ports.js';
+import { debeziumRowSchema, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges, writeChangeFiles } from './silver.js';
 
 export interface WriterDeps {
   store: TableStore;
@@ -432,30 +432,10 @@ export class TableWriter {
     }
   }
 
-  /**
-   * Silver: the last row of every key touched since the last commit as data files, plus one
-   * equality delete per touched key. The deletes get this commit's sequence number, so they remove
-   * the key's rows of earlier commits and never this commit's own rows (docs/silver.md).
-   */
-  private async writeChanges(table: LoadedTable, spec: PartitionSpec): Promise<{ data: DataFile[]; deletes: DataFile[] }> {
-    const changes = this.changes!.drain();
-    if (changes.length === 0) return { data: [], deletes: [] };
-    const key = keySchema(this.schema!, this.keyColumns!);
-    // Partitioning is by key fields only, so a key's rows and its delete share one partition.
-    const parts = new Map<string, { tuple: unknown[]; rows: RecordBatchBuilder; keys: RecordBatchBuilder }>();
-    for (const c of changes) {
-      const tuple = this.tupleOf!(c.key);
-      const id = tupleKey(tuple);
-      let p = parts.get(id);
-      if (!p) parts.set(id, (p = { tuple, rows: new RecordBatchBuilder(this.schema!), keys: new RecordBatchBuilder(key.schema) }));
-      if (c.row) p.rows.append(c.row);
-      p.keys.append(c.key);
-    }
-    const list = [...parts.values()];
-    const data = await this.deps.files.write(table, spec, list.map((p) => ({ tuple: p.tuple, sink: p.rows })), this.mapping.file);
-    const written = await this.deps.files.write(table, spec, list.map((p) => ({ tuple: p.tuple, sink: p.keys })), this.mapping.file);
-    const deletes = written.map((f) => ({ ...f, content: FileContent.EqualityDeletes, equalityIds: key.ids }));
-    return { data, deletes };
+  /** Silver: the touched keys as one row delta's files (docs/silver.md). */
+  private writeChanges(table: LoadedTable, spec: PartitionSpec): Promise<{ data: DataFile[]; deletes: DataFile[] }> {
+    const write = (partitions: PartitionData[]) => this.deps.files.write(table, spec, partitions, this.mapping.file);
+    return writeChangeFiles(this.changes!.drain(), this.schema!, this.keyColumns!, (row) => tupleKeyed(this.tupleOf!(row)), write);
   }
 
   /**
@@ -504,6 +484,10 @@ export class TableWriter {
       p.next = offset;
     }
   }
+}
+
+function tupleKeyed(tuple: unknown[]): { tuple: unknown[]; key: string } {
+  return { tuple, key: tupleKey(tuple) };
 }
 
 function tupleKey(tuple: readonly unknown[]): string {
