@@ -4,7 +4,10 @@
  * committing; expiry and orphan cleanup delete what only expired snapshots (or nothing) reference,
  * and Spark still reads every retained snapshot by time travel.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workDir, writeDaemonConfig } from '../harness/daemon.js';
 import { OFFSETS_PROPERTY } from '../../src/commit/offsets.js';
 import { commitWithRetry } from '../../src/iceberg/catalog/commit.js';
 import { currentSchema, defaultSpec } from '../../src/iceberg/spec/metadata.js';
@@ -14,7 +17,7 @@ import { compactTable } from '../../src/maintain/compact.js';
 import { expireTable, removeOrphans } from '../../src/maintain/expire.js';
 import { dataLocation, writeDataFiles } from '../../src/parquet/table-files.js';
 import { silentLogger } from '../../src/util/log.js';
-import { OracleTables, schemaOf } from '../iceberg/table/oracle-tables.js';
+import { OracleTables, schemaOf, stack } from '../iceberg/table/oracle-tables.js';
 
 const FILES = Number(process.env.FLOE_IT_COMPACT_FILES ?? 1000);
 const ROWS_PER_FILE = 4;
@@ -121,9 +124,19 @@ describe('maintenance', () => {
     }
     const metaBefore = await t.load(NAME);
     const snapshotsBefore = metaBefore.snapshots!.length;
+    // On demand through the CLI first, as a dry run: it reports and removes nothing.
+    const config = writeDaemonConfig(stack, workDir('maint'), {
+      groupId: 'unused',
+      tables: [{ topics: ['unused'], table: NAME, namespace: t.ns, maintenance: { expireSnapshots: { retainLast: 3, maxAgeMs: 1 } } }],
+    });
+    const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'expire', `${t.ns}.${NAME}`, '--config', config, '--dry-run'], { env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
+    const dry = JSON.parse(cli.stdout.trim().split('\n').at(-1)!) as { task: string; dryRun: boolean; expiredSnapshotIds: string[] };
+    expect(dry).toMatchObject({ task: 'expire', dryRun: true });
+    expect(dry.expiredSnapshotIds.length).toBeGreaterThan(0);
+    expect((await t.load(NAME)).snapshots!.length).toBe(snapshotsBefore);
     // Everything older than now may go; keep the last 3 (and the newest with offsets, however deep).
     const expired = await expireTable(t.catalog, () => t.io, id, { retainLast: 3, maxAgeMs: 0, dryRun: false }, silentLogger);
-    expect(expired.expiredSnapshotIds.length).toBeGreaterThan(0);
+    expect(expired.expiredSnapshotIds.map(String).sort()).toEqual(dry.expiredSnapshotIds.map(String).sort());
     const meta = await t.load(NAME);
     expect(meta.snapshots!.length).toBe(snapshotsBefore - expired.expiredSnapshotIds.length);
     const withOffsets = meta.snapshots!.filter((s) => s.summary?.[OFFSETS_PROPERTY] !== undefined);
@@ -136,8 +149,8 @@ describe('maintenance', () => {
     const stray = [`${dataLocation(meta)}/p=0/stray-${Date.now()}.parquet`, `${meta.location}/metadata/stray-${Date.now()}.avro`];
     for (const s of stray) await t.io.write(s, new Uint8Array([1, 2, 3]));
     await new Promise((r) => setTimeout(r, 1500));
-    const dry = await removeOrphans(t.catalog, () => t.io, id, { olderThanMs: 1000, dryRun: true }, silentLogger);
-    expect(dry.files).toEqual(expect.arrayContaining(stray));
+    const dryOrphans = await removeOrphans(t.catalog, () => t.io, id, { olderThanMs: 1000, dryRun: true }, silentLogger);
+    expect(dryOrphans.files).toEqual(expect.arrayContaining(stray));
     for (const s of stray) expect(await t.io.exists(s)).toBe(true);
     const removed = await removeOrphans(t.catalog, () => t.io, id, { olderThanMs: 1000, dryRun: false }, silentLogger);
     expect(removed.files).toEqual(expect.arrayContaining(stray));
