@@ -89,8 +89,27 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
     const smallCount = picked.filter((f) => f.file.fileSizeInBytes < small).length;
     const anyDeletes = picked.some((f) => withDeletes(f).length > 0);
     if (!anyDeletes && (smallCount < options.minFiles || picked.length < 2)) continue;
-    const tables: arrow.Table[] = [];
-    const used: Live[] = [];
+    // Bins of about one target file of input each: memory holds one bin, not the partition.
+    let tables: arrow.Table[] = [];
+    let binBytes = 0;
+    let usedAny = false;
+    const flushBin = async (first: DataFile) => {
+      const batches = tables.flatMap((t) => t.batches);
+      tables = [];
+      binBytes = 0;
+      if (batches.length === 0) return;
+      const written = await writeDataFiles(new arrow.Table(wanted, batches), {
+        io: fio,
+        dataLocation: dataLocation(metadata),
+        schema,
+        spec: specById(metadata, first.specId),
+        partition: first.partition,
+        targetFileSizeBytes: options.targetSizeBytes,
+        compression: options.compression,
+        rowGroupBytes: options.rowGroupBytes,
+      });
+      added.push(...written);
+    };
     for (const f of picked) {
       const read = await readArrow(fio, f.file.filePath);
       // Files of an older schema are left as they are: projecting them is schema evolution's job.
@@ -116,26 +135,16 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
       }
       const live = checks.length === 0 ? read : withoutRows(read, (i) => checks.some((c) => c(i)));
       if (live.numRows > 0) tables.push(new arrow.Table(wanted, live.batches.map((b) => new arrow.RecordBatch(wanted, b.data))));
-      used.push(f);
+      rewritten.push(f);
+      usedAny = true;
       result.bytesRead += f.file.fileSizeInBytes;
+      binBytes += f.file.fileSizeInBytes;
+      if (binBytes >= options.targetSizeBytes) await flushBin(f.file);
     }
-    if (used.length === 0) continue;
-    result.partitions++;
-    rewritten.push(...used);
-    const first = used[0]!.file;
-    const batches = tables.flatMap((t) => t.batches);
-    if (batches.length === 0) continue;
-    const written = await writeDataFiles(new arrow.Table(wanted, batches), {
-      io: fio,
-      dataLocation: dataLocation(metadata),
-      schema,
-      spec: specById(metadata, first.specId),
-      partition: first.partition,
-      targetFileSizeBytes: options.targetSizeBytes,
-      compression: options.compression,
-      rowGroupBytes: options.rowGroupBytes,
-    });
-    added.push(...written);
+    if (usedAny) {
+      result.partitions++;
+      await flushBin(files[0]!.file);
+    }
   }
   if (rewritten.length === 0) return result;
 
@@ -158,7 +167,9 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
       carryOffsets(fresh, summary);
       return op.apply(fresh);
     },
-    { logger: log },
+    // Ingest commits keep landing while a replace is built; each conflict re-applies cheaply
+    // (rewritten manifests are cached), so retry quickly and often rather than give up.
+    { logger: log, retry: { numRetries: 100, minWaitMs: 10, maxWaitMs: 250, totalTimeoutMs: 10 * 60_000 } },
   );
   result.table = committed.table;
   result.snapshotId = branchSnapshot(committed.table.metadata)?.['snapshot-id'];

@@ -102,6 +102,22 @@ describe('compactTable', () => {
     expect(head.summary).toMatchObject({ operation: 'replace', 'floe.offsets': '{"t":{"0":"9"}}' });
   });
 
+  it('bins about one target file of input at a time, keeping every row', async () => {
+    const files: DataFile[] = [];
+    for (let i = 0; i < 6; i++) files.push(await write(rows([i * 10, i * 10 + 1], 'a'), 'a'));
+    await commit(new FastAppend(io, files));
+    const size = Math.max(...files.map((f) => f.fileSizeInBytes));
+    const result = await compactTable(catalog, () => io, id, { targetSizeBytes: 2 * size + 1, minFiles: 2, compression: 'zstd', rowGroupBytes: 1 << 23 }, silentLogger);
+    expect(result.dataFilesRemoved).toBe(6);
+    expect(result.dataFilesAdded).toBeGreaterThanOrEqual(2);
+    const ids: number[] = [];
+    for (const f of (await liveFiles()).data) {
+      const t = await readArrow(io, f.filePath);
+      for (let i = 0; i < t.numRows; i++) ids.push(Number(t.getChild('id')!.get(i)));
+    }
+    expect(ids.sort((x, y) => x - y)).toEqual([0, 1, 10, 11, 20, 21, 30, 31, 40, 41, 50, 51]);
+  });
+
   it('does nothing when no partition has enough small files or any deletes', async () => {
     await commit(new FastAppend(io, [await write(rows([1], 'a'), 'a'), await write(rows([2], 'b'), 'b')]));
     const result = await compactTable(catalog, () => io, id, { targetSizeBytes: 1 << 27, minFiles: 2, compression: 'zstd', rowGroupBytes: 1 << 23 }, silentLogger);

@@ -94,12 +94,17 @@ describe('maintenance', () => {
       }
     })();
     const compactStarted = Date.now();
-    const result = await compactTable(t.catalog, () => t.io, t.id(NAME), { targetSizeBytes: 128 * 1024 * 1024, minFiles: 10, compression: 'zstd', rowGroupBytes: 8 * 1024 * 1024 }, silentLogger);
+    let result;
+    try {
+      result = await compactTable(t.catalog, () => t.io, t.id(NAME), { targetSizeBytes: 128 * 1024 * 1024, minFiles: 10, compression: 'zstd', rowGroupBytes: 8 * 1024 * 1024 }, silentLogger);
+      // A little more ingest after the replace landed, then stop.
+      const after = ingestCommits;
+      while (ingestCommits < after + 2) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      stop = true;
+      await ingest;
+    }
     const compactMs = Date.now() - compactStarted;
-    // A little more ingest after the replace landed, then stop.
-    while (ingestCommits < 2) await new Promise((r) => setTimeout(r, 100));
-    stop = true;
-    await ingest;
     console.log(`[maintain] compaction ${result.dataFilesRemoved} → ${result.dataFilesAdded} files in ${compactMs} ms, ${ingestCommits} concurrent appends`);
 
     expect(result.dataFilesRemoved).toBeGreaterThanOrEqual(FILES);
