@@ -25,10 +25,11 @@ export class MaintenanceScheduler {
     private readonly log: Logger,
   ) {}
 
-  /** Starts the schedules of a table (idempotent). */
-  track(id: TableIdentifier, settings: TableSettings): void {
+  /** Starts the schedules of a table (idempotent; `settings` is only called the first time). */
+  track(id: TableIdentifier, settingsOf: () => TableSettings): void {
     const name = [...id.namespace, id.name].join('.');
     if (this.stopped || this.tables.has(name)) return;
+    const settings = settingsOf();
     const t: Tracked = { id, settings, timers: [], running: undefined };
     this.tables.set(name, t);
     const m = settings.maintenance;

@@ -267,7 +267,7 @@ export class Daemon implements WriterEvents {
     this.metrics.backpressured.set({}, this.source?.backpressured ? 1 : 0);
     for (const w of all) {
       this.maybeFlush(w, over);
-      this.maintenance?.track(w.id, settingsFor(this.config, w.id));
+      this.maintenance?.track(w.id, () => settingsFor(this.config, w.id));
       if (w.newestCommittedMs !== undefined) this.metrics.freshness.set({ table: w.fullName }, Math.max(0, (Date.now() - w.newestCommittedMs) / 1000));
     }
   }
