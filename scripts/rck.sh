@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs Apache Iceberg's REST Compatibility Kit (RCK) against floe's catalog.
 #
-# The RCK is Iceberg's JUnit suite RESTCompatibilityKitCatalogTests, published on Maven Central in
+# The RCK is Iceberg's JUnit suites RESTCompatibilityKitCatalogTests and ...ViewCatalogTests, on Maven Central in
 # iceberg-open-api's `tests` jar (its helpers in the `test-fixtures` jar). Maven resolves it and
 # its classpath once into ~/.cache/floe/rck/<version>/lib; the JUnit console launcher runs it.
 #
@@ -98,6 +98,7 @@ set +e
 # rck.supports-names-with-dot: levels travel %1F-separated, so dots in names are ordinary.
 java -Drck.requires-namespace-create=true -Drck.supports-names-with-dot=true -cp "${LIB}/*" org.junit.platform.console.ConsoleLauncher execute \
   --select-class org.apache.iceberg.rest.RESTCompatibilityKitCatalogTests \
+  --select-class org.apache.iceberg.rest.RESTCompatibilityKitViewCatalogTests \
   --config rck.local=false \
   "${EXCLUDE_ARGS[@]+"${EXCLUDE_ARGS[@]}"}" \
   --details=summary --disable-banner --disable-ansi-colors \

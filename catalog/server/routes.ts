@@ -9,6 +9,7 @@ import { badRequest, notFound } from './errors.js';
 import { checkNamespace, type Namespaces } from './namespaces.js';
 import { SEP, type Namespace } from './store.js';
 import type { CreateTableRequest, TableService } from './tables.js';
+import type { ViewService } from './views.js';
 
 export interface Request {
   method: string;
@@ -40,12 +41,20 @@ export const ENDPOINTS = [
   'POST /v1/{prefix}/namespaces/{namespace}/tables/{table}/metrics',
   'POST /v1/{prefix}/tables/rename',
   'POST /v1/{prefix}/transactions/commit',
+  'GET /v1/{prefix}/namespaces/{namespace}/views',
+  'POST /v1/{prefix}/namespaces/{namespace}/views',
+  'GET /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'HEAD /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'POST /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'DELETE /v1/{prefix}/namespaces/{namespace}/views/{view}',
+  'POST /v1/{prefix}/views/rename',
 ];
 
 export class Router {
   constructor(
     private readonly namespaces: Namespaces,
     private readonly tables: TableService,
+    private readonly views: ViewService,
     private readonly defaults: Record<string, string> = {},
   ) {}
 
@@ -56,7 +65,7 @@ export class Router {
       return ok({ defaults: this.defaults, overrides: {}, endpoints: ENDPOINTS });
     }
     // Drop an optional prefix segment: /v1/<prefix>/namespaces/... → /v1/namespaces/...
-    const rest = ['namespaces', 'tables', 'transactions'].includes(s[1] ?? '') ? s.slice(1) : s.slice(2);
+    const rest = ['namespaces', 'tables', 'views', 'transactions'].includes(s[1] ?? '') ? s.slice(1) : s.slice(2);
     const m = req.method;
     const [a, b, c, d, e] = rest;
     if (a === 'namespaces') {
@@ -80,11 +89,17 @@ export class Router {
           return ok(await this.tables.register(ns, body.name as string, body['metadata-location'] as string, body.overwrite === true));
         } else if (c === 'tables') {
           return this.tableRoute(req, ns, d, e);
+        } else if (c === 'views' && e === undefined) {
+          return this.viewRoute(req, ns, d);
         }
       }
     } else if (a === 'tables' && b === 'rename' && c === undefined && m === 'POST') {
       const body = obj(await req.body());
       this.tables.rename(identifier(body.source), identifier(body.destination));
+      return { status: 204 };
+    } else if (a === 'views' && b === 'rename' && c === undefined && m === 'POST') {
+      const body = obj(await req.body());
+      this.views.rename(identifier(body.source), identifier(body.destination));
       return { status: 204 };
     } else if (a === 'transactions' && b === 'commit' && c === undefined && m === 'POST') {
       const body = obj(await req.body());
@@ -120,6 +135,23 @@ export class Router {
       return { status: 204 };
     }
     throw notFound(`no route for ${m} ${[...ns, table ?? ''].join('.')}`);
+  }
+
+  private async viewRoute(req: Request, ns: Namespace, view: string | undefined): Promise<Reply> {
+    const m = req.method;
+    if (view === undefined) {
+      if (m === 'GET') {
+        const { page, next } = paginate(this.views.list(ns).map((name) => ({ namespace: ns, name })), req.query);
+        return ok({ identifiers: page, ...(next ? { 'next-page-token': next } : {}) });
+      }
+      if (m === 'POST') return ok(await this.views.create(ns, obj(await req.body()) as unknown as Parameters<ViewService['create']>[1]));
+    } else {
+      if (m === 'GET') return ok(await this.views.load(ns, view));
+      if (m === 'HEAD') return { status: this.views.exists(ns, view) ? 204 : 404 };
+      if (m === 'POST') return ok(await this.views.replace(ns, view, obj(await req.body()) as Parameters<ViewService['replace']>[2]));
+      if (m === 'DELETE') return (this.views.drop(ns, view), { status: 204 });
+    }
+    throw notFound(`no route for ${m} view ${[...ns, view ?? ''].join('.')}`);
   }
 
   private listNamespaces(req: Request): Reply {

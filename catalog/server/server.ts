@@ -17,6 +17,7 @@ import { Router } from './routes.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { CatalogStore } from './store.js';
 import { TableService } from './tables.js';
+import { ViewService } from './views.js';
 
 export interface CatalogServerOptions {
   /** Bind address; default 127.0.0.1. Anything but loopback requires credentials. */
@@ -80,7 +81,8 @@ export function createCatalogServer(o: CatalogServerOptions): CatalogHandler {
   };
   const namespaces = new Namespaces(store);
   const tables = new TableService({ store, namespaces, warehouse, io, ...(o.clientConfig ? { tableConfig: o.clientConfig } : {}) });
-  const router = new Router(namespaces, tables, o.clientConfig ?? {});
+  const views = new ViewService(store, namespaces, warehouse, io);
+  const router = new Router(namespaces, tables, views, o.clientConfig ?? {});
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { nsFromKey, nsKey, SEP, type CatalogStore, type Namespace, type TableRow } from './store.js';
+import { nsFromKey, nsKey, SEP, type CatalogStore, type Namespace, type PointerSet, type TableRow } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS namespaces (
@@ -20,12 +20,19 @@ CREATE TABLE IF NOT EXISTS tables (
   name TEXT NOT NULL,
   metadata_location TEXT NOT NULL,
   PRIMARY KEY (namespace, name)
+);
+CREATE TABLE IF NOT EXISTS views (
+  namespace TEXT NOT NULL,
+  name TEXT NOT NULL,
+  metadata_location TEXT NOT NULL,
+  PRIMARY KEY (namespace, name)
 );`;
 
 type Db = InstanceType<typeof Database>;
 
 export class SqliteStore implements CatalogStore {
   private readonly db: Db;
+  readonly views: PointerSet;
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -35,6 +42,7 @@ export class SqliteStore implements CatalogStore {
     // Another server process may hold the write lock for a moment; wait instead of failing.
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
+    this.views = new SqlitePointers(this.db, 'views');
   }
 
   createNamespace(ns: Namespace, properties: Record<string, string>): boolean {
@@ -66,6 +74,7 @@ export class SqliteStore implements CatalogStore {
     return this.db.transaction((): 'missing' | 'not-empty' | 'dropped' => {
       if (!this.db.prepare('SELECT 1 FROM namespaces WHERE name = ?').get(key)) return 'missing';
       if (this.db.prepare('SELECT 1 FROM tables WHERE namespace = ? LIMIT 1').get(key)) return 'not-empty';
+      if (this.db.prepare('SELECT 1 FROM views WHERE namespace = ? LIMIT 1').get(key)) return 'not-empty';
       // substr, not LIKE: namespace names may contain % and _.
       const prefix = key + SEP;
       const child = this.db.prepare('SELECT 1 FROM namespaces WHERE substr(name, 1, ?) = ? LIMIT 1').get(prefix.length, prefix);
@@ -152,3 +161,54 @@ export class SqliteStore implements CatalogStore {
 }
 
 class RollBack extends Error {}
+
+/** Name → metadata pointer rows of one kind (the views table). */
+class SqlitePointers implements PointerSet {
+  constructor(
+    private readonly db: Db,
+    private readonly table: 'views',
+  ) {}
+
+  list(ns: Namespace): string[] {
+    const rows = this.db.prepare(`SELECT name FROM ${this.table} WHERE namespace = ? ORDER BY name`).all(nsKey(ns)) as { name: string }[];
+    return rows.map((r) => r.name);
+  }
+
+  get(ns: Namespace, name: string): TableRow | undefined {
+    const row = this.db.prepare(`SELECT metadata_location FROM ${this.table} WHERE namespace = ? AND name = ?`).get(nsKey(ns), name) as
+      | { metadata_location: string }
+      | undefined;
+    return row ? { namespace: ns, name, metadataLocation: row.metadata_location } : undefined;
+  }
+
+  insert(row: TableRow): boolean {
+    return this.db
+      .prepare(`INSERT OR IGNORE INTO ${this.table} (namespace, name, metadata_location) VALUES (?, ?, ?)`)
+      .run(nsKey(row.namespace), row.name, row.metadataLocation).changes === 1;
+  }
+
+  swap(ns: Namespace, name: string, expected: string, next: string): boolean {
+    return this.db
+      .prepare(`UPDATE ${this.table} SET metadata_location = ? WHERE namespace = ? AND name = ? AND metadata_location = ?`)
+      .run(next, nsKey(ns), name, expected).changes === 1;
+  }
+
+  rename(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): 'missing' | 'exists' | 'renamed' {
+    return this.db.transaction((): 'missing' | 'exists' | 'renamed' => {
+      if (!this.get(from.ns, from.name)) return 'missing';
+      if (this.get(to.ns, to.name)) return 'exists';
+      this.db
+        .prepare(`UPDATE ${this.table} SET namespace = ?, name = ? WHERE namespace = ? AND name = ?`)
+        .run(nsKey(to.ns), to.name, nsKey(from.ns), from.name);
+      return 'renamed';
+    }).immediate();
+  }
+
+  drop(ns: Namespace, name: string): TableRow | undefined {
+    return this.db.transaction(() => {
+      const row = this.get(ns, name);
+      if (row) this.db.prepare(`DELETE FROM ${this.table} WHERE namespace = ? AND name = ?`).run(nsKey(ns), name);
+      return row;
+    }).immediate();
+  }
+}

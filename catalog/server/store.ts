@@ -39,6 +39,9 @@ export interface CatalogStore {
   swapPointers(swaps: { ns: Namespace; name: string; expected: string; next: string }[]): number;
   renameTable(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): 'missing' | 'exists' | 'renamed';
   dropTable(ns: Namespace, name: string): TableRow | undefined;
+
+  /** Views: the same pointer operations on a separate set of names. */
+  views: PointerSet;
   close(): void;
 }
 
@@ -46,3 +49,13 @@ export interface CatalogStore {
 export const SEP = '\u001f';
 export const nsKey = (ns: Namespace): string => ns.join(SEP);
 export const nsFromKey = (key: string): Namespace => (key === '' ? [] : key.split(SEP));
+
+/** Pointer operations for one kind of catalog object (views). */
+export interface PointerSet {
+  list(ns: Namespace): string[];
+  get(ns: Namespace, name: string): TableRow | undefined;
+  insert(row: TableRow): boolean;
+  swap(ns: Namespace, name: string, expected: string, next: string): boolean;
+  rename(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): 'missing' | 'exists' | 'renamed';
+  drop(ns: Namespace, name: string): TableRow | undefined;
+}

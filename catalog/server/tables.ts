@@ -90,6 +90,7 @@ export class TableService {
     if (req.schema === undefined) throw badRequest('schema is required');
     if (req.properties !== undefined) checkProperties(req.properties);
     this.o.namespaces.require(ns);
+    this.refuseView(ns, req.name);
     if (this.exists(ns, req.name)) throw tableExists(ns, req.name);
     const metadata = newTableMetadata({
       location: req.location ?? this.defaultLocation(ns, req.name),
@@ -153,6 +154,9 @@ export class TableService {
     checkName(to.name);
     if (!this.exists(from.ns, from.name)) throw noSuchTable(from.ns, from.name);
     this.o.namespaces.require(to.ns);
+    if (this.o.store.views.get(to.ns, to.name)) {
+      throw new CatalogError(409, 'AlreadyExistsException', `Cannot rename ${[...from.ns, from.name].join('.')} to ${[...to.ns, to.name].join('.')}. View already exists`);
+    }
     const r = this.o.store.renameTable(from, to);
     if (r === 'missing') throw noSuchTable(from.ns, from.name);
     if (r === 'exists') throw tableExists(to.ns, to.name);
@@ -168,6 +172,11 @@ export class TableService {
     }
   }
 
+  /** Tables and views share names: a table may not take a view's. */
+  private refuseView(ns: Namespace, name: string): void {
+    if (this.o.store.views.get(ns, name)) throw new CatalogError(409, 'AlreadyExistsException', `View with same name already exists: ${[...ns, name].join('.')}`);
+  }
+
   async readMetadata(location: string): Promise<TableMetadata> {
     const bytes = await this.o.io(location).read(location);
     return parseTableMetadata(parseJson(Buffer.from(bytes).toString('utf8')));
@@ -179,6 +188,7 @@ export class TableService {
     const row = this.o.store.table(ns, name);
     const creating = requirements.some((r) => r.type === 'assert-create');
     if (!row && !creating) throw noSuchTable(ns, name);
+    if (!row) this.refuseView(ns, name);
     const base = row ? await this.readMetadata(row.metadataLocation) : this.emptyFor(ns, name, updates);
     const failure = checkRequirements(row ? base : undefined, requirements);
     if (failure) {

@@ -32,8 +32,8 @@ describe('REST Compatibility Kit', () => {
     const failed = [...xml.matchAll(/<testcase name="([^"]+)"[^>]*>\s*<(failure|error)/g)].map((m) => m[1]);
     expect(failed).toEqual([]);
     expect(count(xml, 'failures') + count(xml, 'errors')).toBe(0);
-    expect(count(xml, 'tests')).toBeGreaterThanOrEqual(100);
-    expect(count(xml, 'tests') - count(xml, 'skipped')).toBeGreaterThanOrEqual(97);
+    expect(count(xml, 'tests')).toBeGreaterThanOrEqual(149);
+    expect(count(xml, 'tests') - count(xml, 'skipped')).toBeGreaterThanOrEqual(143);
     expect((r as { code?: number }).code ?? 0).toBe(0);
   });
 });

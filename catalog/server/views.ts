@@ -1,0 +1,116 @@
+/**
+ * View operations of the REST catalog: the same pointer-and-metadata-file scheme as tables (new
+ * file, then compare-and-swap of the pointer, re-checked on a lost race), over view metadata.
+ * Views and tables share one name space per namespace, so each refuses the other's names.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseJson, stringifyJson } from '../../src/iceberg/catalog/json.js';
+import type { FileIO } from '../../src/iceberg/io/types.js';
+import type { Schema } from '../../src/iceberg/spec/types.js';
+import { badRequest, CatalogError, commitFailed, noSuchNamespace } from './errors.js';
+import { checkProperties, type Namespaces } from './namespaces.js';
+import type { CatalogStore, Namespace } from './store.js';
+import { applyViewUpdates, emptyView, type ViewMetadata, type ViewUpdate, type ViewVersion } from './view-metadata.js';
+
+export interface ViewResult {
+  'metadata-location': string;
+  metadata: ViewMetadata;
+  config: Record<string, string>;
+}
+
+const ident = (ns: Namespace, name: string) => [...ns, name].join('.');
+export const noSuchView = (ns: Namespace, name: string) => new CatalogError(404, 'NoSuchViewException', `View does not exist: ${ident(ns, name)}`);
+const exists = (m: string) => new CatalogError(409, 'AlreadyExistsException', m);
+
+export class ViewService {
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly namespaces: Namespaces,
+    private readonly warehouse: string,
+    private readonly io: (location: string) => FileIO,
+  ) {}
+
+  list(ns: Namespace): string[] {
+    this.namespaces.require(ns);
+    return this.store.views.list(ns);
+  }
+
+  exists(ns: Namespace, name: string): boolean {
+    return this.store.views.get(ns, name) !== undefined;
+  }
+
+  async load(ns: Namespace, name: string): Promise<ViewResult> {
+    const row = this.store.views.get(ns, name);
+    if (!row) throw noSuchView(ns, name);
+    return { 'metadata-location': row.metadataLocation, metadata: await this.read(row.metadataLocation), config: {} };
+  }
+
+  async create(
+    ns: Namespace,
+    req: { name: string; location?: string; schema: Schema; 'view-version': ViewVersion; properties?: Record<string, string> },
+  ): Promise<ViewResult> {
+    if (typeof req.name !== 'string' || req.name === '') throw badRequest('invalid view name');
+    if (!req.schema || !req['view-version']) throw badRequest('schema and view-version are required');
+    if (req.properties !== undefined) checkProperties(req.properties);
+    this.namespaces.require(ns);
+    if (this.store.table(ns, req.name)) throw exists(`Table with same name already exists: ${ident(ns, req.name)}`);
+    if (this.exists(ns, req.name)) throw exists(`View already exists: ${ident(ns, req.name)}`);
+    const location = (req.location ?? [this.warehouse, ...ns, req.name].join('/')).replace(/\/+$/, '');
+    const md = applyViewUpdates(emptyView(location), [
+      { action: 'set-properties', updates: req.properties ?? {} },
+      { action: 'add-schema', schema: req.schema },
+      { action: 'add-view-version', 'view-version': { ...req['view-version'], 'schema-id': -1 } },
+      { action: 'set-current-view-version', 'view-version-id': -1 },
+    ]);
+    const file = await this.write(md, undefined);
+    if (!this.store.views.insert({ namespace: ns, name: req.name, metadataLocation: file })) {
+      await this.io(file).delete(file).catch(() => undefined);
+      throw exists(`View already exists: ${ident(ns, req.name)}`);
+    }
+    return { 'metadata-location': file, metadata: md, config: {} };
+  }
+
+  async replace(ns: Namespace, name: string, body: { requirements?: { type: string; uuid?: string }[]; updates?: ViewUpdate[] }): Promise<ViewResult> {
+    for (let attempt = 1; ; attempt++) {
+      const row = this.store.views.get(ns, name);
+      if (!row) throw noSuchView(ns, name);
+      const base = await this.read(row.metadataLocation);
+      for (const r of body.requirements ?? []) {
+        if (r.type !== 'assert-view-uuid') throw badRequest(`unknown view requirement ${r.type}`);
+        if (r.uuid !== base['view-uuid']) throw commitFailed(`Requirement failed: UUID does not match: expected ${base['view-uuid']} != ${String(r.uuid)}`);
+      }
+      const md = applyViewUpdates(base, body.updates ?? []);
+      const file = await this.write(md, row.metadataLocation);
+      if (this.store.views.swap(ns, name, row.metadataLocation, file)) return { 'metadata-location': file, metadata: md, config: {} };
+      await this.io(file).delete(file).catch(() => undefined);
+      if (attempt >= 8) throw commitFailed(`gave up after ${attempt} concurrent updates to ${ident(ns, name)}`);
+    }
+  }
+
+  rename(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): void {
+    if (!this.exists(from.ns, from.name)) throw noSuchView(from.ns, from.name);
+    if (!this.namespaces.exists(to.ns)) throw noSuchNamespace(to.ns);
+    const msg = `Cannot rename ${ident(from.ns, from.name)} to ${ident(to.ns, to.name)}.`;
+    if (this.store.table(to.ns, to.name)) throw exists(`${msg} Table already exists`);
+    const r = this.store.views.rename(from, to);
+    if (r === 'missing') throw noSuchView(from.ns, from.name);
+    if (r === 'exists') throw exists(`${msg} View already exists`);
+  }
+
+  drop(ns: Namespace, name: string): void {
+    if (!this.store.views.drop(ns, name)) throw noSuchView(ns, name);
+  }
+
+  private async read(location: string): Promise<ViewMetadata> {
+    const bytes = await this.io(location).read(location);
+    return parseJson(Buffer.from(bytes).toString('utf8')) as ViewMetadata;
+  }
+
+  private async write(md: ViewMetadata, previous: string | undefined): Promise<string> {
+    const prev = previous === undefined ? -1 : Number(/(\d+)-[^/]*\.metadata\.json$/.exec(previous)?.[1] ?? -1);
+    const dir = (md.properties['write.metadata.path'] ?? `${md.location}/metadata`).replace(/\/+$/, '');
+    const file = `${dir}/${String(prev + 1).padStart(5, '0')}-${randomUUID()}.metadata.json`;
+    await this.io(file).write(file, Buffer.from(stringifyJson(md), 'utf8'), { ifNotExists: true, contentType: 'application/json' });
+    return file;
+  }
+}
