@@ -10,6 +10,13 @@
  * topic. A crash between flush and table commit re-reads the records and dead-letters them
  * again: the dead-letter topic is at-least-once; (floe.source.topic, partition, offset)
  * identifies duplicates.
+ *
+ * Sends are chunked: at most SEND_MAX_LETTERS letters and about SEND_MAX_BYTES per produce
+ * request, well under the broker's default `message.max.bytes` (~1 MiB). One request for a whole
+ * burst (thousands of letters after a bad deploy) exceeded it, the broker rejected every attempt
+ * and the commits that wait for flush() failed forever. A single letter larger than
+ * LETTER_MAX_BYTES is cut to fit (its value first), with `floe.truncated.*` headers giving the
+ * original sizes; the source position headers still point at the complete record.
  */
 import type { Kafka, Message, Producer } from 'kafkajs';
 import { describeError, FloeError, isFloeError } from '../util/errors.js';
@@ -26,7 +33,22 @@ export const DEAD_LETTER_HEADERS = {
   sourcePartition: 'floe.source.partition',
   sourceOffset: 'floe.source.offset',
   sourceTimestamp: 'floe.source.timestamp',
+  /** Original value length in bytes, present when the letter's value was cut to fit. */
+  truncatedValue: 'floe.truncated.value',
+  /** Original key length in bytes, present when the key was dropped to fit. */
+  truncatedKey: 'floe.truncated.key',
+  /** Number of original headers dropped to fit (present only then). */
+  truncatedHeaders: 'floe.truncated.headers',
 } as const;
+
+/** Bounds of one produce request; the broker's default limit is ~1 MiB (message.max.bytes). */
+export const SEND_MAX_LETTERS = 500;
+export const SEND_MAX_BYTES = 512 * 1024;
+/** A letter estimated above this is truncated (see letterBytes); it is then sent on its own. */
+export const LETTER_MAX_BYTES = 900 * 1024;
+/** Rough per-record and per-header framing overhead in a record batch (varints, attributes). */
+const RECORD_OVERHEAD = 64;
+const HEADER_OVERHEAD = 8;
 
 /** Kafka headers have no size limit of their own, but a record does: keep messages readable. */
 const MAX_MESSAGE_CHARS = 2000;
@@ -55,6 +77,7 @@ export interface DeadLetterSinkOptions {
 interface Pending {
   topic: string;
   message: Message;
+  bytes: number;
 }
 
 export class DeadLetterSink {
@@ -89,7 +112,8 @@ export class DeadLetterSink {
   /** Queues a letter. It is durable only after the next successful `flush()`. */
   add(letter: DeadLetter): void {
     const topic = typeof this.options.topic === 'string' ? this.options.topic : this.options.topic(letter.record);
-    this.queue.push({ topic, message: toDeadLetterMessage(letter) });
+    const message = fitLetter(toDeadLetterMessage(letter));
+    this.queue.push({ topic, message, bytes: letterBytes(message) });
     this.kick();
   }
 
@@ -147,20 +171,23 @@ export class DeadLetterSink {
     this.connected = false;
   }
 
-  /** One sender loop: sends everything queued as one request, until the queue is empty. */
+  /**
+   * One sender loop: sends the queue in chunks (bounded by count and bytes, in queue order) until
+   * it is empty. A failed chunk and everything after it go to `failed`, for the next flush().
+   */
   private kick(): void {
     if (this.sending || this.queue.length === 0) return;
     this.sending = (async () => {
       while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
+        const batch = this.queue.splice(0, chunkLength(this.queue));
         this.sendingCount = batch.length;
         try {
           await this.send(batch);
           this.sentCount += batch.length;
         } catch (err) {
           this.lastError = err;
-          this.failed.push(...batch);
+          // The rest would most likely fail the same way: keep them (in order) for the next flush.
+          this.failed.push(...batch, ...this.queue.splice(0));
           this.log.warn({ err, letters: batch.length }, 'dead-letter send failed');
         } finally {
           this.sendingCount = 0;
@@ -198,6 +225,65 @@ export class DeadLetterSink {
     }
     this.ensured.add(topic);
   }
+}
+
+/** How many letters from the front of `queue` make the next send (at least one). */
+export function chunkLength(queue: ReadonlyArray<{ bytes: number }>): number {
+  let n = 0;
+  let bytes = 0;
+  while (n < queue.length && n < SEND_MAX_LETTERS) {
+    const next = queue[n]!.bytes;
+    if (n > 0 && bytes + next > SEND_MAX_BYTES) break;
+    bytes += next;
+    n++;
+  }
+  return n;
+}
+
+const byteLength = (v: Buffer | string | null | undefined): number =>
+  v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+
+/** Estimated size of a letter in a produce request (uncompressed). */
+export function letterBytes(message: Message): number {
+  let bytes = RECORD_OVERHEAD + byteLength(message.key) + byteLength(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const values = Array.isArray(value) ? value : [value];
+    for (const v of values) bytes += HEADER_OVERHEAD + Buffer.byteLength(name) + byteLength(v as Buffer | string | undefined);
+  }
+  return bytes;
+}
+
+/**
+ * A letter that fits LETTER_MAX_BYTES: unchanged if it does; else its value is cut (header
+ * floe.truncated.value = original length) and, if that is not enough, the key and the original
+ * (non-floe) headers are dropped too. The letter always goes: an oversized one would fail every
+ * send, and every commit behind it.
+ */
+export function fitLetter(message: Message): Message {
+  const size = letterBytes(message);
+  if (size <= LETTER_MAX_BYTES) return message;
+  const headers: Record<string, Buffer | string | (Buffer | string)[] | undefined> = { ...(message.headers ?? {}) };
+  const valueLength = byteLength(message.value);
+  const marker = 64; // room for the floe.truncated.* headers
+  const room = LETTER_MAX_BYTES - marker - (size - valueLength);
+  if (room >= 0) {
+    const value = Buffer.isBuffer(message.value) ? message.value : Buffer.from(message.value ?? '');
+    headers[DEAD_LETTER_HEADERS.truncatedValue] = Buffer.from(String(valueLength));
+    return { ...message, value: value.subarray(0, room), headers };
+  }
+  // Key and headers alone are too large: keep only the floe.* headers (error and source position).
+  const kept: typeof headers = {};
+  let dropped = 0;
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('floe.')) kept[name] = value;
+    else dropped++;
+  }
+  kept[DEAD_LETTER_HEADERS.truncatedValue] = Buffer.from(String(valueLength));
+  if (message.key !== null && message.key !== undefined) kept[DEAD_LETTER_HEADERS.truncatedKey] = Buffer.from(String(byteLength(message.key)));
+  if (dropped > 0) kept[DEAD_LETTER_HEADERS.truncatedHeaders] = Buffer.from(String(dropped));
+  const rest = letterBytes({ key: null, value: null, headers: kept });
+  const value = Buffer.isBuffer(message.value) ? message.value : Buffer.from(message.value ?? '');
+  return { key: null, value: value.subarray(0, Math.max(0, LETTER_MAX_BYTES - rest)), headers: kept };
 }
 
 /** The dead-letter record: original key, value and headers plus the floe.* headers. */

@@ -1,4 +1,5 @@
 /** DeadLetterSink against the real broker: letters carry the original record and the floe.* headers. */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { FloeError } from '../../src/util/errors.js';
@@ -96,4 +97,79 @@ it('flush() rejects, retryably, when letters cannot be written, and keeps them',
   expect((err as FloeError).retryable).toBe(true);
   expect(sink.pending).toBe(1);
   await sink.stop();
+}, 120_000);
+
+async function readAll(topic: string, count: number, timeoutMs = 60_000): Promise<SourceRecord[]> {
+  const received: SourceRecord[] = [];
+  const source = new KafkaSource({
+    kafka,
+    groupId: uniqueName('g'),
+    topics: [topic],
+    consumer: { maxWaitTimeInMs: 100 },
+    hooks: {
+      onAssigned: async (tps) => new Map(tps.map((tp) => [tpKey(tp), undefined])),
+      onRevoked: async () => {},
+      onRecords: async (b) => {
+        received.push(...b.records);
+      },
+    },
+  });
+  await source.start();
+  try {
+    await waitFor(`${count} dead letters`, () => received.length >= count, timeoutMs);
+  } finally {
+    await source.stop();
+  }
+  return received;
+}
+
+const checksum = (offsets: string[]): string => createHash('sha256').update([...offsets].sort().join(',')).digest('hex');
+
+// A burst of letters larger than the broker's request limit (~1 MiB) used to go in one produce
+// request, which the broker rejected on every flush: commits behind it failed forever.
+it('a burst of 5,000 letters of ~1 KiB (≈5 MiB) flushed at once arrives complete', async () => {
+  const dlq = uniqueName('floe-dlq-burst');
+  const sink = new DeadLetterSink({ kafka, topic: dlq });
+  await sink.start();
+  const n = 5_000;
+  const offsets: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const value = Buffer.alloc(1024, i % 251);
+    sink.add({ record: { ...original(0), offset: BigInt(1_000_000 + i), value, sizeBytes: 1024 }, error: new Error('bad'), stage: 'decode' });
+    offsets.push(String(1_000_000 + i));
+  }
+  await sink.flush();
+  expect(sink.pending).toBe(0);
+  expect(sink.sent).toBe(n);
+  await sink.stop();
+
+  const received = await readAll(dlq, n);
+  expect(received.length).toBe(n);
+  const got = received.map((r) => r.headers['floe.source.offset']!.toString());
+  expect(new Set(got).size).toBe(n);
+  expect(checksum(got)).toBe(checksum(offsets));
+  for (const r of received) expect(r.value!.length).toBe(1024);
+}, 180_000);
+
+it('a single letter larger than the request limit still goes, its value cut and the original size in a header', async () => {
+  const dlq = uniqueName('floe-dlq-big');
+  const sink = new DeadLetterSink({ kafka, topic: dlq });
+  await sink.start();
+  const big = Buffer.alloc(2 * 1024 * 1024, 7);
+  sink.add({ record: { ...original(1), value: big, sizeBytes: big.length }, error: new Error('too big'), stage: 'map' });
+  sink.add({ record: original(2), error: new Error('small'), stage: 'map' });
+  await sink.flush();
+  expect(sink.pending).toBe(0);
+  await sink.stop();
+
+  const received = await readAll(dlq, 2);
+  const byOffset = new Map(received.map((r) => [r.headers['floe.source.offset']!.toString(), r]));
+  const cut = byOffset.get('1')!;
+  expect(cut.headers['floe.truncated.value']!.toString()).toBe(String(big.length));
+  expect(cut.value!.length).toBeGreaterThan(0);
+  expect(cut.value!.length).toBeLessThan(1024 * 1024);
+  expect(cut.key).toEqual(original(1).key);
+  const whole = byOffset.get('2')!;
+  expect(whole.value).toEqual(original(2).value);
+  expect(whole.headers['floe.truncated.value']).toBeUndefined();
 }, 120_000);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FloeError } from '../../src/util/errors.js';
-import { DEAD_LETTER_HEADERS, toDeadLetterMessage } from '../../src/source/dead-letter.js';
+import { chunkLength, DEAD_LETTER_HEADERS, fitLetter, LETTER_MAX_BYTES, letterBytes, SEND_MAX_BYTES, SEND_MAX_LETTERS, toDeadLetterMessage } from '../../src/source/dead-letter.js';
 import type { SourceRecord } from '../../src/source/types.js';
 
 const record: SourceRecord = {
@@ -38,5 +38,40 @@ describe('toDeadLetterMessage', () => {
     const h = m.headers as Record<string, Buffer>;
     expect(String(h['floe.error.code'])).toBe('UNEXPECTED');
     expect(String(h['floe.error.message']).length).toBeLessThan(2100);
+  });
+});
+
+describe('chunking of dead-letter sends', () => {
+  it('bounds a send by count and bytes, keeps order and always takes at least one', () => {
+    const small = Array.from({ length: 1_200 }, () => ({ bytes: 100 }));
+    expect(chunkLength(small)).toBe(SEND_MAX_LETTERS);
+    const kib = Array.from({ length: 5_000 }, () => ({ bytes: 1_100 }));
+    const n = chunkLength(kib);
+    expect(n * 1_100).toBeLessThanOrEqual(SEND_MAX_BYTES);
+    expect((n + 1) * 1_100).toBeGreaterThan(SEND_MAX_BYTES);
+    expect(chunkLength([{ bytes: LETTER_MAX_BYTES }, { bytes: 10 }])).toBe(1);
+    expect(chunkLength([{ bytes: 10 }, { bytes: LETTER_MAX_BYTES }])).toBe(1);
+    expect(chunkLength([])).toBe(0);
+  });
+
+  it('cuts an oversized letter to fit, saying so in headers, and leaves others alone', () => {
+    const normal = toDeadLetterMessage({ record, error: new Error('x'), stage: 'map' });
+    expect(fitLetter(normal)).toBe(normal);
+    const big = Buffer.alloc(3 * 1024 * 1024, 1);
+    const m = fitLetter(toDeadLetterMessage({ record: { ...record, value: big }, error: new Error('x'), stage: 'map' }));
+    expect(letterBytes(m)).toBeLessThanOrEqual(LETTER_MAX_BYTES);
+    const h = m.headers as Record<string, Buffer>;
+    expect(String(h['floe.truncated.value'])).toBe(String(big.length));
+    expect(h.a).toEqual(Buffer.from('1'));
+    expect(m.key).toBe(record.key);
+    expect((m.value as Buffer).length).toBeGreaterThan(LETTER_MAX_BYTES - 1024);
+
+    const hugeHeader = { ...record, headers: { blob: Buffer.alloc(LETTER_MAX_BYTES + 10) } };
+    const m2 = fitLetter(toDeadLetterMessage({ record: hugeHeader, error: new Error('x'), stage: 'map' }));
+    expect(letterBytes(m2)).toBeLessThanOrEqual(LETTER_MAX_BYTES);
+    const h2 = m2.headers as Record<string, Buffer>;
+    expect(h2.blob).toBeUndefined();
+    expect(String(h2['floe.truncated.headers'])).toBe('1');
+    expect(String(h2['floe.source.offset'])).toBe('9007199254740993');
   });
 });
