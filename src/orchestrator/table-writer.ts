@@ -18,16 +18,16 @@ import { advanceOffsets, committedOffsets, continuityConflicts, OffsetMap, OFFSE
 import type { TableMapping } from '../config/index.js';
 import type { WriterSchema } from '../decode/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/changes.js';
-import { partitionTuple } from '../iceberg/spec/partition.js';
 import { findField } from '../iceberg/spec/schema.js';
-import { type DataFile, type PartitionSpec, type PrimitiveValue, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
+import { type DataFile, type PartitionSpec, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
-import { compileProjector, evolveSchema, type Projector } from '../schema/index.js';
+import { compileProjector, evolveSchema, type Incompatibility, type Projector } from '../schema/index.js';
 import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { metadataRow, partitionSourcePath, withMetadataField, withoutColumn } from './bronze.js';
 import type { DaemonMetrics } from './metrics.js';
+import { tupleFunction, tupleKey, tupleKeyed } from './partition-tuple.js';
 import type { DataFileSink, DeadLetterQueue, PartitionData, TableStore, WriterEvents } from './ports.js';
 import { debeziumRowSchema, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges, writeChangeFiles } from './silver.js';
 
@@ -189,8 +189,17 @@ export class TableWriter {
     } catch (err) {
       return this.remember(writer, { action: 'dead-letter', error: err as FloeError });
     }
-    if (!this.table) await this.createTable(augmented);
     const policy = this.mapping.schemaEvolution.incompatible;
+    if (!this.table) {
+      const refused = await this.createTable(augmented);
+      if (refused) {
+        // A first writer that cannot be mapped (a record with no columns): no table is created.
+        const list = refused.map((i) => `${i.path}: ${i.reason}`).join('; ');
+        const message = `writer schema ${writer.id} cannot be written to ${this.fullName}: ${list}`;
+        if (policy === 'halt') throw new FloeError('SCHEMA_INCOMPATIBLE', `table ${this.fullName}: ${message} (schemaEvolution.incompatible is halt)`, { details: { fatal: true } });
+        return this.remember(writer, { action: 'dead-letter', error: new FloeError('SCHEMA_INCOMPATIBLE', message) });
+      }
+    }
     const evolve = (schema: Schema, history: Schema[], lastColumnId: number) => {
       try {
         return evolveSchema(schema, augmented, { policy, history, lastColumnId, schemaId: Math.max(...history.map((s) => s['schema-id'])) + 1 });
@@ -234,9 +243,13 @@ export class TableWriter {
     return plan;
   }
 
-  private async createTable(augmented: Record<string, unknown>): Promise<void> {
+  /** Creates the table for its first writer schema; returns why not when that schema cannot be mapped. */
+  private async createTable(augmented: Record<string, unknown>): Promise<Incompatibility[] | undefined> {
     const existing = await this.deps.store.load(this.id);
-    if (existing) return this.setTable(existing);
+    if (existing) {
+      this.setTable(existing);
+      return undefined;
+    }
     if (!this.mapping.createTables) {
       throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`, { details: { exitCode: 3 } });
     }
@@ -246,7 +259,9 @@ export class TableWriter {
       // whose partition could change would keep its stale row. Partitioning by key fields is safe.
       throw new FloeError('CONFIG_INVALID', `tables[${this.mapping.index}].partitioning: silver tables may only be partitioned by key fields, not "${unkeyed.field}"`, { details: { fatal: true } });
     }
-    let initial = evolveSchema(undefined, augmented).newSchema;
+    const first = evolveSchema(undefined, augmented);
+    if (first.action === 'dead-letter') return first.incompatible;
+    let initial = first.newSchema;
     if (this.keyColumns) {
       const ids = this.keyColumns.map((c) => initial.fields.find((f) => f.name === c));
       const missing = this.keyColumns.find((_c, i) => ids[i] === undefined);
@@ -265,6 +280,7 @@ export class TableWriter {
     const created = await this.deps.store.create(this.id, initial, partitioning, { ...this.mapping.tableProperties });
     this.log.info({ schemaId: created.metadata['current-schema-id'] }, 'table created');
     this.setTable(created);
+    return undefined;
   }
 
   /** Takes new table metadata; adopts its schema and spec only while nothing is buffered. */
@@ -484,33 +500,4 @@ export class TableWriter {
       p.next = offset;
     }
   }
-}
-
-function tupleKeyed(tuple: unknown[]): { tuple: unknown[]; key: string } {
-  return { tuple, key: tupleKey(tuple) };
-}
-
-function tupleKey(tuple: readonly unknown[]): string {
-  if (tuple.length === 0) return '';
-  return tuple
-    .map((v) => (v === null || v === undefined ? 'n' : v instanceof Uint8Array ? `b${Buffer.from(v).toString('hex')}` : `${typeof v === 'bigint' ? 'number' : typeof v}:${String(v)}`))
-    .join('\u0000');
-}
-
-/** The partition tuple of a row keyed by field names (the Arrow builder's representation). */
-function tupleFunction(schema: Schema, spec: PartitionSpec): (row: Row) => unknown[] {
-  if (spec.fields.length === 0) return () => [];
-  const getters = spec.fields.map((f) => {
-    const path = findField(schema, f['source-id'])?.path ?? [];
-    return { id: f['source-id'], path };
-  });
-  return (row) => {
-    const values = new Map<number, PrimitiveValue | null>();
-    for (const g of getters) {
-      let cur: unknown = row;
-      for (const name of g.path) cur = cur === null || cur === undefined ? null : (cur as Record<string, unknown>)[name];
-      values.set(g.id, (cur ?? null) as PrimitiveValue | null);
-    }
-    return partitionTuple(spec, schema, values);
-  };
 }

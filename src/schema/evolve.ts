@@ -226,10 +226,17 @@ export function evolveSchema(
   if (!tableSchema) {
     const struct = ev.fresh(root) as StructType;
     const newSchema: Schema = { type: 'struct', 'schema-id': options.schemaId ?? 0, fields: struct.fields };
+    const empty = emptyStructs(newSchema, '');
+    if (empty.length > 0) {
+      // newSchema is returned for inspection only: a table with it cannot be written.
+      return { ...incompatibleResult(empty, options), newSchema, lastColumnId: ids.lastColumnId };
+    }
     return { newSchema, lastColumnId: ids.lastColumnId, changes: [], incompatible: [], action: 'apply', defaults: collectDefaults(model, newSchema, ids) };
   }
 
   const merged = ev.struct(tableSchema, ROOT_PARENT, root.fields, '');
+  // A new column (or a new union branch) of a record with no columns would add an empty struct.
+  if (ev.incompatible.length === 0) ev.incompatible.push(...emptyStructs(merged, ''));
   if (ev.incompatible.length > 0) {
     if ((options.policy ?? 'dead-letter') === 'halt') {
       const list = ev.incompatible.map((i) => `${i.path}: ${i.reason}`).join('; ');
@@ -259,6 +266,36 @@ export function evolveSchema(
     action: changed ? 'apply' : 'none',
     defaults: collectDefaults(model, newSchema, ids),
   };
+}
+
+function incompatibleResult(incompatible: Incompatibility[], options: EvolveOptions): Omit<EvolveResult, 'newSchema' | 'lastColumnId'> {
+  if ((options.policy ?? 'dead-letter') === 'halt') {
+    const list = incompatible.map((i) => `${i.path}: ${i.reason}`).join('; ');
+    throw new FloeError('SCHEMA_INCOMPATIBLE', `writer schema cannot be mapped: ${list}`, { retryable: false, details: { incompatible } });
+  }
+  return { changes: [], incompatible, action: 'dead-letter', defaults: new Map() };
+}
+
+/**
+ * Structs with no fields, at any depth (struct fields, list elements, map values): what a record
+ * with no fields, or only `null` fields, maps to. Parquet has no empty group (parquet-wasm and
+ * parquet-mr refuse to write one), so a table with such a column could never be flushed.
+ */
+export function emptyStructs(type: IcebergType, path: string): Incompatibility[] {
+  if (typeof type === 'string') return [];
+  switch (type.type) {
+    case 'struct':
+      if (type.fields.length === 0) {
+        return [{ path: path || '(record)', reason: 'a record with no columns (no fields, or only null fields) cannot be stored: Parquet has no empty struct' }];
+      }
+      return type.fields.flatMap((f) => emptyStructs(f.type, join(path, f.name)));
+    case 'list':
+      return emptyStructs(type.element, `${path}.element`);
+    case 'map':
+      return emptyStructs(type.value, `${path}.value`);
+    default:
+      return [];
+  }
 }
 
 /** The initial Iceberg schema for an Avro schema (a new table). */

@@ -100,6 +100,30 @@ describe('TableWriter', () => {
     expect(plan.action === 'dead-letter' && plan.error.code).toBe('SCHEMA_INCOMPATIBLE');
   });
 
+  it('dead-letters a writer whose record has no columns instead of creating an unwritable table', async () => {
+    const empty = { type: 'record', name: 'Empty', fields: [{ name: 'nothing', type: 'null' }] };
+    const nested = new StaticSchemaSource({ 1: { type: 'record', name: 'Order', fields: [{ name: 'id', type: 'long' }, { name: 'e', type: empty }] }, 2: v1 });
+    const { store, w } = await setup();
+    const plan = await w.preparePlan(nested.peek(1)!);
+    expect(plan.action).toBe('dead-letter');
+    expect(plan.action === 'dead-letter' && plan.error.code).toBe('SCHEMA_INCOMPATIBLE');
+    expect(plan.action === 'dead-letter' && plan.error.message).toMatch(/e: a record with no columns/);
+    expect(store.metadata).toBeUndefined(); // no table with an empty struct was created
+    // Once the table exists, the same writer is still refused (its new column would be empty).
+    expect((await w.preparePlan(nested.peek(2)!)).action).toBe('write');
+    const again = new TableWriter(id, mapping(), fakeDeps(store));
+    await again.assign([{ topic: 'orders', partition: 0 }]);
+    expect((await again.preparePlan(nested.peek(1)!)).action).toBe('dead-letter');
+    expect(store.metadata!.schemas).toHaveLength(1);
+  });
+
+  it('halts on a writer whose record has no columns when the policy says so', async () => {
+    // Top level, the _kafka column keeps a bronze table's struct non-empty: a nested record matters.
+    const noColumns = new StaticSchemaSource({ 1: { type: 'record', name: 'Order', fields: [{ name: 'e', type: { type: 'record', name: 'Empty', fields: [] } }] } });
+    const { w } = await setup({ schemaEvolution: { incompatible: 'halt' } });
+    await expect(w.preparePlan(noColumns.peek(1)!)).rejects.toThrow(/no columns/);
+  });
+
   it('halts on an incompatible writer schema when the policy says so', async () => {
     const { w } = await setup({ schemaEvolution: { incompatible: 'halt' } });
     await add(w, 1, 0, { id: 1n, qty: 2 });

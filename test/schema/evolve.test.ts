@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Schema } from '../../src/iceberg/spec/types.js';
 import { avroToIceberg, compileProjector, evolveSchema, type EvolveResult } from '../../src/schema/index.js';
+import { FloeError } from '../../src/util/errors.js';
 import { parseAvroSchema } from '../../src/decode/avro.js';
 import { decodeBody } from '../../src/decode/decoder.js';
 
@@ -187,4 +188,46 @@ describe('incompatible changes', () => {
       expect(() => compileProjector(next, t.newSchema)).toThrow();
     });
   }
+});
+
+describe('records with no columns (Parquet has no empty struct)', () => {
+  const empty = { type: 'record', name: 'Empty', fields: [] };
+  const nullOnly = { type: 'record', name: 'Nothing', fields: [{ name: 'n', type: 'null' }] };
+  const refused = (r: EvolveResult) => ({ action: r.action, paths: r.incompatible.map((i) => i.path) });
+
+  it('refuses a writer whose record, at any depth, maps to a struct without columns', () => {
+    expect(refused(avroToIceberg(empty))).toEqual({ action: 'dead-letter', paths: ['(record)'] });
+    expect(refused(avroToIceberg({ ...nullOnly, name: 'Top' }))).toEqual({ action: 'dead-letter', paths: ['(record)'] });
+    expect(refused(avroToIceberg(rec([{ name: 'id', type: 'long' }, { name: 'e', type: empty }])))).toEqual({ action: 'dead-letter', paths: ['e'] });
+    expect(refused(avroToIceberg(rec([{ name: 'id', type: 'long' }, { name: 'e', type: ['null', nullOnly] }])))).toEqual({ action: 'dead-letter', paths: ['e'] });
+    expect(refused(avroToIceberg(rec([{ name: 'l', type: { type: 'array', items: empty } }])))).toEqual({ action: 'dead-letter', paths: ['l.element'] });
+    expect(refused(avroToIceberg(rec([{ name: 'm', type: { type: 'map', values: { type: 'record', name: 'W', fields: [{ name: 'e', type: empty }] } } }])))).toEqual({
+      action: 'dead-letter',
+      paths: ['m.value.e'],
+    });
+    // A multi-branch union becomes a struct: an empty record branch is an empty member struct.
+    expect(refused(avroToIceberg(rec([{ name: 'u', type: ['null', 'long', empty] }])))).toEqual({ action: 'dead-letter', paths: ['u.Empty'] });
+    const r = avroToIceberg(empty);
+    expect(r.incompatible[0]!.reason).toMatch(/no columns/);
+  });
+
+  it('refuses a new column that is an empty record when evolving, and leaves the table as is', () => {
+    const table = avroToIceberg(rec([{ name: 'id', type: 'long' }])).newSchema;
+    const r = evolveSchema(table, rec([{ name: 'id', type: 'long' }, { name: 'e', type: ['null', empty], default: null }]));
+    expect(refused(r)).toEqual({ action: 'dead-letter', paths: ['e'] });
+    expect(r.newSchema).toBe(table);
+  });
+
+  it('accepts a writer whose record lost all its fields when the table struct still has columns', () => {
+    const table = avroToIceberg(rec([{ name: 'id', type: 'long' }, { name: 'ship', type: addr() }])).newSchema;
+    const r = evolveSchema(table, rec([{ name: 'id', type: 'long' }, { name: 'ship', type: { type: 'record', name: 'Addr', fields: [] } }]));
+    expect(r.action).toBe('apply');
+    expect(r.changes).toEqual([expect.objectContaining({ kind: 'make-optional', path: 'ship.city' })]);
+  });
+
+  it('throws SCHEMA_INCOMPATIBLE under policy halt', () => {
+    expect(() => evolveSchema(undefined, rec([{ name: 'e', type: empty }]), { policy: 'halt' })).toThrow(FloeError);
+    const table = avroToIceberg(rec([{ name: 'id', type: 'long' }])).newSchema;
+    expect(() => evolveSchema(table, rec([{ name: 'id', type: 'long' }, { name: 'e', type: ['null', empty], default: null }]), { policy: 'halt' })).toThrow(/no columns/);
+  });
 });

@@ -322,3 +322,17 @@ export function randomCase(seed: number, options?: GenOptions): { schema: object
   const t = new AvroGenerator(rng, options).topLevel();
   return { schema: t.schema as object, sample: (r) => t.sample(r), rng };
 }
+
+/** True if the schema holds a record that maps to a struct without columns. */
+export function hasEmptyRecord(s: unknown): boolean {
+  if (Array.isArray(s)) return s.some(hasEmptyRecord);
+  if (s === null || typeof s !== 'object') return false;
+  const t = s as { type: string; fields?: Array<{ type: unknown }>; items?: unknown; values?: unknown };
+  if (t.type === 'record') {
+    const cols = t.fields!.filter((f) => f.type !== 'null');
+    return cols.length === 0 || cols.some((f) => hasEmptyRecord(f.type));
+  }
+  if (t.type === 'array') return hasEmptyRecord(t.items);
+  if (t.type === 'map') return hasEmptyRecord(t.values);
+  return false;
+}
