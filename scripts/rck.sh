@@ -9,6 +9,9 @@
 #        CATALOG_URI=http://host:port scripts/rck.sh   run against a catalog that is already up
 # Env:   RCK_REPORTS=<dir>  JUnit XML reports (default: a temp dir, path printed at the end)
 #        RCK_ICEBERG_VERSION (default 1.10.1), CATALOG_* (passed to the RCK's client, see RCKUtils)
+#        RCK_WAREHOUSE=s3://bucket/prefix  serve that warehouse instead of a local directory; the
+#          server takes AWS_* from the environment (AWS_ENDPOINT_URL_S3 for MinIO) and the RCK's
+#          client CATALOG_S3_ENDPOINT, CATALOG_S3_ACCESS__KEY__ID, ... (see docs/catalog.md)
 # Exit status is the launcher's: 0 when every selected test passed.
 set -euo pipefail
 
@@ -16,7 +19,8 @@ ICEBERG_VERSION="${RCK_ICEBERG_VERSION:-1.10.1}"
 JUNIT_PLATFORM=1.12.2
 JUNIT_JUPITER=5.12.2
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-CACHE="${HOME}/.cache/floe/rck/${ICEBERG_VERSION}"
+# Bump the suffix when the pom below changes, so a stale classpath is never reused.
+CACHE="${HOME}/.cache/floe/rck/${ICEBERG_VERSION}-2"
 LIB="${CACHE}/lib"
 
 # Tests the RCK runs that floe's catalog does not pass, by design; each is listed with its reason
@@ -42,6 +46,9 @@ fetch_classpath() {
     <dependency><groupId>org.apache.iceberg</groupId><artifactId>iceberg-core</artifactId><version>${ICEBERG_VERSION}</version></dependency>
     <dependency><groupId>org.apache.iceberg</groupId><artifactId>iceberg-core</artifactId><version>${ICEBERG_VERSION}</version><classifier>tests</classifier></dependency>
     <dependency><groupId>org.apache.iceberg</groupId><artifactId>iceberg-api</artifactId><version>${ICEBERG_VERSION}</version><classifier>tests</classifier></dependency>
+    <!-- S3FileIO, for runs against an s3:// warehouse (the client writes manifests itself). -->
+    <dependency><groupId>org.apache.iceberg</groupId><artifactId>iceberg-aws</artifactId><version>${ICEBERG_VERSION}</version></dependency>
+    <dependency><groupId>org.apache.iceberg</groupId><artifactId>iceberg-aws-bundle</artifactId><version>${ICEBERG_VERSION}</version></dependency>
     <dependency><groupId>org.apache.hadoop</groupId><artifactId>hadoop-client-api</artifactId><version>3.4.1</version></dependency>
     <dependency><groupId>org.apache.hadoop</groupId><artifactId>hadoop-client-runtime</artifactId><version>3.4.1</version></dependency>
     <dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter-params</artifactId><version>${JUNIT_JUPITER}</version></dependency>
@@ -76,7 +83,7 @@ if [[ -z "${CATALOG_URI:-}" ]]; then
   WORK="$(mktemp -d -t floe-rck.XXXXXX)"
   PORT="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
   "${ROOT}/node_modules/.bin/tsx" "${ROOT}/src/cli/main.ts" catalog serve \
-    --warehouse "${WORK}/warehouse" --store "${WORK}/catalog.db" --port "${PORT}" > "${WORK}/catalog.log" 2>&1 &
+    --warehouse "${RCK_WAREHOUSE:-${WORK}/warehouse}" --store "${WORK}/catalog.db" --port "${PORT}" > "${WORK}/catalog.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:${PORT}/v1/config" > /dev/null && break
