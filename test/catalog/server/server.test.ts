@@ -143,6 +143,32 @@ describe('catalog server', () => {
     expect(second.body.error.message).toBe('Requirement failed: table already exists');
   });
 
+  it('multi-table transactions apply to all tables or none', async () => {
+    await client.createNamespace(['tx']);
+    const a = await client.createTable({ namespace: ['tx'], name: 'a' }, { schema });
+    const b = await client.createTable({ namespace: ['tx'], name: 'b' }, { schema });
+    const stale: TableChange = { requirements: [{ type: 'assert-table-uuid', uuid: '00000000-0000-0000-0000-000000000000' }], updates: [] };
+    const bad = await raw('POST', '/v1/transactions/commit', {
+      'table-changes': [
+        { identifier: { namespace: ['tx'], name: 'a' }, ...append(a.metadata, 'a1') },
+        { identifier: { namespace: ['tx'], name: 'b' }, ...stale },
+      ],
+    });
+    expect(bad.status).toBe(409);
+    expect((await client.loadTable({ namespace: ['tx'], name: 'a' })).metadataLocation).toBe(a.metadataLocation);
+    const good = await raw('POST', '/v1/transactions/commit', {
+      'table-changes': [
+        { identifier: { namespace: ['tx'], name: 'a' }, ...append(a.metadata, 'a1') },
+        { identifier: { namespace: ['tx'], name: 'b' }, ...append(b.metadata, 'b1') },
+      ],
+    });
+    expect(good.status).toBe(204);
+    for (const [name, tag] of [['a', 'a1'], ['b', 'b1']] as const) {
+      const md = (await client.loadTable({ namespace: ['tx'], name })).metadata;
+      expect(md.snapshots?.map((x) => x.summary.writer)).toEqual([tag]);
+    }
+  });
+
   it('four clients committing to one table concurrently: each commit is applied or a 409, none is lost', async () => {
     await client.createNamespace(['race']);
     const id = { namespace: ['race'], name: 't' };
