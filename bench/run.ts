@@ -3,6 +3,8 @@
  *
  *   npm run bench                 in-process pipeline (no services needed)
  *   npm run bench -- --e2e        adds the end-to-end run against the local stack (bench/e2e.ts)
+ *   npm run bench -- --silver     adds silver upserts, compaction and scans against the stack (bench/silver.ts)
+ *   npm run bench -- --all        both of the above
  *   npm run bench -- --records N  records for the in-process pipeline (default 200000)
  */
 import os from 'node:os';
@@ -13,6 +15,8 @@ import { makeEvents, runPipeline } from './pipeline.js';
 const { values } = parseArgs({
   options: {
     e2e: { type: 'boolean', default: false },
+    silver: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
     records: { type: 'string', default: '200000' },
   },
 });
@@ -55,15 +59,21 @@ async function main(): Promise<void> {
   console.log(`parquet output: ${fmt(r.parquetBytes / MiB)} MiB (${fmt((100 * r.parquetBytes) / r.inputBytes)}% of input)`);
   console.log(`peak RSS: ${fmt(peakRssMiB(), 0)} MiB`);
 
-  if (values.e2e) {
-    const e2ePath = new URL('./e2e.ts', import.meta.url);
-    if (!existsSync(e2ePath)) {
-      console.log('\n## end to end: bench/e2e.ts is not available in this build');
-      return;
+  // The stack-backed sections load lazily so the default run needs no services.
+  const sections: Array<[boolean, string, string, string]> = [
+    [values.e2e || values.all, './e2e.ts', 'runEndToEnd', 'end to end'],
+    [values.silver || values.all, './silver.ts', 'runSilver', 'silver and maintenance'],
+  ];
+  for (const [wanted, file, fn, label] of sections) {
+    if (!wanted) continue;
+    const path = new URL(file, import.meta.url);
+    if (!existsSync(path)) {
+      console.log(`\n## ${label}: bench/${file.slice(2)} is not available in this build`);
+      continue;
     }
-    const { runEndToEnd } = (await import(e2ePath.href)) as { runEndToEnd: () => Promise<void> };
+    const mod = (await import(path.href)) as Record<string, () => Promise<void>>;
     console.log('');
-    await runEndToEnd();
+    await mod[fn]!();
   }
 }
 
