@@ -58,6 +58,27 @@ export function withoutColumn(schema: Schema, column: string): Schema {
   return { ...schema, fields: schema.fields.filter((f) => f.name !== column) };
 }
 
+/**
+ * Bronze is a history log, and a delete (a tombstone) has no value: it is stored as a row whose
+ * value columns are all null. So a bronze table's top-level value columns are optional; nested
+ * requiredness (inside a value that is there) is kept. The metadata column stays as it is.
+ */
+export function optionalValueColumns(schema: Schema, column: string): Schema {
+  return { ...schema, fields: schema.fields.map((f) => (f.name === column || !f.required ? f : { ...f, required: false })) };
+}
+
+/** Top-level value columns still required (a table created before bronze made them optional). */
+export function requiredValueColumns(schema: Schema, column: string): string[] {
+  return schema.fields.filter((f) => f.name !== column && f.required).map((f) => f.name);
+}
+
+/** The value row of a tombstone: every value column null (the metadata column is added by the writer). */
+export function tombstoneRow(valueSchema: Schema): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const f of valueSchema.fields) row[f.name] = null;
+  return row;
+}
+
 export function hasColumn(type: StructType, column: string): boolean {
   return type.fields.some((f) => f.name === column);
 }

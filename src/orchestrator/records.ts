@@ -9,7 +9,8 @@ import type { SourceRecord } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { debeziumChange, keyRowFromKafkaKey, keyRowOf } from './silver.js';
-import { isFatal, type TableWriter } from './table-writer.js';
+import { isFatal } from './errors.js';
+import type { TableWriter } from './table-writer.js';
 
 export interface RecordContext {
   /** False once the batch must be abandoned (its partition was re-seeked, or the daemon stops). */
@@ -32,13 +33,17 @@ export class RecordHandler {
   /** Returns false when the batch was abandoned part-way (nothing of this record was applied). */
   async handle(record: SourceRecord, targets: TableWriter[], ctx: RecordContext): Promise<boolean> {
     if (record.value === null) {
-      const err = new FloeError('BRONZE_NULL_VALUE', 'record has no value (a tombstone); bronze tables hold values');
       for (const t of targets) {
         if (!t.silver) {
-          // The bronze side of a silver mapping (alsoBronze): a tombstone is the silver table's
-          // delete, not a bad record; it has no value to store, so it only advances the range.
-          if (t.mapping.alsoBronze !== undefined) t.skip(record);
-          else this.reject(t, record, err, 'decode');
+          // Bronze holds every event: a tombstone is a row with null value columns and its _kafka
+          // metadata (key, headers, position). Keys are validated as for any record.
+          const k = await this.kafkaKey(t, record, ctx);
+          if (!ctx.current()) return false;
+          if (!k.ok) continue;
+          const refused = await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
+          if (!ctx.current()) return false;
+          if (refused) this.reject(t, record, refused, 'map');
+          else t.tombstone(record);
           continue;
         }
         // A tombstone deletes the key; the Kafka key is all there is to identify it.

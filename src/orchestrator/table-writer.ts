@@ -14,21 +14,22 @@
  */
 import { RecordBatchBuilder, type Row } from '../arrow/builder.js';
 import { TableBuffer } from '../buffer/table-buffer.js';
-import { advanceOffsets, committedOffsets, continuityConflicts, OffsetMap, OFFSETS_PROPERTY, type ContinuityConflict, type OffsetRange } from '../commit/offsets.js';
+import { advanceOffsets, committedOffsets, continuityConflicts, OffsetMap, OFFSETS_PROPERTY, type OffsetRange } from '../commit/offsets.js';
 import type { TableMapping } from '../config/index.js';
 import type { WriterSchema } from '../decode/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/changes.js';
-import { findField } from '../iceberg/spec/schema.js';
 import { type DataFile, type PartitionSpec, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
 import { compileProjector, evolveSchema, type Incompatibility, type Projector } from '../schema/index.js';
 import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { metadataRow, partitionSourcePath, withMetadataField, withoutColumn } from './bronze.js';
+import { metadataRow, optionalValueColumns, requiredValueColumns, tombstoneRow, withMetadataField, withoutColumn } from './bronze.js';
+import { isFatal, StaleRangesError } from './errors.js';
 import type { DaemonMetrics } from './metrics.js';
 import { tupleFunction, tupleKey, tupleKeyed } from './partition-tuple.js';
 import type { DataFileSink, DeadLetterQueue, PartitionData, TableStore, WriterEvents } from './ports.js';
+import { initialTable } from './table-create.js';
 import { debeziumRowSchema, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges, writeChangeFiles } from './silver.js';
 
 export interface WriterDeps {
@@ -50,23 +51,6 @@ interface PartitionState {
   base: bigint | undefined;
   /** The next offset this table needs; records below it are already in the table (or buffered). */
   next: bigint | undefined;
-}
-
-export class StaleRangesError extends FloeError {
-  constructor(
-    readonly conflicts: ContinuityConflict[],
-    readonly fresh: OffsetMap,
-  ) {
-    const c = conflicts[0]!;
-    super('OFFSETS_STALE', `another writer committed ${c.topic}/${c.partition} (table at ${String(c.actual)}, our range started at ${String(c.expected)})`, {
-      details: { conflicts: conflicts.length },
-    });
-  }
-}
-
-/** Errors that no amount of retrying fixes: the daemon stops with their exit code. */
-export function isFatal(err: unknown): boolean {
-  return isFloeError(err) && (/UNAUTHORIZED|FORBIDDEN|NO_SUCH_TABLE|NO_SUCH_NAMESPACE|TABLE_FORMAT_UNSUPPORTED|CONFIG_INVALID/.test(err.code) || err.details.fatal === true);
 }
 
 export class TableWriter {
@@ -192,13 +176,8 @@ export class TableWriter {
     const policy = this.mapping.schemaEvolution.incompatible;
     if (!this.table) {
       const refused = await this.createTable(augmented);
-      if (refused) {
-        // A first writer that cannot be mapped (a record with no columns): no table is created.
-        const list = refused.map((i) => `${i.path}: ${i.reason}`).join('; ');
-        const message = `writer schema ${writer.id} cannot be written to ${this.fullName}: ${list}`;
-        if (policy === 'halt') throw new FloeError('SCHEMA_INCOMPATIBLE', `table ${this.fullName}: ${message} (schemaEvolution.incompatible is halt)`, { details: { fatal: true } });
-        return this.remember(writer, { action: 'dead-letter', error: new FloeError('SCHEMA_INCOMPATIBLE', message) });
-      }
+      // A first writer that cannot be mapped (a record with no columns): no table is created.
+      if (refused) return this.incompatible(writer, refused, policy === 'halt');
     }
     const evolve = (schema: Schema, history: Schema[], lastColumnId: number) => {
       try {
@@ -213,29 +192,40 @@ export class TableWriter {
     for (let attempt = 0; ; attempt++) {
       const meta = this.table!.metadata;
       const result = evolve(this.schema!, meta.schemas, meta['last-column-id']);
-      if (result.action === 'dead-letter') {
-        const list = result.incompatible.map((i) => `${i.path}: ${i.reason}`).join('; ');
-        return this.remember(writer, { action: 'dead-letter', error: new FloeError('SCHEMA_INCOMPATIBLE', `writer schema ${writer.id} cannot be written to ${this.fullName}: ${list}`) });
-      }
+      if (result.action === 'dead-letter') return this.incompatible(writer, result.incompatible, false);
       if (result.action === 'none') {
         const history = meta.schemas.map((s) => this.valueColumns(s));
         const source = this.silver && this.mapping.envelope === 'debezium' ? rowSchema : writer.type;
         const project = compileProjector(source, this.valueColumns(this.schema!), { history, defaults: result.defaults });
         return this.remember(writer, { action: 'write', project });
       }
-      if (attempt >= 5) throw new FloeError('SCHEMA_EVOLUTION', `${this.fullName}: schema still changing after ${attempt} attempts`, { retryable: true });
-      // Data buffered under the old schema is committed first, then the schema, so no reader ever
-      // sees a data file with a column the table schema lacks.
-      await this.flush('schema-change');
-      const updated = await this.deps.store.updateSchema(this.id, (fresh) => {
+      this.log.info({ writerSchemaId: writer.id, changes: result.changes.map((c) => `${c.kind} ${c.path}`) }, 'table schema evolves');
+      await this.commitSchema(attempt, (fresh) => {
         const r = evolve(currentSchema(fresh), fresh.schemas, fresh['last-column-id']);
-        if (r.action !== 'apply') return undefined;
-        return { schema: r.newSchema, lastColumnId: r.lastColumnId, baseSchemaId: fresh['current-schema-id'], baseLastColumnId: fresh['last-column-id'] };
+        return r.action === 'apply' ? { schema: r.newSchema, lastColumnId: r.lastColumnId } : undefined;
       });
-      this.deps.metrics.schemaChanges.inc({ table: this.fullName });
-      this.log.info({ writerSchemaId: writer.id, changes: result.changes.map((c) => `${c.kind} ${c.path}`) }, 'table schema evolved');
-      this.setTable(updated);
     }
+  }
+
+  private incompatible(writer: WriterSchema, list: Incompatibility[], halt: boolean): WriterPlan {
+    const message = `writer schema ${writer.id} cannot be written to ${this.fullName}: ${list.map((i) => `${i.path}: ${i.reason}`).join('; ')}`;
+    if (halt) throw new FloeError('SCHEMA_INCOMPATIBLE', `${message} (schemaEvolution.incompatible is halt)`, { details: { fatal: true } });
+    return this.remember(writer, { action: 'dead-letter', error: new FloeError('SCHEMA_INCOMPATIBLE', message) });
+  }
+
+  /**
+   * Commits what is buffered, then the schema `next` computes from the fresh metadata (undefined:
+   * no change needed any more): no reader ever sees a data file with a column the schema lacks.
+   */
+  private async commitSchema(attempt: number, next: (fresh: TableMetadata) => { schema: Schema; lastColumnId: number } | undefined): Promise<void> {
+    if (attempt >= 5) throw new FloeError('SCHEMA_EVOLUTION', `${this.fullName}: schema still changing after ${attempt} attempts`, { retryable: true });
+    await this.flush('schema-change');
+    const updated = await this.deps.store.updateSchema(this.id, (fresh) => {
+      const n = next(fresh);
+      return n && { ...n, baseSchemaId: fresh['current-schema-id'], baseLastColumnId: fresh['last-column-id'] };
+    });
+    this.deps.metrics.schemaChanges.inc({ table: this.fullName });
+    this.setTable(updated);
   }
 
   private remember(writer: WriterSchema, plan: WriterPlan): WriterPlan {
@@ -253,31 +243,9 @@ export class TableWriter {
     if (!this.mapping.createTables) {
       throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`, { details: { exitCode: 3 } });
     }
-    const unkeyed = this.keyColumns && this.mapping.partitioning.find((p) => !this.keyColumns!.includes(p.field));
-    if (unkeyed) {
-      // Equality deletes of a partitioned table only reach rows of their own partition: a key
-      // whose partition could change would keep its stale row. Partitioning by key fields is safe.
-      throw new FloeError('CONFIG_INVALID', `tables[${this.mapping.index}].partitioning: silver tables may only be partitioned by key fields, not "${unkeyed.field}"`, { details: { fatal: true } });
-    }
-    const first = evolveSchema(undefined, augmented);
-    if (first.action === 'dead-letter') return first.incompatible;
-    let initial = first.newSchema;
-    if (this.keyColumns) {
-      const ids = this.keyColumns.map((c) => initial.fields.find((f) => f.name === c));
-      const missing = this.keyColumns.find((_c, i) => ids[i] === undefined);
-      if (missing !== undefined) throw new FloeError('CONFIG_INVALID', `tables[${this.mapping.index}].key.fields: "${missing}" is not a field of the value`, { details: { fatal: true } });
-      // Identifier fields must be required columns; optional key fields still work as equality ids.
-      if (ids.every((f) => f!.required)) initial = { ...initial, 'identifier-field-ids': ids.map((f) => f!.id) };
-    }
-    const partitioning = (schema: Schema) =>
-      this.mapping.partitioning.map((p, i) => {
-        const path = partitionSourcePath(p.field, this.column);
-        if (!findField(schema, path)) {
-          throw new FloeError('CONFIG_INVALID', `tables[${this.mapping.index}].partitioning[${i}].field: column "${p.field}" is not in the schema of ${this.fullName}`);
-        }
-        return { source: path, transform: p.transform as never, ...(p.name === undefined ? {} : { name: p.name }) };
-      });
-    const created = await this.deps.store.create(this.id, initial, partitioning, { ...this.mapping.tableProperties });
+    const initial = initialTable(this.mapping, this.fullName, this.keyColumns, augmented);
+    if ('incompatible' in initial) return initial.incompatible;
+    const created = await this.deps.store.create(this.id, initial.schema, initial.partitioning, { ...this.mapping.tableProperties });
     this.log.info({ schemaId: created.metadata['current-schema-id'] }, 'table created');
     this.setTable(created);
     return undefined;
@@ -328,10 +296,34 @@ export class TableWriter {
     this.advance(record);
   }
 
-  /** A record with nothing to store here (a tombstone in alsoBronze): only advances the range. */
-  skip(record: SourceRecord): void {
-    this.startRange(record);
-    this.advance(record);
+  /**
+   * Bronze: readies the table for tombstone rows. A table created with required top-level value
+   * columns (before bronze made them optional) gets them made optional first, committed as a
+   * schema change after the buffered rows. Returns an error when no tombstone row can be stored.
+   */
+  async prepareTombstone(): Promise<FloeError | undefined> {
+    if (!this.table) {
+      const loaded = await this.deps.store.load(this.id); // another instance may have created it
+      if (loaded) this.setTable(loaded);
+    }
+    if (!this.schema) return new FloeError('BRONZE_TOMBSTONE_NO_TABLE', `a tombstone came before any record with a value: ${this.fullName} does not exist yet and its columns are unknown`);
+    for (let attempt = 0; requiredValueColumns(this.schema!, this.column).length > 0; attempt++) {
+      this.log.info({ columns: requiredValueColumns(this.schema!, this.column) }, 'bronze value columns become optional for a tombstone');
+      await this.commitSchema(attempt, (fresh) => {
+        const current = currentSchema(fresh);
+        if (requiredValueColumns(current, this.column).length === 0) return undefined;
+        const schemaId = Math.max(...fresh.schemas.map((x) => x['schema-id'])) + 1;
+        return { schema: { ...optionalValueColumns(current, this.column), 'schema-id': schemaId }, lastColumnId: fresh['last-column-id'] };
+      });
+    }
+    return undefined;
+  }
+
+  /** Bronze: a tombstone is a row with every value column null and its Kafka metadata. */
+  tombstone(record: SourceRecord): void {
+    const required = this.schema ? requiredValueColumns(this.schema, this.column) : ['(no table)'];
+    if (required.length > 0) throw new FloeError('BRONZE_TOMBSTONE_REQUIRED', `${this.fullName} has required value columns (${required.join(', ')}); call prepareTombstone() first`, { retryable: true });
+    this.append(record, tombstoneRow(this.valueColumns(this.schema!)));
   }
 
   /** Sends a record to the dead-letter topic; its offset still advances the range. */

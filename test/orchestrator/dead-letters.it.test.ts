@@ -1,7 +1,8 @@
 /**
  * Bad records next to good ones: garbage bytes, a wrong magic byte, unknown schema ids, a
- * truncated body and a tombstone. The valid ones land; every bad one is in the dead-letter topic
- * with its original bytes and the reason in its headers; the daemon keeps running and commits on.
+ * truncated body. The valid ones land; every bad one is in the dead-letter topic with its original
+ * bytes and the reason in its headers; the daemon keeps running and commits on. A tombstone is not
+ * a bad record: bronze holds every event, a tombstone as a row of null values with its _kafka.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
@@ -45,7 +46,6 @@ describe('dead letters', () => {
       { value: Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0xf0]), Buffer.from([2, 2, 65])]), key: 'unknown-id', code: 'DECODE_UNKNOWN_SCHEMA' },
       { value: Buffer.concat([Buffer.from([0, 0x7f, 0xff, 0xff, 0xf1]), Buffer.from([2])]), key: 'unknown-id-2', code: 'DECODE_UNKNOWN_SCHEMA' },
       { value: truncated, key: 'truncated', code: 'DECODE_TRUNCATED' },
-      { value: null, key: 'tombstone', code: 'BRONZE_NULL_VALUE' },
     ];
     const messages: Array<{ value: Buffer | null; key: string; headers?: Record<string, string> }> = [];
     let goodCount = 0;
@@ -53,8 +53,9 @@ describe('dead letters', () => {
       messages.push(good(i));
       goodCount++;
       if (i % 10 === 5) {
-        const b = bad[Math.floor(i / 10)]!;
-        messages.push({ value: b.value, key: b.key, headers: { origin: `bad-${b.key}` } });
+        const b = bad[Math.floor(i / 10)];
+        if (b) messages.push({ value: b.value, key: b.key, headers: { origin: `bad-${b.key}` } });
+        else messages.push({ value: null, key: 'tombstone', headers: { origin: 'delete' } });
       }
     }
     await producer.send(topic, messages);
@@ -65,13 +66,19 @@ describe('dead letters', () => {
     try {
       const table = `floe.${ns}.events`;
       const count = async () => Number((await oracle.sparkSql(`SELECT count(*) FROM ${table}`)).rows[0]![0]);
-      await waitFor('valid records committed', async () => ((await count().catch(() => 0)) >= goodCount ? true : undefined), 180_000, 2000);
+      await waitFor('valid records and the tombstone committed', async () => ((await count().catch(() => 0)) >= goodCount + 1 ? true : undefined), 180_000, 2000);
       // The daemon keeps going: more valid records after the bad ones land too.
       await producer.send(topic, [good(100), good(101)]);
-      await waitFor('later records committed', async () => ((await count()) >= goodCount + 2 ? true : undefined), 120_000, 2000);
+      await waitFor('later records committed', async () => ((await count()) >= goodCount + 3 ? true : undefined), 120_000, 2000);
       expect(daemon.running).toBe(true);
       const stats = await oracle.sparkSql(`SELECT count(*), count(DISTINCT id), min(_kafka.offset), max(_kafka.offset) FROM ${table}`);
-      expect(stats.rows[0]!.map(String)).toEqual([String(goodCount + 2), String(goodCount + 2), '0', String(messages.length + 1)]);
+      expect(stats.rows[0]!.map(String)).toEqual([String(goodCount + 3), String(goodCount + 2), '0', String(messages.length + 1)]);
+      // The tombstone is a row: no value, its key, headers and position in _kafka.
+      const tombstoneOffset = messages.findIndex((m) => m.value === null);
+      const t = await oracle.sparkSql(
+        `SELECT id, label, CAST(_kafka.key AS STRING), CAST(_kafka.headers['origin'] AS STRING), _kafka.topic, _kafka.partition, _kafka.offset FROM ${table} WHERE id IS NULL`,
+      );
+      expect(t.rows.map((r) => r.map(String))).toEqual([['null', 'null', 'tombstone', 'delete', topic, '0', String(tombstoneOffset)]]);
 
       const letters = await readAll(`${topic}.floe.dlq`, bad.length);
       expect(letters).toHaveLength(bad.length);

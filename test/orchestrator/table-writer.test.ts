@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { StaticSchemaSource } from '../../src/decode/index.js';
 import { TableWriter } from '../../src/orchestrator/table-writer.js';
 import { FloeError } from '../../src/util/errors.js';
+import { withMetadataField } from '../../src/orchestrator/bronze.js';
+import { avroToIceberg } from '../../src/schema/index.js';
 import { FakeStore, fakeDeps, mapping, record } from './fakes.js';
 
 const id = { namespace: ['raw'], name: 'orders' };
@@ -122,6 +124,52 @@ describe('TableWriter', () => {
     const noColumns = new StaticSchemaSource({ 1: { type: 'record', name: 'Order', fields: [{ name: 'e', type: { type: 'record', name: 'Empty', fields: [] } }] } });
     const { w } = await setup({ schemaEvolution: { incompatible: 'halt' } });
     await expect(w.preparePlan(noColumns.peek(1)!)).rejects.toThrow(/no columns/);
+  });
+
+  it('bronze: value columns are created optional and a tombstone is a row of nulls with its Kafka metadata', async () => {
+    const { store, w } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    expect(await w.prepareTombstone()).toBeUndefined();
+    w.tombstone(record('orders', 0, 1, null));
+    await w.flush('test');
+    expect(store.events).toEqual(['create schema 0', 'dlq flush 0', 'write 2 rows schema 0 partition []', 'append 2 {"orders":{"0":"2"}}']);
+    expect(store.metadata!.schemas[0]!.fields.map((f) => `${f.name}:${f.required}`)).toEqual(['id:false', 'qty:false', '_kafka:true']);
+  });
+
+  it('bronze: a table created with required value columns makes them optional (after the buffered rows) on its first tombstone', async () => {
+    const store = new FakeStore();
+    const required = avroToIceberg(withMetadataField(JSON.stringify(v1), '_kafka')).newSchema;
+    expect(required.fields.every((f) => f.required)).toBe(true);
+    await store.create(id, required, () => [], {});
+    const w = new TableWriter(id, mapping(), fakeDeps(store));
+    await w.assign([{ topic: 'orders', partition: 0 }]);
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    expect(() => w.tombstone(record('orders', 0, 1, null))).toThrow(/required value columns/);
+    expect(await w.prepareTombstone()).toBeUndefined();
+    w.tombstone(record('orders', 0, 1, null));
+    await add(w, 1, 2, { id: 3n, qty: 4 });
+    await w.flush('test');
+    expect(store.events).toEqual([
+      'create schema 0',
+      'dlq flush 0',
+      'write 1 rows schema 0 partition []',
+      'append 1 {"orders":{"0":"1"}}',
+      'schema 1',
+      'dlq flush 0',
+      'write 2 rows schema 1 partition []',
+      'append 2 {"orders":{"0":"3"}}',
+    ]);
+    const current = store.metadata!.schemas.find((x) => x['schema-id'] === 1)!;
+    expect(current.fields.map((f) => `${f.id}:${f.name}:${f.required}`)).toEqual(['1:id:false', '2:qty:false', '3:_kafka:true']);
+    expect(await w.prepareTombstone()).toBeUndefined(); // nothing more to change
+    expect(store.events.filter((e) => e.startsWith('schema'))).toHaveLength(1);
+  });
+
+  it('bronze: a tombstone before the table exists cannot be stored (its columns are unknown)', async () => {
+    const { store, w } = await setup();
+    const refused = await w.prepareTombstone();
+    expect(refused?.code).toBe('BRONZE_TOMBSTONE_NO_TABLE');
+    expect(store.metadata).toBeUndefined();
   });
 
   it('halts on an incompatible writer schema when the policy says so', async () => {
