@@ -2,9 +2,15 @@
  * `npm run demo`: bring the local stack up (installing what is missing), create a topic, register
  * an Avro schema that evolves while records are produced continuously, run `floe run` as a child
  * process, and print the bronze table as Spark reads it while it fills up, with progress.
+ *
+ * By default floe uses its embedded catalog with a local warehouse (.stack/demo-warehouse): the
+ * daemon serves the catalog on a free loopback port, Spark reads through a catalog registered at
+ * run time, and once the daemon has stopped `floe catalog serve` serves the same store for the
+ * final queries. FLOE_DEMO_CATALOG=reference uses the stack's reference catalog and MinIO instead.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -26,6 +32,30 @@ async function step<T>(title: string, fn: () => Promise<T>): Promise<T> {
 
 const say = (line: string) => console.log(`      ${line}`);
 
+/** A loopback port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a floe subcommand as a child process; stderr kept (last 4 KB) for error messages. */
+function floe(args: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, FLOE_LOG_LEVEL: 'warn' },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, stderr: () => stderr, exited };
+}
+
 async function main(): Promise<void> {
   const c = loadConfig();
   const u = urls(c);
@@ -33,8 +63,17 @@ async function main(): Promise<void> {
   const topic = `demo-orders-${run}`;
   const ns = `demo_${run}`;
   const PRODUCE_SECONDS = Number(process.env.FLOE_DEMO_SECONDS ?? 30);
+  const mode = process.env.FLOE_DEMO_CATALOG ?? 'embedded';
+  if (mode !== 'embedded' && mode !== 'reference') throw new Error(`FLOE_DEMO_CATALOG must be embedded or reference, got "${mode}"`);
+  const embedded = mode === 'embedded';
+  const warehouse = join(c.stackDir, 'demo-warehouse');
+  const port = embedded ? await freePort() : 0;
 
-  console.log('floe demo: Kafka + Schema Registry → floe run → Iceberg (REST catalog, S3) → Spark');
+  console.log(
+    embedded
+      ? `floe demo: Kafka + Schema Registry → floe run → Iceberg (floe's embedded catalog, local warehouse ${warehouse}) → Spark`
+      : 'floe demo: Kafka + Schema Registry → floe run → Iceberg (reference REST catalog, S3) → Spark',
+  );
 
   await step('Start the local stack (first run installs and builds; later runs take under a minute)', async () => {
     const r = await up((line) => say(line), c);
@@ -115,14 +154,21 @@ async function main(): Promise<void> {
         `  brokers: [${u.kafkaBrokers.map((b) => `"${b}"`).join(', ')}]`,
         `  groupId: floe-demo-${run}`,
         `schemaRegistry: {url: "${u.schemaRegistryUrl}"}`,
-        `catalog: {type: rest, uri: "${u.catalogUri}", warehouse: "${u.warehouse}"}`,
-        'storage:',
-        '  type: s3',
-        `  endpoint: "${u.s3Endpoint}"`,
-        `  region: ${c.s3.region}`,
-        '  forcePathStyle: true',
-        `  accessKeyId: ${c.s3.accessKeyId}`,
-        `  secretAccessKey: ${c.s3.secretAccessKey}`,
+        ...(embedded
+          ? [
+              `catalog: {type: embedded, warehouse: ${JSON.stringify(warehouse)}, store: {type: sqlite, path: ${JSON.stringify(join(warehouse, 'floe-catalog.db'))}}, port: ${port}}`,
+              `storage: {type: local, root: ${JSON.stringify(warehouse)}}`,
+            ]
+          : [
+              `catalog: {type: rest, uri: "${u.catalogUri}", warehouse: "${u.warehouse}"}`,
+              'storage:',
+              '  type: s3',
+              `  endpoint: "${u.s3Endpoint}"`,
+              `  region: ${c.s3.region}`,
+              '  forcePathStyle: true',
+              `  accessKeyId: ${c.s3.accessKeyId}`,
+              `  secretAccessKey: ${c.s3.secretAccessKey}`,
+            ]),
         'defaults:',
         `  namespace: ${ns}`,
         '  commit: {intervalMs: 2s}',
@@ -135,23 +181,36 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     say(`config ${configPath}`);
+    if (embedded) say(`the daemon serves its catalog on http://127.0.0.1:${port}; warehouse and catalog.db in ${warehouse}`);
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', configPath], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, FLOE_LOG_LEVEL: 'warn' },
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (embedded) mkdirSync(warehouse, { recursive: true });
+  const daemon = floe(['run', '--config', configPath]);
+  const child = daemon.child;
+  let server: ReturnType<typeof floe> | undefined;
 
   const oracle = new OracleClient(u.oracleUrl);
-  const table = `floe.${ns}.orders`;
+  // Spark reads the embedded catalog through a second Iceberg catalog added at run time, under a
+  // fresh name per run (Spark keeps a catalog once loaded); files are local, read with Hadoop's FileIO.
+  const sparkCatalog = embedded ? `floedemo_${run}` : 'floe';
+  if (embedded) {
+    const p = `spark.sql.catalog.${sparkCatalog}`;
+    for (const [k, v] of Object.entries({
+      [p]: 'org.apache.iceberg.spark.SparkCatalog',
+      [`${p}.type`]: 'rest',
+      [`${p}.uri`]: `http://127.0.0.1:${port}`,
+      [`${p}.cache-enabled`]: 'false',
+      [`${p}.io-impl`]: 'org.apache.iceberg.hadoop.HadoopFileIO',
+    })) {
+      await oracle.sparkSql(`SET \`${k}\`=\`${v}\``);
+    }
+  }
+  const table = `${sparkCatalog}.${ns}.orders`;
   const count = async () => Number((await oracle.sparkSql(`SELECT count(*) FROM ${table}`)).rows[0]![0]);
   try {
     await step(`Produce for ${PRODUCE_SECONDS}s while floe commits; Spark counts the table as it fills`, async () => {
       for (;;) {
         await sleep(3000);
-        if (child.exitCode !== null) throw new Error(`floe exited with ${child.exitCode}:\n${stderr}`);
+        if (child.exitCode !== null) throw new Error(`floe exited with ${child.exitCode}:\n${daemon.stderr()}`);
         const n = await count().catch(() => 0);
         say(`[${elapsed()}] produced ${produced}, in the table ${n}`);
         if (!producing && n >= produced) break;
@@ -161,9 +220,25 @@ async function main(): Promise<void> {
 
     await step('Stop floe with SIGTERM (flush, commit, leave the group, exit 0)', async () => {
       child.kill('SIGTERM');
-      const code = await exited;
+      const code = await daemon.exited;
       say(`floe exited with ${code}`);
+      if (code !== 0) throw new Error(`floe exited with ${code}:\n${daemon.stderr()}`);
     });
+
+    if (embedded) {
+      await step(`The catalog went with the daemon: serve the same store with \`floe catalog serve\` for the queries`, async () => {
+        server = floe(['catalog', 'serve', '--config', configPath]);
+        const s = server;
+        for (let i = 0; ; i++) {
+          if (s.child.exitCode !== null) throw new Error(`floe catalog serve exited with ${s.child.exitCode}:\n${s.stderr()}`);
+          const ok = await fetch(`http://127.0.0.1:${port}/v1/config`).then((r) => r.ok, () => false);
+          if (ok) break;
+          if (i > 100) throw new Error(`floe catalog serve did not answer on port ${port}:\n${s.stderr()}`);
+          await sleep(200);
+        }
+        say(`serving on http://127.0.0.1:${port}`);
+      });
+    }
 
     await step(`Read ${table} with Spark`, async () => {
       const n = await count();
@@ -175,11 +250,20 @@ async function main(): Promise<void> {
       for (const r of rowObjects(rows)) say(JSON.stringify(r));
       const history = await oracle.sparkSql(`SELECT snapshot_id, operation, summary['added-records'] FROM ${table}.snapshots ORDER BY committed_at DESC LIMIT 3`);
       say(`latest snapshots: ${JSON.stringify(history.rows)}`);
-      const info = await oracle.pyicebergTable(`${ns}.orders`);
-      say(`schemas: ${info.metadata.schemas ? (info.metadata.schemas as unknown[]).length : '?'}; current: ${JSON.stringify((info.schema.fields as Array<{ name: string; type: unknown }>).map((f) => `${f.name}:${typeof f.type === 'string' ? f.type : 'struct'}`))}`);
+      const columns = await oracle.sparkSql(`DESCRIBE TABLE ${table}`);
+      const current = [];
+      for (const [name, type] of columns.rows) {
+        if (name === '' || String(name).startsWith('#')) break; // partitioning follows
+        current.push(`${String(name)}:${String(type).startsWith('struct') ? 'struct' : String(type)}`);
+      }
+      say(`current schema: ${JSON.stringify(current)}`);
     });
   } finally {
     child.kill('SIGKILL');
+    if (server) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
     await producer.disconnect();
   }
 

@@ -38,6 +38,8 @@ export interface DaemonConfigOptions {
   /** Port for /metrics; default: server disabled. */
   serverPort?: number;
   sessionTimeoutMs?: number;
+  /** The `catalog` section; default: the stack's reference catalog (see catalogs.ts). */
+  catalog?: Record<string, unknown>;
 }
 
 /** Writes a configuration for the stack (JSON is YAML) and returns its path. */
@@ -52,7 +54,7 @@ export function writeDaemonConfig(stack: StackEndpoints, dir: string, o: DaemonC
       fetch: { maxWaitMs: 200 },
     },
     schemaRegistry: { url: stack.schemaRegistryUrl },
-    catalog: { type: 'rest', uri: stack.catalogUri, warehouse: stack.warehouse },
+    catalog: o.catalog ?? { type: 'rest', uri: stack.catalogUri, warehouse: stack.warehouse },
     storage: {
       type: 's3',
       endpoint: stack.s3.endpoint,
