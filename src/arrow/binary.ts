@@ -5,7 +5,7 @@
  * the common case for keys and codes, are copied in a JS loop, which beats the native call.
  */
 import * as arrow from 'apache-arrow';
-import { Column, growInt32 } from './column.js';
+import { Column, FixedWidthColumn, growInt32 } from './column.js';
 
 const SHORT_STRING = 24;
 
@@ -36,24 +36,21 @@ abstract class VarColumn extends Column {
     this.setNull(i);
     this.endSlot(i);
   }
-  truncate(n: number): void {
-    this.truncateValidity(n);
-    this.length = n;
+  override truncate(n: number): void {
+    super.truncate(n);
     this.byteLength = this.offsets[n]!;
   }
   finish(): arrow.Data {
-    const length = this.length;
+    const batch = this.takeBatch();
     const data = arrow.makeData({
-      type: this.arrowType() as arrow.Utf8, length, nullCount: this.nullCount, nullBitmap: this.takeValidity(),
-      valueOffsets: this.offsets.subarray(0, length + 1),
+      type: this.arrowType() as arrow.Utf8, ...batch,
+      valueOffsets: this.offsets.subarray(0, batch.length + 1),
       data: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.byteLength),
     });
     // Presize the next batch like this one; the old buffers now belong to the Data.
-    this.offsets = new Int32Array(Math.max(length, 16) + 1);
+    this.offsets = new Int32Array(Math.max(batch.length, 16) + 1);
     this.bytes = Buffer.allocUnsafe(Math.max(this.byteLength, 256));
     this.byteLength = 0;
-    this.length = 0;
-    this.nullCount = 0;
     return data;
   }
   byteSize(): number {
@@ -144,58 +141,28 @@ export function parseUuidInto(s: string, out: Uint8Array, off: number): boolean 
  * fixed[L] (Uint8Array of exactly L bytes) and uuid (canonical string, or its 16 big-endian
  * bytes as a Uint8Array) as FixedSizeBinary.
  */
-export class FixedColumn extends Column {
-  private bytes: Uint8Array;
+export class FixedColumn extends FixedWidthColumn<number, Uint8Array> {
   private readonly width: number;
   constructor(readonly type: arrow.FixedSizeBinary, readonly uuid: boolean, nullable: boolean, path: string, cap: number) {
-    super(nullable, path, cap);
+    super(nullable, path, cap, new Uint8Array(type.byteWidth * Math.max(cap, 16)), type.byteWidth, 0);
     this.width = type.byteWidth;
-    this.bytes = new Uint8Array(this.width * Math.max(cap, 16));
-  }
-  private ensure(i: number): void {
-    const need = (i + 1) * this.width;
-    if (need <= this.bytes.length) return;
-    const next = new Uint8Array(Math.max(need, this.bytes.length * 2));
-    next.set(this.bytes);
-    this.bytes = next;
   }
   append(v: unknown): void {
     const i = this.length;
-    this.ensure(i);
+    this.ensureSlot(i);
     const off = i * this.width;
     if (typeof v === 'string' && this.uuid) {
-      if (!parseUuidInto(v, this.bytes, off)) throw this.mismatch('uuid string (8-4-4-4-12 hex)', v);
+      if (!parseUuidInto(v, this.values, off)) throw this.mismatch('uuid string (8-4-4-4-12 hex)', v);
     } else if (v instanceof Uint8Array && v.length === this.width) {
-      this.bytes.set(v, off);
+      this.values.set(v, off);
     } else {
       throw this.mismatch(this.uuid ? 'uuid (string or 16 bytes)' : `fixed[${this.width}] (Uint8Array of ${this.width} bytes)`, v);
     }
     this.setValid(i);
     this.length = i + 1;
   }
-  appendNull(): void {
-    const i = this.length;
-    this.ensure(i);
-    this.bytes.fill(0, i * this.width, (i + 1) * this.width);
-    this.setNull(i);
-    this.length = i + 1;
-  }
-  truncate(n: number): void {
-    this.truncateValidity(n);
-    this.length = n;
-  }
   finish(): arrow.Data {
-    const length = this.length;
-    const data = arrow.makeData({
-      type: this.type, length, nullCount: this.nullCount, nullBitmap: this.takeValidity(),
-      data: this.bytes.subarray(0, length * this.width),
-    });
-    this.bytes = new Uint8Array(this.width * Math.max(length, 16));
-    this.length = 0;
-    this.nullCount = 0;
-    return data;
-  }
-  byteSize(): number {
-    return this.length * this.width + this.validityBytes();
+    const batch = this.takeBatch();
+    return arrow.makeData({ type: this.type, ...batch, data: this.takeValues(batch.length) });
   }
 }

@@ -29,25 +29,27 @@ export abstract class Column {
   abstract append(v: unknown): void;
   /** Appends a null (or, for a required column, a masked placeholder). */
   abstract appendNull(): void;
-  /** Drops every slot at index ≥ n; used to roll back a row that failed validation part-way. */
-  abstract truncate(n: number): void;
+  /**
+   * Drops every slot at index ≥ n; used to roll back a row that failed validation part-way.
+   * Columns whose slots have no further state (values past `length` are just overwritten) need
+   * nothing more than this; columns with offsets or children override it.
+   */
+  truncate(n: number): void {
+    this.truncateValidity(n);
+    this.length = n;
+  }
   /** Returns the column's Arrow data and starts a fresh, empty column. */
   abstract finish(): arrow.Data;
   /** Bytes of Arrow buffers held (approximates the IPC size, for file-size estimates). */
   abstract byteSize(): number;
 
   protected setValid(i: number): void {
-    if (!this.nullable) return;
-    const byte = i >> 3;
-    if (byte >= this.validity.length) this.validity = growBytes(this.validity, byte + 1);
-    this.validity[byte]! |= 1 << (i & 7);
+    if (this.nullable) this.validity = writeBit(this.validity, i, true);
   }
 
   protected setNull(i: number): void {
     if (!this.nullable) return;
-    const byte = i >> 3;
-    if (byte >= this.validity.length) this.validity = growBytes(this.validity, byte + 1);
-    this.validity[byte]! &= ~(1 << (i & 7));
+    this.validity = writeBit(this.validity, i, false);
     this.nullCount++;
   }
 
@@ -64,6 +66,19 @@ export abstract class Column {
     const out = this.nullCount > 0 ? this.validity.subarray(0, (this.length + 7) >> 3) : undefined;
     if (this.nullable) this.validity = new Uint8Array((this.length >> 3) + 1);
     return out;
+  }
+
+  /**
+   * Ends the batch: length, null count and validity bitmap for `arrow.makeData`; the column is
+   * empty afterwards (subclasses replace their own buffers).
+   */
+  protected takeBatch(): { length: number; nullCount: number; nullBitmap: Uint8Array | undefined } {
+    const length = this.length;
+    const nullCount = this.nullCount;
+    const nullBitmap = this.takeValidity();
+    this.length = 0;
+    this.nullCount = 0;
+    return { length, nullCount, nullBitmap };
   }
 
   protected validityBytes(): number {
@@ -91,15 +106,95 @@ export function describe(v: unknown): string {
   return typeof v;
 }
 
-/** Doubling growth; a fresh zeroed tail (validity relies on zero meaning null). */
-export function growBytes(a: Uint8Array, need: number): Uint8Array {
-  const out = new Uint8Array(Math.max(need, a.length * 2, 64));
-  out.set(a);
+/** The typed arrays column buffers are made of. */
+export type TypedArray = Uint8Array | Int32Array | Float32Array | Float64Array | BigInt64Array;
+
+/**
+ * Doubling growth (at least `need` elements, and at least `min`): a copy of `a` with a fresh
+ * zeroed tail (validity relies on zero meaning null). Same array kind as `a`.
+ */
+export function growArray<A extends TypedArray>(a: A, need: number, min = 0): A {
+  const out = new (a.constructor as new (length: number) => A)(Math.max(need, a.length * 2, min));
+  out.set(a as never);
   return out;
 }
 
+export function growBytes(a: Uint8Array, need: number): Uint8Array {
+  return growArray(a, need, 64);
+}
+
 export function growInt32(a: Int32Array, need: number): Int32Array {
-  const out = new Int32Array(Math.max(need, a.length * 2, 64));
-  out.set(a);
-  return out;
+  return growArray(a, need, 64);
+}
+
+/** Sets (on) or clears bit i of a bitmap that grows as needed; returns the (possibly new) bitmap. */
+export function writeBit(bits: Uint8Array, i: number, on: boolean): Uint8Array {
+  const byte = i >> 3;
+  if (byte >= bits.length) bits = growBytes(bits, byte + 1);
+  if (on) bits[byte]! |= 1 << (i & 7);
+  else bits[byte]! &= ~(1 << (i & 7));
+  return bits;
+}
+
+/** A typed array of element type E, as far as fixed-width columns use it. */
+interface SlotArray<E> {
+  readonly length: number;
+  readonly BYTES_PER_ELEMENT: number;
+  [i: number]: E;
+  fill(value: E, start: number, end: number): unknown;
+}
+
+/**
+ * A column of fixed-width slots in one typed array: `stride` elements per slot (1 for numbers, 2
+ * for a decimal's two 64-bit words, L bytes for fixed[L]). Subclasses write values in append
+ * (after `ensureSlot`); nulls, rollback, finish and sizes are shared. A null slot is zeroed, as a
+ * rolled-back value may sit there.
+ */
+export abstract class FixedWidthColumn<E extends number | bigint, A extends TypedArray & SlotArray<E>> extends Column {
+  protected values: A;
+  constructor(
+    nullable: boolean,
+    path: string,
+    cap: number,
+    /** The initial buffer, `stride * max(cap, 16)` elements. */
+    values: A,
+    protected readonly stride: number,
+    private readonly zero: E,
+  ) {
+    super(nullable, path, cap);
+    this.values = values;
+  }
+
+  /** Makes room for slot i (growing by doubling); call before writing its elements. */
+  protected ensureSlot(i: number): void {
+    const need = (i + 1) * this.stride;
+    if (need > this.values.length) this.replaceValues(growArray(this.values, need));
+  }
+
+  /** Installs a new buffer; a subclass keeping views of it refreshes them here. */
+  protected replaceValues(values: A): void {
+    this.values = values;
+  }
+
+  appendNull(): void {
+    const i = this.length;
+    this.ensureSlot(i);
+    const stride = this.stride;
+    if (stride === 1) this.values[i] = this.zero;
+    else this.values.fill(this.zero, i * stride, (i + 1) * stride);
+    this.setNull(i);
+    this.length = i + 1;
+  }
+
+  /** The filled prefix of the buffer for `arrow.makeData`, then a fresh buffer presized like it. */
+  protected takeValues(length: number): A {
+    const stride = this.stride;
+    const out = this.values.subarray(0, length * stride) as A;
+    this.replaceValues(new (this.values.constructor as new (length: number) => A)(stride * Math.max(length, 16)));
+    return out;
+  }
+
+  byteSize(): number {
+    return this.length * this.stride * this.values.BYTES_PER_ELEMENT + this.validityBytes();
+  }
 }

@@ -50,22 +50,12 @@ export class StructColumn extends Column {
     this.setNull(this.length);
     this.length++;
   }
-  truncate(n: number): void {
+  override truncate(n: number): void {
     for (const col of this.columns) col.truncate(n);
-    this.truncateValidity(n);
-    this.length = n;
+    super.truncate(n);
   }
   finish(): arrow.Data {
-    const length = this.length;
-    const nullCount = this.nullCount;
-    const nullBitmap = this.takeValidity();
-    const data = arrow.makeData({
-      type: this.type, length, nullCount, nullBitmap,
-      children: this.columns.map((c) => c.finish()),
-    });
-    this.length = 0;
-    this.nullCount = 0;
-    return data;
+    return arrow.makeData({ type: this.type, ...this.takeBatch(), children: this.columns.map((c) => c.finish()) });
   }
   byteSize(): number {
     let n = this.validityBytes();
@@ -87,10 +77,11 @@ abstract class OffsetsColumn extends Column {
     this.offsets[i + 1] = childLength;
     this.length = i + 1;
   }
-  protected takeOffsets(): Int32Array {
-    const out = this.offsets.subarray(0, this.length + 1);
+  /** Ends the batch (see takeBatch) with the offsets too; the next batch is presized like this one. */
+  protected takeListBatch(): { length: number; nullCount: number; nullBitmap: Uint8Array | undefined; valueOffsets: Int32Array } {
+    const valueOffsets = this.offsets.subarray(0, this.length + 1);
     this.offsets = new Int32Array(Math.max(this.length, 16) + 1);
-    return out;
+    return { ...this.takeBatch(), valueOffsets };
   }
 }
 
@@ -124,20 +115,12 @@ export class ListColumn extends OffsetsColumn {
     this.setNull(this.length);
     this.endSlot(this.element.length);
   }
-  truncate(n: number): void {
+  override truncate(n: number): void {
     this.element.truncate(this.offsets[n]!);
-    this.truncateValidity(n);
-    this.length = n;
+    super.truncate(n);
   }
   finish(): arrow.Data {
-    const length = this.length;
-    const nullCount = this.nullCount;
-    const nullBitmap = this.takeValidity();
-    const valueOffsets = this.takeOffsets();
-    const data = arrow.makeData({ type: this.type, length, nullCount, nullBitmap, valueOffsets, child: this.element.finish() });
-    this.length = 0;
-    this.nullCount = 0;
-    return data;
+    return arrow.makeData({ type: this.type, ...this.takeListBatch(), child: this.element.finish() });
   }
   byteSize(): number {
     return (this.length + 1) * 4 + this.validityBytes() + this.element.byteSize();
@@ -195,27 +178,18 @@ export class MapColumn extends OffsetsColumn {
     this.setNull(this.length);
     this.endSlot(this.key.length);
   }
-  truncate(n: number): void {
+  override truncate(n: number): void {
     const m = this.offsets[n]!;
     this.key.truncate(m);
     this.value.truncate(m);
-    this.truncateValidity(n);
-    this.length = n;
+    super.truncate(n);
   }
   finish(): arrow.Data {
-    const length = this.length;
-    const nullCount = this.nullCount;
-    const nullBitmap = this.takeValidity();
-    const valueOffsets = this.takeOffsets();
-    const entryCount = this.key.length;
     const entries = arrow.makeData({
-      type: this.entriesType, length: entryCount, nullCount: 0,
+      type: this.entriesType, length: this.key.length, nullCount: 0,
       children: [this.key.finish(), this.value.finish()],
     });
-    const data = arrow.makeData({ type: this.type, length, nullCount, nullBitmap, valueOffsets, child: entries });
-    this.length = 0;
-    this.nullCount = 0;
-    return data;
+    return arrow.makeData({ type: this.type, ...this.takeListBatch(), child: entries });
   }
   byteSize(): number {
     return (this.length + 1) * 4 + this.validityBytes() + this.key.byteSize() + this.value.byteSize();

@@ -4,7 +4,7 @@
  */
 import * as arrow from 'apache-arrow';
 import { FloeError } from '../util/errors.js';
-import { Column, growBytes, growInt32 } from './column.js';
+import { Column, FixedWidthColumn, writeBit } from './column.js';
 
 const TWO_32 = 4294967296;
 const TWO_63 = 9223372036854775808;
@@ -21,34 +21,20 @@ export class BoolColumn extends Column {
   append(v: unknown): void {
     if (typeof v !== 'boolean') throw this.mismatch('boolean', v);
     const i = this.length;
-    const byte = i >> 3;
-    if (byte >= this.bits.length) this.bits = growBytes(this.bits, byte + 1);
-    if (v) this.bits[byte]! |= 1 << (i & 7);
-    else this.bits[byte]! &= ~(1 << (i & 7));
+    this.bits = writeBit(this.bits, i, v);
     this.setValid(i);
     this.length = i + 1;
   }
   appendNull(): void {
     const i = this.length;
-    const byte = i >> 3;
-    if (byte >= this.bits.length) this.bits = growBytes(this.bits, byte + 1);
-    this.bits[byte]! &= ~(1 << (i & 7));
+    this.bits = writeBit(this.bits, i, false);
     this.setNull(i);
     this.length = i + 1;
   }
-  truncate(n: number): void {
-    this.truncateValidity(n);
-    this.length = n;
-  }
   finish(): arrow.Data {
-    const length = this.length;
-    const data = arrow.makeData({
-      type: this.type, length, nullCount: this.nullCount, nullBitmap: this.takeValidity(),
-      data: this.bits.subarray(0, (length + 7) >> 3),
-    });
-    this.bits = new Uint8Array((length >> 3) + 1);
-    this.length = 0;
-    this.nullCount = 0;
+    const batch = this.takeBatch();
+    const data = arrow.makeData({ type: this.type, ...batch, data: this.bits.subarray(0, (batch.length + 7) >> 3) });
+    this.bits = new Uint8Array((batch.length >> 3) + 1);
     return data;
   }
   byteSize(): number {
@@ -57,44 +43,21 @@ export class BoolColumn extends Column {
 }
 
 /** int (Int32) and date (Date32, days since epoch): JS integer numbers in int32 range. */
-export class Int32Column extends Column {
-  private values: Int32Array;
+export class Int32Column extends FixedWidthColumn<number, Int32Array> {
   constructor(readonly type: arrow.Int32 | arrow.DateDay, nullable: boolean, path: string, cap: number) {
-    super(nullable, path, cap);
-    this.values = new Int32Array(Math.max(cap, 16));
+    super(nullable, path, cap, new Int32Array(Math.max(cap, 16)), 1, 0);
   }
   append(v: unknown): void {
     if (typeof v !== 'number' || (v | 0) !== v) throw this.mismatch(this.type instanceof arrow.Int32 ? 'int (32-bit integer)' : 'date (integer days)', v);
     const i = this.length;
-    if (i >= this.values.length) this.values = growInt32(this.values, i + 1);
+    if (i >= this.values.length) this.ensureSlot(i);
     this.values[i] = v;
     this.setValid(i);
     this.length = i + 1;
   }
-  appendNull(): void {
-    const i = this.length;
-    if (i >= this.values.length) this.values = growInt32(this.values, i + 1);
-    this.values[i] = 0;
-    this.setNull(i);
-    this.length = i + 1;
-  }
-  truncate(n: number): void {
-    this.truncateValidity(n);
-    this.length = n;
-  }
   finish(): arrow.Data {
-    const length = this.length;
-    const data = arrow.makeData({
-      type: this.type as arrow.Int32, length, nullCount: this.nullCount, nullBitmap: this.takeValidity(),
-      data: this.values.subarray(0, length),
-    });
-    this.values = new Int32Array(Math.max(length, 16));
-    this.length = 0;
-    this.nullCount = 0;
-    return data;
-  }
-  byteSize(): number {
-    return this.length * 4 + this.validityBytes();
+    const batch = this.takeBatch();
+    return arrow.makeData({ type: this.type as arrow.Int32, ...batch, data: this.takeValues(batch.length) });
   }
 }
 
@@ -105,8 +68,7 @@ export type Int64Kind = 'long' | 'time' | 'timestamp';
  * number (exact as long as the producer kept it exact; a number beyond 2^53 is taken as is).
  * Numbers are split into two int32 words instead of going through BigInt(), which allocates.
  */
-export class Int64Column extends Column {
-  private values: BigInt64Array;
+export class Int64Column extends FixedWidthColumn<bigint, BigInt64Array> {
   private words: Int32Array;
   constructor(
     readonly type: arrow.Int64 | arrow.TimeMicrosecond | arrow.Timestamp,
@@ -115,19 +77,16 @@ export class Int64Column extends Column {
     path: string,
     cap: number,
   ) {
-    super(nullable, path, cap);
-    this.values = new BigInt64Array(Math.max(cap, 16));
+    super(nullable, path, cap, new BigInt64Array(Math.max(cap, 16)), 1, 0n);
     this.words = new Int32Array(this.values.buffer);
   }
-  private grow(need: number): void {
-    const next = new BigInt64Array(Math.max(need, this.values.length * 2));
-    next.set(this.values);
-    this.values = next;
-    this.words = new Int32Array(next.buffer);
+  protected override replaceValues(values: BigInt64Array): void {
+    this.values = values;
+    this.words = new Int32Array(values.buffer);
   }
   append(v: unknown): void {
     const i = this.length;
-    if (i >= this.values.length) this.grow(i + 1);
+    if (i >= this.values.length) this.ensureSlot(i);
     if (typeof v === 'number') {
       if (!Number.isInteger(v) || v < -TWO_63 || v >= TWO_63) throw this.mismatch(`${this.kind} (64-bit integer)`, v);
       if (this.kind === 'time' && (v < 0 || v >= MICROS_PER_DAY)) throw this.outOfRange(v);
@@ -154,81 +113,29 @@ export class Int64Column extends Column {
       details: { path: this.path },
     });
   }
-  appendNull(): void {
-    const i = this.length;
-    if (i >= this.values.length) this.grow(i + 1);
-    this.values[i] = 0n;
-    this.setNull(i);
-    this.length = i + 1;
-  }
-  truncate(n: number): void {
-    this.truncateValidity(n);
-    this.length = n;
-  }
   finish(): arrow.Data {
-    const length = this.length;
-    const data = arrow.makeData({
-      type: this.type as arrow.Int64, length, nullCount: this.nullCount, nullBitmap: this.takeValidity(),
-      data: this.values.subarray(0, length),
-    });
-    this.values = new BigInt64Array(Math.max(length, 16));
-    this.words = new Int32Array(this.values.buffer);
-    this.length = 0;
-    this.nullCount = 0;
-    return data;
-  }
-  byteSize(): number {
-    return this.length * 8 + this.validityBytes();
+    const batch = this.takeBatch();
+    return arrow.makeData({ type: this.type as arrow.Int64, ...batch, data: this.takeValues(batch.length) });
   }
 }
 
 /** float (Float32, rounded like Java's (float) cast) and double (Float64): JS numbers. */
-export class FloatColumn extends Column {
-  private values: Float32Array | Float64Array;
+export class FloatColumn extends FixedWidthColumn<number, Float32Array | Float64Array> {
   constructor(readonly type: arrow.Float32 | arrow.Float64, nullable: boolean, path: string, cap: number) {
-    super(nullable, path, cap);
-    this.values = this.alloc(Math.max(cap, 16));
-  }
-  private alloc(n: number): Float32Array | Float64Array {
-    return this.type instanceof arrow.Float32 ? new Float32Array(n) : new Float64Array(n);
+    const n = Math.max(cap, 16);
+    super(nullable, path, cap, type instanceof arrow.Float32 ? new Float32Array(n) : new Float64Array(n), 1, 0);
   }
   append(v: unknown): void {
     if (typeof v !== 'number') throw this.mismatch(this.type instanceof arrow.Float32 ? 'float' : 'double', v);
     const i = this.length;
-    if (i >= this.values.length) this.grow(i + 1);
+    if (i >= this.values.length) this.ensureSlot(i);
     this.values[i] = v;
     this.setValid(i);
     this.length = i + 1;
   }
-  private grow(need: number): void {
-    const next = this.alloc(Math.max(need, this.values.length * 2));
-    next.set(this.values);
-    this.values = next;
-  }
-  appendNull(): void {
-    const i = this.length;
-    if (i >= this.values.length) this.grow(i + 1);
-    this.values[i] = 0;
-    this.setNull(i);
-    this.length = i + 1;
-  }
-  truncate(n: number): void {
-    this.truncateValidity(n);
-    this.length = n;
-  }
   finish(): arrow.Data {
-    const length = this.length;
-    const data = arrow.makeData({
-      type: this.type as arrow.Float64, length, nullCount: this.nullCount, nullBitmap: this.takeValidity(),
-      data: this.values.subarray(0, length) as Float64Array,
-    });
-    this.values = this.alloc(Math.max(length, 16));
-    this.length = 0;
-    this.nullCount = 0;
-    return data;
-  }
-  byteSize(): number {
-    return this.length * this.values.BYTES_PER_ELEMENT + this.validityBytes();
+    const batch = this.takeBatch();
+    return arrow.makeData({ type: this.type as arrow.Float64, ...batch, data: this.takeValues(batch.length) as Float64Array });
   }
 }
 
@@ -237,12 +144,10 @@ export class FloatColumn extends Column {
  * complement (Arrow Decimal128). |unscaled| must be < 10^p, else ROW_DECIMAL_OVERFLOW: Iceberg
  * readers would otherwise see a value the column type cannot hold.
  */
-export class DecimalColumn extends Column {
-  private values: BigInt64Array;
+export class DecimalColumn extends FixedWidthColumn<bigint, BigInt64Array> {
   private readonly limit: bigint;
   constructor(readonly type: arrow.Decimal, nullable: boolean, path: string, cap: number) {
-    super(nullable, path, cap);
-    this.values = new BigInt64Array(2 * Math.max(cap, 16));
+    super(nullable, path, cap, new BigInt64Array(2 * Math.max(cap, 16)), 2, 0n);
     this.limit = 10n ** BigInt(type.precision);
   }
   append(v: unknown): void {
@@ -255,7 +160,7 @@ export class DecimalColumn extends Column {
       );
     }
     const i = this.length;
-    if (2 * i + 1 >= this.values.length) this.grow(2 * i + 2);
+    if (2 * i + 1 >= this.values.length) this.ensureSlot(i);
     // BigInt64Array stores modulo 2^64, so the low word is v itself and the high word the sign
     // extension (or the upper 64 bits once precision exceeds 18 digits).
     this.values[2 * i] = v;
@@ -263,35 +168,9 @@ export class DecimalColumn extends Column {
     this.setValid(i);
     this.length = i + 1;
   }
-  private grow(need: number): void {
-    const next = new BigInt64Array(Math.max(need, this.values.length * 2));
-    next.set(this.values);
-    this.values = next;
-  }
-  appendNull(): void {
-    const i = this.length;
-    if (2 * i + 1 >= this.values.length) this.grow(2 * i + 2);
-    this.values[2 * i] = 0n;
-    this.values[2 * i + 1] = 0n;
-    this.setNull(i);
-    this.length = i + 1;
-  }
-  truncate(n: number): void {
-    this.truncateValidity(n);
-    this.length = n;
-  }
   finish(): arrow.Data {
-    const length = this.length;
-    const data = arrow.makeData({
-      type: this.type, length, nullCount: this.nullCount, nullBitmap: this.takeValidity(),
-      data: new Uint32Array(this.values.buffer, 0, length * 4),
-    });
-    this.values = new BigInt64Array(2 * Math.max(length, 16));
-    this.length = 0;
-    this.nullCount = 0;
-    return data;
-  }
-  byteSize(): number {
-    return this.length * 16 + this.validityBytes();
+    const batch = this.takeBatch();
+    const words = this.takeValues(batch.length); // two 64-bit words per value = Decimal128's four Uint32
+    return arrow.makeData({ type: this.type, ...batch, data: new Uint32Array(words.buffer, 0, batch.length * 4) });
   }
 }

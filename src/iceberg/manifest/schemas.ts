@@ -17,16 +17,28 @@ function required(name: string, id: number, type: unknown): Json {
   return { name, type, 'field-id': id };
 }
 
+const OPTIONAL = 'optional';
+/** A record field as [name, field id, Avro type], with OPTIONAL last for a nullable field. */
+type FieldRow = readonly [name: string, id: number, type: unknown, optional?: typeof OPTIONAL];
+
+/** An Avro record whose fields are given as rows (spec order, which is the order written). */
+function record(name: string, rows: readonly FieldRow[]): Json {
+  return {
+    type: 'record',
+    name,
+    fields: rows.map(([field, id, type, opt]) => (opt ? optional(field, id, type) : required(field, id, type))),
+  };
+}
+
 /** Maps with non-string keys are arrays of key/value records with logical type `map`. */
 function mapOf(keyId: number, keyType: unknown, valueId: number, valueType: unknown): Json {
   return {
     type: 'array',
     logicalType: 'map',
-    items: {
-      type: 'record',
-      name: `k${keyId}_v${valueId}`,
-      fields: [required('key', keyId, keyType), required('value', valueId, valueType)],
-    },
+    items: record(`k${keyId}_v${valueId}`, [
+      ['key', keyId, keyType],
+      ['value', valueId, valueType],
+    ]),
   };
 }
 
@@ -128,82 +140,65 @@ function partitionAvroType(type: PrimitiveType, uniqueName: string): unknown {
 }
 
 export function partitionAvroSchema(fields: readonly PartitionStructField[]): Json {
-  return {
-    type: 'record',
-    name: 'r102',
-    fields: fields.map((f) => optional(avroFieldName(f.name), f.id, partitionAvroType(f.type, `fixed_p${f.id}`))),
-  };
+  return record(
+    'r102',
+    fields.map((f) => [avroFieldName(f.name), f.id, partitionAvroType(f.type, `fixed_p${f.id}`), OPTIONAL]),
+  );
 }
 
 /** The v2 `manifest_entry` schema for a manifest whose partition struct has the given fields. */
 export function manifestEntrySchema(partition: readonly PartitionStructField[]): Json {
-  const dataFile = {
-    type: 'record',
-    name: 'r2',
-    fields: [
-      required('content', 134, 'int'),
-      required('file_path', 100, 'string'),
-      required('file_format', 101, 'string'),
-      required('partition', 102, partitionAvroSchema(partition)),
-      required('record_count', 103, 'long'),
-      required('file_size_in_bytes', 104, 'long'),
-      optional('column_sizes', 108, mapOf(117, 'int', 118, 'long')),
-      optional('value_counts', 109, mapOf(119, 'int', 120, 'long')),
-      optional('null_value_counts', 110, mapOf(121, 'int', 122, 'long')),
-      optional('nan_value_counts', 137, mapOf(138, 'int', 139, 'long')),
-      optional('lower_bounds', 125, mapOf(126, 'int', 127, 'bytes')),
-      optional('upper_bounds', 128, mapOf(129, 'int', 130, 'bytes')),
-      optional('key_metadata', 131, 'bytes'),
-      optional('split_offsets', 132, listOf(133, 'long')),
-      optional('equality_ids', 135, listOf(136, 'int')),
-      optional('sort_order_id', 140, 'int'),
-      optional('referenced_data_file', 143, 'string'),
-    ],
-  };
-  return {
-    type: 'record',
-    name: 'manifest_entry',
-    fields: [
-      required('status', 0, 'int'),
-      optional('snapshot_id', 1, 'long'),
-      optional('sequence_number', 3, 'long'),
-      optional('file_sequence_number', 4, 'long'),
-      required('data_file', 2, dataFile),
-    ],
-  };
+  const dataFile = record('r2', [
+    ['content', 134, 'int'],
+    ['file_path', 100, 'string'],
+    ['file_format', 101, 'string'],
+    ['partition', 102, partitionAvroSchema(partition)],
+    ['record_count', 103, 'long'],
+    ['file_size_in_bytes', 104, 'long'],
+    ['column_sizes', 108, mapOf(117, 'int', 118, 'long'), OPTIONAL],
+    ['value_counts', 109, mapOf(119, 'int', 120, 'long'), OPTIONAL],
+    ['null_value_counts', 110, mapOf(121, 'int', 122, 'long'), OPTIONAL],
+    ['nan_value_counts', 137, mapOf(138, 'int', 139, 'long'), OPTIONAL],
+    ['lower_bounds', 125, mapOf(126, 'int', 127, 'bytes'), OPTIONAL],
+    ['upper_bounds', 128, mapOf(129, 'int', 130, 'bytes'), OPTIONAL],
+    ['key_metadata', 131, 'bytes', OPTIONAL],
+    ['split_offsets', 132, listOf(133, 'long'), OPTIONAL],
+    ['equality_ids', 135, listOf(136, 'int'), OPTIONAL],
+    ['sort_order_id', 140, 'int', OPTIONAL],
+    ['referenced_data_file', 143, 'string', OPTIONAL],
+  ]);
+  return record('manifest_entry', [
+    ['status', 0, 'int'],
+    ['snapshot_id', 1, 'long', OPTIONAL],
+    ['sequence_number', 3, 'long', OPTIONAL],
+    ['file_sequence_number', 4, 'long', OPTIONAL],
+    ['data_file', 2, dataFile],
+  ]);
 }
 
 /** The v2 `manifest_file` schema of manifest lists. */
 export function manifestFileSchema(): Json {
-  const fieldSummary = {
-    type: 'record',
-    name: 'r508',
-    fields: [
-      required('contains_null', 509, 'boolean'),
-      optional('contains_nan', 518, 'boolean'),
-      optional('lower_bound', 510, 'bytes'),
-      optional('upper_bound', 511, 'bytes'),
-    ],
-  };
-  return {
-    type: 'record',
-    name: 'manifest_file',
-    fields: [
-      required('manifest_path', 500, 'string'),
-      required('manifest_length', 501, 'long'),
-      required('partition_spec_id', 502, 'int'),
-      required('content', 517, 'int'),
-      required('sequence_number', 515, 'long'),
-      required('min_sequence_number', 516, 'long'),
-      required('added_snapshot_id', 503, 'long'),
-      required('added_files_count', 504, 'int'),
-      required('existing_files_count', 505, 'int'),
-      required('deleted_files_count', 506, 'int'),
-      required('added_rows_count', 512, 'long'),
-      required('existing_rows_count', 513, 'long'),
-      required('deleted_rows_count', 514, 'long'),
-      optional('partitions', 507, listOf(508, fieldSummary)),
-      optional('key_metadata', 519, 'bytes'),
-    ],
-  };
+  const fieldSummary = record('r508', [
+    ['contains_null', 509, 'boolean'],
+    ['contains_nan', 518, 'boolean', OPTIONAL],
+    ['lower_bound', 510, 'bytes', OPTIONAL],
+    ['upper_bound', 511, 'bytes', OPTIONAL],
+  ]);
+  return record('manifest_file', [
+    ['manifest_path', 500, 'string'],
+    ['manifest_length', 501, 'long'],
+    ['partition_spec_id', 502, 'int'],
+    ['content', 517, 'int'],
+    ['sequence_number', 515, 'long'],
+    ['min_sequence_number', 516, 'long'],
+    ['added_snapshot_id', 503, 'long'],
+    ['added_files_count', 504, 'int'],
+    ['existing_files_count', 505, 'int'],
+    ['deleted_files_count', 506, 'int'],
+    ['added_rows_count', 512, 'long'],
+    ['existing_rows_count', 513, 'long'],
+    ['deleted_rows_count', 514, 'long'],
+    ['partitions', 507, listOf(508, fieldSummary), OPTIONAL],
+    ['key_metadata', 519, 'bytes', OPTIONAL],
+  ]);
 }
