@@ -13,7 +13,7 @@ abstract class VarColumn extends Column {
   protected offsets: Int32Array;
   protected bytes: Buffer;
   protected byteLength = 0;
-  constructor(nullable: boolean, path: string, cap: number) {
+  constructor(readonly type: arrow.Utf8 | arrow.Binary, nullable: boolean, path: string, cap: number) {
     super(nullable, path, cap);
     this.offsets = new Int32Array(Math.max(cap, 16) + 1);
     this.bytes = Buffer.allocUnsafe(Math.max(cap * 8, 256));
@@ -43,7 +43,7 @@ abstract class VarColumn extends Column {
   finish(): arrow.Data {
     const batch = this.takeBatch();
     const data = arrow.makeData({
-      type: this.arrowType() as arrow.Utf8, ...batch,
+      type: this.type as arrow.Utf8, ...batch,
       valueOffsets: this.offsets.subarray(0, batch.length + 1),
       data: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.byteLength),
     });
@@ -56,16 +56,9 @@ abstract class VarColumn extends Column {
   byteSize(): number {
     return this.byteLength + (this.length + 1) * 4 + this.validityBytes();
   }
-  protected abstract arrowType(): arrow.DataType;
 }
 
 export class Utf8Column extends VarColumn {
-  constructor(readonly type: arrow.Utf8, nullable: boolean, path: string, cap: number) {
-    super(nullable, path, cap);
-  }
-  protected arrowType(): arrow.DataType {
-    return this.type;
-  }
   append(v: unknown): void {
     if (typeof v !== 'string') throw this.mismatch('string', v);
     const i = this.length;
@@ -92,12 +85,6 @@ export class Utf8Column extends VarColumn {
 }
 
 export class BinaryColumn extends VarColumn {
-  constructor(readonly type: arrow.Binary, nullable: boolean, path: string, cap: number) {
-    super(nullable, path, cap);
-  }
-  protected arrowType(): arrow.DataType {
-    return this.type;
-  }
   append(v: unknown): void {
     if (!(v instanceof Uint8Array)) throw this.mismatch('binary (Uint8Array)', v);
     const i = this.length;
