@@ -47,7 +47,12 @@ describe('scale-out', () => {
       await sleep(15_000);
       daemons[1]!.kill('SIGKILL');
       await sleep(5000);
-      daemons.push(DaemonProcess.start(config, `${dir}/daemon-3.log`));
+      const added = DaemonProcess.start(config, `${dir}/daemon-3.log`);
+      daemons.push(added);
+      // The added daemon must really take part: wait until the group has given it partitions
+      // (on a loaded machine its start-up alone can outlast the rest of the production).
+      await waitFor('the added daemon is assigned partitions', () =>
+        added.logLines().some((l) => l.msg === 'partitions assigned') ? true : undefined, 180_000, 500);
       await production;
       const table = `floe.${ns}.hits`;
       await waitFor('every record committed', async () => {
