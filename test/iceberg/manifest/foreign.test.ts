@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inheritFromManifest, readManifest, readManifestList } from '../../../src/iceberg/manifest/index.js';
-import { hasPyIceberg, writeWithPyIceberg } from '../../fixtures/pyiceberg.js';
+import { writeWithPyIceberg } from '../../fixtures/pyiceberg.js';
 
 // Files from another Iceberg implementation: floe must read manifests other engines wrote (it
 // carries and merges them), resolving fields by id whatever the names, order or format version.
-describe.skipIf(!hasPyIceberg)('reading manifests PyIceberg wrote', () => {
+describe('reading manifests PyIceberg wrote', () => {
   const dir = mkdtempSync(join(tmpdir(), 'floe-foreign-'));
-  const paths = hasPyIceberg ? writeWithPyIceberg(dir) : { v1: '', v2: '', list: '' };
+  const paths = writeWithPyIceberg(dir);
 
   it('reads the manifest list with 63-bit ids, counts and partition summaries', () => {
     const { manifests, metadata } = readManifestList(readFileSync(paths.list));

@@ -6,7 +6,7 @@ import { readManifest, readManifestList } from '../../../src/iceberg/manifest/in
 import type { FileIO } from '../../../src/iceberg/io/types.js';
 import type { TableMetadata } from '../../../src/iceberg/spec/types.js';
 import { FastAppend, MergeAppend, mergeSettings, packFromEnd, replaceFiles } from '../../../src/iceberg/table/index.js';
-import { hasPyIceberg, readWithPyIceberg } from '../../fixtures/pyiceberg.js';
+import { readWithPyIceberg } from '../../fixtures/pyiceberg.js';
 import { dataFile, DiskFileIO, MemoryFileIO, newTable, run } from './helpers.js';
 
 const loc = 'mem://warehouse/db/events';
@@ -116,7 +116,7 @@ describe('merge append', () => {
     ]);
   });
 
-  it.skipIf(!hasPyIceberg)('produces merged manifests PyIceberg reads with the right inherited values', async () => {
+  it('produces merged manifests PyIceberg reads with the right inherited values', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'floe-merge-'));
     const io = new DiskFileIO();
     const md = await appendN(io, newTable(dir, { 'commit.manifest.min-count-to-merge': '3' }), 3, MergeAppend, dir);
