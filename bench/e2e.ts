@@ -24,9 +24,9 @@ import kafkajs from 'kafkajs';
 import { committedOffsets } from '../src/commit/offsets.js';
 import { RestCatalogClient } from '../src/iceberg/catalog/rest-client.js';
 import { createKafkaClient } from '../src/source/client.js';
-import { localEndpoints } from '../test/harness/global-setup.js';
+import type { StackEndpoints } from '../test/harness/endpoints.js';
 import { DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
-import { allHealthy, loadConfig, status, up } from '../scripts/stack/stack.js';
+import { benchStack } from './stack.js';
 import { EVENT_SCHEMA, makeEvents } from './pipeline.js';
 
 const MiB = 1024 * 1024;
@@ -51,7 +51,7 @@ function peakRssMiB(pid: number): number {
  * Context for the CPU figures: what a daemon on an empty topic uses in its first 15 s (tsx
  * compiling TypeScript, joining the group, then idle fetch polls and heartbeats).
  */
-async function idleDaemonCpu(stack: ReturnType<typeof localEndpoints>, kafka: ReturnType<typeof createKafkaClient>, s: string): Promise<{ at15: number; idlePerSecond: number }> {
+async function idleDaemonCpu(stack: StackEndpoints, kafka: ReturnType<typeof createKafkaClient>, s: string): Promise<{ at15: number; idlePerSecond: number }> {
   const topic = `floe-bench-idle-${s}`;
   const admin = kafka.admin();
   await admin.connect();
@@ -79,13 +79,7 @@ export async function runEndToEnd(): Promise<void> {
   const N = Number(process.env.FLOE_BENCH_E2E_RECORDS ?? 200_000);
   const freshSeconds = Number(process.env.FLOE_BENCH_FRESH_SECONDS ?? 30);
   const freshRate = Number(process.env.FLOE_BENCH_FRESH_RATE ?? 500);
-  const c = loadConfig();
-  if (!(await allHealthy(c))) {
-    console.log('stack not (fully) up: starting it');
-    await up((line) => console.log(`  ${line}`), c);
-  }
-  const stack = localEndpoints(c);
-  const versions = Object.fromEntries((await status(c)).map((s) => [s.name, s.version]));
+  const { stack, versions } = await benchStack();
   const parquetWasm = (JSON.parse(readFileSync(new URL('../node_modules/parquet-wasm/package.json', import.meta.url), 'utf8')) as { version: string }).version;
   console.log(`## end to end: one floe run daemon, ${fmt(N, 0)} events over ${PARTITIONS} partitions, commit interval 1 s, zstd`);
   console.log(`versions: node ${process.version}, kafka ${versions.kafka}, catalog ${versions.catalog}, registry ${versions['schema-registry']}, parquet-wasm ${parquetWasm}`);

@@ -27,10 +27,9 @@ import { RestCatalogClient } from '../src/iceberg/catalog/rest-client.js';
 import { runTask, settingsFor } from '../src/maintain/index.js';
 import { CatalogStore, createCatalog, s3Options } from '../src/orchestrator/catalog-store.js';
 import { createLogger } from '../src/util/log.js';
-import { localEndpoints } from '../test/harness/global-setup.js';
 import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
 import { oracleFor, type OracleClient } from '../test/harness/oracle.js';
-import { allHealthy, loadConfig, status, up } from '../scripts/stack/stack.js';
+import { benchStack } from './stack.js';
 
 const MiB = 1024 * 1024;
 const PARTITIONS = 3;
@@ -139,13 +138,7 @@ export async function runSilver(): Promise<void> {
   const trickleSeconds = Number(process.env.FLOE_BENCH_SILVER_TRICKLE_SECONDS ?? 20);
   const trickleRate = Number(process.env.FLOE_BENCH_SILVER_TRICKLE_RATE ?? 500);
   const reps = Number(process.env.FLOE_BENCH_SILVER_SCANS ?? 5);
-  const c = loadConfig();
-  if (!(await allHealthy(c))) {
-    console.log('stack not (fully) up: starting it');
-    await up((line) => console.log(`  ${line}`), c);
-  }
-  const stack = localEndpoints(c);
-  const versions = Object.fromEntries((await status(c)).map((s) => [s.name, s.version]));
+  const { stack, versions } = await benchStack();
   console.log(`## silver and maintenance: ${fmt(N, 0)} keyed operations over ${fmt(KEYS, 0)} keys, ${PARTITIONS} partitions, one daemon, commit interval 1 s, zstd`);
   console.log(`versions: node ${process.version}, kafka ${versions.kafka}, catalog ${versions.catalog}, oracle ${versions.oracle}`);
   console.log(`load average before producing: ${load()}`);
