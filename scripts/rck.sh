@@ -12,6 +12,7 @@
 #        RCK_WAREHOUSE=s3://bucket/prefix  serve that warehouse instead of a local directory; the
 #          server takes AWS_* from the environment (AWS_ENDPOINT_URL_S3 for MinIO) and the RCK's
 #          client CATALOG_S3_ENDPOINT, CATALOG_S3_ACCESS__KEY__ID, ... (see docs/catalog.md)
+#        RCK_STORE=postgres://user:pw@host/db  the catalog's pointer store (default: a SQLite file)
 # Exit status is the launcher's: 0 when every selected test passed.
 set -euo pipefail
 
@@ -83,7 +84,7 @@ if [[ -z "${CATALOG_URI:-}" ]]; then
   WORK="$(mktemp -d -t floe-rck.XXXXXX)"
   PORT="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
   "${ROOT}/node_modules/.bin/tsx" "${ROOT}/src/cli/main.ts" catalog serve \
-    --warehouse "${RCK_WAREHOUSE:-${WORK}/warehouse}" --store "${WORK}/catalog.db" --port "${PORT}" > "${WORK}/catalog.log" 2>&1 &
+    --warehouse "${RCK_WAREHOUSE:-${WORK}/warehouse}" --store "${RCK_STORE:-${WORK}/catalog.db}" --port "${PORT}" > "${WORK}/catalog.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:${PORT}/v1/config" > /dev/null && break

@@ -3,20 +3,17 @@
  * `floe catalog serve` and the catalog the daemon starts inside itself.
  */
 import type { AddressInfo } from 'node:net';
-import type { EmbeddedCatalogConfig } from '../../src/config/index.js';
+import { redactSecrets, type EmbeddedCatalogConfig } from '../../src/config/index.js';
 import type { S3FileIOOptions } from '../../src/iceberg/io/s3.js';
 import { FloeError } from '../../src/util/errors.js';
 import { createCatalogServer, type CatalogServerOptions } from './server.js';
 
 export function embeddedServerOptions(c: EmbeddedCatalogConfig, env: NodeJS.ProcessEnv, s3?: S3FileIOOptions): CatalogServerOptions {
-  if (c.store.type !== 'sqlite') {
-    throw new FloeError('NOT_IMPLEMENTED', 'catalog.store.type postgres is not available yet; use sqlite', { details: { exitCode: 2 } });
-  }
   return {
     warehouse: c.warehouse,
     host: c.host,
     port: c.port,
-    storePath: c.store.path,
+    ...(c.store.type === 'sqlite' ? { storePath: c.store.path } : { postgresUrl: c.store.url }),
     auth: { tokens: c.tokens, clients: parseClients(env.FLOE_CATALOG_CLIENTS), ...(env.FLOE_CATALOG_TOKEN_SECRET ? { tokenSecret: env.FLOE_CATALOG_TOKEN_SECRET } : {}) },
     ...(s3 ? { s3 } : envS3(env)),
   };
@@ -43,6 +40,12 @@ function envS3(env: NodeJS.ProcessEnv): { s3?: S3FileIOOptions } {
   return { s3: { endpoint, forcePathStyle: true, region: env.AWS_REGION ?? 'us-east-1' } };
 }
 
+/** Where the pointers live, safe to log (a PostgreSQL URL's password masked). */
+export function storeSummary(o: CatalogServerOptions): Record<string, string> {
+  if (o.postgresUrl !== undefined) return { type: 'postgres', url: redactSecrets(o.postgresUrl) };
+  return { type: 'sqlite', path: o.storePath ?? '(in the warehouse)' };
+}
+
 export interface EmbeddedCatalog {
   /** The catalog's base URI as configured (the real port is known once listening). */
   uri: string;
@@ -59,15 +62,15 @@ export interface EmbeddedCatalog {
  */
 export function startEmbeddedCatalog(
   options: CatalogServerOptions,
-  log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void },
+  log: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void; error(obj: object, msg: string): void },
 ): EmbeddedCatalog {
-  const { server, host } = createCatalogServer({
+  const { server, host, ready: storeReady } = createCatalogServer({
     ...options,
     onError: (err, method, url) => log.error({ err, method, url }, 'embedded catalog request failed'),
   });
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const configured = `http://${urlHost}:${options.port ?? 8181}`;
-  const ready = new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     server.once('listening', () => resolve(`http://${urlHost}:${(server.address() as AddressInfo).port}`));
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE' && options.port !== 0) {
@@ -76,7 +79,13 @@ export function startEmbeddedCatalog(
       } else reject(new FloeError('CATALOG_UNAVAILABLE', `embedded catalog could not listen on ${configured}: ${err.message}`, { cause: err }));
     });
   });
-  ready.catch(() => undefined);
+  // Requests wait for the store too: a PostgreSQL store that cannot be reached fails the daemon's
+  // first catalog call with the reason, and the daemon's start-up retries report it.
+  const ready = Promise.all([listening, storeReady]).then(([url]) => url);
+  ready.then(
+    (url) => log.info({ url, store: storeSummary(options) }, 'embedded catalog serving'),
+    (err: unknown) => log.error({ err, store: storeSummary(options) }, 'embedded catalog cannot serve'),
+  );
   server.listen(options.port ?? 8181, host);
   server.unref();
   const wrapped: typeof fetch = async (input, init) => {

@@ -46,6 +46,8 @@ export function toCatalogError(err: unknown): CatalogError {
   if (err instanceof CatalogError) return err;
   if (err instanceof FloeError) {
     if (err.code.startsWith('ICEBERG_INVALID')) return badRequest(err.message);
+    // Clients retry 503 (Java's client too); a commit's outcome is then resolved by reloading.
+    if (err.code === 'CATALOG_STORE_UNAVAILABLE') return new CatalogError(503, 'ServiceUnavailableException', err.message);
   }
   if (err instanceof SyntaxError) return badRequest(`malformed JSON: ${err.message}`);
   const message = err instanceof Error ? err.message : String(err);

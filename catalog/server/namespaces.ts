@@ -16,24 +16,24 @@ export function checkNamespace(ns: unknown): Namespace {
 export class Namespaces {
   constructor(private readonly store: CatalogStore) {}
 
-  create(ns: Namespace, properties: Record<string, string> = {}): { namespace: Namespace; properties: Record<string, string> } {
+  async create(ns: Namespace, properties: Record<string, string> = {}): Promise<{ namespace: Namespace; properties: Record<string, string> }> {
     checkNamespace(ns);
     checkProperties(properties);
-    if (!this.store.createNamespace(ns, properties)) throw namespaceExists(ns);
+    if (!(await this.store.createNamespace(ns, properties))) throw namespaceExists(ns);
     return { namespace: ns, properties };
   }
 
-  exists(ns: Namespace): boolean {
-    return this.store.namespaceProperties(ns) !== undefined;
+  async exists(ns: Namespace): Promise<boolean> {
+    return (await this.store.namespaceProperties(ns)) !== undefined;
   }
 
   /** Throws 404 unless the namespace exists. */
-  require(ns: Namespace): void {
-    if (!this.exists(ns)) throw noSuchNamespace(ns);
+  async require(ns: Namespace): Promise<void> {
+    if (!(await this.exists(ns))) throw noSuchNamespace(ns);
   }
 
-  load(ns: Namespace): { namespace: Namespace; properties: Record<string, string> } {
-    const properties = this.store.namespaceProperties(ns);
+  async load(ns: Namespace): Promise<{ namespace: Namespace; properties: Record<string, string> }> {
+    const properties = await this.store.namespaceProperties(ns);
     if (properties === undefined) throw noSuchNamespace(ns);
     return { namespace: ns, properties };
   }
@@ -42,11 +42,11 @@ export class Namespaces {
    * Direct children of `parent` (top level when empty). A child appears once even if only its
    * descendants were created explicitly, so a tree is always walkable from the top.
    */
-  list(parent: Namespace): Namespace[] {
-    if (parent.length > 0) this.require(parent);
+  async list(parent: Namespace): Promise<Namespace[]> {
+    if (parent.length > 0) await this.require(parent);
     const seen = new Set<string>();
     const out: Namespace[] = [];
-    for (const ns of this.store.listNamespaces()) {
+    for (const ns of await this.store.listNamespaces()) {
       if (ns.length <= parent.length || !parent.every((l, i) => ns[i] === l)) continue;
       const child = ns.slice(0, parent.length + 1);
       const key = nsKey(child);
@@ -58,18 +58,18 @@ export class Namespaces {
     return out;
   }
 
-  updateProperties(
+  async updateProperties(
     ns: Namespace,
     removals: string[] = [],
     updates: Record<string, string> = {},
-  ): { updated: string[]; removed: string[]; missing: string[] } {
+  ): Promise<{ updated: string[]; removed: string[]; missing: string[] }> {
     checkProperties(updates);
     if (!Array.isArray(removals) || !removals.every((k) => typeof k === 'string')) throw badRequest('removals must be a list of strings');
     const both = removals.filter((k) => Object.prototype.hasOwnProperty.call(updates, k));
     if (both.length > 0) throw unprocessable(`properties both updated and removed: ${both.join(', ')}`);
     // Read-modify-write: two concurrent property updates can race; the store has no per-key
     // operations and namespace properties carry no correctness guarantees for table commits.
-    const current = this.store.namespaceProperties(ns);
+    const current = await this.store.namespaceProperties(ns);
     if (current === undefined) throw noSuchNamespace(ns);
     const removed: string[] = [];
     const missing: string[] = [];
@@ -80,12 +80,12 @@ export class Namespaces {
       } else missing.push(k);
     }
     Object.assign(current, updates);
-    if (!this.store.setNamespaceProperties(ns, current)) throw noSuchNamespace(ns);
+    if (!(await this.store.setNamespaceProperties(ns, current))) throw noSuchNamespace(ns);
     return { updated: Object.keys(updates), removed, missing };
   }
 
-  drop(ns: Namespace): void {
-    const result = this.store.dropNamespace(ns);
+  async drop(ns: Namespace): Promise<void> {
+    const result = await this.store.dropNamespace(ns);
     if (result === 'missing') throw noSuchNamespace(ns);
     if (result === 'not-empty') throw namespaceNotEmpty(ns);
   }

@@ -73,17 +73,17 @@ export class Router {
         if (m === 'GET') return this.listNamespaces(req);
         if (m === 'POST') {
           const body = obj(await req.body());
-          return ok(this.namespaces.create(checkNamespace(body.namespace), (body.properties ?? {}) as Record<string, string>));
+          return ok(await this.namespaces.create(checkNamespace(body.namespace), (body.properties ?? {}) as Record<string, string>));
         }
       } else {
         const ns = parseNamespace(b);
         if (c === undefined) {
-          if (m === 'GET') return ok(this.namespaces.load(ns));
-          if (m === 'HEAD') return { status: this.namespaces.exists(ns) ? 204 : 404 };
-          if (m === 'DELETE') return (this.namespaces.drop(ns), { status: 204 });
+          if (m === 'GET') return ok(await this.namespaces.load(ns));
+          if (m === 'HEAD') return { status: (await this.namespaces.exists(ns)) ? 204 : 404 };
+          if (m === 'DELETE') return (await this.namespaces.drop(ns), { status: 204 });
         } else if (c === 'properties' && d === undefined && m === 'POST') {
           const body = obj(await req.body());
-          return ok(this.namespaces.updateProperties(ns, body.removals as string[] | undefined, body.updates as Record<string, string> | undefined));
+          return ok(await this.namespaces.updateProperties(ns, body.removals as string[] | undefined, body.updates as Record<string, string> | undefined));
         } else if (c === 'register' && d === undefined && m === 'POST') {
           const body = obj(await req.body());
           return ok(await this.tables.register(ns, body.name as string, body['metadata-location'] as string, body.overwrite === true));
@@ -95,11 +95,11 @@ export class Router {
       }
     } else if (a === 'tables' && b === 'rename' && c === undefined && m === 'POST') {
       const body = obj(await req.body());
-      this.tables.rename(identifier(body.source), identifier(body.destination));
+      await this.tables.rename(identifier(body.source), identifier(body.destination));
       return { status: 204 };
     } else if (a === 'views' && b === 'rename' && c === undefined && m === 'POST') {
       const body = obj(await req.body());
-      this.views.rename(identifier(body.source), identifier(body.destination));
+      await this.views.rename(identifier(body.source), identifier(body.destination));
       return { status: 204 };
     } else if (a === 'transactions' && b === 'commit' && c === undefined && m === 'POST') {
       const body = obj(await req.body());
@@ -123,7 +123,7 @@ export class Router {
       if (m === 'POST') return ok(await this.tables.create(ns, obj(await req.body()) as unknown as CreateTableRequest));
     } else if (sub === undefined) {
       if (m === 'GET') return ok(await this.tables.load(ns, table));
-      if (m === 'HEAD') return { status: this.tables.exists(ns, table) ? 204 : 404 };
+      if (m === 'HEAD') return { status: (await this.tables.exists(ns, table)) ? 204 : 404 };
       if (m === 'POST') return ok(await this.tables.commit(ns, table, obj(await req.body()) as unknown as TableChange));
       if (m === 'DELETE') {
         await this.tables.drop(ns, table, req.query.get('purgeRequested') === 'true');
@@ -141,28 +141,28 @@ export class Router {
     const m = req.method;
     if (view === undefined) {
       if (m === 'GET') {
-        const { page, next } = paginate(this.views.list(ns).map((name) => ({ namespace: ns, name })), req.query);
+        const { page, next } = paginate((await this.views.list(ns)).map((name) => ({ namespace: ns, name })), req.query);
         return ok({ identifiers: page, ...(next ? { 'next-page-token': next } : {}) });
       }
       if (m === 'POST') return ok(await this.views.create(ns, obj(await req.body()) as unknown as Parameters<ViewService['create']>[1]));
     } else {
       if (m === 'GET') return ok(await this.views.load(ns, view));
-      if (m === 'HEAD') return { status: this.views.exists(ns, view) ? 204 : 404 };
+      if (m === 'HEAD') return { status: (await this.views.exists(ns, view)) ? 204 : 404 };
       if (m === 'POST') return ok(await this.views.replace(ns, view, obj(await req.body()) as Parameters<ViewService['replace']>[2]));
-      if (m === 'DELETE') return (this.views.drop(ns, view), { status: 204 });
+      if (m === 'DELETE') return (await this.views.drop(ns, view), { status: 204 });
     }
     throw notFound(`no route for ${m} view ${[...ns, view ?? ''].join('.')}`);
   }
 
-  private listNamespaces(req: Request): Reply {
+  private async listNamespaces(req: Request): Promise<Reply> {
     const parent = req.query.get('parent');
-    const all = this.namespaces.list(parent ? parseNamespace(parent) : []);
+    const all = await this.namespaces.list(parent ? parseNamespace(parent) : []);
     const { page, next } = paginate(all, req.query);
     return ok({ namespaces: page, ...(next ? { 'next-page-token': next } : {}) });
   }
 
-  private listTables(req: Request, ns: Namespace): Reply {
-    const all = this.tables.list(ns).map((name) => ({ namespace: ns, name }));
+  private async listTables(req: Request, ns: Namespace): Promise<Reply> {
+    const all = (await this.tables.list(ns)).map((name) => ({ namespace: ns, name }));
     const { page, next } = paginate(all, req.query);
     return ok({ identifiers: page, ...(next ? { 'next-page-token': next } : {}) });
   }

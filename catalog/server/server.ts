@@ -14,6 +14,7 @@ import { Authenticator, isLoopback, type AuthOptions } from './auth.js';
 import { badRequest, notAuthorized, toCatalogError } from './errors.js';
 import { Namespaces } from './namespaces.js';
 import { Router } from './routes.js';
+import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { CatalogStore } from './store.js';
 import { TableService } from './tables.js';
@@ -28,6 +29,8 @@ export interface CatalogServerOptions {
   warehouse: string;
   /** SQLite file of the pointer store; default `<warehouse>/floe-catalog.db` for a local warehouse. */
   storePath?: string;
+  /** A PostgreSQL database for the pointer store instead of SQLite (postgres://…). */
+  postgresUrl?: string;
   /** A ready store instead of the SQLite file (tests). */
   store?: CatalogStore;
   /** S3 endpoint, region and keys for an s3:// warehouse. */
@@ -51,8 +54,17 @@ const MAX_BODY = 64 * 1024 * 1024;
 export interface CatalogHandler {
   server: Server;
   host: string;
+  /** Resolves once the store is usable (a PostgreSQL store connects and creates its tables). */
+  ready: Promise<void>;
   /** Closes the store (when the server opened it). */
-  closeStore(): void;
+  closeStore(): Promise<void>;
+}
+
+function openStore(o: CatalogServerOptions, warehouse: string, isLocal: boolean): CatalogStore {
+  if (o.postgresUrl !== undefined) return new PostgresStore({ url: o.postgresUrl });
+  const storePath = o.storePath ?? (isLocal ? join(warehouse.replace(/^file:\/\//, ''), 'floe-catalog.db') : undefined);
+  if (!storePath) throw new FloeError('CATALOG_CONFIG', 'an s3:// warehouse needs a storePath for the catalog database');
+  return new SqliteStore(storePath);
 }
 
 /**
@@ -69,9 +81,7 @@ export function createCatalogServer(o: CatalogServerOptions): CatalogHandler {
   const requireAuth = auth.configured;
   const warehouse = localOrUri(o.warehouse);
   const isLocal = !/^[a-z][a-z0-9+.-]*:\/\//i.test(warehouse) || warehouse.startsWith('file:');
-  const storePath = o.storePath ?? (isLocal ? join(warehouse.replace(/^file:\/\//, ''), 'floe-catalog.db') : undefined);
-  if (!o.store && !storePath) throw new FloeError('CATALOG_CONFIG', 'an s3:// warehouse needs a storePath for the catalog database');
-  const store = o.store ?? new SqliteStore(storePath as string);
+  const store = o.store ?? openStore(o, warehouse, isLocal);
 
   const local = new LocalFileIO();
   let s3: FileIO | undefined;
@@ -119,11 +129,19 @@ export function createCatalogServer(o: CatalogServerOptions): CatalogHandler {
       send(res, e.status, method === 'HEAD' ? undefined : e.toBody());
     }
   }
-  return { server, host, closeStore: () => { if (!o.store) store.close(); } };
+  const ready = store.ready();
+  ready.catch(() => undefined); // observed by whoever awaits it; never an unhandled rejection
+  return { server, host, ready, closeStore: async () => { if (!o.store) await store.close(); } };
 }
 
 export async function startCatalogServer(o: CatalogServerOptions): Promise<RunningCatalog> {
-  const { server, host, closeStore } = createCatalogServer(o);
+  const { server, host, ready, closeStore } = createCatalogServer(o);
+  // Refuse to serve without a usable store: a catalog that answers 500 to everything is worse
+  // than one that fails at start with the reason.
+  await ready.catch(async (err: unknown) => {
+    await closeStore().catch(() => undefined);
+    throw err;
+  });
 
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -138,7 +156,7 @@ export async function startCatalogServer(o: CatalogServerOptions): Promise<Runni
     async close() {
       server.closeAllConnections();
       await new Promise<void>((ok) => server.close(() => ok()));
-      closeStore();
+      await closeStore();
     },
   };
 }

@@ -3,11 +3,12 @@
  * node:sqlite). WAL journal + synchronous=FULL: a pointer swap the server has answered 200 for is
  * on disk, and a kill -9 mid-commit leaves either the old or the new pointer. Several server
  * processes may share one file; SQLite's locking serializes writers and the CAS is one UPDATE.
+ * better-sqlite3 is synchronous: the async methods answer from work already done.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { nsFromKey, nsKey, SEP, type CatalogStore, type Namespace, type PointerSet, type TableRow } from './store.js';
+import { nsFromKey, nsKey, SEP, type CatalogStore, type Ident, type InsertResult, type Namespace, type PointerSet, type PointerSwap, type RenameResult, type TableRow } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS namespaces (
@@ -33,6 +34,7 @@ type Db = InstanceType<typeof Database>;
 export class SqliteStore implements CatalogStore {
   private readonly db: Db;
   readonly views: PointerSet;
+  private readonly tables: SqlitePointers;
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -42,34 +44,37 @@ export class SqliteStore implements CatalogStore {
     // Another server process may hold the write lock for a moment; wait instead of failing.
     this.db.pragma('busy_timeout = 10000');
     this.db.exec(SCHEMA);
+    this.tables = new SqlitePointers(this.db, 'tables');
     this.views = new SqlitePointers(this.db, 'views');
   }
 
-  createNamespace(ns: Namespace, properties: Record<string, string>): boolean {
+  async ready(): Promise<void> {}
+
+  async createNamespace(ns: Namespace, properties: Record<string, string>): Promise<boolean> {
     const r = this.db
       .prepare('INSERT OR IGNORE INTO namespaces (name, properties, created) VALUES (?, ?, ?)')
       .run(nsKey(ns), JSON.stringify(properties), Date.now());
     return r.changes === 1;
   }
 
-  namespaceProperties(ns: Namespace): Record<string, string> | undefined {
+  async namespaceProperties(ns: Namespace): Promise<Record<string, string> | undefined> {
     const row = this.db.prepare('SELECT properties FROM namespaces WHERE name = ?').get(nsKey(ns)) as
       | { properties: string }
       | undefined;
     return row ? (JSON.parse(row.properties) as Record<string, string>) : undefined;
   }
 
-  setNamespaceProperties(ns: Namespace, properties: Record<string, string>): boolean {
+  async setNamespaceProperties(ns: Namespace, properties: Record<string, string>): Promise<boolean> {
     const r = this.db.prepare('UPDATE namespaces SET properties = ? WHERE name = ?').run(JSON.stringify(properties), nsKey(ns));
     return r.changes === 1;
   }
 
-  listNamespaces(): Namespace[] {
+  async listNamespaces(): Promise<Namespace[]> {
     const rows = this.db.prepare('SELECT name FROM namespaces ORDER BY created, rowid').all() as { name: string }[];
     return rows.map((r) => nsFromKey(r.name));
   }
 
-  dropNamespace(ns: Namespace): 'missing' | 'not-empty' | 'dropped' {
+  async dropNamespace(ns: Namespace): Promise<'missing' | 'not-empty' | 'dropped'> {
     const key = nsKey(ns);
     return this.db.transaction((): 'missing' | 'not-empty' | 'dropped' => {
       if (!this.db.prepare('SELECT 1 FROM namespaces WHERE name = ?').get(key)) return 'missing';
@@ -84,39 +89,29 @@ export class SqliteStore implements CatalogStore {
     }).immediate();
   }
 
-  listTables(ns: Namespace): string[] {
-    const rows = this.db.prepare('SELECT name FROM tables WHERE namespace = ? ORDER BY name').all(nsKey(ns)) as { name: string }[];
-    return rows.map((r) => r.name);
+  listTables(ns: Namespace): Promise<string[]> {
+    return this.tables.list(ns);
   }
 
-  table(ns: Namespace, name: string): TableRow | undefined {
-    const row = this.db.prepare('SELECT metadata_location FROM tables WHERE namespace = ? AND name = ?').get(nsKey(ns), name) as
-      | { metadata_location: string }
-      | undefined;
-    return row ? { namespace: ns, name, metadataLocation: row.metadata_location } : undefined;
+  table(ns: Namespace, name: string): Promise<TableRow | undefined> {
+    return this.tables.get(ns, name);
   }
 
-  insertTable(row: TableRow): boolean {
-    const r = this.db
-      .prepare('INSERT OR IGNORE INTO tables (namespace, name, metadata_location) VALUES (?, ?, ?)')
-      .run(nsKey(row.namespace), row.name, row.metadataLocation);
-    return r.changes === 1;
+  insertTable(row: TableRow): Promise<InsertResult> {
+    return this.tables.insert(row);
   }
 
-  replaceTable(row: TableRow): void {
+  async replaceTable(row: TableRow): Promise<void> {
     this.db
       .prepare('INSERT OR REPLACE INTO tables (namespace, name, metadata_location) VALUES (?, ?, ?)')
       .run(nsKey(row.namespace), row.name, row.metadataLocation);
   }
 
-  swapPointer(ns: Namespace, name: string, expected: string, next: string): boolean {
-    const r = this.db
-      .prepare('UPDATE tables SET metadata_location = ? WHERE namespace = ? AND name = ? AND metadata_location = ?')
-      .run(next, nsKey(ns), name, expected);
-    return r.changes === 1;
+  swapPointer(ns: Namespace, name: string, expected: string, next: string): Promise<boolean> {
+    return this.tables.swap(ns, name, expected, next);
   }
 
-  swapPointers(swaps: { ns: Namespace; name: string; expected: string; next: string }[]): number {
+  async swapPointers(swaps: PointerSwap[]): Promise<number> {
     const stmt = this.db.prepare('UPDATE tables SET metadata_location = ? WHERE namespace = ? AND name = ? AND metadata_location = ?');
     const failed = { index: -1 };
     const tx = this.db.transaction(() => {
@@ -135,80 +130,81 @@ export class SqliteStore implements CatalogStore {
     return failed.index;
   }
 
-  renameTable(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): 'missing' | 'exists' | 'renamed' {
-    return this.db.transaction((): 'missing' | 'exists' | 'renamed' => {
-      const src = this.table(from.ns, from.name);
-      if (!src) return 'missing';
-      if (this.table(to.ns, to.name)) return 'exists';
-      this.db
-        .prepare('UPDATE tables SET namespace = ?, name = ? WHERE namespace = ? AND name = ?')
-        .run(nsKey(to.ns), to.name, nsKey(from.ns), from.name);
-      return 'renamed';
-    }).immediate();
+  renameTable(from: Ident, to: Ident): Promise<RenameResult> {
+    return this.tables.rename(from, to);
   }
 
-  dropTable(ns: Namespace, name: string): TableRow | undefined {
-    return this.db.transaction(() => {
-      const row = this.table(ns, name);
-      if (row) this.db.prepare('DELETE FROM tables WHERE namespace = ? AND name = ?').run(nsKey(ns), name);
-      return row;
-    }).immediate();
+  dropTable(ns: Namespace, name: string): Promise<TableRow | undefined> {
+    return this.tables.drop(ns, name);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 }
 
 class RollBack extends Error {}
 
-/** Name → metadata pointer rows of one kind (the views table). */
+/** Name → metadata pointer rows of one kind (tables or views). */
 class SqlitePointers implements PointerSet {
   constructor(
     private readonly db: Db,
-    private readonly table: 'views',
+    readonly kind: 'tables' | 'views',
   ) {}
 
-  list(ns: Namespace): string[] {
-    const rows = this.db.prepare(`SELECT name FROM ${this.table} WHERE namespace = ? ORDER BY name`).all(nsKey(ns)) as { name: string }[];
+  async list(ns: Namespace): Promise<string[]> {
+    const rows = this.db.prepare(`SELECT name FROM ${this.kind} WHERE namespace = ? ORDER BY name`).all(nsKey(ns)) as { name: string }[];
     return rows.map((r) => r.name);
   }
 
-  get(ns: Namespace, name: string): TableRow | undefined {
-    const row = this.db.prepare(`SELECT metadata_location FROM ${this.table} WHERE namespace = ? AND name = ?`).get(nsKey(ns), name) as
-      | { metadata_location: string }
-      | undefined;
-    return row ? { namespace: ns, name, metadataLocation: row.metadata_location } : undefined;
+  async get(ns: Namespace, name: string): Promise<TableRow | undefined> {
+    return this.row(ns, name);
   }
 
-  insert(row: TableRow): boolean {
-    return this.db
-      .prepare(`INSERT OR IGNORE INTO ${this.table} (namespace, name, metadata_location) VALUES (?, ?, ?)`)
-      .run(nsKey(row.namespace), row.name, row.metadataLocation).changes === 1;
+  async insert(row: TableRow): Promise<InsertResult> {
+    return this.db.transaction((): InsertResult => {
+      if (!this.namespaceExists(row.namespace)) return 'no-namespace';
+      const r = this.db
+        .prepare(`INSERT OR IGNORE INTO ${this.kind} (namespace, name, metadata_location) VALUES (?, ?, ?)`)
+        .run(nsKey(row.namespace), row.name, row.metadataLocation);
+      return r.changes === 1 ? 'inserted' : 'exists';
+    }).immediate();
   }
 
-  swap(ns: Namespace, name: string, expected: string, next: string): boolean {
+  async swap(ns: Namespace, name: string, expected: string, next: string): Promise<boolean> {
     return this.db
-      .prepare(`UPDATE ${this.table} SET metadata_location = ? WHERE namespace = ? AND name = ? AND metadata_location = ?`)
+      .prepare(`UPDATE ${this.kind} SET metadata_location = ? WHERE namespace = ? AND name = ? AND metadata_location = ?`)
       .run(next, nsKey(ns), name, expected).changes === 1;
   }
 
-  rename(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): 'missing' | 'exists' | 'renamed' {
-    return this.db.transaction((): 'missing' | 'exists' | 'renamed' => {
-      if (!this.get(from.ns, from.name)) return 'missing';
-      if (this.get(to.ns, to.name)) return 'exists';
+  async rename(from: Ident, to: Ident): Promise<RenameResult> {
+    return this.db.transaction((): RenameResult => {
+      if (!this.row(from.ns, from.name)) return 'missing';
+      if (!this.namespaceExists(to.ns)) return 'no-namespace';
+      if (this.row(to.ns, to.name)) return 'exists';
       this.db
-        .prepare(`UPDATE ${this.table} SET namespace = ?, name = ? WHERE namespace = ? AND name = ?`)
+        .prepare(`UPDATE ${this.kind} SET namespace = ?, name = ? WHERE namespace = ? AND name = ?`)
         .run(nsKey(to.ns), to.name, nsKey(from.ns), from.name);
       return 'renamed';
     }).immediate();
   }
 
-  drop(ns: Namespace, name: string): TableRow | undefined {
+  async drop(ns: Namespace, name: string): Promise<TableRow | undefined> {
     return this.db.transaction(() => {
-      const row = this.get(ns, name);
-      if (row) this.db.prepare(`DELETE FROM ${this.table} WHERE namespace = ? AND name = ?`).run(nsKey(ns), name);
+      const row = this.row(ns, name);
+      if (row) this.db.prepare(`DELETE FROM ${this.kind} WHERE namespace = ? AND name = ?`).run(nsKey(ns), name);
       return row;
     }).immediate();
+  }
+
+  private namespaceExists(ns: Namespace): boolean {
+    return this.db.prepare('SELECT 1 FROM namespaces WHERE name = ?').get(nsKey(ns)) !== undefined;
+  }
+
+  private row(ns: Namespace, name: string): TableRow | undefined {
+    const row = this.db.prepare(`SELECT metadata_location FROM ${this.kind} WHERE namespace = ? AND name = ?`).get(nsKey(ns), name) as
+      | { metadata_location: string }
+      | undefined;
+    return row ? { namespace: ns, name, metadataLocation: row.metadata_location } : undefined;
   }
 }

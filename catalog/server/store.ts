@@ -4,6 +4,9 @@
  *
  * The one operation that makes the catalog safe for concurrent writers is `swapPointer`: it moves
  * a table's pointer only if it still names the metadata the commit was based on, atomically.
+ *
+ * Every operation is asynchronous because a store may be a database server (PostgreSQL); the
+ * SQLite store answers synchronously underneath.
  */
 
 export type Namespace = string[];
@@ -15,34 +18,55 @@ export interface TableRow {
 }
 
 export interface CatalogStore {
-  createNamespace(ns: Namespace, properties: Record<string, string>): boolean;
+  /** Resolves once the store is usable (schema created, server reachable); rejects otherwise. */
+  ready(): Promise<void>;
+  /** False if the namespace exists already. */
+  createNamespace(ns: Namespace, properties: Record<string, string>): Promise<boolean>;
   /** undefined when it does not exist. */
-  namespaceProperties(ns: Namespace): Record<string, string> | undefined;
-  setNamespaceProperties(ns: Namespace, properties: Record<string, string>): boolean;
+  namespaceProperties(ns: Namespace): Promise<Record<string, string> | undefined>;
+  setNamespaceProperties(ns: Namespace, properties: Record<string, string>): Promise<boolean>;
   /** Every namespace stored, in creation order. */
-  listNamespaces(): Namespace[];
+  listNamespaces(): Promise<Namespace[]>;
   /** 'missing' / 'not-empty' (tables or child namespaces) / 'dropped'. */
-  dropNamespace(ns: Namespace): 'missing' | 'not-empty' | 'dropped';
+  dropNamespace(ns: Namespace): Promise<'missing' | 'not-empty' | 'dropped'>;
 
-  listTables(ns: Namespace): string[];
-  table(ns: Namespace, name: string): TableRow | undefined;
-  /** Inserts a table pointer; false if the name is taken. */
-  insertTable(row: TableRow): boolean;
+  listTables(ns: Namespace): Promise<string[]>;
+  table(ns: Namespace, name: string): Promise<TableRow | undefined>;
+  /**
+   * Inserts a table pointer. Checking the namespace is part of the insert, so a table can never
+   * land in a namespace that a concurrent drop removed.
+   */
+  insertTable(row: TableRow): Promise<InsertResult>;
   /** Replaces an existing pointer unconditionally (register with overwrite). */
-  replaceTable(row: TableRow): void;
+  replaceTable(row: TableRow): Promise<void>;
   /** Compare-and-swap: true only if the pointer still was `expected` and now is `next`. */
-  swapPointer(ns: Namespace, name: string, expected: string, next: string): boolean;
+  swapPointer(ns: Namespace, name: string, expected: string, next: string): Promise<boolean>;
   /**
    * Applies several swaps all-or-nothing (multi-table transactions); returns the index of the
    * first swap whose expectation failed, or -1 when all were applied.
    */
-  swapPointers(swaps: { ns: Namespace; name: string; expected: string; next: string }[]): number;
-  renameTable(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): 'missing' | 'exists' | 'renamed';
-  dropTable(ns: Namespace, name: string): TableRow | undefined;
+  swapPointers(swaps: PointerSwap[]): Promise<number>;
+  renameTable(from: Ident, to: Ident): Promise<RenameResult>;
+  dropTable(ns: Namespace, name: string): Promise<TableRow | undefined>;
 
   /** Views: the same pointer operations on a separate set of names. */
   views: PointerSet;
-  close(): void;
+  close(): Promise<void>;
+}
+
+export type InsertResult = 'inserted' | 'exists' | 'no-namespace';
+export type RenameResult = 'renamed' | 'missing' | 'exists' | 'no-namespace';
+
+export interface Ident {
+  ns: Namespace;
+  name: string;
+}
+
+export interface PointerSwap {
+  ns: Namespace;
+  name: string;
+  expected: string;
+  next: string;
 }
 
 /** Namespaces are stored as their levels joined by the unit separator, as in the REST path. */
@@ -52,10 +76,10 @@ export const nsFromKey = (key: string): Namespace => (key === '' ? [] : key.spli
 
 /** Pointer operations for one kind of catalog object (views). */
 export interface PointerSet {
-  list(ns: Namespace): string[];
-  get(ns: Namespace, name: string): TableRow | undefined;
-  insert(row: TableRow): boolean;
-  swap(ns: Namespace, name: string, expected: string, next: string): boolean;
-  rename(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): 'missing' | 'exists' | 'renamed';
-  drop(ns: Namespace, name: string): TableRow | undefined;
+  list(ns: Namespace): Promise<string[]>;
+  get(ns: Namespace, name: string): Promise<TableRow | undefined>;
+  insert(row: TableRow): Promise<InsertResult>;
+  swap(ns: Namespace, name: string, expected: string, next: string): Promise<boolean>;
+  rename(from: Ident, to: Ident): Promise<RenameResult>;
+  drop(ns: Namespace, name: string): Promise<TableRow | undefined>;
 }

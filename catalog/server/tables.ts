@@ -19,10 +19,10 @@ import {
   tableMetadataToJson,
 } from '../../src/iceberg/spec/metadata.js';
 import type { PartitionSpec, Schema, SortOrder, TableMetadata } from '../../src/iceberg/spec/types.js';
-import { badRequest, CatalogError, commitFailed, noSuchTable, tableExists } from './errors.js';
+import { badRequest, CatalogError, commitFailed, noSuchNamespace, noSuchTable, tableExists } from './errors.js';
 import { checkProperties, type Namespaces } from './namespaces.js';
 import { purgeTableFiles } from './purge.js';
-import type { CatalogStore, Namespace } from './store.js';
+import type { CatalogStore, Ident, Namespace } from './store.js';
 
 export interface LoadResult {
   'metadata-location'?: string;
@@ -70,17 +70,17 @@ export class TableService {
     this.maxAttempts = o.maxAttempts ?? 8;
   }
 
-  list(ns: Namespace): string[] {
-    this.o.namespaces.require(ns);
+  async list(ns: Namespace): Promise<string[]> {
+    await this.o.namespaces.require(ns);
     return this.o.store.listTables(ns);
   }
 
-  exists(ns: Namespace, name: string): boolean {
-    return this.o.store.table(ns, name) !== undefined;
+  async exists(ns: Namespace, name: string): Promise<boolean> {
+    return (await this.o.store.table(ns, name)) !== undefined;
   }
 
   async load(ns: Namespace, name: string): Promise<LoadResult> {
-    const row = this.o.store.table(ns, name);
+    const row = await this.o.store.table(ns, name);
     if (!row) throw noSuchTable(ns, name);
     return this.result(row.metadataLocation, await this.readMetadata(row.metadataLocation));
   }
@@ -89,9 +89,9 @@ export class TableService {
     checkName(req.name);
     if (req.schema === undefined) throw badRequest('schema is required');
     if (req.properties !== undefined) checkProperties(req.properties);
-    this.o.namespaces.require(ns);
-    this.refuseView(ns, req.name);
-    if (this.exists(ns, req.name)) throw tableExists(ns, req.name);
+    await this.o.namespaces.require(ns);
+    await this.refuseView(ns, req.name);
+    if (await this.exists(ns, req.name)) throw tableExists(ns, req.name);
     const metadata = newTableMetadata({
       location: req.location ?? this.defaultLocation(ns, req.name),
       schema: req.schema,
@@ -102,9 +102,10 @@ export class TableService {
     // A staged create is only a proposal: the client commits it later with assert-create.
     if (req['stage-create']) return this.result(undefined, metadata);
     const location = await this.writeMetadata(metadata, undefined);
-    if (!this.o.store.insertTable({ namespace: ns, name: req.name, metadataLocation: location })) {
+    const inserted = await this.o.store.insertTable({ namespace: ns, name: req.name, metadataLocation: location });
+    if (inserted !== 'inserted') {
       await this.discard(location);
-      throw tableExists(ns, req.name);
+      throw inserted === 'exists' ? tableExists(ns, req.name) : noSuchNamespace(ns);
     }
     return this.result(location, metadata);
   }
@@ -112,11 +113,14 @@ export class TableService {
   async register(ns: Namespace, name: string, metadataLocation: string, overwrite = false): Promise<LoadResult> {
     checkName(name);
     if (typeof metadataLocation !== 'string' || metadataLocation === '') throw badRequest('metadata-location is required');
-    this.o.namespaces.require(ns);
+    await this.o.namespaces.require(ns);
     const metadata = await this.readMetadata(metadataLocation);
     const row = { namespace: ns, name, metadataLocation };
-    if (overwrite) this.o.store.replaceTable(row);
-    else if (!this.o.store.insertTable(row)) throw tableExists(ns, name);
+    if (overwrite) await this.o.store.replaceTable(row);
+    else {
+      const inserted = await this.o.store.insertTable(row);
+      if (inserted !== 'inserted') throw inserted === 'exists' ? tableExists(ns, name) : noSuchNamespace(ns);
+    }
     return this.result(metadataLocation, metadata);
   }
 
@@ -125,8 +129,8 @@ export class TableService {
       const p = await this.prepare(ns, name, change);
       if (p.unchanged) return this.result(p.base, p.metadata);
       const won = p.base === undefined
-        ? (this.o.namespaces.require(ns), this.o.store.insertTable({ namespace: ns, name, metadataLocation: p.next }))
-        : this.o.store.swapPointer(ns, name, p.base, p.next);
+        ? await this.insertCreated(ns, name, p.next)
+        : await this.o.store.swapPointer(ns, name, p.base, p.next);
       if (won) return this.result(p.next, p.metadata);
       await this.discard(p.next);
       if (attempt >= this.maxAttempts) throw commitFailed(`gave up after ${attempt} concurrent updates to ${[...ns, name].join('.')}`);
@@ -138,33 +142,34 @@ export class TableService {
     for (let attempt = 1; ; attempt++) {
       const prepared: Prepared[] = [];
       for (const c of changes) {
-        if (!this.exists(c.ns, c.name)) throw noSuchTable(c.ns, c.name);
+        if (!(await this.exists(c.ns, c.name))) throw noSuchTable(c.ns, c.name);
         prepared.push(await this.prepare(c.ns, c.name, c.change));
       }
       const swaps = prepared
         .filter((p) => !p.unchanged)
         .map((p) => ({ ns: p.ns, name: p.name, expected: p.base as string, next: p.next }));
-      if (this.o.store.swapPointers(swaps) < 0) return;
+      if ((await this.o.store.swapPointers(swaps)) < 0) return;
       await Promise.all(swaps.map((s) => this.discard(s.next)));
       if (attempt >= this.maxAttempts) throw commitFailed('gave up after repeated concurrent updates');
     }
   }
 
-  rename(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): void {
+  async rename(from: Ident, to: Ident): Promise<void> {
     checkName(to.name);
-    if (!this.exists(from.ns, from.name)) throw noSuchTable(from.ns, from.name);
-    this.o.namespaces.require(to.ns);
-    if (this.o.store.views.get(to.ns, to.name)) {
+    if (!(await this.exists(from.ns, from.name))) throw noSuchTable(from.ns, from.name);
+    await this.o.namespaces.require(to.ns);
+    if (await this.o.store.views.get(to.ns, to.name)) {
       throw new CatalogError(409, 'AlreadyExistsException', `Cannot rename ${[...from.ns, from.name].join('.')} to ${[...to.ns, to.name].join('.')}. View already exists`);
     }
-    const r = this.o.store.renameTable(from, to);
+    const r = await this.o.store.renameTable(from, to);
     if (r === 'missing') throw noSuchTable(from.ns, from.name);
     if (r === 'exists') throw tableExists(to.ns, to.name);
+    if (r === 'no-namespace') throw noSuchNamespace(to.ns);
   }
 
   /** Drops the pointer; with purge, also the table's metadata, manifests and data (best effort). */
   async drop(ns: Namespace, name: string, purge: boolean): Promise<void> {
-    const row = this.o.store.dropTable(ns, name);
+    const row = await this.o.store.dropTable(ns, name);
     if (!row) throw noSuchTable(ns, name);
     if (purge) {
       const md = await this.readMetadata(row.metadataLocation).catch(() => undefined);
@@ -172,9 +177,19 @@ export class TableService {
     }
   }
 
+  /** A table created by a commit (assert-create): false when another creator got there first. */
+  private async insertCreated(ns: Namespace, name: string, location: string): Promise<boolean> {
+    const inserted = await this.o.store.insertTable({ namespace: ns, name, metadataLocation: location });
+    if (inserted === 'no-namespace') {
+      await this.discard(location);
+      throw noSuchNamespace(ns);
+    }
+    return inserted === 'inserted';
+  }
+
   /** Tables and views share names: a table may not take a view's. */
-  private refuseView(ns: Namespace, name: string): void {
-    if (this.o.store.views.get(ns, name)) throw new CatalogError(409, 'AlreadyExistsException', `View with same name already exists: ${[...ns, name].join('.')}`);
+  private async refuseView(ns: Namespace, name: string): Promise<void> {
+    if (await this.o.store.views.get(ns, name)) throw new CatalogError(409, 'AlreadyExistsException', `View with same name already exists: ${[...ns, name].join('.')}`);
   }
 
   async readMetadata(location: string): Promise<TableMetadata> {
@@ -185,10 +200,10 @@ export class TableService {
   /** Checks requirements against the current pointer, applies updates and writes the new file. */
   private async prepare(ns: Namespace, name: string, change: TableChange): Promise<Prepared> {
     const { requirements, updates } = checkChange(change);
-    const row = this.o.store.table(ns, name);
+    const row = await this.o.store.table(ns, name);
     const creating = requirements.some((r) => r.type === 'assert-create');
     if (!row && !creating) throw noSuchTable(ns, name);
-    if (!row) this.refuseView(ns, name);
+    if (!row) await this.refuseView(ns, name);
     const base = row ? await this.readMetadata(row.metadataLocation) : this.emptyFor(ns, name, updates);
     const failure = checkRequirements(row ? base : undefined, requirements);
     if (failure) {

@@ -9,7 +9,7 @@ import type { FileIO } from '../../src/iceberg/io/types.js';
 import type { Schema } from '../../src/iceberg/spec/types.js';
 import { badRequest, CatalogError, commitFailed, noSuchNamespace } from './errors.js';
 import { checkProperties, type Namespaces } from './namespaces.js';
-import type { CatalogStore, Namespace } from './store.js';
+import type { CatalogStore, Ident, Namespace } from './store.js';
 import { applyViewUpdates, emptyView, type ViewMetadata, type ViewUpdate, type ViewVersion } from './view-metadata.js';
 
 export interface ViewResult {
@@ -30,17 +30,17 @@ export class ViewService {
     private readonly io: (location: string) => FileIO,
   ) {}
 
-  list(ns: Namespace): string[] {
-    this.namespaces.require(ns);
+  async list(ns: Namespace): Promise<string[]> {
+    await this.namespaces.require(ns);
     return this.store.views.list(ns);
   }
 
-  exists(ns: Namespace, name: string): boolean {
-    return this.store.views.get(ns, name) !== undefined;
+  async exists(ns: Namespace, name: string): Promise<boolean> {
+    return (await this.store.views.get(ns, name)) !== undefined;
   }
 
   async load(ns: Namespace, name: string): Promise<ViewResult> {
-    const row = this.store.views.get(ns, name);
+    const row = await this.store.views.get(ns, name);
     if (!row) throw noSuchView(ns, name);
     return { 'metadata-location': row.metadataLocation, metadata: await this.read(row.metadataLocation), config: {} };
   }
@@ -52,9 +52,9 @@ export class ViewService {
     if (typeof req.name !== 'string' || req.name === '') throw badRequest('invalid view name');
     if (!req.schema || !req['view-version']) throw badRequest('schema and view-version are required');
     if (req.properties !== undefined) checkProperties(req.properties);
-    this.namespaces.require(ns);
-    if (this.store.table(ns, req.name)) throw exists(`Table with same name already exists: ${ident(ns, req.name)}`);
-    if (this.exists(ns, req.name)) throw exists(`View already exists: ${ident(ns, req.name)}`);
+    await this.namespaces.require(ns);
+    if (await this.store.table(ns, req.name)) throw exists(`Table with same name already exists: ${ident(ns, req.name)}`);
+    if (await this.exists(ns, req.name)) throw exists(`View already exists: ${ident(ns, req.name)}`);
     const location = (req.location ?? [this.warehouse, ...ns, req.name].join('/')).replace(/\/+$/, '');
     const md = applyViewUpdates(emptyView(location), [
       { action: 'set-properties', updates: req.properties ?? {} },
@@ -63,16 +63,17 @@ export class ViewService {
       { action: 'set-current-view-version', 'view-version-id': -1 },
     ]);
     const file = await this.write(md, undefined);
-    if (!this.store.views.insert({ namespace: ns, name: req.name, metadataLocation: file })) {
+    const inserted = await this.store.views.insert({ namespace: ns, name: req.name, metadataLocation: file });
+    if (inserted !== 'inserted') {
       await this.io(file).delete(file).catch(() => undefined);
-      throw exists(`View already exists: ${ident(ns, req.name)}`);
+      throw inserted === 'exists' ? exists(`View already exists: ${ident(ns, req.name)}`) : noSuchNamespace(ns);
     }
     return { 'metadata-location': file, metadata: md, config: {} };
   }
 
   async replace(ns: Namespace, name: string, body: { requirements?: { type: string; uuid?: string }[]; updates?: ViewUpdate[] }): Promise<ViewResult> {
     for (let attempt = 1; ; attempt++) {
-      const row = this.store.views.get(ns, name);
+      const row = await this.store.views.get(ns, name);
       if (!row) throw noSuchView(ns, name);
       const base = await this.read(row.metadataLocation);
       for (const r of body.requirements ?? []) {
@@ -81,24 +82,25 @@ export class ViewService {
       }
       const md = applyViewUpdates(base, body.updates ?? []);
       const file = await this.write(md, row.metadataLocation);
-      if (this.store.views.swap(ns, name, row.metadataLocation, file)) return { 'metadata-location': file, metadata: md, config: {} };
+      if (await this.store.views.swap(ns, name, row.metadataLocation, file)) return { 'metadata-location': file, metadata: md, config: {} };
       await this.io(file).delete(file).catch(() => undefined);
       if (attempt >= 8) throw commitFailed(`gave up after ${attempt} concurrent updates to ${ident(ns, name)}`);
     }
   }
 
-  rename(from: { ns: Namespace; name: string }, to: { ns: Namespace; name: string }): void {
-    if (!this.exists(from.ns, from.name)) throw noSuchView(from.ns, from.name);
-    if (!this.namespaces.exists(to.ns)) throw noSuchNamespace(to.ns);
+  async rename(from: Ident, to: Ident): Promise<void> {
+    if (!(await this.exists(from.ns, from.name))) throw noSuchView(from.ns, from.name);
+    if (!(await this.namespaces.exists(to.ns))) throw noSuchNamespace(to.ns);
     const msg = `Cannot rename ${ident(from.ns, from.name)} to ${ident(to.ns, to.name)}.`;
-    if (this.store.table(to.ns, to.name)) throw exists(`${msg} Table already exists`);
-    const r = this.store.views.rename(from, to);
+    if (await this.store.table(to.ns, to.name)) throw exists(`${msg} Table already exists`);
+    const r = await this.store.views.rename(from, to);
     if (r === 'missing') throw noSuchView(from.ns, from.name);
     if (r === 'exists') throw exists(`${msg} View already exists`);
+    if (r === 'no-namespace') throw noSuchNamespace(to.ns);
   }
 
-  drop(ns: Namespace, name: string): void {
-    if (!this.store.views.drop(ns, name)) throw noSuchView(ns, name);
+  async drop(ns: Namespace, name: string): Promise<void> {
+    if (!(await this.store.views.drop(ns, name))) throw noSuchView(ns, name);
   }
 
   private async read(location: string): Promise<ViewMetadata> {

@@ -56,7 +56,10 @@ export interface StackConfig {
     minio: number;
     minioConsole: number;
     oracle: number;
+    postgres: number;
   };
+  /** Password of the `floe` user of the stack's PostgreSQL (loopback only). */
+  postgresPassword: string;
   s3: { accessKeyId: string; secretAccessKey: string; region: string; bucket: string };
 }
 
@@ -82,7 +85,9 @@ export function loadConfig(): StackConfig {
       minio: envInt('FLOE_MINIO_PORT', 19000),
       minioConsole: envInt('FLOE_MINIO_CONSOLE_PORT', 19001),
       oracle: envInt('FLOE_ORACLE_PORT', 18900),
+      postgres: envInt('FLOE_POSTGRES_PORT', 15432),
     },
+    postgresPassword: process.env.FLOE_POSTGRES_PASSWORD || 'floe-pg-secret',
     // Local-only credentials: MinIO needs a root user of at least 3/8 characters.
     s3: {
       accessKeyId: process.env.FLOE_S3_ACCESS_KEY || 'floe',
@@ -103,7 +108,13 @@ export function urls(c: StackConfig) {
     warehouse: `s3://${c.s3.bucket}/`,
     s3Endpoint: `http://${HOST}:${c.ports.minio}`,
     oracleUrl: `http://${HOST}:${c.ports.oracle}`,
+    postgresUrl: postgresUrl(c),
   };
+}
+
+/** postgres://floe:…@127.0.0.1:<port>/<database>: the stack's PostgreSQL (`floe` database by default). */
+export function postgresUrl(c: StackConfig, database = 'floe'): string {
+  return `postgres://floe:${encodeURIComponent(c.postgresPassword)}@${HOST}:${c.ports.postgres}/${database}`;
 }
 
 /** Where installed artifacts live inside the cache (or ~/.m2 for single jars Maven manages). */

@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { artifacts, VERSIONS, type StackConfig } from './config.js';
+import { postgresInstall } from './postgres.js';
 import { capture, run } from './proc.js';
 
 // Pinned so a cold install does not depend on whatever plugin version Maven picks by default.
@@ -27,7 +28,7 @@ function mvnArgs(c: StackConfig): string[] {
 }
 
 /** Fetches one artifact into ~/.m2 (no transitive dependencies). */
-async function mavenGet(c: StackConfig, coords: string, logFile: string): Promise<void> {
+export async function mavenGet(c: StackConfig, coords: string, logFile: string): Promise<void> {
   await run('mvn', [...mvnArgs(c), `${GET_PLUGIN}:get`, `-Dartifact=${coords}`, '-Dtransitive=false'], {
     logFile,
   });
@@ -201,7 +202,7 @@ const python: InstallStep = {
   },
 };
 
-export const INSTALL_STEPS: InstallStep[] = [kafka, schemaRegistry, catalog, catalogLauncher, sparkRuntime, awsBundle, minio, python];
+export const INSTALL_STEPS: InstallStep[] = [kafka, schemaRegistry, catalog, catalogLauncher, sparkRuntime, awsBundle, minio, python, postgresInstall];
 
 /** Installs what is missing. Steps run one after another: they compete for 2 cores and one network. */
 export async function installAll(

@@ -20,20 +20,26 @@ export interface PidRecord {
   startedAt: string;
 }
 
+/** Another system user to run a process as (PostgreSQL will not run as root). */
+export interface RunAs {
+  uid: number;
+  gid: number;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Runs a command to completion; its output goes to `logFile` and the tail is thrown on failure. */
 export async function run(
   cmd: string,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; logFile: string },
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; logFile: string; user?: RunAs },
 ): Promise<void> {
   mkdirSync(dirname(opts.logFile), { recursive: true });
   const fd = openSync(opts.logFile, 'a');
   writeFileSync(fd, `\n$ ${cmd} ${args.join(' ')}\n`);
   try {
     const code = await new Promise<number | null>((resolveRun, reject) => {
-      const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', fd, fd] });
+      const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['ignore', fd, fd], ...opts.user });
       child.on('error', reject);
       child.on('exit', (c) => resolveRun(c));
     });
@@ -115,6 +121,7 @@ export function startDaemon(opts: {
   cwd?: string;
   runDir: string;
   logFile: string;
+  user?: RunAs;
 }): PidRecord {
   mkdirSync(opts.runDir, { recursive: true });
   mkdirSync(dirname(opts.logFile), { recursive: true });
@@ -125,6 +132,7 @@ export function startDaemon(opts: {
     env: opts.env ?? process.env,
     stdio: ['ignore', fd, fd],
     detached: true,
+    ...opts.user,
   });
   closeSync(fd);
   if (child.pid === undefined) throw new Error(`could not start ${opts.name} (${opts.cmd})`);
@@ -166,11 +174,11 @@ function signalSession(sid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** SIGTERM the daemon's whole session, wait, then SIGKILL whatever is left. */
-export async function stopDaemon(runDir: string, name: string, graceMs = 15_000): Promise<boolean> {
+/** SIGTERM (or `signal`) the daemon's whole session, wait, then SIGKILL whatever is left. */
+export async function stopDaemon(runDir: string, name: string, graceMs = 15_000, signal: NodeJS.Signals = 'SIGTERM'): Promise<boolean> {
   const rec = readPid(runDir, name);
   if (!rec) return false;
-  signalSession(rec.pid, 'SIGTERM');
+  signalSession(rec.pid, signal);
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && sessionMembers(rec.pid).length > 0) await sleep(200);
   if (sessionMembers(rec.pid).length > 0) {

@@ -1,5 +1,5 @@
 /**
- * The five services of the local stack: how each is started, how we know it is healthy, and what
+ * The services of the local stack: how each is started, how we know it is healthy, and what
  * must happen once it is (the MinIO bucket, the Schema Registry's global compatibility rule).
  */
 import { randomBytes } from 'node:crypto';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
 import { artifacts, HOST, urls, VERSIONS, type StackConfig } from './config.js';
+import { postgres } from './postgres.js';
 import { httpGet, run, startDaemon } from './proc.js';
 
 export interface Service {
@@ -23,6 +24,8 @@ export interface Service {
   start(c: StackConfig): Promise<void>;
   /** Idempotent set-up once healthy (runs on every `up`, also when the service was already up). */
   afterHealthy?(c: StackConfig): Promise<void>;
+  /** The signal that stops it cleanly and promptly (default SIGTERM). */
+  stopSignal?: NodeJS.Signals;
 }
 
 export const logFile = (c: StackConfig, name: string) => join(c.logsDir, `${name}.log`);
@@ -376,4 +379,4 @@ const oracle: Service = {
   },
 };
 
-export const SERVICES: Service[] = [minio, kafka, schemaRegistry, catalog, oracle];
+export const SERVICES: Service[] = [minio, kafka, schemaRegistry, catalog, oracle, postgres];

@@ -71,7 +71,7 @@ async function bringUp(c: StackConfig, s: Service, report: Report): Promise<'sta
       return 'already-up';
     } catch {
       report(`${s.name}: restarting pid ${existing.pid}`);
-      await stopDaemon(c.runDir, s.name);
+      await stopDaemon(c.runDir, s.name, undefined, s.stopSignal);
     }
   }
   if (await portOpen(s.port(c))) {
@@ -138,7 +138,7 @@ export async function down(
   return withLock(c, report, async () => {
     const targets = only ? SERVICES.filter((s) => only.includes(s.name)) : SERVICES;
     const stopped = await Promise.all(
-      targets.map(async (s) => ((await stopDaemon(c.runDir, s.name)) ? s.name : undefined)),
+      targets.map(async (s) => ((await stopDaemon(c.runDir, s.name, undefined, s.stopSignal)) ? s.name : undefined)),
     );
     const names = stopped.filter((n): n is string => n !== undefined);
     for (const s of targets) {

@@ -33,5 +33,10 @@ function redact(value: unknown, key: string | undefined, inSecretMap: boolean): 
 }
 
 export function redactConfig(config: FloeConfig): FloeConfig {
-  return redact(config, undefined, false) as FloeConfig;
+  return redactSecrets(config);
+}
+
+/** Any part of the configuration (a catalog store section, say), made safe to log. */
+export function redactSecrets<T>(value: T): T {
+  return redact(value, undefined, false) as T;
 }

@@ -1,11 +1,11 @@
 /**
- * The entry points the `floe` command calls. `runDaemon` is the committer (daemon.ts); maintenance
- * and the embedded catalog are still placeholders that their own work replaces; the CLI only depends on the signatures. Each resolves to a process exit
+ * The entry points the `floe` command calls: `runDaemon` (the committer, daemon.ts), maintenance on
+ * demand, and `serveCatalog` (floe's REST catalog on its own). Each resolves to a process exit
  * code (see src/cli/exit-codes.ts) or throws a FloeError that the CLI maps to one.
  */
 import type { Logger } from '../util/log.js';
 import { FloeError } from '../util/errors.js';
-import type { EmbeddedCatalogConfig, FloeConfig } from '../config/index.js';
+import { redactSecrets, type EmbeddedCatalogConfig, type FloeConfig } from '../config/index.js';
 import { runTask, settingsFor } from '../maintain/index.js';
 import { CatalogStore, createCatalog, s3Options } from './catalog-store.js';
 import { Daemon } from './daemon.js';
@@ -52,7 +52,7 @@ export async function serveCatalog(config: EmbeddedCatalogConfig, ctx: RunContex
     ...embeddedServerOptions(config, process.env),
     onError: (err, method, url) => ctx.logger.error({ err, method, url }, 'catalog request failed'),
   });
-  ctx.logger.info({ url: server.url, warehouse: config.warehouse, store: config.store }, 'catalog serving');
+  ctx.logger.info({ url: server.url, warehouse: config.warehouse, store: redactSecrets(config.store) }, 'catalog serving');
   if (!ctx.signal.aborted) await new Promise<void>((done) => ctx.signal.addEventListener('abort', () => done(), { once: true }));
   await server.close();
   ctx.logger.info('catalog stopped');

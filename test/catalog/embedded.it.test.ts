@@ -1,24 +1,31 @@
 /**
  * `catalog: {type: embedded}`: the daemon serves floe's catalog from its own process (on the fixed
  * port 18182, data on MinIO), creates and commits the bronze table through it, and Spark reads the
- * table through that same catalog while the daemon runs.
+ * table through that same catalog while the daemon runs; once with the SQLite store and once with
+ * the PostgreSQL store (the stack's server, a database of its own), whose password never reaches
+ * the daemon's log.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 import { oracleFor } from '../harness/oracle.js';
+import { createDatabase, dropDatabase } from '../harness/postgres.js';
 
 const stack = inject('stack');
 const oracle = oracleFor(stack);
 const producer = new AvroProducer(stack);
-afterAll(() => producer.close());
+const databases: string[] = [];
+afterAll(async () => {
+  await producer.close();
+  for (const db of databases) await dropDatabase(db);
+});
 
 const PORT = 18182;
 const N = 2000;
 const schema = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'name', type: 'string' }] };
 
-describe('embedded catalog', () => {
+describe.each(['sqlite', 'postgres'] as const)('embedded catalog on the %s store', (storeType) => {
   it('the daemon commits through its embedded catalog and Spark reads the table through it', async () => {
     const s = uniqueSuffix().replace(/[^a-z0-9]/gi, '');
     const topic = `floe-embedded-${s}`;
@@ -32,7 +39,7 @@ describe('embedded catalog', () => {
     config.catalog = {
       type: 'embedded',
       warehouse: `s3://${stack.s3.bucket}/floe-embedded-${s}`,
-      store: { type: 'sqlite', path: join(dir, 'catalog.db') },
+      store: storeType === 'sqlite' ? { type: 'sqlite', path: join(dir, 'catalog.db') } : { type: 'postgres', url: await database() },
       port: PORT,
     };
     writeFileSync(path, JSON.stringify(config, null, 2));
@@ -64,8 +71,18 @@ describe('embedded catalog', () => {
       const r = await oracle.sparkSql(`SELECT count(*), count(DISTINCT id), sum(id) FROM ${cat}.emb.events`);
       expect(r.rows[0]!.map(String)).toEqual([N, N, (N * (N - 1)) / 2].map(String));
       expect((await daemon.stop()).code).toBe(0);
+      if (storeType === 'postgres') {
+        expect(daemon.log()).toContain('[redacted]@127.0.0.1');
+        expect(daemon.log()).not.toContain(new URL(stack.postgresUrl).password);
+      }
     } finally {
       daemon.kill('SIGKILL');
     }
   }, 600_000);
 });
+
+async function database(): Promise<string> {
+  const url = await createDatabase(stack.postgresUrl, 'floe_embedded');
+  databases.push(url);
+  return url;
+}

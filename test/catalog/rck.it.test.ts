@@ -1,7 +1,8 @@
 /**
  * Apache Iceberg's REST Compatibility Kit against floe's catalog: scripts/rck.sh starts `floe
  * catalog serve` and runs the kit's JUnit suites (catalog and views) with the console launcher,
- * once on a temporary local warehouse and once on the stack's MinIO. The kit's own capability
+ * once on a temporary local warehouse with the SQLite store, and once as production runs it: the
+ * stack's MinIO for data and a PostgreSQL database (the stack's server) for the pointer store. The kit's own capability
  * assumptions skip a few tests for every catalog (see docs/catalog.md); none may fail.
  */
 import { execFile } from 'node:child_process';
@@ -11,11 +12,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { uniqueSuffix } from '../harness/daemon.js';
+import { createDatabase, dropDatabase } from '../harness/postgres.js';
 
 const stack = inject('stack');
 const dirs: string[] = [];
-afterAll(() => {
+const databases: string[] = [];
+afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const db of databases) await dropDatabase(db);
 });
 
 function count(xml: string, attr: string): number {
@@ -47,10 +51,13 @@ describe('REST Compatibility Kit', () => {
     await rck({});
   });
 
-  it('passes against floe catalog on S3 (MinIO)', { timeout: 900_000 }, async () => {
+  it('passes against floe catalog on S3 (MinIO) with a PostgreSQL store', { timeout: 900_000 }, async () => {
     const s3 = stack.s3;
+    const database = await createDatabase(stack.postgresUrl, 'floe_rck');
+    databases.push(database);
     await rck({
       RCK_WAREHOUSE: `s3://${s3.bucket}/rck-${uniqueSuffix()}`,
+      RCK_STORE: database,
       // The server's S3 access (AWS SDK environment) ...
       AWS_ACCESS_KEY_ID: s3.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,

@@ -28,7 +28,7 @@ export async function startContainers(log: (line: string) => void): Promise<Cont
   const network: StartedNetwork = await new Network().start();
   const started: StartedTestContainer[] = [];
   try {
-    log('starting MinIO, Kafka, Apicurio and the Iceberg REST fixture containers …');
+    log('starting MinIO, Kafka, Apicurio, the Iceberg REST fixture and PostgreSQL containers …');
     const minio = new GenericContainer('minio/minio:latest')
       .withNetwork(network)
       .withNetworkAliases('minio')
@@ -81,7 +81,12 @@ export async function startContainers(log: (line: string) => void): Promise<Cont
       .withExposedPorts({ container: 8181, host: p.catalog })
       .withWaitStrategy(Wait.forHttp('/v1/config', 8181));
 
-    started.push(...(await Promise.all([minio.start(), kafka.start(), registry.start(), catalog.start()])));
+    const postgres = new GenericContainer('postgres:15')
+      .withEnvironment({ POSTGRES_USER: 'floe', POSTGRES_PASSWORD: c.postgresPassword, POSTGRES_DB: 'floe' })
+      .withExposedPorts({ container: 5432, host: p.postgres })
+      .withWaitStrategy(Wait.forLogMessage(/database system is ready to accept connections/, 2));
+
+    started.push(...(await Promise.all([minio.start(), kafka.start(), registry.start(), catalog.start(), postgres.start()])));
     await ensureBucket(c);
     await ensureGlobalCompatibility(`http://127.0.0.1:${p.schemaRegistry}`);
 
@@ -95,7 +100,7 @@ export async function startContainers(log: (line: string) => void): Promise<Cont
 
   return {
     endpoints: localEndpoints(c),
-    services: ['minio', 'kafka', 'schema-registry', 'catalog', 'oracle'],
+    services: ['minio', 'kafka', 'schema-registry', 'catalog', 'oracle', 'postgres'],
     async stop() {
       await down(log, c, ['oracle']);
       await Promise.allSettled(started.map((s) => s.stop()));

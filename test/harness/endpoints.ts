@@ -21,6 +21,11 @@ export interface StackEndpoints {
   };
   /** The query oracle: a long-lived Spark session plus PyIceberg behind a small HTTP API. */
   oracleUrl: string;
+  /**
+   * PostgreSQL for floe catalog's `store: {type: postgres}`: a URL with credentials to the `floe`
+   * database; the user may create databases (tests make one each).
+   */
+  postgresUrl: string;
 }
 
 /** How the global setup obtained the stack. */

@@ -32,6 +32,7 @@ export function localEndpoints(c: StackConfig): StackEndpoints {
       bucket: c.s3.bucket,
     },
     oracleUrl: u.oracleUrl,
+    postgresUrl: u.postgresUrl,
   };
 }
 

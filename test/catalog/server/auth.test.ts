@@ -45,7 +45,7 @@ describe('catalog auth', () => {
 
   it('the embedded catalog answers through the fetch it hands to the daemon, on a port picked at start', async () => {
     const warn: unknown[] = [];
-    const embedded = startEmbeddedCatalog({ warehouse: join(dir, 'c'), port: 0 }, { warn: (o) => warn.push(o), error: () => undefined });
+    const embedded = startEmbeddedCatalog({ warehouse: join(dir, 'c'), port: 0 }, { info: () => undefined, warn: (o) => warn.push(o), error: () => undefined });
     const client = new RestCatalogClient({ uri: embedded.uri, fetch: embedded.fetch, logger: silentLogger });
     await client.createNamespace(['e']);
     expect(await client.namespaceExists(['e'])).toBe(true);
