@@ -10,7 +10,7 @@ import { readPid } from '../../scripts/stack/proc.js';
 import { loadConfig } from '../../scripts/stack/config.js';
 import { oracleFor } from '../harness/oracle.js';
 
-const ALL = ['minio', 'kafka', 'schema-registry', 'catalog', 'oracle'];
+const ALL = ['minio', 'kafka', 'schema-registry', 'catalog', 'oracle', 'postgres'];
 
 describe('test harness', () => {
   it('reports whether it started the stack, and the stack is healthy either way', async () => {
