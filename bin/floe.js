@@ -23,7 +23,9 @@ function newestSource(dir) {
 function useCompiled() {
   if (process.env.FLOE_FROM_SOURCE === '1' || !existsSync(compiled)) return false;
   if (!existsSync(source)) return true; // an installed package ships dist/ only
-  return statSync(compiled).mtimeMs >= newestSource(join(root, 'src'));
+  // The CLI imports catalog/ (the REST catalog server) as well as src/.
+  const newest = Math.max(...['src', 'catalog'].map((d) => (existsSync(join(root, d)) ? newestSource(join(root, d)) : 0)));
+  return statSync(compiled).mtimeMs >= newest;
 }
 
 let entry = compiled;
