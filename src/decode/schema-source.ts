@@ -25,12 +25,19 @@ export interface SchemaSource {
   getSchema(id: number): Promise<WriterSchema>;
   /** The schema if it is already loaded: lets the hot path stay synchronous. */
   peek(id: number): WriterSchema | undefined;
+  /**
+   * The id of a subject's latest version, or undefined when the subject is not registered. Used
+   * where a record carries no schema id (a tombstone) but a schema is still needed.
+   */
+  latestId(subject: string): Promise<number | undefined>;
 }
 
 /** What floe needs from a Confluent-compatible registry; the default wraps @kafkajs/confluent-schema-registry. */
 export interface RegistryClient {
   schemaById(id: number): Promise<RawSchema>;
   schemaByVersion(subject: string, version: number): Promise<RawSchema>;
+  /** GET /subjects/{subject}/versions/latest → its schema id. */
+  latestId(subject: string): Promise<number>;
 }
 
 export interface RawSchema {
@@ -47,7 +54,10 @@ interface HttpError {
 
 type Api = {
   Schema: { find(p: { id: number }): Promise<{ data(): RawSchema }> };
-  Subject: { version(p: { subject: string; version: number }): Promise<{ data(): RawSchema }> };
+  Subject: {
+    version(p: { subject: string; version: number }): Promise<{ data(): RawSchema }>;
+    latestVersion(p: { subject: string }): Promise<{ data(): { id: number } }>;
+  };
 };
 
 /** Builds a RegistryClient over @kafkajs/confluent-schema-registry's HTTP API (Confluent or Apicurio ccompat). */
@@ -60,6 +70,7 @@ export function confluentRegistryClient(options: { host: string; auth?: { userna
   return {
     schemaById: async (id) => (await api.Schema.find({ id })).data(),
     schemaByVersion: async (subject, version) => (await api.Subject.version({ subject, version })).data(),
+    latestId: async (subject) => (await api.Subject.latestVersion({ subject })).data().id,
   };
 }
 
@@ -143,6 +154,23 @@ export class RegistrySchemaSource implements SchemaSource {
     }
   }
 
+  async latestId(subject: string): Promise<number | undefined> {
+    let delay = this.initialDelayMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.client.latestId(subject);
+      } catch (err) {
+        if ((err as HttpError).status === 404) return undefined;
+        if (attempt >= this.retries) {
+          const reason = (err as HttpError)?.message ?? String(err);
+          throw decodeError(DecodeCode.RegistryUnavailable, `schema registry unavailable fetching the latest version of ${subject}: ${reason}`, {}, err);
+        }
+        await this.sleep(Math.round(delay / 2 + (Math.random() * delay) / 2));
+        delay = Math.min(delay * 2, this.maxDelayMs);
+      }
+    }
+  }
+
   private async withRetry<T>(id: number, call: () => Promise<T>): Promise<T> {
     let delay = this.initialDelayMs;
     for (let attempt = 0; ; attempt++) {
@@ -175,6 +203,8 @@ function unavailable(id: number, cause: unknown): FloeError {
 /** A fixed set of schemas: for tests, replay tools and topics with a pinned schema. */
 export class StaticSchemaSource implements SchemaSource {
   private readonly schemas = new Map<number, WriterSchema>();
+  /** subject → latest id, for latestId(). */
+  readonly subjects = new Map<string, number>();
   constructor(schemas: Record<number, string | object> = {}) {
     for (const [id, s] of Object.entries(schemas)) this.add(Number(id), s);
   }
@@ -191,5 +221,8 @@ export class StaticSchemaSource implements SchemaSource {
     const hit = this.schemas.get(id);
     if (!hit) throw unknownSchema(id);
     return hit;
+  }
+  async latestId(subject: string): Promise<number | undefined> {
+    return this.subjects.get(subject);
   }
 }

@@ -40,8 +40,14 @@ export class RecordHandler {
           const k = await this.kafkaKey(t, record, ctx);
           if (!ctx.current()) return false;
           if (!k.ok) continue;
-          const refused = await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
+          let refused = await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
           if (!ctx.current()) return false;
+          if (isFloeError(refused, 'BRONZE_TOMBSTONE_NO_TABLE')) {
+            refused = await this.createFromLatest(t, record, ctx);
+            if (!ctx.current()) return false;
+            refused ??= await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
+            if (!ctx.current()) return false;
+          }
           if (refused) this.reject(t, record, refused, 'map');
           else t.tombstone(record);
           continue;
@@ -108,6 +114,25 @@ export class RecordHandler {
       }
     }
     return true;
+  }
+
+  /**
+   * A tombstone came before the bronze table exists, so no record has told us its columns: create
+   * the table from the latest value schema registered for the topic (subject `<topic>-value`, the
+   * Confluent default naming). Returns why not when there is none, or it cannot be mapped.
+   */
+  private async createFromLatest(t: TableWriter, record: SourceRecord, ctx: RecordContext): Promise<FloeError | undefined> {
+    const subject = `${record.topic}-value`;
+    const id = await ctx.retrying(`latest schema of ${subject}`, () => this.schemas.latestId(subject));
+    if (id === undefined) {
+      return new FloeError('BRONZE_TOMBSTONE_NO_TABLE', `a tombstone came before any record with a value: ${t.fullName} does not exist yet and subject ${subject} has no registered schema to create it from`);
+    }
+    const writer = await ctx.retrying(`schema ${id}`, () => this.schemas.getSchema(id));
+    if (!writer) return undefined; // abandoned (the caller checks ctx.current())
+    const plan = t.plan(writer) ?? (await ctx.retrying(`schema of ${t.fullName}`, () => t.preparePlan(writer)));
+    if (plan?.action === 'dead-letter') return plan.error;
+    this.log.info({ table: t.fullName, subject, schemaId: id }, 'bronze table created from the latest registered schema for a tombstone');
+    return undefined;
   }
 
   /**

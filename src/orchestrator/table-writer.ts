@@ -380,6 +380,11 @@ export class TableWriter {
   async flush(reason: string): Promise<void> {
     await this.settled();
     if (this.buffer.isEmpty) return;
+    // No record has created the table yet, so only records that could not land (dead letters) are
+    // buffered, and their offsets can only be recorded in the table's snapshots. They stay pending
+    // until the table exists (its first commit then covers them): committing into nothing failed,
+    // re-read the partition and dead-lettered the same records again, forever.
+    if (!this.table) return;
     const run = this.flushNow(reason);
     this.flushing = run;
     try {

@@ -14,6 +14,9 @@ function client(behaviour: (id: number, call: number) => RawSchema | Error): Reg
     async schemaByVersion(): Promise<RawSchema> {
       throw Object.assign(new Error('no'), { status: 404 });
     },
+    async latestId(): Promise<number> {
+      throw Object.assign(new Error('no'), { status: 404 });
+    },
   };
   return c;
 }

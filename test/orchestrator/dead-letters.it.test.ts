@@ -103,4 +103,60 @@ describe('dead letters', () => {
       daemon.kill('SIGKILL');
     }
   }, 600_000);
+
+  it('a tombstone before any value creates the bronze table from the latest registered schema; with none registered it is dead-lettered', async () => {
+    const s = uniqueSuffix();
+    const first = `floe-tomb-first-${s}`;
+    const orphan = `floe-tomb-orphan-${s}`;
+    const ns = `tomb_${s}`;
+    await producer.createTopic(first, 1);
+    await producer.createTopic(orphan, 1);
+    const id = await producer.register(`${first}-value`, schema);
+    // The values of k0 and k1 were compacted away; only their tombstones are left at the head.
+    await producer.send(first, [
+      { value: null, key: 'k0' },
+      { value: null, key: 'k1' },
+      ...Array.from({ length: 10 }, (_, i) => ({ value: producer.encode(id, { id: i, label: `l${i}` }), key: `v${i}` })),
+    ]);
+    await producer.send(orphan, [{ value: null, key: 'nobody' }]);
+
+    const dir = workDir('tomb');
+    const config = writeDaemonConfig(stack, dir, {
+      groupId: `floe-tomb-${s}`,
+      defaults: { namespace: ns },
+      tables: [
+        { topics: [first], table: 'first' },
+        { topics: [orphan], table: 'orphan' },
+      ],
+    });
+    const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
+    try {
+      const table = `floe.${ns}.first`;
+      await waitFor('tombstones and values committed', async () => {
+        const r = await oracle.sparkSql(`SELECT count(*) FROM ${table}`).catch(() => undefined);
+        return r && Number(r.rows[0]![0]) >= 12 ? true : undefined;
+      }, 180_000, 2000);
+      const rows = await oracle.sparkSql(`SELECT id, label, CAST(_kafka.key AS STRING), _kafka.offset FROM ${table} ORDER BY _kafka.offset`);
+      expect(rows.rows.slice(0, 3).map((r) => r.map(String))).toEqual([
+        ['null', 'null', 'k0', '0'],
+        ['null', 'null', 'k1', '1'],
+        ['0', 'l0', 'v0', '2'],
+      ]);
+      expect(rows.rows).toHaveLength(12);
+      // The columns come from the registered schema, exactly as a value would have created them.
+      const columns = await oracle.sparkSql(`DESCRIBE TABLE ${table}`);
+      expect(columns.rows.slice(0, 3).map((r) => [String(r[0]), String(r[1])])).toEqual([
+        ['id', 'bigint'],
+        ['label', 'string'],
+        ['_kafka', expect.stringMatching(/^struct</) as unknown as string],
+      ]);
+
+      const letters = await readAll(`${orphan}.floe.dlq`, 1);
+      expect(letters.map((m) => [m.key?.toString(), m.headers?.['floe.error.code']?.toString()])).toEqual([['nobody', 'BRONZE_TOMBSTONE_NO_TABLE']]);
+      expect(daemon.running).toBe(true);
+      expect((await daemon.stop()).code).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+  }, 600_000);
 });

@@ -172,6 +172,18 @@ describe('TableWriter', () => {
     expect(store.metadata).toBeUndefined();
   });
 
+  it('dead letters before the table exists stay pending instead of committing into nothing; the first commit covers them', async () => {
+    const { store, w } = await setup();
+    w.deadLetter(record('orders', 0, 0), new FloeError('BRONZE_TOMBSTONE_NO_TABLE', 'no table'), 'map');
+    w.deadLetter(record('orders', 0, 1), new FloeError('DECODE_BAD_MAGIC', 'bad'), 'decode');
+    await w.flush('test');
+    expect(store.events).toEqual([]);
+    expect(w.wants(record('orders', 0, 1))).toBe(false); // not read (and dead-lettered) again
+    await add(w, 1, 2, { id: 1n, qty: 2 });
+    await w.flush('test');
+    expect(store.events.at(-1)).toBe('append 1 {"orders":{"0":"3"}}');
+  });
+
   it('halts on an incompatible writer schema when the policy says so', async () => {
     const { w } = await setup({ schemaEvolution: { incompatible: 'halt' } });
     await add(w, 1, 0, { id: 1n, qty: 2 });
