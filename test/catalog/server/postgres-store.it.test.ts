@@ -4,10 +4,15 @@
  * database server can do to a catalog: go away and come back.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { PostgresStore } from '../../../catalog/server/postgres-store.js';
+import { startCatalogServer } from '../../../catalog/server/server.js';
+import { loadConfig } from '../../../scripts/stack/config.js';
+import { down, up } from '../../../scripts/stack/stack.js';
 import { isFloeError } from '../../../src/util/errors.js';
 import { createDatabase, dropDatabase } from '../../harness/postgres.js';
 import { describeStoreContract } from './store-contract.js';
@@ -79,8 +84,34 @@ describe('PostgresStore and its server', () => {
       () => ({ code: 0, out: '' }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
     );
-    expect(r.code).toBe(3);
     expect(r.out).toMatch(/password authentication failed/);
+    expect(r.code, r.out).toBe(3);
     expect(r.out).not.toContain('not-the-password-1234');
+  });
+
+  it('a database restart: the catalog answers 503 while it is down and serves again once it is back, without a restart of its own', async () => {
+    // Restarting the shared server is only possible for the local stack's own process.
+    if (inject('stackMode') !== 'local') return;
+    const url = await database();
+    const dir = mkdtempSync(join(tmpdir(), 'floe-pg-restart-'));
+    const catalog = await startCatalogServer({ warehouse: join(dir, 'wh'), postgresUrl: url, port: 0 });
+    const c = loadConfig();
+    const quiet = () => undefined;
+    try {
+      const create = (ns: string) => fetch(`${catalog.url}/v1/namespaces`, { method: 'POST', body: JSON.stringify({ namespace: [ns] }) });
+      expect((await create('before')).status).toBe(200);
+      await down(quiet, c, ['postgres']);
+      const during = await create('during');
+      expect(during.status).toBe(503);
+      expect(((await during.json()) as { error: { type: string } }).error.type).toBe('ServiceUnavailableException');
+      await up(quiet, c, ['postgres']);
+      expect((await create('after')).status).toBe(200);
+      const list = (await (await fetch(`${catalog.url}/v1/namespaces`)).json()) as { namespaces: string[][] };
+      expect(list.namespaces).toEqual([['before'], ['after']]);
+    } finally {
+      await up(quiet, c, ['postgres']);
+      await catalog.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
