@@ -13,16 +13,15 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startCatalogServer } from '../../catalog/server/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsToTable, type Row } from '../../src/arrow/builder.js';
+import type { Row } from '../../src/arrow/builder.js';
 import { commitWithRetry } from '../../src/iceberg/catalog/commit.js';
 import { FastAppend } from '../../src/iceberg/table/append.js';
 import { buildPartitionSpec } from '../../src/iceberg/spec/partition.js';
 import { findField } from '../../src/iceberg/spec/schema.js';
-import { FileContent, type DataFile, type NestedField, type Schema, type TableMetadata } from '../../src/iceberg/spec/types.js';
+import { FileContent, type NestedField, type Schema } from '../../src/iceberg/spec/types.js';
 import { RowDelta } from '../../src/iceberg/table/row-delta.js';
-import { writeDataFile } from '../../src/parquet/data-file.js';
-import { dataLocation } from '../../src/parquet/table-files.js';
 import { bytes, days, micros, unscaled } from './table/oracle-values.js';
+import { deleteFile, POSITION_DELETES } from './table/delete-files.js';
 import { newCatalog, OracleTables, schemaOf, stack } from './table/oracle-tables.js';
 
 interface DuckResult {
@@ -132,8 +131,8 @@ describe('DuckDB reads tables floe wrote', () => {
     // new row has the delete's sequence number, so it survives); position deletes on rows 0 and 9
     // (ids 1 and 10).
     const eqSchema: Schema = { type: 'struct', 'schema-id': 0, fields: [idField] };
-    const eq = await deleteFile(metadata, eqSchema, [{ id: 2n }, { id: 3n }], { content: FileContent.EqualityDeletes, equalityIds: [idField.id] });
-    const pos = await deleteFile(metadata, POSITION_DELETES, [{ file_path: data!.filePath, pos: 0n }, { file_path: data!.filePath, pos: 9n }], {
+    const eq = await deleteFile(t.io, metadata, eqSchema, [{ id: 2n }, { id: 3n }], { content: FileContent.EqualityDeletes, equalityIds: [idField.id] });
+    const pos = await deleteFile(t.io, metadata, POSITION_DELETES, [{ file_path: data!.filePath, pos: 0n }, { file_path: data!.filePath, pos: 9n }], {
       referencedDataFile: data!.filePath,
     });
     const [replacement] = await t.writeFiles(metadata, [{ id: 2n, name: 'v2-2' }]);
@@ -188,21 +187,3 @@ describe("DuckDB reads through floe's embedded catalog", () => {
     }
   });
 });
-
-/** A delete file written and uploaded the way the daemon does: Parquet with field ids, full DataFile. */
-async function deleteFile(metadata: TableMetadata, schema: Schema, rows: Row[], extra: Partial<DataFile>): Promise<DataFile> {
-  const { bytes: body, metrics } = writeDataFile(rowsToTable(schema, rows), schema, { metricsMode: () => ({ kind: 'full' }) });
-  const filePath = `${dataLocation(metadata)}/${randomUUID()}-deletes.parquet`;
-  await t.io.write(filePath, body);
-  return { content: FileContent.PositionDeletes, filePath, fileFormat: 'PARQUET', partition: [], specId: 0, ...metrics, ...extra };
-}
-
-/** The spec's reserved schema of position delete files. */
-const POSITION_DELETES: Schema = {
-  type: 'struct',
-  'schema-id': 0,
-  fields: [
-    { id: 2147483546, name: 'file_path', required: true, type: 'string' },
-    { id: 2147483545, name: 'pos', required: true, type: 'long' },
-  ],
-};
