@@ -9,10 +9,17 @@
  * (useStartingSequenceNumber), so equality deletes an ingest commit lands meanwhile still apply
  * to them, and older deletes (sequence ≤ start) never do. Kafka offsets in `floe.offsets` are
  * carried forward unchanged so recovery never depends on which snapshot type is newest.
+ *
+ * Files written under any older schema are rewritten too, projected onto the current schema by
+ * field id (src/arrow/project.ts), so a schema change never strands delete files. The work is
+ * columnar — one key and one map lookup per row for equality deletes, survivors copied with
+ * src/arrow/take.ts — because per-row JS objects made silver compaction crawl (benchmarks.md).
  */
 import * as arrow from 'apache-arrow';
 import { committedOffsets, OFFSETS_PROPERTY } from '../commit/offsets.js';
+import { projectBatch } from '../arrow/project.js';
 import { icebergSchemaToArrow } from '../arrow/schema.js';
+import { takeBatch } from '../arrow/take.js';
 import { commitWithRetry, type RestCatalogClient, type TableIdentifier, type LoadedTable } from '../iceberg/catalog/index.js';
 import type { FileIO } from '../iceberg/io/types.js';
 import { EntryStatus, FileContent, ManifestContent, type DataFile, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
@@ -22,8 +29,9 @@ import { branchSnapshot, currentSchema, partitionKey, readEntries, readManifests
 import { deleteMayApply } from '../iceberg/table/validate.js';
 import { dataLocation, writeDataFiles } from '../parquet/index.js';
 import type { Compression } from '../config/index.js';
+import { isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { namesOf, readArrow, readEqualityKeys, readPositions, rowKey, withoutRows } from './read.js';
+import { EqualityDeletes, readArrow, readPositions, rowKeys, type KeyValue } from './read.js';
 
 export interface CompactOptions {
   targetSizeBytes: number;
@@ -81,24 +89,63 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
 
   const rewritten: Live[] = [];
   const added: DataFile[] = [];
-  const eqCache = new Map<string, Set<string>>();
-  const posCache = new Map<string, Map<string, Set<number>>>();
+  const equality = new EqualityDeletes(fio, schema);
+  const positions = new Map<string, Map<string, number[]>>();
+  const formatVersion = metadata['format-version'];
+  const deleteIndex = new Map(deletes.map((d, i) => [d, i]));
+  const applying = new Map<string, Live[]>();
+  const withDeletes = (f: Live): Live[] => {
+    let ds = applying.get(f.file.filePath);
+    if (!ds) applying.set(f.file.filePath, (ds = deletes.filter((d) => applies(metadata, d, f))));
+    return ds;
+  };
+  /** Rows of data file `f` its deletes remove (a mask over the file's rows), or undefined for none. */
+  const deadRows = async (f: Live, ds: Live[], read: arrow.Table, projected: arrow.RecordBatch[]): Promise<Uint8Array | undefined> => {
+    if (ds.length === 0) return undefined;
+    const dead = new Uint8Array(read.numRows);
+    const applicable = new Uint8Array(deletes.length);
+    const byIds = new Map<string, { ids: number[]; keys: Map<KeyValue, number[]> }>();
+    for (const d of ds) {
+      if (d.file.content === FileContent.PositionDeletes) {
+        let byPath = positions.get(d.file.filePath);
+        if (!byPath) positions.set(d.file.filePath, (byPath = await readPositions(fio, d.file.filePath)));
+        for (const p of byPath.get(f.file.filePath) ?? []) if (p < dead.length) dead[p] = 1;
+      } else {
+        const index = deleteIndex.get(d)!;
+        applicable[index] = 1;
+        const g = await equality.load(index, d.file.filePath, d.file.equalityIds ?? []);
+        byIds.set(g.ids.join(','), g);
+      }
+    }
+    for (const g of byIds.values()) {
+      let at = 0;
+      for (let b = 0; b < projected.length; b++) {
+        const key = rowKeys(g.ids, projected[b]!, read.batches[b]!);
+        const n = projected[b]!.numRows;
+        for (let i = 0; i < n; i++) {
+          const hits = g.keys.get(key(i));
+          if (hits !== undefined && !dead[at + i]) for (const d of hits) if (applicable[d]) { dead[at + i] = 1; break; }
+        }
+        at += n;
+      }
+    }
+    return dead;
+  };
   for (const files of groups.values()) {
-    const withDeletes = (f: Live) => deletes.filter((d) => applies(metadata, d, f));
     const picked = files.filter((f) => f.file.fileSizeInBytes < small || withDeletes(f).length > 0);
     const smallCount = picked.filter((f) => f.file.fileSizeInBytes < small).length;
     const anyDeletes = picked.some((f) => withDeletes(f).length > 0);
     if (!anyDeletes && (smallCount < options.minFiles || picked.length < 2)) continue;
     // Bins of about one target file of input each: memory holds one bin, not the partition.
-    let tables: arrow.Table[] = [];
+    let batches: arrow.RecordBatch[] = [];
     let binBytes = 0;
     let usedAny = false;
     const flushBin = async (first: DataFile) => {
-      const batches = tables.flatMap((t) => t.batches);
-      tables = [];
+      const input = batches;
+      batches = [];
       binBytes = 0;
-      if (batches.length === 0) return;
-      const written = await writeDataFiles(new arrow.Table(wanted, batches), {
+      if (input.length === 0) return;
+      const written = await writeDataFiles(new arrow.Table(wanted, input), {
         io: fio,
         dataLocation: dataLocation(metadata),
         schema,
@@ -112,29 +159,26 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
     };
     for (const f of picked) {
       const read = await readArrow(fio, f.file.filePath);
-      // Files of an older schema are left as they are: projecting them is schema evolution's job.
-      if (!sameShape(read.schema, wanted)) {
-        log.info({ file: f.file.filePath }, 'compaction skips a file written with another schema');
+      // Files of any older schema are projected onto the current one by field id (renames,
+      // added columns, promotions, nested changes). What cannot be projected stays as it is,
+      // and so do the delete files that apply to it.
+      let projected: arrow.RecordBatch[];
+      try {
+        projected = read.batches.map((b) => projectBatch(b, schema, { formatVersion }, wanted));
+      } catch (err) {
+        if (!isFloeError(err, 'PROJECTION_UNSUPPORTED')) throw err;
+        log.warn({ file: f.file.filePath, err: err.message }, 'compaction skips a file it cannot project onto the current schema');
         continue;
       }
-      const checks: Array<(i: number) => boolean> = [];
-      for (const d of withDeletes(f)) {
-        if (d.file.content === FileContent.PositionDeletes) {
-          let byPath = posCache.get(d.file.filePath);
-          if (!byPath) posCache.set(d.file.filePath, (byPath = await readPositions(fio, d.file.filePath)));
-          const set = byPath.get(f.file.filePath);
-          if (set) checks.push((i) => set.has(i));
-        } else {
-          const names = namesOf(schema, d.file.equalityIds ?? []);
-          if (!names) throw new Error(`equality ids ${String(d.file.equalityIds)} of ${d.file.filePath} are not top-level columns of the current schema`);
-          let keys = eqCache.get(d.file.filePath);
-          if (!keys) eqCache.set(d.file.filePath, (keys = await readEqualityKeys(fio, d.file.filePath, names)));
-          const k = keys;
-          checks.push((i) => k.has(rowKey(read, names, i)!));
-        }
+      const dead = await deadRows(f, withDeletes(f), read, projected);
+      let at = 0;
+      for (let b = 0; b < projected.length; b++) {
+        const batch = projected[b]!;
+        const live = dead ? liveIndices(dead, at, batch.numRows) : undefined;
+        at += batch.numRows;
+        if (live === undefined) batches.push(batch);
+        else if (live.length > 0) batches.push(takeBatch(batch, live));
       }
-      const live = checks.length === 0 ? read : withoutRows(read, (i) => checks.some((c) => c(i)));
-      if (live.numRows > 0) tables.push(new arrow.Table(wanted, live.batches.map((b) => new arrow.RecordBatch(wanted, b.data))));
       rewritten.push(f);
       usedAny = true;
       result.bytesRead += f.file.fileSizeInBytes;
@@ -146,6 +190,7 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
       await flushBin(files[0]!.file);
     }
   }
+
   if (rewritten.length === 0) return result;
 
   // A delete file goes when no data file that stays could still need it.
@@ -186,9 +231,14 @@ export function carryOffsets(metadata: TableMetadata, summary: Record<string, st
   if (offsets !== '{}') summary[OFFSETS_PROPERTY] = offsets;
 }
 
-function sameShape(a: arrow.Schema, b: arrow.Schema): boolean {
-  if (a.fields.length !== b.fields.length) return false;
-  return a.fields.every((f, i) => f.name === b.fields[i]!.name && String(f.type) === String(b.fields[i]!.type));
+/** Indices of the rows of [start, start + n) not marked in `dead`, relative to start; undefined when all live. */
+function liveIndices(dead: Uint8Array, start: number, n: number): Int32Array | undefined {
+  let count = 0;
+  for (let i = 0; i < n; i++) if (!dead[start + i]) count++;
+  if (count === n) return undefined;
+  const out = new Int32Array(count);
+  for (let i = 0, k = 0; i < n; i++) if (!dead[start + i]) out[k++] = i;
+  return out;
 }
 
 export type { Schema };
