@@ -14,7 +14,26 @@ export function checkNamespace(ns: unknown): Namespace {
 }
 
 export class Namespaces {
-  constructor(private readonly store: CatalogStore) {}
+  /** `warehouse`: the root under which namespaces without a `location` property are placed. */
+  constructor(
+    private readonly store: CatalogStore,
+    private readonly warehouse: string,
+  ) {}
+
+  /**
+   * Where a namespace's tables go by default: its `location` property, or `<warehouse>/<levels>`.
+   * Engines read it (Trino derives each new table's unique location from it, and without one
+   * creates tables at a fixed path it then refuses as non-empty), as Apache's catalogs report it.
+   */
+  async location(ns: Namespace): Promise<string> {
+    const properties = await this.store.namespaceProperties(ns);
+    if (properties === undefined) throw noSuchNamespace(ns);
+    return properties.location ?? this.defaultLocation(ns);
+  }
+
+  private defaultLocation(ns: Namespace): string {
+    return [this.warehouse.replace(/\/+$/, ''), ...ns].join('/');
+  }
 
   async create(ns: Namespace, properties: Record<string, string> = {}): Promise<{ namespace: Namespace; properties: Record<string, string> }> {
     checkNamespace(ns);
@@ -35,7 +54,7 @@ export class Namespaces {
   async load(ns: Namespace): Promise<{ namespace: Namespace; properties: Record<string, string> }> {
     const properties = await this.store.namespaceProperties(ns);
     if (properties === undefined) throw noSuchNamespace(ns);
-    return { namespace: ns, properties };
+    return { namespace: ns, properties: { location: this.defaultLocation(ns), ...properties } };
   }
 
   /**

@@ -89,9 +89,9 @@ export function createCatalogServer(o: CatalogServerOptions): CatalogHandler {
     if (!/^s3[an]?:\/\//i.test(location)) return local;
     return (s3 ??= resolveFileIO(location, { ...(o.s3 ? { s3: o.s3 } : {}) }));
   };
-  const namespaces = new Namespaces(store);
+  const namespaces = new Namespaces(store, warehouse);
   const tables = new TableService({ store, namespaces, warehouse, io, ...(o.clientConfig ? { tableConfig: o.clientConfig } : {}) });
-  const views = new ViewService(store, namespaces, warehouse, io);
+  const views = new ViewService(store, namespaces, io);
   const router = new Router(namespaces, tables, views, o.clientConfig ?? {});
 
   const server = createServer((req, res) => {

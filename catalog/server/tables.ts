@@ -93,7 +93,7 @@ export class TableService {
     await this.refuseView(ns, req.name);
     if (await this.exists(ns, req.name)) throw tableExists(ns, req.name);
     const metadata = newTableMetadata({
-      location: req.location ?? this.defaultLocation(ns, req.name),
+      location: req.location ?? (await this.defaultLocation(ns, req.name)),
       schema: req.schema,
       ...(req['partition-spec'] ? { spec: req['partition-spec'] } : {}),
       ...(req['write-order'] ? { sortOrder: req['write-order'] } : {}),
@@ -204,7 +204,7 @@ export class TableService {
     const creating = requirements.some((r) => r.type === 'assert-create');
     if (!row && !creating) throw noSuchTable(ns, name);
     if (!row) await this.refuseView(ns, name);
-    const base = row ? await this.readMetadata(row.metadataLocation) : this.emptyFor(ns, name, updates);
+    const base = row ? await this.readMetadata(row.metadataLocation) : await this.emptyFor(ns, name, updates);
     const failure = checkRequirements(row ? base : undefined, requirements);
     if (failure) {
       if (failure.requirement.type === 'assert-create') throw new CatalogError(409, 'AlreadyExistsException', 'Requirement failed: table already exists');
@@ -219,15 +219,16 @@ export class TableService {
   }
 
   /** The starting point of a table created by a commit: the format version it asks for. */
-  private emptyFor(ns: Namespace, name: string, updates: TableUpdate[]): TableMetadata {
+  private async emptyFor(ns: Namespace, name: string, updates: TableUpdate[]): Promise<TableMetadata> {
     const upgrade = updates.find((u) => u.action === 'upgrade-format-version');
     const fv = upgrade ? Number(upgrade['format-version']) : 2;
     if (fv !== 1 && fv !== 2 && fv !== 3) throw badRequest(`unsupported format-version ${fv}`);
-    return emptyTableMetadata(fv, this.defaultLocation(ns, name));
+    return emptyTableMetadata(fv, await this.defaultLocation(ns, name));
   }
 
-  private defaultLocation(ns: Namespace, name: string): string {
-    return [this.o.warehouse.replace(/\/+$/, ''), ...ns, name].join('/');
+  /** Under the namespace's location (its `location` property, or its default in the warehouse). */
+  private async defaultLocation(ns: Namespace, name: string): Promise<string> {
+    return `${(await this.o.namespaces.location(ns)).replace(/\/+$/, '')}/${name}`;
   }
 
   /** `<location>/metadata/<version>-<uuid>.metadata.json`, version one past the previous file's. */

@@ -26,7 +26,6 @@ export class ViewService {
   constructor(
     private readonly store: CatalogStore,
     private readonly namespaces: Namespaces,
-    private readonly warehouse: string,
     private readonly io: (location: string) => FileIO,
   ) {}
 
@@ -55,7 +54,7 @@ export class ViewService {
     await this.namespaces.require(ns);
     if (await this.store.table(ns, req.name)) throw exists(`Table with same name already exists: ${ident(ns, req.name)}`);
     if (await this.exists(ns, req.name)) throw exists(`View already exists: ${ident(ns, req.name)}`);
-    const location = (req.location ?? [this.warehouse, ...ns, req.name].join('/')).replace(/\/+$/, '');
+    const location = (req.location ?? `${(await this.namespaces.location(ns)).replace(/\/+$/, '')}/${req.name}`).replace(/\/+$/, '');
     const md = applyViewUpdates(emptyView(location), [
       { action: 'set-properties', updates: req.properties ?? {} },
       { action: 'add-schema', schema: req.schema },

@@ -3,7 +3,9 @@
  * committed through an Iceberg REST catalog) read back in Trino 476 (Iceberg connector, REST
  * catalog, native S3 on MinIO) with exactly the written values and the expected Trino types, and a
  * row delta's equality and position deletes applied as Spark applies them — through Apache's
- * reference catalog (the stack's) and through floe's own catalog (`startCatalogServer`).
+ * reference catalog (the stack's) and through floe's own catalog (`startCatalogServer`). Trino
+ * also creates and writes a table through floe's catalog (insert, delete, update), which Spark and
+ * floe's own client then read.
  *
  * Trino is not part of the always-on stack: this file starts one coordinator for its own run
  * (scripts/stack/trino.ts; ~20 s on 2 cores) and stops it afterwards. Its catalog files are
@@ -38,6 +40,7 @@ const req = (id: number, name: string, type: NestedField['type']): NestedField =
 const t = new OracleTables('floe_trino');
 const run = randomUUID().slice(0, 8);
 const floePrefix = `s3://${stack.s3.bucket}/floe-trino-${run}`;
+const sparkFloe = `floetrino_${run.replace(/[^a-z0-9]/g, '')}`;
 let trino: TrinoServer;
 let floeServer: Awaited<ReturnType<typeof startCatalogServer>>;
 let storeDir: string;
@@ -51,7 +54,7 @@ interface Target {
 }
 const targets: Partial<Record<Target['kind'], Target>> = {};
 /** The tables each test creates, in both catalogs. */
-const TABLES = ['types', 'bounds', 'upserts'];
+const TABLES = ['types', 'bounds', 'upserts', 'written_by_trino'];
 
 function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -95,6 +98,22 @@ beforeAll(async () => {
     },
   });
   console.log(`[trino] started in ${trino.startSeconds.toFixed(1)}s at ${trino.url} (log ${trino.logFile})`);
+  // Spark reads what Trino writes through floe's catalog: a Spark catalog registered at run time.
+  const sc = `spark.sql.catalog.${sparkFloe}`;
+  for (const [k, v] of Object.entries({
+    [sc]: 'org.apache.iceberg.spark.SparkCatalog',
+    [`${sc}.type`]: 'rest',
+    [`${sc}.uri`]: floeServer.url,
+    [`${sc}.cache-enabled`]: 'false',
+    [`${sc}.io-impl`]: 'org.apache.iceberg.aws.s3.S3FileIO',
+    [`${sc}.s3.endpoint`]: stack.s3.endpoint,
+    [`${sc}.s3.path-style-access`]: 'true',
+    [`${sc}.s3.access-key-id`]: stack.s3.accessKeyId,
+    [`${sc}.s3.secret-access-key`]: stack.s3.secretAccessKey,
+    [`${sc}.client.region`]: stack.s3.region,
+  })) {
+    await t.oracle.sparkSql(`SET \`${k}\`=\`${v}\``);
+  }
 });
 
 afterAll(async () => {
@@ -331,5 +350,48 @@ describe.each(['reference', 'floe'] as const)("Trino reads tables floe wrote (%s
       `SELECT content, record_count FROM ${target.trinoCatalog}."${target.ns}"."upserts$files" ORDER BY content, record_count`,
     );
     expect(files.rows).toEqual([['0', '1'], ['0', '10'], ['1', '2'], ['2', '2']]);
+  });
+});
+
+describe("Trino writes through floe's catalog", () => {
+  it('creates a table, inserts, deletes and updates rows; Spark and floe read exactly that state', async () => {
+    const target = targets.floe!;
+    const name = trinoName(target, 'written_by_trino');
+    await trino.client.query(
+      `CREATE TABLE ${name} (id bigint, name varchar, ts timestamp(6) with time zone, amount decimal(10, 2), tags array(varchar)) WITH (format_version = 2)`,
+    );
+    await trino.client.query(
+      `INSERT INTO ${name} VALUES
+        (1, 'one', TIMESTAMP '2024-01-02 03:04:05.123456 UTC', DECIMAL '12.34', ARRAY['a', 'b']),
+        (2, 'two', NULL, DECIMAL '-0.01', ARRAY[]),
+        (3, NULL, TIMESTAMP '1969-12-31 23:59:59.999999 UTC', NULL, NULL)`,
+    );
+    // Row-level changes: Trino writes position delete files (merge-on-read) through the same catalog.
+    await trino.client.query(`DELETE FROM ${name} WHERE id = 2`);
+    await trino.client.query(`UPDATE ${name} SET name = 'three' WHERE id = 3`);
+
+    const want = [
+      ['1', 'one', '2024-01-02 03:04:05.123456', '12.34', '["a","b"]'],
+      ['3', 'three', '1969-12-31 23:59:59.999999', null, null],
+    ];
+    const spark = await t.oracle.sparkSql(
+      `SELECT id, name, CAST(ts AS STRING), CAST(amount AS STRING), to_json(tags) FROM ${sparkFloe}.${target.ns}.written_by_trino ORDER BY id`,
+    );
+    expect(spark.rows.map((r) => r.map((v) => (v === null ? null : String(v))))).toEqual(want);
+    // Spark sees Iceberg's types, not Trino's spellings.
+    const described = await t.oracle.sparkSql(`DESCRIBE TABLE ${sparkFloe}.${target.ns}.written_by_trino`);
+    expect(described.rows.slice(0, 5).map((r) => [String(r[0]), String(r[1])])).toEqual([
+      ['id', 'bigint'],
+      ['name', 'string'],
+      ['ts', 'timestamp'],
+      ['amount', 'decimal(10,2)'],
+      ['tags', 'array<string>'],
+    ]);
+    // floe's own client loads what Trino committed: one snapshot per statement (Trino's create
+    // commits an empty append), each an ordinary commit through the catalog's compare-and-swap;
+    // the DELETE and UPDATE are merge-on-read row deltas.
+    const { metadata } = await target.catalog.loadTable({ namespace: [target.ns], name: 'written_by_trino' });
+    expect((metadata.snapshots ?? []).map((x) => x.summary.operation)).toEqual(['append', 'append', 'delete', 'overwrite']);
+    expect(metadata.location).toMatch(new RegExp(`/${target.ns}/written_by_trino-[0-9a-f]{32}$`));
   });
 });

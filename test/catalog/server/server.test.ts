@@ -88,7 +88,17 @@ describe('catalog server', () => {
     await client.createNamespace(['props'], { a: '1', b: '2' });
     const r = await raw('POST', '/v1/namespaces/props/properties', { removals: ['a', 'zz'], updates: { c: '3' } });
     expect(r.body).toEqual({ updated: ['c'], removed: ['a'], missing: ['zz'] });
-    expect(await client.loadNamespace(['props'])).toEqual({ b: '2', c: '3' });
+    // A namespace reports where its tables go (engines such as Trino derive table locations from it).
+    expect(await client.loadNamespace(['props'])).toEqual({ b: '2', c: '3', location: `${dir}/wh/props` });
+  });
+
+  it("places tables under their namespace's location: the default one, or the location property", async () => {
+    await client.createNamespace(['placed'], { location: `${dir}/elsewhere/` });
+    const schema = { type: 'struct' as const, 'schema-id': 0, fields: [{ id: 1, name: 'id', type: 'long', required: true }] };
+    const created = await raw('POST', '/v1/namespaces/placed/tables', { name: 't', schema });
+    expect(created.body.metadata.location).toBe(`${dir}/elsewhere/t`);
+    await client.createNamespace(['plain']);
+    expect((await raw('POST', '/v1/namespaces/plain/tables', { name: 't', schema })).body.metadata.location).toBe(`${dir}/wh/plain/t`);
   });
 
   it('creates, commits, renames, registers and drops tables; metadata files land in the warehouse', async () => {
