@@ -51,6 +51,9 @@ def main():
     results = []
     for sql in req["sql"]:
         rel = con.sql(sql)
+        if rel is None:  # CREATE, INSERT, ...: nothing to read back
+            results.append({"columns": [], "types": [], "rows": []})
+            continue
         # DuckDB renders each value itself (a projection keeps the query's row order).
         as_text = rel.project(", ".join(f'CAST("{c.replace(chr(34), chr(34) * 2)}" AS VARCHAR)' for c in rel.columns))
         rows = [list(row) for row in as_text.fetchall()]

@@ -146,7 +146,7 @@ describe('DuckDB reads tables floe wrote', () => {
   });
 });
 
-describe("DuckDB reads through floe's embedded catalog", () => {
+describe("DuckDB through floe's embedded catalog", () => {
   it('a table created and appended through `catalog serve` (data on MinIO) reads back exactly', async () => {
     const run = randomUUID().slice(0, 8);
     const dir = mkdtempSync(join(tmpdir(), 'floe-duckdb-it-'));
@@ -180,6 +180,73 @@ describe("DuckDB reads through floe's embedded catalog", () => {
       expect(results[0]!.rows).toEqual(rows.map((r, i) => [String(i), `2024-05-0${i + 1}`, r.name]));
       await catalog.dropTable(id, { purge: true });
       await catalog.dropNamespace(id.namespace);
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+      for await (const f of t.io.list(`s3://${stack.s3.bucket}/floe-duckdb-${run}/`)) await t.io.delete(f.path);
+    }
+  });
+
+  it('DuckDB creates a table and inserts rows through `catalog serve`; Spark and floe read exactly them', async () => {
+    const run = randomUUID().slice(0, 8);
+    const dir = mkdtempSync(join(tmpdir(), 'floe-duckdb-it-'));
+    const server = await startCatalogServer({
+      warehouse: `s3://${stack.s3.bucket}/floe-duckdb-${run}`,
+      storePath: join(dir, 'catalog.db'),
+      port: 0,
+      s3: {
+        endpoint: stack.s3.endpoint,
+        region: stack.s3.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+      },
+    });
+    const spark = `floeduck_${run.replace(/[^a-z0-9]/g, '')}`;
+    try {
+      const catalog = newCatalog(server.url);
+      await catalog.ensureNamespace(['ducks']);
+      await duckdbAt(
+        { catalogUri: server.url, warehouse: '' },
+        'CREATE TABLE floe.ducks.written (id BIGINT, name VARCHAR, ts TIMESTAMPTZ, amount DECIMAL(10,2), day DATE)',
+        `INSERT INTO floe.ducks.written VALUES
+           (1, 'a', TIMESTAMPTZ '2024-01-02 03:04:05.123456+00', 12.34, DATE '2024-01-02'),
+           (2, NULL, NULL, NULL, NULL)`,
+        `INSERT INTO floe.ducks.written VALUES (3, 'c', TIMESTAMPTZ '1969-12-31 23:59:59.999999+00', -0.01, DATE '1969-12-31')`,
+      );
+      const c = `spark.sql.catalog.${spark}`;
+      for (const [k, v] of Object.entries({
+        [c]: 'org.apache.iceberg.spark.SparkCatalog',
+        [`${c}.type`]: 'rest',
+        [`${c}.uri`]: server.url,
+        [`${c}.cache-enabled`]: 'false',
+        [`${c}.io-impl`]: 'org.apache.iceberg.aws.s3.S3FileIO',
+        [`${c}.s3.endpoint`]: stack.s3.endpoint,
+        [`${c}.s3.path-style-access`]: 'true',
+        [`${c}.s3.access-key-id`]: stack.s3.accessKeyId,
+        [`${c}.s3.secret-access-key`]: stack.s3.secretAccessKey,
+        [`${c}.client.region`]: stack.s3.region,
+      })) {
+        await t.oracle.sparkSql(`SET \`${k}\`=\`${v}\``);
+      }
+      const r = await t.oracle.sparkSql(`SELECT id, name, CAST(ts AS STRING), CAST(amount AS STRING), CAST(day AS STRING) FROM ${spark}.ducks.written ORDER BY id`);
+      expect(r.rows.map((row) => row.map((v) => (v === null ? null : String(v))))).toEqual([
+        ['1', 'a', '2024-01-02 03:04:05.123456', '12.34', '2024-01-02'],
+        ['2', null, null, null, null],
+        ['3', 'c', '1969-12-31 23:59:59.999999', '-0.01', '1969-12-31'],
+      ]);
+      const described = await t.oracle.sparkSql(`DESCRIBE TABLE ${spark}.ducks.written`);
+      expect(described.rows.slice(0, 5).map((row) => [String(row[0]), String(row[1])])).toEqual([
+        ['id', 'bigint'],
+        ['name', 'string'],
+        ['ts', 'timestamp'],
+        ['amount', 'decimal(10,2)'],
+        ['day', 'date'],
+      ]);
+      // Two INSERTs, two snapshots, committed through floe's compare-and-swap.
+      const { metadata } = await catalog.loadTable({ namespace: ['ducks'], name: 'written' });
+      expect((metadata.snapshots ?? []).map((x) => x.summary.operation)).toEqual(['append', 'append']);
+      await catalog.dropTable({ namespace: ['ducks'], name: 'written' }, { purge: true });
+      await catalog.dropNamespace(['ducks']);
     } finally {
       await server.close();
       rmSync(dir, { recursive: true, force: true });
