@@ -12,7 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startCatalogServer, type RunningCatalog } from '../../catalog/server/index.js';
+import type { RunningCatalog } from '../../catalog/server/index.js';
+import { registerSparkCatalog, startS3Catalog } from '../harness/catalogs.js';
 import { oracleFor } from '../harness/oracle.js';
 
 const stack = inject('stack');
@@ -33,29 +34,13 @@ const s3Config = {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'floe-catalog-it-'));
-  server = await startCatalogServer({
+  server = await startS3Catalog(stack, {
     warehouse: `s3://${stack.s3.bucket}/floe-catalog-${run}`,
     storePath: join(dir, 'catalog.db'),
-    port: 0,
-    s3: {
-      endpoint: stack.s3.endpoint,
-      region: stack.s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-    },
     // Handed to clients with every table: they reach MinIO with these, as with a real deployment.
     clientConfig: s3Config,
   });
-  const c = `spark.sql.catalog.${cat}`;
-  for (const [k, v] of Object.entries({
-    [c]: 'org.apache.iceberg.spark.SparkCatalog',
-    [`${c}.type`]: 'rest',
-    [`${c}.uri`]: server.url,
-    [`${c}.cache-enabled`]: 'false',
-    [`${c}.io-impl`]: 'org.apache.iceberg.aws.s3.S3FileIO',
-  })) {
-    await oracle.sparkSql(`SET \`${k}\`=\`${v}\``);
-  }
+  await registerSparkCatalog(oracle, cat, server.url);
 });
 afterAll(async () => {
   await server?.close();

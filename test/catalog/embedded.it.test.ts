@@ -9,6 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
+import { registerSparkCatalog } from '../harness/catalogs.js';
 import { oracleFor } from '../harness/oracle.js';
 import { createDatabase, dropDatabase } from '../harness/postgres.js';
 
@@ -45,21 +46,7 @@ describe.each(['sqlite', 'postgres'] as const)('embedded catalog on the %s store
     writeFileSync(path, JSON.stringify(config, null, 2));
 
     const cat = `floeemb_${s}`;
-    const c = `spark.sql.catalog.${cat}`;
-    for (const [k, v] of Object.entries({
-      [c]: 'org.apache.iceberg.spark.SparkCatalog',
-      [`${c}.type`]: 'rest',
-      [`${c}.uri`]: `http://127.0.0.1:${PORT}`,
-      [`${c}.cache-enabled`]: 'false',
-      [`${c}.io-impl`]: 'org.apache.iceberg.aws.s3.S3FileIO',
-      [`${c}.s3.endpoint`]: stack.s3.endpoint,
-      [`${c}.s3.path-style-access`]: 'true',
-      [`${c}.s3.access-key-id`]: stack.s3.accessKeyId,
-      [`${c}.s3.secret-access-key`]: stack.s3.secretAccessKey,
-      [`${c}.client.region`]: stack.s3.region,
-    })) {
-      await oracle.sparkSql(`SET \`${k}\`=\`${v}\``);
-    }
+    await registerSparkCatalog(oracle, cat, `http://127.0.0.1:${PORT}`, stack.s3);
 
     const daemon = DaemonProcess.start(path, join(dir, 'daemon.log'));
     try {

@@ -6,7 +6,7 @@
  */
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { startCatalogServer, type RunningCatalog } from '../../catalog/server/index.js';
+import { startCatalogServer, type CatalogServerOptions, type RunningCatalog } from '../../catalog/server/index.js';
 import type { StackEndpoints } from './endpoints.js';
 import type { OracleClient } from './oracle.js';
 import { uniqueSuffix } from './daemon.js';
@@ -54,21 +54,7 @@ export async function testCatalog(kind: CatalogKind, stack: StackEndpoints, orac
   const s = uniqueSuffix();
   const port = await freePort();
   const spark = `floeemb_${s}`;
-  const c = `spark.sql.catalog.${spark}`;
-  for (const [k, v] of Object.entries({
-    [c]: 'org.apache.iceberg.spark.SparkCatalog',
-    [`${c}.type`]: 'rest',
-    [`${c}.uri`]: `http://127.0.0.1:${port}`,
-    [`${c}.cache-enabled`]: 'false',
-    [`${c}.io-impl`]: 'org.apache.iceberg.aws.s3.S3FileIO',
-    [`${c}.s3.endpoint`]: stack.s3.endpoint,
-    [`${c}.s3.path-style-access`]: 'true',
-    [`${c}.s3.access-key-id`]: stack.s3.accessKeyId,
-    [`${c}.s3.secret-access-key`]: stack.s3.secretAccessKey,
-    [`${c}.client.region`]: stack.s3.region,
-  })) {
-    await oracle.sparkSql(`SET \`${k}\`=\`${v}\``);
-  }
+  await registerSparkCatalog(oracle, spark, `http://127.0.0.1:${port}`, stack.s3);
   const warehouse = `s3://${stack.s3.bucket}/floe-it-embedded-${s}`;
   const storePath = join(dir, 'catalog.db');
   let server: RunningCatalog | undefined;
@@ -77,17 +63,7 @@ export async function testCatalog(kind: CatalogKind, stack: StackEndpoints, orac
     config: { type: 'embedded', warehouse, store: { type: 'sqlite', path: storePath }, port },
     spark,
     async serve() {
-      server ??= await startCatalogServer({
-        warehouse,
-        storePath,
-        port,
-        s3: {
-          endpoint: stack.s3.endpoint,
-          region: stack.s3.region,
-          forcePathStyle: true,
-          credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-        },
-      });
+      server ??= await startS3Catalog(stack, { warehouse, storePath, port });
     },
     async stopServing() {
       const s = server;
@@ -95,4 +71,44 @@ export async function testCatalog(kind: CatalogKind, stack: StackEndpoints, orac
       await s?.close();
     },
   };
+}
+
+/**
+ * Registers a Spark catalog `name` on the oracle's session for the REST catalog at `uri`, with the
+ * table cache off (tests read right after other engines commit). With `s3`, Spark reaches the data
+ * on MinIO with those settings; without, the catalog must hand them out in its table config.
+ */
+export async function registerSparkCatalog(oracle: OracleClient, name: string, uri: string, s3?: StackEndpoints['s3']): Promise<void> {
+  const c = `spark.sql.catalog.${name}`;
+  const settings: Record<string, string> = {
+    [c]: 'org.apache.iceberg.spark.SparkCatalog',
+    [`${c}.type`]: 'rest',
+    [`${c}.uri`]: uri,
+    [`${c}.cache-enabled`]: 'false',
+    [`${c}.io-impl`]: 'org.apache.iceberg.aws.s3.S3FileIO',
+    ...(s3
+      ? {
+          [`${c}.s3.endpoint`]: s3.endpoint,
+          [`${c}.s3.path-style-access`]: 'true',
+          [`${c}.s3.access-key-id`]: s3.accessKeyId,
+          [`${c}.s3.secret-access-key`]: s3.secretAccessKey,
+          [`${c}.client.region`]: s3.region,
+        }
+      : {}),
+  };
+  for (const [k, v] of Object.entries(settings)) await oracle.sparkSql(`SET \`${k}\`=\`${v}\``);
+}
+
+/** floe's catalog server (`catalog serve`) in this process, with its data on the stack's MinIO. */
+export function startS3Catalog(stack: StackEndpoints, o: Omit<CatalogServerOptions, 's3'>): Promise<RunningCatalog> {
+  return startCatalogServer({
+    port: 0,
+    ...o,
+    s3: {
+      endpoint: stack.s3.endpoint,
+      region: stack.s3.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+    },
+  });
 }

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startCatalogServer } from '../../catalog/server/index.js';
+import { registerSparkCatalog, startS3Catalog } from '../harness/catalogs.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Row } from '../../src/arrow/builder.js';
 import { commitWithRetry } from '../../src/iceberg/catalog/commit.js';
@@ -150,17 +150,7 @@ describe("DuckDB through floe's embedded catalog", () => {
   it('a table created and appended through `catalog serve` (data on MinIO) reads back exactly', async () => {
     const run = randomUUID().slice(0, 8);
     const dir = mkdtempSync(join(tmpdir(), 'floe-duckdb-it-'));
-    const server = await startCatalogServer({
-      warehouse: `s3://${stack.s3.bucket}/floe-duckdb-${run}`,
-      storePath: join(dir, 'catalog.db'),
-      port: 0,
-      s3: {
-        endpoint: stack.s3.endpoint,
-        region: stack.s3.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-      },
-    });
+    const server = await startS3Catalog(stack, { warehouse: `s3://${stack.s3.bucket}/floe-duckdb-${run}`, storePath: join(dir, 'catalog.db') });
     try {
       const catalog = newCatalog(server.url);
       const id = { namespace: ['ducks'], name: 'events' };
@@ -190,17 +180,7 @@ describe("DuckDB through floe's embedded catalog", () => {
   it('DuckDB creates a table and inserts rows through `catalog serve`; Spark and floe read exactly them', async () => {
     const run = randomUUID().slice(0, 8);
     const dir = mkdtempSync(join(tmpdir(), 'floe-duckdb-it-'));
-    const server = await startCatalogServer({
-      warehouse: `s3://${stack.s3.bucket}/floe-duckdb-${run}`,
-      storePath: join(dir, 'catalog.db'),
-      port: 0,
-      s3: {
-        endpoint: stack.s3.endpoint,
-        region: stack.s3.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-      },
-    });
+    const server = await startS3Catalog(stack, { warehouse: `s3://${stack.s3.bucket}/floe-duckdb-${run}`, storePath: join(dir, 'catalog.db') });
     const spark = `floeduck_${run.replace(/[^a-z0-9]/g, '')}`;
     try {
       const catalog = newCatalog(server.url);
@@ -213,21 +193,7 @@ describe("DuckDB through floe's embedded catalog", () => {
            (2, NULL, NULL, NULL, NULL)`,
         `INSERT INTO floe.ducks.written VALUES (3, 'c', TIMESTAMPTZ '1969-12-31 23:59:59.999999+00', -0.01, DATE '1969-12-31')`,
       );
-      const c = `spark.sql.catalog.${spark}`;
-      for (const [k, v] of Object.entries({
-        [c]: 'org.apache.iceberg.spark.SparkCatalog',
-        [`${c}.type`]: 'rest',
-        [`${c}.uri`]: server.url,
-        [`${c}.cache-enabled`]: 'false',
-        [`${c}.io-impl`]: 'org.apache.iceberg.aws.s3.S3FileIO',
-        [`${c}.s3.endpoint`]: stack.s3.endpoint,
-        [`${c}.s3.path-style-access`]: 'true',
-        [`${c}.s3.access-key-id`]: stack.s3.accessKeyId,
-        [`${c}.s3.secret-access-key`]: stack.s3.secretAccessKey,
-        [`${c}.client.region`]: stack.s3.region,
-      })) {
-        await t.oracle.sparkSql(`SET \`${k}\`=\`${v}\``);
-      }
+      await registerSparkCatalog(t.oracle, spark, server.url, stack.s3);
       const r = await t.oracle.sparkSql(`SELECT id, name, CAST(ts AS STRING), CAST(amount AS STRING), CAST(day AS STRING) FROM ${spark}.ducks.written ORDER BY id`);
       expect(r.rows.map((row) => row.map((v) => (v === null ? null : String(v))))).toEqual([
         ['1', 'a', '2024-01-02 03:04:05.123456', '12.34', '2024-01-02'],

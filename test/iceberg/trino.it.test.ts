@@ -19,7 +19,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startCatalogServer } from '../../catalog/server/index.js';
+import type { RunningCatalog } from '../../catalog/server/index.js';
+import { registerSparkCatalog, startS3Catalog } from '../harness/catalogs.js';
 import { loadConfig } from '../../scripts/stack/config.js';
 import { installTrino, startTrino, trinoInstalled, type TrinoServer, type TrinoValue } from '../../scripts/stack/trino.js';
 import type { Row } from '../../src/arrow/builder.js';
@@ -42,7 +43,7 @@ const run = randomUUID().slice(0, 8);
 const floePrefix = `s3://${stack.s3.bucket}/floe-trino-${run}`;
 const sparkFloe = `floetrino_${run.replace(/[^a-z0-9]/g, '')}`;
 let trino: TrinoServer;
-let floeServer: Awaited<ReturnType<typeof startCatalogServer>>;
+let floeServer: RunningCatalog;
 let storeDir: string;
 
 /** Where a table lives: the REST catalog floe commits to, and Trino's catalog for it. */
@@ -73,17 +74,7 @@ beforeAll(async () => {
   if (!trinoInstalled(c)) await installTrino(c, (line) => console.log(`[trino] ${line}`));
   await t.setup();
   storeDir = mkdtempSync(join(tmpdir(), 'floe-trino-it-'));
-  floeServer = await startCatalogServer({
-    warehouse: floePrefix,
-    storePath: join(storeDir, 'catalog.db'),
-    port: 0,
-    s3: {
-      endpoint: stack.s3.endpoint,
-      region: stack.s3.region,
-      forcePathStyle: true,
-      credentials: { accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-    },
-  });
+  floeServer = await startS3Catalog(stack, { warehouse: floePrefix, storePath: join(storeDir, 'catalog.db') });
   targets.reference = { kind: 'reference', trinoCatalog: 'iceberg', catalog: t.catalog, ns: t.ns };
   const floe: Target = { kind: 'floe', trinoCatalog: 'floe', catalog: newCatalog(floeServer.url), ns: `trino_${run}` };
   await floe.catalog.ensureNamespace([floe.ns]);
@@ -99,21 +90,7 @@ beforeAll(async () => {
   });
   console.log(`[trino] started in ${trino.startSeconds.toFixed(1)}s at ${trino.url} (log ${trino.logFile})`);
   // Spark reads what Trino writes through floe's catalog: a Spark catalog registered at run time.
-  const sc = `spark.sql.catalog.${sparkFloe}`;
-  for (const [k, v] of Object.entries({
-    [sc]: 'org.apache.iceberg.spark.SparkCatalog',
-    [`${sc}.type`]: 'rest',
-    [`${sc}.uri`]: floeServer.url,
-    [`${sc}.cache-enabled`]: 'false',
-    [`${sc}.io-impl`]: 'org.apache.iceberg.aws.s3.S3FileIO',
-    [`${sc}.s3.endpoint`]: stack.s3.endpoint,
-    [`${sc}.s3.path-style-access`]: 'true',
-    [`${sc}.s3.access-key-id`]: stack.s3.accessKeyId,
-    [`${sc}.s3.secret-access-key`]: stack.s3.secretAccessKey,
-    [`${sc}.client.region`]: stack.s3.region,
-  })) {
-    await t.oracle.sparkSql(`SET \`${k}\`=\`${v}\``);
-  }
+  await registerSparkCatalog(t.oracle, sparkFloe, floeServer.url, stack.s3);
 });
 
 afterAll(async () => {
