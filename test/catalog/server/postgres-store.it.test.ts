@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { PostgresStore } from '../../../catalog/server/postgres-store.js';
 import { startCatalogServer } from '../../../catalog/server/server.js';
@@ -45,6 +46,22 @@ describe('PostgresStore and its server', () => {
       expect(await stores[3]!.listNamespaces()).toEqual([['db']]);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+    }
+  });
+
+  it('refuses a database where commits are not durable (synchronous_commit off)', async () => {
+    const url = await database();
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`ALTER DATABASE ${new URL(url).pathname.slice(1)} SET synchronous_commit = off`);
+    await admin.end();
+    const store = new PostgresStore({ url });
+    try {
+      const err = await store.ready().then(() => undefined, (e: unknown) => e);
+      expect(isFloeError(err, 'CATALOG_CONFIG')).toBe(true);
+      expect(String((err as Error).message)).toMatch(/synchronous_commit/);
+    } finally {
+      await store.close();
     }
   });
 
