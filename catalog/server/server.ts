@@ -90,7 +90,7 @@ export function createCatalogServer(o: CatalogServerOptions): CatalogHandler {
     return (s3 ??= resolveFileIO(location, { ...(o.s3 ? { s3: o.s3 } : {}) }));
   };
   const namespaces = new Namespaces(store, warehouse);
-  const tables = new TableService({ store, namespaces, warehouse, io, ...(o.clientConfig ? { tableConfig: o.clientConfig } : {}) });
+  const tables = new TableService({ store, namespaces, io, ...(o.clientConfig ? { tableConfig: o.clientConfig } : {}) });
   const views = new ViewService(store, namespaces, io);
   const router = new Router(namespaces, tables, views, o.clientConfig ?? {});
 

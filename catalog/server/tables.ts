@@ -43,8 +43,6 @@ export interface CreateTableRequest {
 export interface TableServiceOptions {
   store: CatalogStore;
   namespaces: Namespaces;
-  /** Root under which tables without an explicit location are placed. */
-  warehouse: string;
   /** FileIO for a metadata location (local or S3). */
   io: (location: string) => FileIO;
   /** Returned as each table's `config` (e.g. the S3 endpoint clients should use). */
