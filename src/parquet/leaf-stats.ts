@@ -11,6 +11,7 @@
 import type * as arrow from 'apache-arrow';
 import { parsePrimitive, type ParsedPrimitive } from '../arrow/schema.js';
 import { compareValues, uuidFromBytes } from '../iceberg/spec/values.js';
+import { boundSlots, presentSlot, validityOf, type Slots } from './leaf-bounds.js';
 import type { IcebergType, PrimitiveType, PrimitiveValue } from '../iceberg/spec/types.js';
 
 export interface LeafStats {
@@ -49,21 +50,11 @@ export function collectLeaves(type: IcebergType, id: number, repeated: boolean, 
   }
 }
 
-/**
- * Slots of a Data to visit: null means every slot 0..length-1; otherwise slot indices, with -1
- * for an entry that exists only as a null at an ancestor level.
- */
-type Slots = Int32Array | null;
-
+// Slots (leaf-bounds.ts) of a Data to visit: null means every slot 0..length-1; otherwise slot
+// indices, with -1 for an entry that exists only as a null at an ancestor level.
 // Indexing follows Arrow JS slicing: a sliced Data keeps its offset and its null bitmap (and
 // boolean bits) unsliced, while value and offset buffers are already cut to the slice. Struct
 // children are sliced along with the parent; list/map children are not (offsets index them).
-
-function isValid(data: arrow.Data, i: number): boolean {
-  if (data.nullCount === 0 || !data.nullBitmap || data.nullBitmap.length === 0) return true;
-  const j = data.offset + i;
-  return ((data.nullBitmap[j >> 3]! >> (j & 7)) & 1) === 1;
-}
 
 /** Walks one Arrow column alongside its Iceberg type; returns the next leaf index. */
 export function scanColumn(type: IcebergType, data: arrow.Data, slots: Slots, leaves: Leaf[], at: number): number {
@@ -75,12 +66,10 @@ export function scanColumn(type: IcebergType, data: arrow.Data, slots: Slots, le
   switch (type.type) {
     case 'struct': {
       let childSlots = slots;
-      if (data.nullCount > 0) {
+      const bits = validityOf(data);
+      if (bits !== null) {
         childSlots = new Int32Array(count);
-        for (let k = 0; k < count; k++) {
-          const s = slots ? slots[k]! : k;
-          childSlots[k] = s >= 0 && isValid(data, s) ? s : -1;
-        }
+        for (let k = 0; k < count; k++) childSlots[k] = presentSlot(slots, k, bits, data.offset);
       }
       type.fields.forEach((f, k) => {
         at = scanColumn(f.type, data.children[k]!, childSlots, leaves, at);
@@ -90,17 +79,19 @@ export function scanColumn(type: IcebergType, data: arrow.Data, slots: Slots, le
     case 'list':
     case 'map': {
       const offsets = data.valueOffsets as Int32Array;
+      const bits = validityOf(data);
+      const off = data.offset;
       let n = 0;
       for (let k = 0; k < count; k++) {
-        const s = slots ? slots[k]! : k;
-        const len = s >= 0 && isValid(data, s) ? offsets[s + 1]! - offsets[s]! : 0;
+        const s = presentSlot(slots, k, bits, off);
+        const len = s >= 0 ? offsets[s + 1]! - offsets[s]! : 0;
         n += len === 0 ? 1 : len;
       }
       const childSlots = new Int32Array(n);
       let p = 0;
       for (let k = 0; k < count; k++) {
-        const s = slots ? slots[k]! : k;
-        if (s < 0 || !isValid(data, s)) {
+        const s = presentSlot(slots, k, bits, off);
+        if (s < 0) {
           childSlots[p++] = -1;
           continue;
         }
@@ -116,85 +107,6 @@ export function scanColumn(type: IcebergType, data: arrow.Data, slots: Slots, le
       return scanColumn(type.value, child.children[1]!, childSlots, leaves, at);
     }
   }
-}
-
-/** Index comparison within one Data, by kind; returns <0, 0, >0. */
-type IndexCompare = (a: number, b: number) => number;
-
-function comparator(p: ParsedPrimitive, data: arrow.Data): IndexCompare {
-  switch (p.kind) {
-    case 'boolean': {
-      // Boolean data is the one buffer Arrow JS does not slice: index it with the offset.
-      const o = data.offset;
-      const bits = data.values as Uint8Array;
-      const bit = (i: number) => (bits[(o + i) >> 3]! >> ((o + i) & 7)) & 1;
-      return (a, b) => bit(a) - bit(b);
-    }
-    case 'int':
-    case 'date': {
-      const v = data.values as Int32Array;
-      return (a, b) => v[a]! - v[b]!;
-    }
-    case 'float':
-    case 'double': {
-      const v = data.values as Float64Array;
-      return (a, b) => {
-        const x = v[a]!;
-        const y = v[b]!;
-        if (x < y) return -1;
-        if (x > y) return 1;
-        if (x !== 0) return 0;
-        const nx = Object.is(x, -0);
-        return nx === Object.is(y, -0) ? 0 : nx ? -1 : 1;
-      };
-    }
-    case 'decimal': {
-      // Four little-endian 32-bit words per value; the top word is signed.
-      const w = new Int32Array((data.values as Uint32Array).buffer, (data.values as Uint32Array).byteOffset, (data.values as Uint32Array).length);
-      return (a, b) => {
-        const x = 4 * a;
-        const y = 4 * b;
-        if (w[x + 3] !== w[y + 3]) return w[x + 3]! - w[y + 3]!;
-        for (let k = 2; k >= 0; k--) {
-          const d = (w[x + k]! >>> 0) - (w[y + k]! >>> 0);
-          if (d !== 0) return d;
-        }
-        return 0;
-      };
-    }
-    case 'uuid':
-    case 'fixed': {
-      const bytes = data.values as Uint8Array;
-      const width = p.kind === 'fixed' ? p.length : 16;
-      return (a, b) => compareRanges(bytes, a * width, (a + 1) * width, bytes, b * width, (b + 1) * width);
-    }
-    case 'string':
-    case 'binary': {
-      const bytes = data.values as Uint8Array;
-      const off = data.valueOffsets as Int32Array;
-      return (a, b) => compareRanges(bytes, off[a]!, off[a + 1]!, bytes, off[b]!, off[b + 1]!);
-    }
-    default: {
-      // long, time, timestamps: signed high word, then unsigned low word.
-      const v = data.values as BigInt64Array;
-      const w = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
-      return (a, b) => {
-        const x = 2 * a;
-        const y = 2 * b;
-        if (w[x + 1] !== w[y + 1]) return w[x + 1]! - w[y + 1]!;
-        return (w[x]! >>> 0) - (w[y]! >>> 0);
-      };
-    }
-  }
-}
-
-function compareRanges(a: Uint8Array, as: number, ae: number, b: Uint8Array, bs: number, be: number): number {
-  const n = Math.min(ae - as, be - bs);
-  for (let k = 0; k < n; k++) {
-    const d = a[as + k]! - b[bs + k]!;
-    if (d !== 0) return d;
-  }
-  return ae - as - (be - bs);
 }
 
 /** The JS value of slot i in floe's canonical representation (for serializeValue). */
@@ -234,37 +146,28 @@ function materialize(p: ParsedPrimitive, data: arrow.Data, i: number): Primitive
 function scanLeaf(leaf: Leaf, data: arrow.Data, slots: Slots): void {
   const count = slots ? slots.length : data.length;
   const p = leaf.parsed;
-  const isFloat = p.kind === 'float' || p.kind === 'double';
-  const floats = isFloat ? (data.values as Float64Array) : undefined;
-  const cmp = comparator(p, data);
-  let minIdx = -1;
-  let maxIdx = -1;
+  const bits = validityOf(data);
   let nulls = 0;
   let nans = 0;
-  for (let k = 0; k < count; k++) {
-    const s = slots ? slots[k]! : k;
-    if (s < 0 || !isValid(data, s)) {
-      nulls++;
-      continue;
+  if (p.kind === 'float' || p.kind === 'double') {
+    const floats = data.values as Float32Array | Float64Array;
+    for (let k = 0; k < count; k++) {
+      const s = presentSlot(slots, k, bits, data.offset);
+      if (s < 0) nulls++;
+      else if (Number.isNaN(floats[s]!)) nans++;
     }
-    if (floats && Number.isNaN(floats[s]!)) {
-      nans++;
-      continue;
-    }
-    if (minIdx < 0) {
-      minIdx = maxIdx = s;
-      continue;
-    }
-    if (cmp(s, minIdx) < 0) minIdx = s;
-    else if (cmp(s, maxIdx) > 0) maxIdx = s;
+  } else if (slots !== null || bits !== null) {
+    for (let k = 0; k < count; k++) if (presentSlot(slots, k, bits, data.offset) < 0) nulls++;
   }
   leaf.valueCount += count;
   leaf.nullCount += nulls;
   leaf.nanCount += nans;
-  if (minIdx < 0 || leaf.repeated) return;
+  // Iceberg keeps no bounds for leaves under lists and maps: skip the comparisons altogether.
+  if (leaf.repeated || nulls + nans === count) return;
+  const { min, max } = boundSlots(p, data, slots, count);
   // Merge with earlier batches in the spec's order (compareValues), once per batch.
-  const lo = materialize(p, data, minIdx);
-  const hi = materialize(p, data, maxIdx);
+  const lo = materialize(p, data, min);
+  const hi = materialize(p, data, max);
   if (leaf.min === undefined || compareValues(leaf.type, lo, leaf.min) < 0) leaf.min = lo;
   if (leaf.max === undefined || compareValues(leaf.type, hi, leaf.max) > 0) leaf.max = hi;
 }
