@@ -13,14 +13,10 @@ abstract class VarColumn extends Column {
   protected offsets: Int32Array;
   protected bytes: Buffer;
   protected byteLength = 0;
-  /** `byteCap`: initial value bytes, default 8 per slot. */
-  constructor(readonly type: arrow.Utf8 | arrow.Binary, nullable: boolean, path: string, cap: number, byteCap?: number) {
+  constructor(readonly type: arrow.Utf8 | arrow.Binary, nullable: boolean, path: string, cap: number) {
     super(nullable, path, cap);
     this.offsets = new Int32Array(Math.max(cap, 16) + 1);
-    this.bytes = Buffer.allocUnsafe(Math.min(0x7fffffff, Math.max(byteCap ?? cap * 8, 256)));
-  }
-  override recordSizes(out: number[]): void {
-    out.push(this.length, this.byteLength);
+    this.bytes = Buffer.allocUnsafe(Math.max(cap * 8, 256));
   }
   protected ensureBytes(extra: number): void {
     const need = this.byteLength + extra;

@@ -23,26 +23,6 @@ import { icebergSchemaToArrow, parsePrimitive } from './schema.js';
 export interface RecordBatchBuilderOptions {
   /** Rows to presize buffers for (they still grow past it). Default 1024. */
   initialCapacity?: number;
-  /**
-   * Presize every column like a batch an earlier builder of the same schema finished (its
-   * `lastBatchSizes`); ignored for any other schema object. Growing from the default capacity
-   * doubles and copies each buffer a dozen times on a batch of tens of thousands of rows.
-   */
-  sizedLike?: BatchSizes;
-  /** Called with `lastBatchSizes` whenever finish() returns a non-empty batch. */
-  onSizes?: (sizes: BatchSizes) => void;
-}
-
-/** Slot and value-byte counts of every column of a finished batch, depth-first (Column.recordSizes). */
-export interface BatchSizes {
-  readonly schema: Schema;
-  readonly values: readonly number[];
-}
-
-/** Reads BatchSizes pairs in createColumn's order. */
-interface SizeCursor {
-  values: readonly number[];
-  at: number;
 }
 
 export type Row = Record<string, unknown>;
@@ -50,9 +30,6 @@ export type Row = Record<string, unknown>;
 export class RecordBatchBuilder {
   readonly arrowSchema: arrow.Schema;
   private readonly root: StructColumn;
-  private readonly onSizes: ((sizes: BatchSizes) => void) | undefined;
-  /** Sizes of the last non-empty batch finish() returned, for presizing a successor. */
-  lastBatchSizes: BatchSizes | undefined;
 
   constructor(
     readonly schema: Schema,
@@ -61,10 +38,7 @@ export class RecordBatchBuilder {
     this.arrowSchema = icebergSchemaToArrow(schema);
     const cap = options.initialCapacity ?? 1024;
     const rootType = new arrow.Struct(this.arrowSchema.fields);
-    this.onSizes = options.onSizes;
-    const like = options.sizedLike;
-    const sizes = like && like.schema === schema ? { values: like.values, at: 0 } : undefined;
-    this.root = createColumn({ type: 'struct', fields: schema.fields }, rootType, false, '', cap, sizes) as StructColumn;
+    this.root = createColumn({ type: 'struct', fields: schema.fields }, rootType, false, '', cap) as StructColumn;
   }
 
   /** Rows appended since the last finish. */
@@ -97,12 +71,6 @@ export class RecordBatchBuilder {
 
   /** The rows appended so far as one record batch; the builder starts empty again. */
   finish(): arrow.RecordBatch {
-    if (this.root.length > 0) {
-      const values: number[] = [];
-      this.root.recordSizes(values);
-      this.lastBatchSizes = { schema: this.schema, values };
-      this.onSizes?.(this.lastBatchSizes);
-    }
     const data = this.root.finish() as arrow.Data<arrow.Struct>;
     return new arrow.RecordBatch(this.arrowSchema, data);
   }
@@ -112,43 +80,12 @@ export class RecordBatchBuilder {
   }
 }
 
-/**
- * Builders for the partitions of one table, each presized like the last batch finished for the
- * same partition key and schema. The daemon starts a fresh builder per partition at every flush;
- * grown from the default capacity (a dozen doublings and copies per buffer), the Arrow build took
- * ~1.4x the CPU (docs/benchmarks.md). Memory: a builder allocates up front what its predecessor
- * ended with, where growth by doubling could reach twice that.
- */
-export class PresizedBuilders {
-  private readonly last = new Map<string, BatchSizes>();
-
-  create(schema: Schema, partitionKey: string): RecordBatchBuilder {
-    return new RecordBatchBuilder(schema, {
-      sizedLike: this.last.get(partitionKey),
-      onSizes: (sizes) => {
-        // Only numbers are kept, but keys can be unbounded (time partitions): start over now and then.
-        if (this.last.size >= 1024 && !this.last.has(partitionKey)) this.last.clear();
-        this.last.set(partitionKey, sizes);
-      },
-    });
-  }
-}
-
 function childPath(parent: string, name: string): string {
   return parent === '' ? name : `${parent}.${name}`;
 }
 
-/**
- * Builds the column tree for an Iceberg type; `arrowType` is its already-derived Arrow type.
- * With `sizes`, each column takes its own slot count (and value bytes) from there instead of `cap`.
- */
-export function createColumn(type: IcebergType, arrowType: arrow.DataType, nullable: boolean, path: string, cap: number, sizes?: SizeCursor): Column {
-  let byteCap: number | undefined;
-  if (sizes && sizes.at + 1 < sizes.values.length) {
-    cap = sizes.values[sizes.at]!;
-    byteCap = sizes.values[sizes.at + 1]! || undefined;
-    sizes.at += 2;
-  }
+/** Builds the column tree for an Iceberg type; `arrowType` is its already-derived Arrow type. */
+export function createColumn(type: IcebergType, arrowType: arrow.DataType, nullable: boolean, path: string, cap: number): Column {
   if (typeof type === 'string') {
     const p = parsePrimitive(type);
     switch (p.kind) {
@@ -164,8 +101,8 @@ export function createColumn(type: IcebergType, arrowType: arrow.DataType, nulla
       case 'float':
       case 'double': return new FloatColumn(arrowType as arrow.Float64, nullable, path, cap);
       case 'decimal': return new DecimalColumn(arrowType as arrow.Decimal, nullable, path, cap);
-      case 'string': return new Utf8Column(arrowType as arrow.Utf8, nullable, path, cap, byteCap);
-      case 'binary': return new BinaryColumn(arrowType as arrow.Binary, nullable, path, cap, byteCap);
+      case 'string': return new Utf8Column(arrowType as arrow.Utf8, nullable, path, cap);
+      case 'binary': return new BinaryColumn(arrowType as arrow.Binary, nullable, path, cap);
       case 'uuid': return new FixedColumn(arrowType as arrow.FixedSizeBinary, true, nullable, path, cap);
       case 'fixed': return new FixedColumn(arrowType as arrow.FixedSizeBinary, false, nullable, path, cap);
     }
@@ -175,20 +112,20 @@ export function createColumn(type: IcebergType, arrowType: arrow.DataType, nulla
       const st = arrowType as arrow.Struct;
       const children = type.fields.map((f, k) => {
         const af = st.children[k]!;
-        return { name: f.name, required: f.required, column: createColumn(f.type, af.type, !f.required, childPath(path, f.name), cap, sizes) };
+        return { name: f.name, required: f.required, column: createColumn(f.type, af.type, !f.required, childPath(path, f.name), cap) };
       });
       return new StructColumn(st, children, nullable, path, cap);
     }
     case 'list': {
       const lt = arrowType as arrow.List;
-      const el = createColumn(type.element, lt.children[0]!.type, !type['element-required'], childPath(path, 'element'), cap, sizes);
+      const el = createColumn(type.element, lt.children[0]!.type, !type['element-required'], childPath(path, 'element'), cap);
       return new ListColumn(lt, el, type['element-required'], nullable, path, cap);
     }
     case 'map': {
       const mt = arrowType as arrow.Map_;
       const entries = mt.children[0]!.type as arrow.Struct;
-      const key = createColumn(type.key, entries.children[0]!.type, false, childPath(path, 'key'), cap, sizes);
-      const value = createColumn(type.value, entries.children[1]!.type, !type['value-required'], childPath(path, 'value'), cap, sizes);
+      const key = createColumn(type.key, entries.children[0]!.type, false, childPath(path, 'key'), cap);
+      const value = createColumn(type.value, entries.children[1]!.type, !type['value-required'], childPath(path, 'value'), cap);
       return new MapColumn(mt, key, value, type['value-required'], type.key === 'string', nullable, path, cap);
     }
   }

@@ -42,14 +42,6 @@ export abstract class Column {
   abstract finish(): arrow.Data;
   /** Bytes of Arrow buffers held (approximates the IPC size, for file-size estimates). */
   abstract byteSize(): number;
-  /**
-   * Appends [slots, value bytes] of this column and then of its children, depth-first in the
-   * order createColumn builds them (see BatchSizes in builder.ts). Value bytes are only tracked
-   * for variable-width columns; fixed-width ones size their values from the slot count.
-   */
-  recordSizes(out: number[]): void {
-    out.push(this.length, 0);
-  }
 
   protected setValid(i: number): void {
     if (this.nullable) this.validity = writeBit(this.validity, i, true);

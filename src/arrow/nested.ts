@@ -54,10 +54,6 @@ export class StructColumn extends Column {
     for (const col of this.columns) col.truncate(n);
     super.truncate(n);
   }
-  override recordSizes(out: number[]): void {
-    super.recordSizes(out);
-    for (const col of this.columns) col.recordSizes(out);
-  }
   finish(): arrow.Data {
     return arrow.makeData({ type: this.type, ...this.takeBatch(), children: this.columns.map((c) => c.finish()) });
   }
@@ -123,10 +119,6 @@ export class ListColumn extends OffsetsColumn {
     this.element.truncate(this.offsets[n]!);
     super.truncate(n);
   }
-  override recordSizes(out: number[]): void {
-    super.recordSizes(out);
-    this.element.recordSizes(out);
-  }
   finish(): arrow.Data {
     return arrow.makeData({ type: this.type, ...this.takeListBatch(), child: this.element.finish() });
   }
@@ -191,11 +183,6 @@ export class MapColumn extends OffsetsColumn {
     this.key.truncate(m);
     this.value.truncate(m);
     super.truncate(n);
-  }
-  override recordSizes(out: number[]): void {
-    super.recordSizes(out);
-    this.key.recordSizes(out);
-    this.value.recordSizes(out);
   }
   finish(): arrow.Data {
     const entries = arrow.makeData({

@@ -47,7 +47,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   private newestTimestampMs: number | undefined;
   private firstAppendAt: number | undefined;
 
-  constructor(private readonly newSink: (tuple: unknown[], partitionKey: string) => Sink) {}
+  constructor(private readonly newSink: (tuple: unknown[]) => Sink) {}
 
   /**
    * Declares where a partition's next range starts: the offset the table held when this writer
@@ -81,7 +81,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   append(partitionKey: string, tuple: unknown[], row: Row): void {
     let slot = this.partitions.get(partitionKey);
     if (!slot) {
-      slot = { key: partitionKey, tuple, sink: this.newSink(tuple, partitionKey) };
+      slot = { key: partitionKey, tuple, sink: this.newSink(tuple) };
       this.partitions.set(partitionKey, slot);
     }
     slot.sink.append(row);

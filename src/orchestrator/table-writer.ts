@@ -12,7 +12,7 @@
  * a failed commit) is synchronous and tells the daemon to re-seek, which bumps a per-partition
  * generation so that a batch the daemon was in the middle of is abandoned, never half-applied.
  */
-import { PresizedBuilders, RecordBatchBuilder, type Row } from '../arrow/builder.js';
+import { RecordBatchBuilder, type Row } from '../arrow/builder.js';
 import { TableBuffer } from '../buffer/table-buffer.js';
 import { advanceOffsets, committedOffsets, continuityConflicts, OffsetMap, OFFSETS_PROPERTY, type OffsetRange } from '../commit/offsets.js';
 import type { TableMapping } from '../config/index.js';
@@ -83,8 +83,7 @@ export class TableWriter {
     this.fullName = [...id.namespace, id.name].join('.');
     this.log = deps.log.child({ table: this.fullName });
     this.now = deps.now ?? Date.now;
-    const builders = new PresizedBuilders();
-    this.buffer = new TableBuffer((_tuple, key) => builders.create(this.schema!, key));
+    this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.schema!));
     if (mapping.mode === 'silver') {
       this.keyColumns = keyColumns(mapping);
       this.changes = new SilverChanges(this.keyColumns);
