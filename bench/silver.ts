@@ -30,6 +30,7 @@ import { createLogger } from '../src/util/log.js';
 import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
 import { oracleFor, type OracleClient } from '../test/harness/oracle.js';
 import { benchStack } from './stack.js';
+import { prng } from '../test/fixtures/prng.js';
 
 const MiB = 1024 * 1024;
 const PARTITIONS = 3;
@@ -41,18 +42,6 @@ function cpuSeconds(pid: number): number {
   const rest = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-/** Deterministic PRNG (mulberry32): the same workload on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ROW_SCHEMA = {

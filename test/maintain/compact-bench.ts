@@ -23,6 +23,7 @@ import { writeDataFiles } from '../../src/parquet/table-files.js';
 import { silentLogger } from '../../src/util/log.js';
 import { FakeCatalog } from '../iceberg/catalog/fake-catalog.js';
 import { MemoryFileIO, newTable } from '../iceberg/table/helpers.js';
+import { prng } from '../fixtures/prng.js';
 
 const KEYS = Number(process.env.FLOE_CB_KEYS ?? 10_000);
 const BIG = Number(process.env.FLOE_CB_BIG ?? 10);
@@ -61,17 +62,6 @@ export const silverSchema: Schema = {
 };
 const keySchema: Schema = { type: 'struct', 'schema-id': 0, fields: [silverSchema.fields[0]!] };
 const unpartitioned: PartitionSpec = { 'spec-id': 0, fields: [] };
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function metadata(loc: string): TableMetadata {
   const m = newTable(loc);

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { oracleFor, rowObjects } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 import { CATALOG_KINDS, testCatalog, type CatalogKind } from '../harness/catalogs.js';
+import { prng } from '../fixtures/prng.js';
 
 const stack = inject('stack');
 const oracle = oracleFor(stack);
@@ -47,18 +48,6 @@ const envelopeSchema = {
     { name: 'ts_ms', type: ['null', 'long'], default: null },
   ],
 };
-
-/** Deterministic PRNG (mulberry32) so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Row = { id: string; name: string; v: number };
 type Message = { value: Buffer | null; key: string; partition: number };

@@ -10,18 +10,7 @@ import type { PrimitiveType, PrimitiveValue, Schema } from '../../src/iceberg/sp
 import { compareValues, serializeValue, truncateLowerBound, truncateUpperBound } from '../../src/iceberg/spec/values.js';
 import { writeDataFile } from '../../src/parquet/data-file.js';
 import { compareBytes } from '../../src/parquet/leaf-bounds.js';
-
-/** mulberry32: small, seeded, good enough for test data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../fixtures/prng.js';
 
 const FLAT: Array<[string, PrimitiveType]> = [
   ['b', 'boolean'], ['i', 'int'], ['l', 'long'], ['f', 'float'], ['d', 'double'], ['dec', 'decimal(38,3)'],

@@ -8,17 +8,16 @@
  * objects, logical types in floe's canonical form); `row` is floe's row form (see convert.ts).
  */
 
-/** mulberry32: tiny, fast, good enough for test data, and identical on every platform. */
+import { prng } from '../fixtures/prng.js';
+
+/** Seeded draws (mulberry32, test/fixtures/prng.ts): identical on every platform, so a failing case replays. */
 export class Prng {
-  private state: number;
+  private readonly draw: () => number;
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.draw = prng(seed);
   }
   next(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.draw();
   }
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.next() * (hi - lo + 1));
