@@ -71,7 +71,7 @@ export interface PostgresStoreOptions {
 
 export class PostgresStore implements CatalogStore {
   private readonly pool: pg.Pool;
-  private readonly tables: PgPointers;
+  readonly tables: PointerSet;
   readonly views: PointerSet;
   private schemaReady: Promise<void> | undefined;
 
@@ -150,18 +150,6 @@ export class PostgresStore implements CatalogStore {
     });
   }
 
-  listTables(ns: Namespace): Promise<string[]> {
-    return this.tables.list(ns);
-  }
-
-  table(ns: Namespace, name: string): Promise<TableRow | undefined> {
-    return this.tables.get(ns, name);
-  }
-
-  insertTable(row: TableRow): Promise<InsertResult> {
-    return this.tables.insert(row);
-  }
-
   async replaceTable(row: TableRow): Promise<void> {
     try {
       await this.query(
@@ -173,10 +161,6 @@ export class PostgresStore implements CatalogStore {
       if (pgCode(err) === FOREIGN_KEY_VIOLATION) throw noSuchNamespace(row.namespace);
       throw err;
     }
-  }
-
-  swapPointer(ns: Namespace, name: string, expected: string, next: string): Promise<boolean> {
-    return this.tables.swap(ns, name, expected, next);
   }
 
   async swapPointers(swaps: PointerSwap[]): Promise<number> {
@@ -201,14 +185,6 @@ export class PostgresStore implements CatalogStore {
       if (err instanceof RollBack) return err.index;
       throw err;
     }
-  }
-
-  renameTable(from: Ident, to: Ident): Promise<RenameResult> {
-    return this.tables.rename(from, to);
-  }
-
-  dropTable(ns: Namespace, name: string): Promise<TableRow | undefined> {
-    return this.tables.drop(ns, name);
   }
 
   async close(): Promise<void> {

@@ -34,7 +34,7 @@ type Db = InstanceType<typeof Database>;
 export class SqliteStore implements CatalogStore {
   private readonly db: Db;
   readonly views: PointerSet;
-  private readonly tables: SqlitePointers;
+  readonly tables: PointerSet;
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -89,26 +89,10 @@ export class SqliteStore implements CatalogStore {
     }).immediate();
   }
 
-  listTables(ns: Namespace): Promise<string[]> {
-    return this.tables.list(ns);
-  }
-
-  table(ns: Namespace, name: string): Promise<TableRow | undefined> {
-    return this.tables.get(ns, name);
-  }
-
-  insertTable(row: TableRow): Promise<InsertResult> {
-    return this.tables.insert(row);
-  }
-
   async replaceTable(row: TableRow): Promise<void> {
     this.db
       .prepare('INSERT OR REPLACE INTO tables (namespace, name, metadata_location) VALUES (?, ?, ?)')
       .run(nsKey(row.namespace), row.name, row.metadataLocation);
-  }
-
-  swapPointer(ns: Namespace, name: string, expected: string, next: string): Promise<boolean> {
-    return this.tables.swap(ns, name, expected, next);
   }
 
   async swapPointers(swaps: PointerSwap[]): Promise<number> {
@@ -128,14 +112,6 @@ export class SqliteStore implements CatalogStore {
       if (!(e instanceof RollBack)) throw e;
     }
     return failed.index;
-  }
-
-  renameTable(from: Ident, to: Ident): Promise<RenameResult> {
-    return this.tables.rename(from, to);
-  }
-
-  dropTable(ns: Namespace, name: string): Promise<TableRow | undefined> {
-    return this.tables.drop(ns, name);
   }
 
   async close(): Promise<void> {

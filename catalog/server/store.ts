@@ -30,26 +30,20 @@ export interface CatalogStore {
   /** 'missing' / 'not-empty' (tables or child namespaces) / 'dropped'. */
   dropNamespace(ns: Namespace): Promise<'missing' | 'not-empty' | 'dropped'>;
 
-  listTables(ns: Namespace): Promise<string[]>;
-  table(ns: Namespace, name: string): Promise<TableRow | undefined>;
   /**
-   * Inserts a table pointer. Checking the namespace is part of the insert, so a table can never
-   * land in a namespace that a concurrent drop removed.
+   * Table pointers. Its `insert` checks the namespace in the same atomic step, so a table can
+   * never land in a namespace that a concurrent drop removed; its `swap` is the compare-and-swap
+   * every commit ends with.
    */
-  insertTable(row: TableRow): Promise<InsertResult>;
+  tables: PointerSet;
   /** Replaces an existing pointer unconditionally (register with overwrite). */
   replaceTable(row: TableRow): Promise<void>;
-  /** Compare-and-swap: true only if the pointer still was `expected` and now is `next`. */
-  swapPointer(ns: Namespace, name: string, expected: string, next: string): Promise<boolean>;
   /**
-   * Applies several swaps all-or-nothing (multi-table transactions); returns the index of the
-   * first swap whose expectation failed, or -1 when all were applied.
+   * Applies several table swaps all-or-nothing (multi-table transactions); returns the index of
+   * the first swap whose expectation failed, or -1 when all were applied.
    */
   swapPointers(swaps: PointerSwap[]): Promise<number>;
-  renameTable(from: Ident, to: Ident): Promise<RenameResult>;
-  dropTable(ns: Namespace, name: string): Promise<TableRow | undefined>;
-
-  /** Views: the same pointer operations on a separate set of names. */
+  /** View pointers: the same operations on a separate set of names. */
   views: PointerSet;
   close(): Promise<void>;
 }
@@ -74,7 +68,7 @@ export const SEP = '\u001f';
 export const nsKey = (ns: Namespace): string => ns.join(SEP);
 export const nsFromKey = (key: string): Namespace => (key === '' ? [] : key.split(SEP));
 
-/** Pointer operations for one kind of catalog object (views). */
+/** Pointer operations for one kind of catalog object (tables or views). */
 export interface PointerSet {
   list(ns: Namespace): Promise<string[]>;
   get(ns: Namespace, name: string): Promise<TableRow | undefined>;

@@ -70,15 +70,15 @@ export class TableService {
 
   async list(ns: Namespace): Promise<string[]> {
     await this.o.namespaces.require(ns);
-    return this.o.store.listTables(ns);
+    return this.o.store.tables.list(ns);
   }
 
   async exists(ns: Namespace, name: string): Promise<boolean> {
-    return (await this.o.store.table(ns, name)) !== undefined;
+    return (await this.o.store.tables.get(ns, name)) !== undefined;
   }
 
   async load(ns: Namespace, name: string): Promise<LoadResult> {
-    const row = await this.o.store.table(ns, name);
+    const row = await this.o.store.tables.get(ns, name);
     if (!row) throw noSuchTable(ns, name);
     return this.result(row.metadataLocation, await this.readMetadata(row.metadataLocation));
   }
@@ -100,7 +100,7 @@ export class TableService {
     // A staged create is only a proposal: the client commits it later with assert-create.
     if (req['stage-create']) return this.result(undefined, metadata);
     const location = await this.writeMetadata(metadata, undefined);
-    const inserted = await this.o.store.insertTable({ namespace: ns, name: req.name, metadataLocation: location });
+    const inserted = await this.o.store.tables.insert({ namespace: ns, name: req.name, metadataLocation: location });
     if (inserted !== 'inserted') {
       await this.discard(location);
       throw inserted === 'exists' ? tableExists(ns, req.name) : noSuchNamespace(ns);
@@ -116,7 +116,7 @@ export class TableService {
     const row = { namespace: ns, name, metadataLocation };
     if (overwrite) await this.o.store.replaceTable(row);
     else {
-      const inserted = await this.o.store.insertTable(row);
+      const inserted = await this.o.store.tables.insert(row);
       if (inserted !== 'inserted') throw inserted === 'exists' ? tableExists(ns, name) : noSuchNamespace(ns);
     }
     return this.result(metadataLocation, metadata);
@@ -128,7 +128,7 @@ export class TableService {
       if (p.unchanged) return this.result(p.base, p.metadata);
       const won = p.base === undefined
         ? await this.insertCreated(ns, name, p.next)
-        : await this.o.store.swapPointer(ns, name, p.base, p.next);
+        : await this.o.store.tables.swap(ns, name, p.base, p.next);
       if (won) return this.result(p.next, p.metadata);
       await this.discard(p.next);
       if (attempt >= this.maxAttempts) throw commitFailed(`gave up after ${attempt} concurrent updates to ${[...ns, name].join('.')}`);
@@ -159,7 +159,7 @@ export class TableService {
     if (await this.o.store.views.get(to.ns, to.name)) {
       throw new CatalogError(409, 'AlreadyExistsException', `Cannot rename ${[...from.ns, from.name].join('.')} to ${[...to.ns, to.name].join('.')}. View already exists`);
     }
-    const r = await this.o.store.renameTable(from, to);
+    const r = await this.o.store.tables.rename(from, to);
     if (r === 'missing') throw noSuchTable(from.ns, from.name);
     if (r === 'exists') throw tableExists(to.ns, to.name);
     if (r === 'no-namespace') throw noSuchNamespace(to.ns);
@@ -167,7 +167,7 @@ export class TableService {
 
   /** Drops the pointer; with purge, also the table's metadata, manifests and data (best effort). */
   async drop(ns: Namespace, name: string, purge: boolean): Promise<void> {
-    const row = await this.o.store.dropTable(ns, name);
+    const row = await this.o.store.tables.drop(ns, name);
     if (!row) throw noSuchTable(ns, name);
     if (purge) {
       const md = await this.readMetadata(row.metadataLocation).catch(() => undefined);
@@ -177,7 +177,7 @@ export class TableService {
 
   /** A table created by a commit (assert-create): false when another creator got there first. */
   private async insertCreated(ns: Namespace, name: string, location: string): Promise<boolean> {
-    const inserted = await this.o.store.insertTable({ namespace: ns, name, metadataLocation: location });
+    const inserted = await this.o.store.tables.insert({ namespace: ns, name, metadataLocation: location });
     if (inserted === 'no-namespace') {
       await this.discard(location);
       throw noSuchNamespace(ns);
@@ -198,7 +198,7 @@ export class TableService {
   /** Checks requirements against the current pointer, applies updates and writes the new file. */
   private async prepare(ns: Namespace, name: string, change: TableChange): Promise<Prepared> {
     const { requirements, updates } = checkChange(change);
-    const row = await this.o.store.table(ns, name);
+    const row = await this.o.store.tables.get(ns, name);
     const creating = requirements.some((r) => r.type === 'assert-create');
     if (!row && !creating) throw noSuchTable(ns, name);
     if (!row) await this.refuseView(ns, name);

@@ -52,7 +52,7 @@ export class ViewService {
     if (!req.schema || !req['view-version']) throw badRequest('schema and view-version are required');
     if (req.properties !== undefined) checkProperties(req.properties);
     await this.namespaces.require(ns);
-    if (await this.store.table(ns, req.name)) throw exists(`Table with same name already exists: ${ident(ns, req.name)}`);
+    if (await this.store.tables.get(ns, req.name)) throw exists(`Table with same name already exists: ${ident(ns, req.name)}`);
     if (await this.exists(ns, req.name)) throw exists(`View already exists: ${ident(ns, req.name)}`);
     const location = (req.location ?? `${(await this.namespaces.location(ns)).replace(/\/+$/, '')}/${req.name}`).replace(/\/+$/, '');
     const md = applyViewUpdates(emptyView(location), [
@@ -91,7 +91,7 @@ export class ViewService {
     if (!(await this.exists(from.ns, from.name))) throw noSuchView(from.ns, from.name);
     if (!(await this.namespaces.exists(to.ns))) throw noSuchNamespace(to.ns);
     const msg = `Cannot rename ${ident(from.ns, from.name)} to ${ident(to.ns, to.name)}.`;
-    if (await this.store.table(to.ns, to.name)) throw exists(`${msg} Table already exists`);
+    if (await this.store.tables.get(to.ns, to.name)) throw exists(`${msg} Table already exists`);
     const r = await this.store.views.rename(from, to);
     if (r === 'missing') throw noSuchView(from.ns, from.name);
     if (r === 'exists') throw exists(`${msg} View already exists`);

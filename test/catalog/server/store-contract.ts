@@ -30,66 +30,66 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
     it('swaps a pointer only from the expected location', async () => {
       const { store } = await fresh();
       await store.createNamespace(['db'], {});
-      expect(await store.insertTable(t(['db'], 't', 'm0'))).toBe('inserted');
-      expect(await store.insertTable(t(['db'], 't', 'other'))).toBe('exists');
-      expect(await store.swapPointer(['db'], 't', 'm0', 'm1')).toBe(true);
-      expect(await store.swapPointer(['db'], 't', 'm0', 'm2')).toBe(false);
-      expect((await store.table(['db'], 't'))?.metadataLocation).toBe('m1');
-      expect(await store.swapPointer(['db'], 'missing', 'm0', 'm1')).toBe(false);
+      expect(await store.tables.insert(t(['db'], 't', 'm0'))).toBe('inserted');
+      expect(await store.tables.insert(t(['db'], 't', 'other'))).toBe('exists');
+      expect(await store.tables.swap(['db'], 't', 'm0', 'm1')).toBe(true);
+      expect(await store.tables.swap(['db'], 't', 'm0', 'm2')).toBe(false);
+      expect((await store.tables.get(['db'], 't'))?.metadataLocation).toBe('m1');
+      expect(await store.tables.swap(['db'], 'missing', 'm0', 'm1')).toBe(false);
     });
 
     it('refuses a table or view in a namespace that does not exist', async () => {
       const { store } = await fresh();
-      expect(await store.insertTable(t(['nope'], 't', 'm0'))).toBe('no-namespace');
+      expect(await store.tables.insert(t(['nope'], 't', 'm0'))).toBe('no-namespace');
       expect(await store.views.insert(t(['nope'], 'v', 'm0'))).toBe('no-namespace');
       await store.createNamespace(['db'], {});
-      await store.insertTable(t(['db'], 't', 'm0'));
-      expect(await store.renameTable({ ns: ['db'], name: 't' }, { ns: ['nope'], name: 't' })).toBe('no-namespace');
-      expect((await store.table(['db'], 't'))?.metadataLocation).toBe('m0');
+      await store.tables.insert(t(['db'], 't', 'm0'));
+      expect(await store.tables.rename({ ns: ['db'], name: 't' }, { ns: ['nope'], name: 't' })).toBe('no-namespace');
+      expect((await store.tables.get(['db'], 't'))?.metadataLocation).toBe('m0');
     });
 
     it('two instances on one database (two server processes) see each other, and of concurrent swaps from one base exactly one wins', async () => {
       const f = await fresh();
       const b = await f.another();
       await f.store.createNamespace(['db'], {});
-      await f.store.insertTable(t(['db'], 't', 'm0'));
+      await f.store.tables.insert(t(['db'], 't', 'm0'));
       for (let round = 0; round < 10; round++) {
-        const base = (await b.table(['db'], 't'))!.metadataLocation;
+        const base = (await b.tables.get(['db'], 't'))!.metadataLocation;
         const results = await Promise.all(
-          [f.store, b, f.store, b].map((s, i) => s.swapPointer(['db'], 't', base, `r${round}-w${i}`)),
+          [f.store, b, f.store, b].map((s, i) => s.tables.swap(['db'], 't', base, `r${round}-w${i}`)),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
         const winner = results.indexOf(true);
-        expect((await f.store.table(['db'], 't'))?.metadataLocation).toBe(`r${round}-w${winner}`);
+        expect((await f.store.tables.get(['db'], 't'))?.metadataLocation).toBe(`r${round}-w${winner}`);
       }
     });
 
     it('multi-table swaps are all-or-nothing', async () => {
       const { store } = await fresh();
       await store.createNamespace(['db'], {});
-      await store.insertTable(t(['db'], 'a', 'a0'));
-      await store.insertTable(t(['db'], 'b', 'b0'));
+      await store.tables.insert(t(['db'], 'a', 'a0'));
+      await store.tables.insert(t(['db'], 'b', 'b0'));
       const failed = await store.swapPointers([
         { ns: ['db'], name: 'a', expected: 'a0', next: 'a1' },
         { ns: ['db'], name: 'b', expected: 'stale', next: 'b1' },
       ]);
       expect(failed).toBe(1);
-      expect((await store.table(['db'], 'a'))?.metadataLocation).toBe('a0');
+      expect((await store.tables.get(['db'], 'a'))?.metadataLocation).toBe('a0');
       expect(
         await store.swapPointers([
           { ns: ['db'], name: 'b', expected: 'b0', next: 'b1' },
           { ns: ['db'], name: 'a', expected: 'a0', next: 'a1' },
         ]),
       ).toBe(-1);
-      expect([(await store.table(['db'], 'a'))?.metadataLocation, (await store.table(['db'], 'b'))?.metadataLocation]).toEqual(['a1', 'b1']);
+      expect([(await store.tables.get(['db'], 'a'))?.metadataLocation, (await store.tables.get(['db'], 'b'))?.metadataLocation]).toEqual(['a1', 'b1']);
     });
 
     it('concurrent multi-table transactions over the same tables in opposite orders both finish', async () => {
       const f = await fresh();
       const b = await f.another();
       await f.store.createNamespace(['db'], {});
-      await f.store.insertTable(t(['db'], 'x', 'x0'));
-      await f.store.insertTable(t(['db'], 'y', 'y0'));
+      await f.store.tables.insert(t(['db'], 'x', 'x0'));
+      await f.store.tables.insert(t(['db'], 'y', 'y0'));
       const [one, two] = await Promise.all([
         f.store.swapPointers([
           { ns: ['db'], name: 'x', expected: 'x0', next: 'x1' },
@@ -102,8 +102,8 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
       ]);
       // Exactly one applies; the other fails on a stale expectation (not a deadlock or an error).
       expect([one, two].filter((r) => r === -1)).toHaveLength(1);
-      const x = (await f.store.table(['db'], 'x'))?.metadataLocation;
-      const y = (await f.store.table(['db'], 'y'))?.metadataLocation;
+      const x = (await f.store.tables.get(['db'], 'x'))?.metadataLocation;
+      const y = (await f.store.tables.get(['db'], 'y'))?.metadataLocation;
       expect(`${x}${y}`).toBe(one === -1 ? 'x1y1' : 'x2y2');
     });
 
@@ -116,9 +116,9 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
       await store.createNamespace(['a%'], {});
       expect(await store.dropNamespace(['a'])).toBe('not-empty');
       expect(await store.dropNamespace(['a', 'b'])).toBe('dropped');
-      await store.insertTable(t(['a'], 't', 'm'));
+      await store.tables.insert(t(['a'], 't', 'm'));
       expect(await store.dropNamespace(['a'])).toBe('not-empty');
-      await store.dropTable(['a'], 't');
+      await store.tables.drop(['a'], 't');
       await store.views.insert(t(['a'], 'v', 'vm'));
       expect(await store.dropNamespace(['a'])).toBe('not-empty');
       expect((await store.views.drop(['a'], 'v'))?.metadataLocation).toBe('vm');
@@ -144,26 +144,26 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
       const { store } = await fresh();
       await store.createNamespace(['x'], {});
       await store.createNamespace(['y'], {});
-      await store.insertTable(t(['x'], 't', 'm'));
-      await store.insertTable(t(['y'], 'u', 'n'));
-      expect(await store.renameTable({ ns: ['x'], name: 't' }, { ns: ['y'], name: 'u' })).toBe('exists');
-      expect(await store.renameTable({ ns: ['x'], name: 't' }, { ns: ['y'], name: 't2' })).toBe('renamed');
-      expect((await store.table(['y'], 't2'))?.metadataLocation).toBe('m');
-      expect(await store.renameTable({ ns: ['x'], name: 't' }, { ns: ['y'], name: 't3' })).toBe('missing');
-      expect(await store.listTables(['y'])).toEqual(['t2', 'u']);
+      await store.tables.insert(t(['x'], 't', 'm'));
+      await store.tables.insert(t(['y'], 'u', 'n'));
+      expect(await store.tables.rename({ ns: ['x'], name: 't' }, { ns: ['y'], name: 'u' })).toBe('exists');
+      expect(await store.tables.rename({ ns: ['x'], name: 't' }, { ns: ['y'], name: 't2' })).toBe('renamed');
+      expect((await store.tables.get(['y'], 't2'))?.metadataLocation).toBe('m');
+      expect(await store.tables.rename({ ns: ['x'], name: 't' }, { ns: ['y'], name: 't3' })).toBe('missing');
+      expect(await store.tables.list(['y'])).toEqual(['t2', 'u']);
     });
 
     it('keeps tables and views apart, each with its own pointer operations', async () => {
       const { store } = await fresh();
       await store.createNamespace(['db'], {});
-      await store.insertTable(t(['db'], 'same', 'table-m'));
+      await store.tables.insert(t(['db'], 'same', 'table-m'));
       expect(await store.views.insert(t(['db'], 'same', 'view-m'))).toBe('inserted');
       expect(await store.views.swap(['db'], 'same', 'view-m', 'view-m2')).toBe(true);
-      expect((await store.table(['db'], 'same'))?.metadataLocation).toBe('table-m');
+      expect((await store.tables.get(['db'], 'same'))?.metadataLocation).toBe('table-m');
       expect(await store.views.list(['db'])).toEqual(['same']);
       expect(await store.views.rename({ ns: ['db'], name: 'same' }, { ns: ['db'], name: 'v2' })).toBe('renamed');
       expect((await store.views.get(['db'], 'v2'))?.metadataLocation).toBe('view-m2');
-      expect(await store.listTables(['db'])).toEqual(['same']);
+      expect(await store.tables.list(['db'])).toEqual(['same']);
     });
 
     it('register with overwrite replaces a pointer unconditionally', async () => {
@@ -171,18 +171,18 @@ export function describeStoreContract(name: string, open: () => Promise<StoreFix
       await store.createNamespace(['db'], {});
       await store.replaceTable(t(['db'], 't', 'm0'));
       await store.replaceTable(t(['db'], 't', 'm1'));
-      expect((await store.table(['db'], 't'))?.metadataLocation).toBe('m1');
+      expect((await store.tables.get(['db'], 't'))?.metadataLocation).toBe('m1');
     });
 
     it('keeps everything across a restart', async () => {
       const f = await fresh();
       await f.store.createNamespace(['db'], { owner: 'me' });
-      await f.store.insertTable(t(['db'], 't', 'm0'));
+      await f.store.tables.insert(t(['db'], 't', 'm0'));
       await f.store.views.insert(t(['db'], 'v', 'v0'));
       await f.store.close();
       const again = await f.reopen();
       expect(await again.namespaceProperties(['db'])).toEqual({ owner: 'me' });
-      expect((await again.table(['db'], 't'))?.metadataLocation).toBe('m0');
+      expect((await again.tables.get(['db'], 't'))?.metadataLocation).toBe('m0');
       expect((await again.views.get(['db'], 'v'))?.metadataLocation).toBe('v0');
     });
   });
