@@ -9,10 +9,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { expect } from 'vitest';
-import type { TableChange } from '../../../src/iceberg/catalog/changes.js';
 import { parseJson } from '../../../src/iceberg/catalog/json.js';
-import { newSnapshotId, parseTableMetadata } from '../../../src/iceberg/spec/metadata.js';
+import { parseTableMetadata } from '../../../src/iceberg/spec/metadata.js';
 import type { TableMetadata } from '../../../src/iceberg/spec/types.js';
+import { appendChange } from './append-change.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -36,30 +36,6 @@ async function start(port: number, args: string[]): Promise<ChildProcess> {
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('catalog did not start');
-}
-
-function append(md: TableMetadata, tag: string): TableChange {
-  const id = newSnapshotId(md);
-  const current = md['current-snapshot-id'];
-  const parent = current === null || current === undefined || Number(current) === -1 ? null : current;
-  return {
-    requirements: [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
-    updates: [
-      {
-        action: 'add-snapshot',
-        snapshot: {
-          'snapshot-id': id,
-          ...(parent === null ? {} : { 'parent-snapshot-id': parent }),
-          'sequence-number': (md['last-sequence-number'] ?? 0) + 1,
-          'timestamp-ms': Date.now(),
-          'manifest-list': `${md.location}/metadata/snap-${id}.avro`,
-          summary: { operation: 'append', writer: tag },
-          'schema-id': 0,
-        },
-      },
-      { action: 'set-snapshot-ref', 'ref-name': 'main', 'snapshot-id': id, type: 'branch' },
-    ],
-  };
 }
 
 async function load(base: string): Promise<{ location: string; md: TableMetadata }> {
@@ -110,7 +86,7 @@ export async function runCrashScenario(o: CrashScenario, children: ChildProcess[
         try {
           const { md } = await load(mine);
           const tag = `${round}-${w}-${n}`;
-          const r = await fetch(`${mine}/v1/namespaces/db/tables/t`, { method: 'POST', body: JSON.stringify(append(md, tag)) });
+          const r = await fetch(`${mine}/v1/namespaces/db/tables/t`, { method: 'POST', body: JSON.stringify(appendChange(md, tag)) });
           if (r.status === 200) acknowledged.push(tag);
           else if (r.status !== 409) throw new Error(`unexpected ${r.status}: ${await r.text()}`);
         } catch (err) {
@@ -140,7 +116,7 @@ export async function runCrashScenario(o: CrashScenario, children: ChildProcess[
   // The table still takes commits after the last restart, through every server.
   for (const [i, b] of bases.entries()) {
     const { md } = await load(b);
-    expect((await fetch(`${b}/v1/namespaces/db/tables/t`, { method: 'POST', body: JSON.stringify(append(md, `after-${i}`)) })).status).toBe(200);
+    expect((await fetch(`${b}/v1/namespaces/db/tables/t`, { method: 'POST', body: JSON.stringify(appendChange(md, `after-${i}`)) })).status).toBe(200);
   }
   return acknowledged;
 }

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCatalogServer, type RunningCatalog } from '../../../catalog/server/index.js';
 import { RestCatalogClient } from '../../../src/iceberg/catalog/index.js';
 import type { TableChange } from '../../../src/iceberg/catalog/changes.js';
-import { newSnapshotId } from '../../../src/iceberg/spec/metadata.js';
-import type { Schema, TableMetadata } from '../../../src/iceberg/spec/types.js';
+import type { Schema } from '../../../src/iceberg/spec/types.js';
 import { silentLogger } from '../../../src/util/log.js';
+import { appendChange } from './append-change.js';
 
 const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', type: 'long', required: true }] };
 
@@ -29,33 +29,6 @@ async function raw(method: string, path: string, body?: unknown): Promise<{ stat
   const res = await fetch(server.url + path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-/** An append on top of `md`'s main branch, asserting main has not moved. */
-function append(md: TableMetadata, tag: string): TableChange {
-  const id = newSnapshotId(md);
-  // v1/v2 metadata spells "no current snapshot" as -1.
-  const current = md['current-snapshot-id'];
-  const parent = current === null || current === undefined || Number(current) === -1 ? null : current;
-  const seq = (md['last-sequence-number'] ?? 0) + 1;
-  return {
-    requirements: [{ type: 'assert-ref-snapshot-id', ref: 'main', 'snapshot-id': parent }],
-    updates: [
-      {
-        action: 'add-snapshot',
-        snapshot: {
-          'snapshot-id': id,
-          ...(parent === null ? {} : { 'parent-snapshot-id': parent }),
-          'sequence-number': seq,
-          'timestamp-ms': Date.now(),
-          'manifest-list': `${md.location}/metadata/snap-${id}.avro`,
-          summary: { operation: 'append', writer: tag },
-          'schema-id': 0,
-        },
-      },
-      { action: 'set-snapshot-ref', 'ref-name': 'main', 'snapshot-id': id, type: 'branch' },
-    ],
-  };
 }
 
 describe('catalog server', () => {
@@ -105,10 +78,10 @@ describe('catalog server', () => {
     await client.createNamespace(['db']);
     const created = await client.createTable({ namespace: ['db'], name: 't' }, { schema });
     expect(created.metadataLocation).toMatch(/\/wh\/db\/t\/metadata\/00000-[0-9a-f-]+\.metadata\.json$/);
-    const committed = await client.commitTable({ namespace: ['db'], name: 't' }, append(created.metadata, 'one'));
+    const committed = await client.commitTable({ namespace: ['db'], name: 't' }, appendChange(created.metadata, 'one'));
     expect(committed.metadataLocation).toMatch(/\/00001-[0-9a-f-]+\.metadata\.json$/);
     expect(committed.metadata['metadata-log']?.map((e) => e['metadata-file'])).toEqual([created.metadataLocation]);
-    const stale = await raw('POST', '/v1/namespaces/db/tables/t', append(created.metadata, 'stale'));
+    const stale = await raw('POST', '/v1/namespaces/db/tables/t', appendChange(created.metadata, 'stale'));
     expect(stale.status).toBe(409);
     expect(stale.body.error.type).toBe('CommitFailedException');
 
@@ -160,7 +133,7 @@ describe('catalog server', () => {
     const stale: TableChange = { requirements: [{ type: 'assert-table-uuid', uuid: '00000000-0000-0000-0000-000000000000' }], updates: [] };
     const bad = await raw('POST', '/v1/transactions/commit', {
       'table-changes': [
-        { identifier: { namespace: ['tx'], name: 'a' }, ...append(a.metadata, 'a1') },
+        { identifier: { namespace: ['tx'], name: 'a' }, ...appendChange(a.metadata, 'a1') },
         { identifier: { namespace: ['tx'], name: 'b' }, ...stale },
       ],
     });
@@ -168,8 +141,8 @@ describe('catalog server', () => {
     expect((await client.loadTable({ namespace: ['tx'], name: 'a' })).metadataLocation).toBe(a.metadataLocation);
     const good = await raw('POST', '/v1/transactions/commit', {
       'table-changes': [
-        { identifier: { namespace: ['tx'], name: 'a' }, ...append(a.metadata, 'a1') },
-        { identifier: { namespace: ['tx'], name: 'b' }, ...append(b.metadata, 'b1') },
+        { identifier: { namespace: ['tx'], name: 'a' }, ...appendChange(a.metadata, 'a1') },
+        { identifier: { namespace: ['tx'], name: 'b' }, ...appendChange(b.metadata, 'b1') },
       ],
     });
     expect(good.status).toBe(204);
@@ -191,7 +164,7 @@ describe('catalog server', () => {
         for (let n = 0; n < 15; n++) {
           const md = (await c.loadTable(id)).metadata;
           const tag = `${i}-${n}`;
-          const r = await fetch(`${server.url}/v1/namespaces/race/tables/t`, { method: 'POST', body: JSON.stringify(append(md, tag)) });
+          const r = await fetch(`${server.url}/v1/namespaces/race/tables/t`, { method: 'POST', body: JSON.stringify(appendChange(md, tag)) });
           if (r.status === 200) applied.push(tag);
           else if (r.status === 409) conflicts++;
           else throw new Error(`unexpected ${r.status}: ${await r.text()}`);
