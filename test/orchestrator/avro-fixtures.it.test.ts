@@ -6,13 +6,14 @@
  * enum as a string, and no column for the `null` field.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { frame } from '../../src/decode/wire.js';
 import { oracleFor, type OracleValue } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 
-const DATA = '/work/shared/testdata/avro';
+const DATA = fileURLToPath(new URL('../fixtures/avro', import.meta.url));
 const stack = inject('stack');
 const oracle = oracleFor(stack);
 const producer = new AvroProducer(stack);

@@ -3,13 +3,14 @@ import { readFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { parseAvroSchema } from '../../src/decode/avro.js';
 import { decodeBody } from '../../src/decode/decoder.js';
 import { avroToIceberg, compileProjector } from '../../src/schema/index.js';
 
-const DATA = '/work/shared/testdata/avro';
+const DATA = fileURLToPath(new URL('../fixtures/avro', import.meta.url));
 
 /** Raw record bodies of a container file: decoding them is floe's job, not avsc's resolver's. */
 function rawRecords(path: string): Promise<Buffer[]> {
