@@ -24,7 +24,7 @@ function parseClients(v: string | undefined): { id: string; secret: string }[] {
   if (!v) return [];
   return v.split(',').filter((p) => p !== '').map((pair) => {
     const i = pair.indexOf(':');
-    if (i <= 0) throw new FloeError('CONFIG_INVALID', 'FLOE_CATALOG_CLIENTS must be id:secret pairs separated by commas', { details: { exitCode: 2 } });
+    if (i <= 0) throw new FloeError('CONFIG_INVALID', 'FLOE_CATALOG_CLIENTS must be id:secret pairs separated by commas');
     return { id: pair.slice(0, i), secret: pair.slice(i + 1) };
   });
 }

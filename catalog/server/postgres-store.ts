@@ -92,9 +92,7 @@ export class PostgresStore implements CatalogStore {
       const sync = await c.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
       if (sync.rows[0]?.synchronous_commit === 'off') {
         // A setting of the database, not of floe: restarting will not fix it (exit 3).
-        throw new FloeError('CATALOG_CONFIG', 'the PostgreSQL catalog store needs synchronous_commit on: a commit answered 200 must survive a database crash', {
-          details: { exitCode: 3 },
-        });
+        throw new FloeError('CATALOG_CONFIG', 'the PostgreSQL catalog store needs synchronous_commit on: a commit answered 200 must survive a database crash');
       }
     }).catch((err: unknown) => {
       this.schemaReady = undefined; // let a later call try again (the database may come up later)

@@ -63,7 +63,7 @@ export interface CatalogHandler {
 function openStore(o: CatalogServerOptions, warehouse: string, isLocal: boolean): CatalogStore {
   if (o.postgresUrl !== undefined) return new PostgresStore({ url: o.postgresUrl });
   const storePath = o.storePath ?? (isLocal ? join(warehouse.replace(/^file:\/\//, ''), 'floe-catalog.db') : undefined);
-  if (!storePath) throw new FloeError('CATALOG_CONFIG', 'an s3:// warehouse needs a storePath for the catalog database');
+  if (!storePath) throw new FloeError('CONFIG_INVALID', 'an s3:// warehouse needs a storePath for the catalog database');
   return new SqliteStore(storePath);
 }
 

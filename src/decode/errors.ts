@@ -3,7 +3,7 @@
  * code and message go to the dead-letter headers; registry outages are retryable and must stop the
  * partition, never dead-letter records (a record is only bad if the bytes are bad).
  */
-import { FloeError } from '../util/errors.js';
+import { FloeError, type ErrorCode } from '../util/errors.js';
 
 export const DecodeCode = {
   /** First byte is not the Confluent magic byte 0. */
@@ -18,7 +18,7 @@ export const DecodeCode = {
   BadSchema: 'DECODE_BAD_SCHEMA',
   /** The registry could not be reached or failed; retry later. */
   RegistryUnavailable: 'REGISTRY_UNAVAILABLE',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type DecodeCode = (typeof DecodeCode)[keyof typeof DecodeCode];
 
 export function decodeError(

@@ -1,6 +1,8 @@
-/** How the orchestrator classifies errors: fatal ones stop the daemon, stale ranges re-read. */
+/** Stale ranges: another writer committed our offsets first, so the records are re-read. */
 import { type ContinuityConflict, type OffsetMap } from '../commit/offsets.js';
-import { FloeError, isFloeError } from '../util/errors.js';
+import { FloeError } from '../util/errors.js';
+
+export { isFatal } from '../util/errors.js';
 
 export class StaleRangesError extends FloeError {
   constructor(
@@ -14,7 +16,3 @@ export class StaleRangesError extends FloeError {
   }
 }
 
-/** Errors that no amount of retrying fixes: the daemon stops with their exit code. */
-export function isFatal(err: unknown): boolean {
-  return isFloeError(err) && (/UNAUTHORIZED|FORBIDDEN|NO_SUCH_TABLE|NO_SUCH_NAMESPACE|TABLE_FORMAT_UNSUPPORTED|CONFIG_INVALID/.test(err.code) || err.details.fatal === true);
-}

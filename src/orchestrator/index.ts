@@ -36,7 +36,7 @@ export interface MaintenanceRequest {
 /** `floe compact|expire|orphans <table>`: one maintenance pass on demand. */
 export async function runMaintenance(config: FloeConfig, request: MaintenanceRequest, ctx: RunContext): Promise<number> {
   const parts = request.table.split('.');
-  if (parts.length < 2 || parts.some((p) => p === '')) throw new FloeError('USAGE', `table must be namespace.name, got "${request.table}"`, { details: { exitCode: 2 } });
+  if (parts.length < 2 || parts.some((p) => p === '')) throw new FloeError('USAGE', `table must be namespace.name, got "${request.table}"`);
   const id = { namespace: parts.slice(0, -1), name: parts.at(-1)! };
   const catalog = createCatalog(config, ctx.logger);
   const store = new CatalogStore(catalog, s3Options(config), ctx.logger);

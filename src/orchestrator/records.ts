@@ -164,6 +164,5 @@ function haltError(mapping: TableMapping, record: SourceRecord, err: unknown): F
   const reason = isFloeError(err) ? `${err.code}: ${err.message}` : String(err);
   return new FloeError('RECORD_HALT', `${record.topic}/${record.partition}@${record.offset} cannot be written (${reason}) and tables[${mapping.index}].errors.policy is halt`, {
     cause: err,
-    details: { fatal: true },
   });
 }

@@ -79,8 +79,8 @@ export function keyIdentity(columns: string[], key: Row): string {
 export function keySchema(schema: Schema, columns: string[]): { schema: Schema; ids: number[] } {
   const fields = columns.map((c) => {
     const f = schema.fields.find((x) => x.name === c);
-    if (!f) throw new FloeError('CONFIG_INVALID', `key column "${c}" is not in the table schema`, { details: { fatal: true } });
-    if (typeof f.type !== 'string') throw new FloeError('CONFIG_INVALID', `key column "${c}" is not a primitive column`, { details: { fatal: true } });
+    if (!f) throw new FloeError('CONFIG_INVALID', `key column "${c}" is not in the table schema`);
+    if (typeof f.type !== 'string') throw new FloeError('CONFIG_INVALID', `key column "${c}" is not a primitive column`);
     return f;
   });
   return { schema: { type: 'struct', 'schema-id': schema['schema-id'], fields }, ids: fields.map((f) => f.id) };

@@ -22,7 +22,7 @@ export function initialTable(mapping: TableMapping, fullName: string, keyColumns
   if (unkeyed) {
     // Equality deletes of a partitioned table only reach rows of their own partition: a key
     // whose partition could change would keep its stale row. Partitioning by key fields is safe.
-    throw new FloeError('CONFIG_INVALID', `tables[${mapping.index}].partitioning: silver tables may only be partitioned by key fields, not "${unkeyed.field}"`, { details: { fatal: true } });
+    throw new FloeError('CONFIG_INVALID', `tables[${mapping.index}].partitioning: silver tables may only be partitioned by key fields, not "${unkeyed.field}"`);
   }
   const first = evolveSchema(undefined, augmented);
   if (first.action === 'dead-letter') return { incompatible: first.incompatible };
@@ -30,7 +30,7 @@ export function initialTable(mapping: TableMapping, fullName: string, keyColumns
   if (keyColumns) {
     const ids = keyColumns.map((c) => schema.fields.find((f) => f.name === c));
     const missing = keyColumns.find((_c, i) => ids[i] === undefined);
-    if (missing !== undefined) throw new FloeError('CONFIG_INVALID', `tables[${mapping.index}].key.fields: "${missing}" is not a field of the value`, { details: { fatal: true } });
+    if (missing !== undefined) throw new FloeError('CONFIG_INVALID', `tables[${mapping.index}].key.fields: "${missing}" is not a field of the value`);
     // Identifier fields must be required columns; optional key fields still work as equality ids.
     if (ids.every((f) => f!.required)) schema = { ...schema, 'identifier-field-ids': ids.map((f) => f!.id) };
   } else {

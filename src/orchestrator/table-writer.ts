@@ -119,9 +119,7 @@ export class TableWriter {
   async assign(tps: TopicPartition[]): Promise<Map<TpKey, bigint | undefined>> {
     const loaded = await this.deps.store.load(this.id);
     if (!loaded && !this.mapping.createTables) {
-      throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`, {
-        details: { exitCode: 3 },
-      });
+      throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`);
     }
     if (loaded) this.setTable(loaded);
     const out = new Map<TpKey, bigint | undefined>();
@@ -184,7 +182,7 @@ export class TableWriter {
         return evolveSchema(schema, augmented, { policy, history, lastColumnId, schemaId: Math.max(...history.map((s) => s['schema-id'])) + 1 });
       } catch (err) {
         if (isFloeError(err, 'SCHEMA_INCOMPATIBLE')) {
-          throw new FloeError('SCHEMA_INCOMPATIBLE', `table ${this.fullName}, writer schema ${writer.id}: ${err.message} (schemaEvolution.incompatible is halt)`, { cause: err, details: { fatal: true } });
+          throw new FloeError('SCHEMA_INCOMPATIBLE', `table ${this.fullName}, writer schema ${writer.id}: ${err.message} (schemaEvolution.incompatible is halt)`, { cause: err, fatal: true });
         }
         throw err;
       }
@@ -209,7 +207,7 @@ export class TableWriter {
 
   private incompatible(writer: WriterSchema, list: Incompatibility[], halt: boolean): WriterPlan {
     const message = `writer schema ${writer.id} cannot be written to ${this.fullName}: ${list.map((i) => `${i.path}: ${i.reason}`).join('; ')}`;
-    if (halt) throw new FloeError('SCHEMA_INCOMPATIBLE', `${message} (schemaEvolution.incompatible is halt)`, { details: { fatal: true } });
+    if (halt) throw new FloeError('SCHEMA_INCOMPATIBLE', `${message} (schemaEvolution.incompatible is halt)`, { fatal: true });
     return this.remember(writer, { action: 'dead-letter', error: new FloeError('SCHEMA_INCOMPATIBLE', message) });
   }
 
@@ -241,7 +239,7 @@ export class TableWriter {
       return undefined;
     }
     if (!this.mapping.createTables) {
-      throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`, { details: { exitCode: 3 } });
+      throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`);
     }
     const initial = initialTable(this.mapping, this.fullName, this.keyColumns, augmented);
     if ('incompatible' in initial) return initial.incompatible;

@@ -22,7 +22,7 @@
  */
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'kafkajs';
-import { FloeError } from '../util/errors.js';
+import { FloeError, type ErrorCode } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { fetchWatermarkMap } from './admin.js';
 import { withJoinHook } from './join-hook.js';
@@ -399,7 +399,7 @@ export class KafkaSource {
     }
   }
 
-  private fatal(code: string, message: string, cause: unknown): void {
+  private fatal(code: ErrorCode, message: string, cause: unknown): void {
     const err = cause instanceof FloeError ? cause : new FloeError(code, message, { cause });
     this.log.error({ err }, message);
     this.options.hooks.onFatal?.(err);

@@ -161,7 +161,10 @@ describe('exit codes', () => {
     expect(exitCodeFor(new FloeError('CATALOG_FORBIDDEN', 'x'))).toBe(3);
     expect(exitCodeFor(new FloeError('CATALOG_NO_SUCH_TABLE', 'x'))).toBe(3);
     expect(exitCodeFor(new FloeError('CATALOG_COMMIT_CONFLICT', 'x'))).toBe(1);
-    expect(exitCodeFor(new FloeError('ANY', 'x', { details: { exitCode: 3 } }))).toBe(3);
+    expect(exitCodeFor(new FloeError('CATALOG_STORE_AUTH_FAILED', 'x'))).toBe(3);
+    expect(exitCodeFor(new FloeError('CATALOG_CONFIG', 'x'))).toBe(3);
+    expect(exitCodeFor(new FloeError('USAGE', 'x'))).toBe(2);
+    expect(exitCodeFor(new FloeError('RECORD_HALT', 'x'))).toBe(1);
     expect(exitCodeFor(Object.assign(new Error('bad password'), { name: 'KafkaJSSASLAuthenticationError' }))).toBe(3);
     expect(exitCodeFor(new Error('boom'))).toBe(1);
     expect(EXIT).toEqual({ OK: 0, RUNTIME: 1, USAGE: 2, FATAL_EXTERNAL: 3, INTERRUPTED: 130 });

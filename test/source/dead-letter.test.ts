@@ -16,15 +16,15 @@ const record: SourceRecord = {
 
 describe('toDeadLetterMessage', () => {
   it('keeps key, value and headers and adds the floe.* headers', () => {
-    const m = toDeadLetterMessage({ record, error: new FloeError('MAP_TYPE', 'field x is not a long'), stage: 'map' });
+    const m = toDeadLetterMessage({ record, error: new FloeError('ROW_TYPE_MISMATCH', 'field x is not a long'), stage: 'map' });
     expect(m.key).toBe(record.key);
     expect(m.value).toBe(record.value);
     const h = m.headers as Record<string, Buffer | Buffer[]>;
     expect(h.a).toEqual(Buffer.from('1'));
     expect(h.b).toEqual([Buffer.from('x'), Buffer.from('y')]);
     const text = (name: string) => String(h[name]);
-    expect(text(DEAD_LETTER_HEADERS.errorCode)).toBe('MAP_TYPE');
-    expect(text(DEAD_LETTER_HEADERS.errorMessage)).toBe('MAP_TYPE: field x is not a long');
+    expect(text(DEAD_LETTER_HEADERS.errorCode)).toBe('ROW_TYPE_MISMATCH');
+    expect(text(DEAD_LETTER_HEADERS.errorMessage)).toBe('ROW_TYPE_MISMATCH: field x is not a long');
     expect(text(DEAD_LETTER_HEADERS.errorStage)).toBe('map');
     expect(text(DEAD_LETTER_HEADERS.sourceTopic)).toBe('orders');
     expect(text(DEAD_LETTER_HEADERS.sourcePartition)).toBe('2');

@@ -4,7 +4,7 @@
  * unknown is deliberately not retryable: resending it blindly may append the same files twice;
  * `commitWithRetry` resolves it by reloading the table first.
  */
-import { FloeError } from '../../util/errors.js';
+import { FloeError, type ErrorCode } from '../../util/errors.js';
 
 export const CatalogErrorCode = {
   NoSuchTable: 'CATALOG_NO_SUCH_TABLE',
@@ -20,7 +20,7 @@ export const CatalogErrorCode = {
   Unsupported: 'CATALOG_UNSUPPORTED',
   Unavailable: 'CATALOG_UNAVAILABLE',
   BadResponse: 'CATALOG_BAD_RESPONSE',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type CatalogErrorCode = (typeof CatalogErrorCode)[keyof typeof CatalogErrorCode];
 
 /** Which kind of call failed: the same status means different things on different routes. */

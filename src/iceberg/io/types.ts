@@ -3,6 +3,8 @@
  * (s3://bucket/key, file:///dir/file) or plain local paths, exactly as they appear in metadata.
  */
 
+import type { ErrorCode } from '../../util/errors.js';
+
 export interface FileInfo {
   /** Full path in the same form (scheme) as the listed prefix. */
   path: string;
@@ -43,5 +45,5 @@ export const IoErrorCode = {
   UnsupportedScheme: 'IO_UNSUPPORTED_SCHEME',
   /** Anything else; retryable when the storage said so (throttling, 5xx, network). */
   Failed: 'IO_FAILED',
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type IoErrorCode = (typeof IoErrorCode)[keyof typeof IoErrorCode];
