@@ -4,6 +4,7 @@
  * dropped and re-read, and the commit triggers.
  */
 import { describe, expect, it } from 'vitest';
+import { exitCodeFor } from '../../src/cli/exit-codes.js';
 import { StaticSchemaSource } from '../../src/decode/index.js';
 import { TableWriter } from '../../src/orchestrator/table-writer.js';
 import { FloeError } from '../../src/util/errors.js';
@@ -187,7 +188,7 @@ describe('TableWriter', () => {
   it('halts on an incompatible writer schema when the policy says so', async () => {
     const { w } = await setup({ schemaEvolution: { incompatible: 'halt' } });
     await add(w, 1, 0, { id: 1n, qty: 2 });
-    await expect(w.preparePlan(writer(3))).rejects.toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', details: { fatal: true } });
+    await expect(w.preparePlan(writer(3))).rejects.toMatchObject({ code: 'SCHEMA_INCOMPATIBLE', fatal: true });
   });
 
   it('drops a stale buffer when another writer moved the offsets, and re-reads from the table', async () => {
@@ -254,6 +255,8 @@ describe('TableWriter', () => {
   it('refuses to create a table when createTables is false', async () => {
     const store = new FakeStore();
     const w = new TableWriter(id, mapping({ createTables: false }), fakeDeps(store));
-    await expect(w.assign([{ topic: 'orders', partition: 0 }])).rejects.toMatchObject({ code: 'CATALOG_NO_SUCH_TABLE', details: { exitCode: 3 } });
+    const err = await w.assign([{ topic: 'orders', partition: 0 }]).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CATALOG_NO_SUCH_TABLE', fatal: true });
+    expect(exitCodeFor(err)).toBe(3);
   });
 });
