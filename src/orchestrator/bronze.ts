@@ -95,9 +95,7 @@ export interface MetadataRow {
 
 export function metadataRow(record: SourceRecord): MetadataRow {
   const headers = new Map<string, Uint8Array | null>();
-  for (const [name, value] of Object.entries(record.headers)) {
-    headers.set(name, Array.isArray(value) ? (value.at(-1) ?? null) : value);
-  }
+  for (const { key, value } of record.headers) headers.set(key, value);
   return {
     topic: record.topic,
     partition: record.partition,

@@ -6,7 +6,7 @@
 import type { TableMapping } from '../config/index.js';
 import { KeyDecoder, ValueDecoder, type Decoded, type SchemaSource } from '../decode/index.js';
 import type { SourceRecord } from '../source/types.js';
-import { FloeError, isFloeError } from '../util/errors.js';
+import { describeError, FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { debeziumChange, keyRowFromKafkaKey, keyRowOf } from './silver.js';
 import { isFatal } from './errors.js';
@@ -30,35 +30,16 @@ export class RecordHandler {
     this.values = new ValueDecoder(schemas);
   }
 
-  /** Returns false when the batch was abandoned part-way (nothing of this record was applied). */
+  /**
+   * Returns false when the batch was abandoned part-way (nothing more of this record is applied).
+   * Each target table is handled on its own: an unexpected exception while landing the record in
+   * one table makes it that table's dead letter (the exception is the reason) and the others go
+   * on. Only fatal errors (and `errors.policy: halt`) propagate and stop the daemon.
+   */
   async handle(record: SourceRecord, targets: TableWriter[], ctx: RecordContext): Promise<boolean> {
     if (record.value === null) {
       for (const t of targets) {
-        if (!t.silver) {
-          // Bronze holds every event: a tombstone is a row with null value columns and its _kafka
-          // metadata (key, headers, position). Keys are validated as for any record.
-          const k = await this.kafkaKey(t, record, ctx);
-          if (!ctx.current()) return false;
-          if (!k.ok) continue;
-          let refused = await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
-          if (!ctx.current()) return false;
-          if (isFloeError(refused, 'BRONZE_TOMBSTONE_NO_TABLE')) {
-            refused = await this.createFromLatest(t, record, ctx);
-            if (!ctx.current()) return false;
-            refused ??= await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
-            if (!ctx.current()) return false;
-          }
-          if (refused) this.reject(t, record, refused, 'map');
-          else t.tombstone(record);
-          continue;
-        }
-        // A tombstone deletes the key; the Kafka key is all there is to identify it.
-        const k = await this.kafkaKey(t, record, ctx);
-        if (!ctx.current()) return false;
-        if (!k.ok) continue;
-        const key = keyRowFromKafkaKey(t.keyColumns!, k.value);
-        if (key) t.remove(record, key);
-        else this.reject(t, record, new FloeError('SILVER_NO_KEY', 'tombstone without a key that maps onto the key columns'), 'decode');
+        if (!(await this.guarded(t, record, 'map', () => this.nullValue(t, record, ctx)))) return false;
       }
       return true;
     }
@@ -80,38 +61,96 @@ export class RecordHandler {
       if (!decoded || !ctx.current()) return false;
     }
     for (const t of targets) {
-      let plan = t.plan(decoded.writer);
-      if (!plan) {
-        const writer = decoded.writer;
-        plan = await ctx.retrying(`schema of ${t.fullName}`, () => t.preparePlan(writer));
-        if (!plan || !ctx.current()) return false;
+      const d = decoded;
+      if (!(await this.guarded(t, record, 'map', () => this.value(t, record, d, ctx)))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Runs one table's share of a record. An exception that is neither fatal nor a halt becomes the
+   * record's dead letter for this table, unless the table already took the record (then the
+   * record is in the table and only logged).
+   */
+  private async guarded(t: TableWriter, record: SourceRecord, stage: 'decode' | 'map', work: () => Promise<boolean>): Promise<boolean> {
+    try {
+      return await work();
+    } catch (err) {
+      if (isFatal(err)) throw err;
+      if (!t.wants(record)) {
+        this.log.warn({ table: t.fullName, topic: record.topic, partition: record.partition, offset: String(record.offset), err }, 'error after the record was buffered; the record stays in the table');
+        return true;
       }
-      if (plan.action === 'dead-letter') {
-        this.reject(t, record, plan.error, 'map');
-        continue;
-      }
+      const reason = isFloeError(err) ? err : new FloeError('RECORD_UNEXPECTED', `unexpected error while handling the record: ${describeError(err)}`, { cause: err });
+      this.log.warn({ table: t.fullName, topic: record.topic, partition: record.partition, offset: String(record.offset), err }, 'unexpected error handling a record; it goes to the dead-letter topic');
+      this.reject(t, record, reason, stage);
+      return true;
+    }
+  }
+
+  /** A record without a value: a bronze row of nulls, or a silver delete. */
+  private async nullValue(t: TableWriter, record: SourceRecord, ctx: RecordContext): Promise<boolean> {
+    if (!t.silver) {
+      // Bronze holds every event: a tombstone is a row with null value columns and its _kafka
+      // metadata (key, headers, position). Keys are validated as for any record.
       const k = await this.kafkaKey(t, record, ctx);
-      if (!k.ok) continue;
       if (!ctx.current()) return false;
-      let row;
-      try {
-        if (t.silver && t.mapping.envelope === 'debezium') {
-          const change = debeziumChange(decoded.value);
-          if (change.kind === 'delete') {
-            const key = keyRowOf(t.keyColumns!, plan.project(change.before)) ?? keyRowFromKafkaKey(t.keyColumns!, k.value);
-            if (!key) throw new FloeError('SILVER_NO_KEY', 'delete event whose before image and Kafka key carry no key');
-            t.remove(record, key);
-            continue;
-          }
-          row = plan.project(change.value);
-        } else {
-          row = plan.project(decoded.value);
-        }
-        t.append(record, row, k.value);
-      } catch (err) {
-        if (isFatal(err)) throw err;
-        this.reject(t, record, err, 'map');
+      if (!k.ok) return true;
+      let refused = await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
+      if (!ctx.current()) return false;
+      if (isFloeError(refused, 'BRONZE_TOMBSTONE_NO_TABLE')) {
+        refused = await this.createFromLatest(t, record, ctx);
+        if (!ctx.current()) return false;
+        refused ??= await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
+        if (!ctx.current()) return false;
       }
+      if (refused) this.reject(t, record, refused, 'map');
+      else t.tombstone(record);
+      return true;
+    }
+    // A tombstone deletes the key; the Kafka key is all there is to identify it.
+    const k = await this.kafkaKey(t, record, ctx);
+    if (!ctx.current()) return false;
+    if (!k.ok) return true;
+    const key = keyRowFromKafkaKey(t.keyColumns!, k.value);
+    if (key) t.remove(record, key);
+    else this.reject(t, record, new FloeError('SILVER_NO_KEY', 'tombstone without a key that maps onto the key columns'), 'decode');
+    return true;
+  }
+
+  /** A decoded value into one table: plan (evolving the table if needed), key, project, buffer. */
+  private async value(t: TableWriter, record: SourceRecord, decoded: Decoded, ctx: RecordContext): Promise<boolean> {
+    let plan = t.plan(decoded.writer);
+    if (!plan) {
+      const writer = decoded.writer;
+      plan = await ctx.retrying(`schema of ${t.fullName}`, () => t.preparePlan(writer));
+      if (!plan || !ctx.current()) return false;
+    }
+    if (plan.action === 'dead-letter') {
+      this.reject(t, record, plan.error, 'map');
+      return true;
+    }
+    const k = await this.kafkaKey(t, record, ctx);
+    if (!k.ok) return true;
+    if (!ctx.current()) return false;
+    let row;
+    try {
+      if (t.silver && t.mapping.envelope === 'debezium') {
+        const change = debeziumChange(decoded.value);
+        if (change.kind === 'delete') {
+          const key = keyRowOf(t.keyColumns!, plan.project(change.before)) ?? keyRowFromKafkaKey(t.keyColumns!, k.value);
+          if (!key) throw new FloeError('SILVER_NO_KEY', 'delete event whose before image and Kafka key carry no key');
+          t.remove(record, key);
+          return true;
+        }
+        row = plan.project(change.value);
+      } else {
+        row = plan.project(decoded.value);
+      }
+      t.append(record, row, k.value);
+    } catch (err) {
+      if (isFatal(err)) throw err;
+      this.reject(t, record, err, 'map');
     }
     return true;
   }

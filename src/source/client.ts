@@ -6,6 +6,7 @@ import kafkajs from 'kafkajs';
 import type { Kafka, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { registerCodecs } from './codecs.js';
+import { installWireHeaders } from './header-order.js';
 import { silentLogger, type Logger } from '../util/log.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
@@ -21,6 +22,7 @@ export interface KafkaClientOptions {
 
 export function createKafkaClient(options: KafkaClientOptions, logger: Logger = silentLogger): Kafka {
   registerCodecs();
+  installWireHeaders();
   const log = logger.child({ component: 'kafkajs' });
   const config: KafkaConfig = {
     brokers: options.brokers,

@@ -289,7 +289,16 @@ export function fitLetter(message: Message): Message {
 /** The dead-letter record: original key, value and headers plus the floe.* headers. */
 export function toDeadLetterMessage({ record, error, stage }: DeadLetter): Message {
   const message = describeError(error);
-  const headers: Record<string, Buffer | Buffer[]> = { ...record.headers };
+  // kafkajs' producer takes headers as an object: a repeated key becomes an array (its values keep
+  // their order; the interleaving with other keys does not survive). It cannot send a null header
+  // value (its size computation throws on null), so a null value goes as an empty one; the
+  // floe.source.* headers lead to the original record.
+  const headers: Record<string, Buffer | Buffer[]> = {};
+  for (const { key, value: v } of record.headers) {
+    const value = v ?? EMPTY;
+    const prev = headers[key];
+    headers[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
   headers[DEAD_LETTER_HEADERS.errorCode] = Buffer.from(isFloeError(error) ? error.code : 'UNEXPECTED');
   headers[DEAD_LETTER_HEADERS.errorMessage] = Buffer.from(
     message.length > MAX_MESSAGE_CHARS ? `${message.slice(0, MAX_MESSAGE_CHARS)}…` : message,
@@ -301,3 +310,5 @@ export function toDeadLetterMessage({ record, error, stage }: DeadLetter): Messa
   headers[DEAD_LETTER_HEADERS.sourceTimestamp] = Buffer.from(String(record.timestamp));
   return { key: record.key, value: record.value, headers };
 }
+
+const EMPTY = Buffer.alloc(0);

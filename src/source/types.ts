@@ -1,5 +1,6 @@
 /** The Kafka-side vocabulary the rest of floe sees. Nothing here knows about Iceberg. */
 import type { KafkaMessage } from 'kafkajs';
+import { wireHeaders } from './header-order.js';
 
 export interface TopicPartition {
   topic: string;
@@ -18,8 +19,25 @@ export function parseTpKey(key: TpKey): TopicPartition {
   return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
 }
 
-/** Headers as Kafka delivers them: a repeated header name becomes an array, in record order. */
-export type SourceHeaders = Record<string, Buffer | Buffer[]>;
+/** One Kafka record header. Kafka allows a null value and repeated keys. */
+export interface SourceHeader {
+  key: string;
+  value: Buffer | null;
+}
+
+/** Headers as the producer sent them: an ordered list, keys may repeat, values may be null. */
+export type SourceHeaders = SourceHeader[];
+
+/** The values of every header named `key`, in record order. */
+export function headerValues(headers: SourceHeaders, key: string): Array<Buffer | null> {
+  return headers.filter((h) => h.key === key).map((h) => h.value);
+}
+
+/** The last value of the header named `key` (undefined when absent; null for a null value). */
+export function lastHeader(headers: SourceHeaders, key: string): Buffer | null | undefined {
+  for (let i = headers.length - 1; i >= 0; i--) if (headers[i]!.key === key) return headers[i]!.value;
+  return undefined;
+}
 
 export interface SourceRecord {
   topic: string;
@@ -60,17 +78,44 @@ export function groupByTopic(tps: Iterable<TopicPartition>): Array<{ topic: stri
   return [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a - b) }));
 }
 
-/** kafkajs' message → SourceRecord: bigint offsets, Buffer headers, and the record's size. */
+/**
+ * kafkajs' message → SourceRecord: bigint offsets, headers in wire order (header-order.ts), and
+ * the record's size. Total over anything the broker can send: null keys, values and header
+ * values, and a missing or unparsable timestamp (-1, Kafka's "no timestamp") never throw here —
+ * a throw in the fetch path would crash the consumer on the same record at every restart.
+ */
 export function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
-  const headers: SourceRecord['headers'] = {};
-  let sizeBytes = (m.key?.length ?? 0) + (m.value?.length ?? 0);
-  for (const [name, raw] of Object.entries(m.headers ?? {})) {
-    if (raw === undefined) continue;
-    const value = Array.isArray(raw) ? raw.map(asBuffer) : asBuffer(raw);
-    headers[name] = value;
-    sizeBytes += name.length + (Array.isArray(value) ? value.reduce((n, b) => n + b.length, 0) : value.length);
-  }
-  return { topic, partition, offset: BigInt(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value, headers, sizeBytes };
+  const headers = sourceHeaders(m.headers);
+  let sizeBytes = byteLength(m.key) + byteLength(m.value);
+  for (const h of headers) sizeBytes += Buffer.byteLength(h.key) + byteLength(h.value);
+  const timestamp = Number(m.timestamp);
+  return {
+    topic,
+    partition,
+    offset: BigInt(m.offset),
+    timestamp: Number.isFinite(timestamp) ? timestamp : -1,
+    key: asBufferOrNull(m.key),
+    value: asBufferOrNull(m.value),
+    headers,
+    sizeBytes,
+  };
 }
 
-const asBuffer = (v: Buffer | string): Buffer => (typeof v === 'string' ? Buffer.from(v) : v);
+/** The wire-order list when kafkajs' decoding kept it, else kafkajs' folded object unfolded. */
+export function sourceHeaders(raw: KafkaMessage['headers'] | null | undefined): SourceHeader[] {
+  const wire = wireHeaders(raw);
+  if (wire) return wire.map((h) => ({ key: h.key, value: asBufferOrNull(h.value) }));
+  const out: SourceHeader[] = [];
+  for (const [key, value] of Object.entries(raw ?? {})) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.push({ key, value: asBufferOrNull(v) });
+  }
+  return out;
+}
+
+function asBufferOrNull(v: Buffer | string | null | undefined): Buffer | null {
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? Buffer.from(v) : v;
+}
+
+const byteLength = (v: Buffer | string | null | undefined): number => (v === null || v === undefined ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length);

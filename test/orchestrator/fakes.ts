@@ -153,5 +153,5 @@ export function fakeDeps(store: FakeStore, now?: () => number): WriterDeps & { d
 }
 
 export function record(topic: string, partition: number, offset: number, value: Buffer | null = Buffer.from('x'), timestamp = 1_700_000_000_000): SourceRecord {
-  return { topic, partition, offset: BigInt(offset), timestamp, key: Buffer.from(`k${offset}`), value, headers: { h: Buffer.from('v') }, sizeBytes: 10 };
+  return { topic, partition, offset: BigInt(offset), timestamp, key: Buffer.from(`k${offset}`), value, headers: [{ key: 'h', value: Buffer.from('v') }], sizeBytes: 10 };
 }
