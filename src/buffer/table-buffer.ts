@@ -30,6 +30,8 @@ export interface DrainedBuffer<Row, Sink extends RowSink<Row>> {
   inputBytes: number;
   /** Newest Kafka timestamp covered, for freshness. */
   newestTimestampMs: number | undefined;
+  /** Oldest Kafka timestamp covered: how long the oldest record has waited for its commit. */
+  oldestTimestampMs: number | undefined;
 }
 
 interface RangeState {
@@ -45,6 +47,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   private records = 0;
   private inputBytes = 0;
   private newestTimestampMs: number | undefined;
+  private oldestTimestampMs: number | undefined;
   private firstAppendAt: number | undefined;
 
   constructor(private readonly newSink: (tuple: unknown[]) => Sink) {}
@@ -75,6 +78,10 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     if (this.newestTimestampMs === undefined || timestampMs > this.newestTimestampMs) {
       this.newestTimestampMs = timestampMs;
     }
+    // Records without a timestamp (-1) say nothing about how long they waited.
+    if (timestampMs >= 0 && (this.oldestTimestampMs === undefined || timestampMs < this.oldestTimestampMs)) {
+      this.oldestTimestampMs = timestampMs;
+    }
     this.firstAppendAt ??= Date.now();
   }
 
@@ -97,6 +104,11 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     return this.records;
   }
 
+  /** Kafka timestamp of the oldest record buffered (undefined when none has one). */
+  get oldestTimestamp(): number | undefined {
+    return this.oldestTimestampMs;
+  }
+
   /** Milliseconds since the oldest uncommitted record arrived; 0 when empty. */
   ageMs(now = Date.now()): number {
     return this.firstAppendAt === undefined ? 0 : now - this.firstAppendAt;
@@ -115,12 +127,14 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
       records: this.records,
       inputBytes: this.inputBytes,
       newestTimestampMs: this.newestTimestampMs,
+      oldestTimestampMs: this.oldestTimestampMs,
     };
     this.partitions = new Map();
     this.ranges = new Map();
     this.records = 0;
     this.inputBytes = 0;
     this.newestTimestampMs = undefined;
+    this.oldestTimestampMs = undefined;
     this.firstAppendAt = undefined;
     return drained;
   }

@@ -3,19 +3,20 @@
  * exiting, so tests (and bin/floe.js) can call it; run directly (`tsx src/cli/main.ts`), it sets
  * the process exit code itself.
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Env } from '../config/index.js';
 import { didYouMean } from '../config/suggest.js';
 import { describeError } from '../util/errors.js';
+import { version } from '../util/version.js';
 import './builtin.js';
 import { commandHelp, commands, commandsUnder, findCommand, usageLine, type CliIO, type OptionSpec, type OptionValues } from './commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
 export { registerCommand, type Command, type CommandContext } from './commands.js';
 export { EXIT, exitCodeFor } from './exit-codes.js';
+export { version } from '../util/version.js';
 
 export interface MainOptions {
   io?: CliIO;
@@ -28,20 +29,6 @@ const processIO: CliIO = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
 };
-
-/** The package version, found by walking up from this file (works from src/ and from dist/src/). */
-export function version(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'floe' && pkg.version) return pkg.version;
-    }
-    dir = dirname(dir);
-  }
-  return 'unknown';
-}
 
 function globalHelp(): string {
   const top = commands();

@@ -31,6 +31,7 @@ import { dataLocation, writeDataFiles } from '../parquet/index.js';
 import type { Compression } from '../config/index.js';
 import { isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import type { ProgressFn } from './progress.js';
 import { EqualityDeletes, readArrow, readPositions, rowKeys, type KeyValue } from './read.js';
 
 export interface CompactOptions {
@@ -39,6 +40,8 @@ export interface CompactOptions {
   minFiles: number;
   compression: Compression;
   rowGroupBytes: number;
+  /** Told after each data file read (done/total files and bytes of the files picked). */
+  progress?: ProgressFn;
 }
 
 export interface CompactResult {
@@ -131,11 +134,21 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
     }
     return dead;
   };
+  // Pick first, rewrite after: the totals make progress reportable (done / total, bytes).
+  const plans: Array<{ files: Live[]; picked: Live[] }> = [];
   for (const files of groups.values()) {
     const picked = files.filter((f) => f.file.fileSizeInBytes < small || withDeletes(f).length > 0);
     const smallCount = picked.filter((f) => f.file.fileSizeInBytes < small).length;
     const anyDeletes = picked.some((f) => withDeletes(f).length > 0);
     if (!anyDeletes && (smallCount < options.minFiles || picked.length < 2)) continue;
+    plans.push({ files, picked });
+  }
+  const total = plans.reduce((n, p) => n + p.picked.length, 0);
+  const bytesTotal = plans.reduce((n, p) => n + p.picked.reduce((b, f) => b + f.file.fileSizeInBytes, 0), 0);
+  let done = 0;
+  let bytesDone = 0;
+  if (total > 0) options.progress?.({ phase: 'rewrite', done, total, bytesDone, bytesTotal });
+  for (const { files, picked } of plans) {
     // Bins of about one target file of input each: memory holds one bin, not the partition.
     let batches: arrow.RecordBatch[] = [];
     let binBytes = 0;
@@ -181,6 +194,7 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
       }
       rewritten.push(f);
       usedAny = true;
+      options.progress?.({ phase: 'rewrite', done: ++done, total, bytesDone: (bytesDone += f.file.fileSizeInBytes), bytesTotal });
       result.bytesRead += f.file.fileSizeInBytes;
       binBytes += f.file.fileSizeInBytes;
       if (binBytes >= options.targetSizeBytes) await flushBin(f.file);

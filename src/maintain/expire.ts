@@ -18,12 +18,15 @@ import type { Snapshot, TableMetadata } from '../iceberg/spec/types.js';
 import { expireSnapshots, type ExpireResult } from '../iceberg/table/expire.js';
 import { branchSnapshot, readEntries, readManifests, sameId } from '../iceberg/table/state.js';
 import type { Logger } from '../util/log.js';
+import type { ProgressFn } from './progress.js';
 
 export interface ExpireRequest {
   retainLast: number;
   maxAgeMs: number;
   dryRun: boolean;
   now?: number;
+  /** Told after each file deleted. */
+  progress?: ProgressFn;
 }
 
 export interface ExpireOutcome {
@@ -69,7 +72,12 @@ export async function expireTable(catalog: RestCatalogClient, io: (t: LoadedTabl
   if (!last || last.expiredSnapshotIds.length === 0) return { expiredSnapshotIds: [], files: [] };
   const files = unreachableFiles(last);
   // Only now that the catalog no longer lists the snapshots is deleting their files safe.
-  for (const f of files) await fio.delete(f);
+  let done = 0;
+  req.progress?.({ phase: 'delete', done, total: files.length });
+  for (const f of files) {
+    await fio.delete(f);
+    req.progress?.({ phase: 'delete', done: ++done, total: files.length });
+  }
   log.info({ table: id.name, expired: last.expiredSnapshotIds.length, files: files.length }, 'snapshots expired');
   return { expiredSnapshotIds: last.expiredSnapshotIds, files };
 }
@@ -82,6 +90,15 @@ export interface OrphanRequest {
   olderThanMs: number;
   dryRun: boolean;
   now?: number;
+  /** Told while listing (total unknown) and after each file deleted. */
+  progress?: ProgressFn;
+}
+
+export interface OrphanOutcome {
+  /** Files deleted (or, in a dry run, that would be). */
+  files: string[];
+  /** Their total size. */
+  bytes: number;
 }
 
 /** Every file some snapshot in the metadata references. */
@@ -107,18 +124,22 @@ function normal(path: string): string {
   return path.replace(/^s3[an]?:\/\//, 's3://').replace(/^file:(\/\/)?/, '');
 }
 
-export async function removeOrphans(catalog: RestCatalogClient, io: (t: LoadedTable) => FileIO, id: TableIdentifier, req: OrphanRequest, log: Logger): Promise<{ files: string[] }> {
+export async function removeOrphans(catalog: RestCatalogClient, io: (t: LoadedTable) => FileIO, id: TableIdentifier, req: OrphanRequest, log: Logger): Promise<OrphanOutcome> {
   const table = await catalog.loadTable(id);
   const fio = io(table);
   const refs = new Set([...(await referencedFiles(fio, table.metadata))].map(normal));
   const cutoff = (req.now ?? Date.now()) - req.olderThanMs;
   const location = table.metadata.location.replace(/\/+$/, '');
   const orphans: string[] = [];
+  const sizes = new Map<string, number>();
+  let listed = 0;
   for await (const f of fio.list(`${location}/`)) {
+    if (++listed % 100 === 0) req.progress?.({ phase: 'list', done: listed });
     if (f.lastModified.getTime() >= cutoff) continue;
     if (/\.metadata\.json$|version-hint\.text$/.test(f.path)) continue;
     if (refs.has(normal(f.path))) continue;
     orphans.push(f.path);
+    sizes.set(f.path, f.size);
   }
   // A commit that landed while we listed may reference a file we are about to delete: re-check
   // against the newest metadata just before deleting.
@@ -128,8 +149,13 @@ export async function removeOrphans(catalog: RestCatalogClient, io: (t: LoadedTa
       const again = new Set([...(await referencedFiles(fio, fresh.metadata))].map(normal));
       for (let i = orphans.length - 1; i >= 0; i--) if (again.has(normal(orphans[i]!))) orphans.splice(i, 1);
     }
-    for (const f of orphans) await fio.delete(f);
+    let done = 0;
+    const total = orphans.length;
+    for (const f of orphans) {
+      await fio.delete(f);
+      req.progress?.({ phase: 'delete', done: ++done, total });
+    }
     log.info({ table: id.name, files: orphans.length }, 'orphan files removed');
   }
-  return { files: orphans };
+  return { files: orphans, bytes: orphans.reduce((n, f) => n + (sizes.get(f) ?? 0), 0) };
 }

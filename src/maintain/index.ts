@@ -9,9 +9,11 @@ import type { FileIO } from '../iceberg/io/types.js';
 import type { Logger } from '../util/log.js';
 import { compactTable, type CompactResult } from './compact.js';
 import { expireTable, removeOrphans } from './expire.js';
+import type { ProgressFn } from './progress.js';
 
 export { compactTable, carryOffsets, type CompactOptions, type CompactResult } from './compact.js';
 export { expireTable, removeOrphans, referencedFiles, depthToOffsets } from './expire.js';
+export type { ProgressEvent, ProgressFn } from './progress.js';
 
 export type Task = 'compact' | 'expire' | 'orphans';
 
@@ -56,10 +58,10 @@ export interface TaskContext {
 export type TaskReport =
   | { task: 'compact'; result: Omit<CompactResult, 'table'> }
   | { task: 'expire'; expiredSnapshotIds: Array<number | bigint>; files: string[] }
-  | { task: 'orphans'; files: string[] };
+  | { task: 'orphans'; files: string[]; bytes: number };
 
 /** One pass of `task` on a table. The table's `write.target-file-size-bytes` wins over the config. */
-export async function runTask(task: Task, id: TableIdentifier, settings: TableSettings, ctx: TaskContext, dryRun = false): Promise<TaskReport> {
+export async function runTask(task: Task, id: TableIdentifier, settings: TableSettings, ctx: TaskContext, dryRun = false, progress?: ProgressFn): Promise<TaskReport> {
   const m = settings.maintenance;
   if (task === 'compact') {
     const loaded = await ctx.catalog.loadTable(id);
@@ -69,15 +71,15 @@ export async function runTask(task: Task, id: TableIdentifier, settings: TableSe
       ctx.catalog,
       ctx.io,
       id,
-      { targetSizeBytes: target, minFiles: m.compaction.minFiles, compression: settings.compression, rowGroupBytes: settings.rowGroupBytes },
+      { targetSizeBytes: target, minFiles: m.compaction.minFiles, compression: settings.compression, rowGroupBytes: settings.rowGroupBytes, ...(progress ? { progress } : {}) },
       ctx.log,
     );
     return { task, result };
   }
   if (task === 'expire') {
-    const r = await expireTable(ctx.catalog, ctx.io, id, { retainLast: m.expireSnapshots.retainLast, maxAgeMs: m.expireSnapshots.maxAgeMs, dryRun }, ctx.log);
+    const r = await expireTable(ctx.catalog, ctx.io, id, { retainLast: m.expireSnapshots.retainLast, maxAgeMs: m.expireSnapshots.maxAgeMs, dryRun, ...(progress ? { progress } : {}) }, ctx.log);
     return { task, ...r };
   }
-  const r = await removeOrphans(ctx.catalog, ctx.io, id, { olderThanMs: m.orphanFiles.olderThanMs, dryRun }, ctx.log);
+  const r = await removeOrphans(ctx.catalog, ctx.io, id, { olderThanMs: m.orphanFiles.olderThanMs, dryRun, ...(progress ? { progress } : {}) }, ctx.log);
   return { task, ...r };
 }

@@ -7,7 +7,16 @@
  */
 import type { TableIdentifier } from '../iceberg/catalog/index.js';
 import type { Logger } from '../util/log.js';
-import { runTask, type Task, type TaskContext, type TableSettings } from './index.js';
+import { runTask, type Task, type TaskContext, type TaskReport, type TableSettings } from './index.js';
+
+/** One finished pass, for the daemon's metrics. */
+export interface MaintenanceEvent {
+  table: string;
+  task: Task;
+  ok: boolean;
+  durationMs: number;
+  report?: TaskReport;
+}
 
 interface Tracked {
   id: TableIdentifier;
@@ -23,6 +32,7 @@ export class MaintenanceScheduler {
   constructor(
     private readonly ctx: TaskContext,
     private readonly log: Logger,
+    private readonly observe: (event: MaintenanceEvent) => void = () => undefined,
   ) {}
 
   /** Starts the schedules of a table (idempotent; `settings` is only called the first time). */
@@ -51,8 +61,16 @@ export class MaintenanceScheduler {
     if (!t || t.running || this.stopped) return;
     const started = Date.now();
     t.running = runTask(task, t.id, t.settings, this.ctx)
-      .then((report) => this.log.info({ table: name, task, ms: Date.now() - started, report: summarize(report) }, 'maintenance pass done'))
-      .catch((err: unknown) => this.log.warn({ table: name, task, err }, 'maintenance pass failed; retrying at the next interval'))
+      .then((report) => {
+        const durationMs = Date.now() - started;
+        this.log.info({ table: name, task, durationMs, ...summarize(report), did: describe(report) }, 'maintenance pass done');
+        this.observe({ table: name, task, ok: true, durationMs, report });
+      })
+      .catch((err: unknown) => {
+        const durationMs = Date.now() - started;
+        this.log.warn({ table: name, task, durationMs, err }, 'maintenance pass failed; retrying at the next interval');
+        this.observe({ table: name, task, ok: false, durationMs });
+      })
       .finally(() => {
         t.running = undefined;
       });
@@ -66,11 +84,30 @@ export class MaintenanceScheduler {
   }
 }
 
-function summarize(report: Awaited<ReturnType<typeof runTask>>): Record<string, unknown> {
+/** What a pass did, as log fields: files in and out, bytes, snapshots. */
+export function summarize(report: TaskReport): Record<string, unknown> {
   if (report.task === 'compact') {
     const r = report.result;
-    return { dataFilesRemoved: r.dataFilesRemoved, dataFilesAdded: r.dataFilesAdded, deleteFilesRemoved: r.deleteFilesRemoved, bytesRead: r.bytesRead };
+    return {
+      dataFilesIn: r.dataFilesRemoved,
+      dataFilesOut: r.dataFilesAdded,
+      deleteFilesRemoved: r.deleteFilesRemoved,
+      bytesIn: r.bytesRead,
+      bytesOut: r.bytesWritten,
+      partitions: r.partitions,
+    };
   }
-  if (report.task === 'expire') return { expired: report.expiredSnapshotIds.length, files: report.files.length };
-  return { files: report.files.length };
+  if (report.task === 'expire') return { snapshotsExpired: report.expiredSnapshotIds.length, filesDeleted: report.files.length };
+  return { filesDeleted: report.files.length, bytesDeleted: report.bytes };
+}
+
+/** The log message: one line a person can read without the fields. */
+export function describe(report: TaskReport): string {
+  if (report.task === 'compact') {
+    const r = report.result;
+    if (r.dataFilesRemoved === 0) return 'compaction found nothing to do';
+    return `compacted ${r.dataFilesRemoved} data files (${r.bytesRead} bytes) into ${r.dataFilesAdded} (${r.bytesWritten} bytes), ${r.deleteFilesRemoved} delete files removed`;
+  }
+  if (report.task === 'expire') return `expired ${report.expiredSnapshotIds.length} snapshots, deleted ${report.files.length} files`;
+  return `deleted ${report.files.length} orphan files (${report.bytes} bytes)`;
 }

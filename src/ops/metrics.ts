@@ -1,204 +1,122 @@
 /**
- * A small Prometheus registry: counters, gauges and histograms with labels, rendered in the
- * text exposition format (version 0.0.4). Hand-written because the daemon needs a handful of
- * series and no push gateway, and every dependency is one more thing to patch at 3 a.m.
+ * The daemon's Prometheus registry: prom-client (the maintained Node client) behind a narrow
+ * interface, so the pipeline never depends on a client library's API and tests can read values.
+ * prom-client brings the standard `process_*` and `nodejs_*` series (CPU, memory, file
+ * descriptors, event-loop lag, GC, heap spaces) that every Node dashboard expects; the
+ * hand-written registry this replaced had none of them.
+ *
+ * Every metric declares its label names up front: a typo in a label at a call site throws in
+ * the tests rather than producing a series nobody alerts on.
  */
+import client from 'prom-client';
 
 export type Labels = Record<string, string | number>;
 
-interface Series {
-  labels: Labels;
-  value: number;
+export interface Counter {
+  inc(labels?: Labels, by?: number): void;
+  /** Current value (0 for a series never touched). */
+  value(labels?: Labels): Promise<number>;
+  /** Drops one series (exact label set). */
+  remove(labels: Labels): void;
 }
 
-interface HistogramSeries {
-  labels: Labels;
-  buckets: number[];
-  counts: number[];
-  sum: number;
-  count: number;
+export interface Gauge extends Counter {
+  set(labels: Labels, value: number): void;
 }
 
-abstract class Metric {
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  abstract readonly kind: 'counter' | 'gauge' | 'histogram';
-  abstract render(): string[];
+export interface Histogram {
+  observe(labels: Labels, value: number): void;
+  /** Number of observations of one series. */
+  count(labels?: Labels): Promise<number>;
 }
 
-function labelKey(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}=${labels[k]}`)
-    .join(',');
-}
+type Kind = 'counter' | 'gauge' | 'histogram';
 
-function escapeLabel(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-}
-
-export function formatLabels(labels: Labels, extra?: Labels): string {
-  const all = { ...labels, ...extra };
-  const keys = Object.keys(all);
-  if (keys.length === 0) return '';
-  return `{${keys.map((k) => `${k}="${escapeLabel(String(all[k]))}"`).join(',')}}`;
-}
-
-function formatValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  return String(v);
-}
-
-class ScalarMetric extends Metric {
-  private readonly series = new Map<string, Series>();
-  constructor(
-    name: string,
-    help: string,
-    readonly kind: 'counter' | 'gauge',
-  ) {
-    super(name, help);
-  }
-
-  private get(labels: Labels): Series {
-    const key = labelKey(labels);
-    let s = this.series.get(key);
-    if (!s) {
-      s = { labels: { ...labels }, value: 0 };
-      this.series.set(key, s);
-    }
-    return s;
-  }
-
-  inc(labels: Labels = {}, by = 1): void {
-    if (this.kind === 'counter' && by < 0) throw new Error(`counter ${this.name} cannot decrease`);
-    this.get(labels).value += by;
-  }
-
-  set(labels: Labels, value: number): void {
-    this.get(labels).value = value;
-  }
-
-  value(labels: Labels = {}): number {
-    return this.series.get(labelKey(labels))?.value ?? 0;
-  }
-
-  /** Drop series whose labels match, e.g. partitions this daemon no longer owns. */
-  remove(match: Labels): void {
-    for (const [key, s] of this.series) {
-      if (Object.entries(match).every(([k, v]) => String(s.labels[k]) === String(v))) {
-        this.series.delete(key);
-      }
-    }
-  }
-
-  render(): string[] {
-    return [...this.series.values()].map(
-      (s) => `${this.name}${formatLabels(s.labels)} ${formatValue(s.value)}`,
-    );
-  }
-}
-
-export type Counter = Pick<ScalarMetric, 'inc' | 'value' | 'remove'>;
-export type Gauge = Pick<ScalarMetric, 'set' | 'inc' | 'value' | 'remove'>;
-
-class HistogramMetric extends Metric {
-  readonly kind = 'histogram' as const;
-  private readonly series = new Map<string, HistogramSeries>();
-  constructor(
-    name: string,
-    help: string,
-    private readonly buckets: number[],
-  ) {
-    super(name, help);
-  }
-
-  observe(labels: Labels, value: number): void {
-    const key = labelKey(labels);
-    let s = this.series.get(key);
-    if (!s) {
-      s = {
-        labels: { ...labels },
-        buckets: this.buckets,
-        counts: this.buckets.map(() => 0),
-        sum: 0,
-        count: 0,
-      };
-      this.series.set(key, s);
-    }
-    for (let i = 0; i < s.buckets.length; i++) {
-      if (value <= s.buckets[i]!) s.counts[i]!++;
-    }
-    s.sum += value;
-    s.count++;
-  }
-
-  /** Count of observations, for tests and the bench. */
-  count(labels: Labels = {}): number {
-    return this.series.get(labelKey(labels))?.count ?? 0;
-  }
-
-  render(): string[] {
-    const lines: string[] = [];
-    for (const s of this.series.values()) {
-      s.buckets.forEach((b, i) => {
-        lines.push(`${this.name}_bucket${formatLabels(s.labels, { le: b })} ${s.counts[i]}`);
-      });
-      lines.push(`${this.name}_bucket${formatLabels(s.labels, { le: '+Inf' })} ${s.count}`);
-      lines.push(`${this.name}_sum${formatLabels(s.labels)} ${formatValue(s.sum)}`);
-      lines.push(`${this.name}_count${formatLabels(s.labels)} ${s.count}`);
-    }
-    return lines;
-  }
-}
-
-export type Histogram = Pick<HistogramMetric, 'observe' | 'count'>;
+const sameLabels = (a: Record<string, unknown>, b: Labels): boolean => {
+  const ka = Object.keys(a).filter((k) => k !== 'le');
+  return ka.length === Object.keys(b).length && ka.every((k) => String(a[k]) === String(b[k]));
+};
 
 export class MetricsRegistry {
-  private readonly metrics = new Map<string, Metric>();
+  /** The underlying prom-client registry (one per daemon: tests run several side by side). */
+  readonly prom = new client.Registry();
+  private readonly kinds = new Map<string, { kind: Kind; metric: unknown }>();
 
-  private register<M extends Metric>(metric: M): M {
-    const existing = this.metrics.get(metric.name);
-    if (existing) {
-      if (existing.kind !== metric.kind) {
-        throw new Error(`metric ${metric.name} already registered as ${existing.kind}`);
-      }
-      return existing as M;
-    }
-    this.metrics.set(metric.name, metric);
-    return metric;
+  private existing<T>(name: string, kind: Kind): T | undefined {
+    const found = this.kinds.get(name);
+    if (!found) return undefined;
+    if (found.kind !== kind) throw new Error(`metric ${name} already registered as ${found.kind}`);
+    return found.metric as T;
   }
 
-  counter(name: string, help: string): Counter {
-    return this.register(new ScalarMetric(name, help, 'counter'));
+  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
+    const known = this.existing<Counter>(name, 'counter');
+    if (known) return known;
+    const c = new client.Counter({ name, help, labelNames: [...labelNames], registers: [this.prom] });
+    const wrapped: Counter = {
+      inc: (labels = {}, by = 1) => {
+        if (by < 0) throw new Error(`counter ${name} cannot decrease`);
+        c.inc(labels, by);
+      },
+      value: async (labels = {}) => (await c.get()).values.find((v) => sameLabels(v.labels, labels))?.value ?? 0,
+      remove: (labels) => c.remove(labels),
+    };
+    this.kinds.set(name, { kind: 'counter', metric: wrapped });
+    return wrapped;
   }
 
-  gauge(name: string, help: string): Gauge {
-    return this.register(new ScalarMetric(name, help, 'gauge'));
+  gauge(name: string, help: string, labelNames: readonly string[] = []): Gauge {
+    const known = this.existing<Gauge>(name, 'gauge');
+    if (known) return known;
+    const g = new client.Gauge({ name, help, labelNames: [...labelNames], registers: [this.prom] });
+    const wrapped: Gauge = {
+      inc: (labels = {}, by = 1) => g.inc(labels, by),
+      set: (labels, value) => g.set(labels, value),
+      value: async (labels = {}) => (await g.get()).values.find((v) => sameLabels(v.labels, labels))?.value ?? 0,
+      remove: (labels) => g.remove(labels),
+    };
+    this.kinds.set(name, { kind: 'gauge', metric: wrapped });
+    return wrapped;
   }
 
-  histogram(name: string, help: string, buckets: number[]): Histogram {
-    const sorted = [...buckets].sort((a, b) => a - b);
-    return this.register(new HistogramMetric(name, help, sorted));
+  histogram(name: string, help: string, buckets: number[], labelNames: readonly string[] = []): Histogram {
+    const known = this.existing<Histogram>(name, 'histogram');
+    if (known) return known;
+    const h = new client.Histogram({ name, help, buckets: [...buckets].sort((a, b) => a - b), labelNames: [...labelNames], registers: [this.prom] });
+    const wrapped: Histogram = {
+      observe: (labels, value) => h.observe(labels, value),
+      count: async (labels = {}) =>
+        (await h.get()).values.find((v) => v.metricName === `${name}_count` && sameLabels(v.labels, labels))?.value ?? 0,
+    };
+    this.kinds.set(name, { kind: 'histogram', metric: wrapped });
+    return wrapped;
+  }
+
+  /** Adds prom-client's default `process_*` and `nodejs_*` collectors to this registry. */
+  collectDefaults(): void {
+    client.collectDefaultMetrics({ register: this.prom });
   }
 
   /** The text exposition format Prometheus scrapes. */
-  render(): string {
-    const out: string[] = [];
-    for (const m of this.metrics.values()) {
-      out.push(`# HELP ${m.name} ${m.help.replace(/\n/g, ' ')}`);
-      out.push(`# TYPE ${m.name} ${m.kind}`);
-      out.push(...m.render());
-    }
-    return `${out.join('\n')}\n`;
+  render(): Promise<string> {
+    return this.prom.metrics();
+  }
+
+  get contentType(): string {
+    return this.prom.contentType;
+  }
+
+  /** Every metric family name this registry exports (histograms as their base name). */
+  async names(): Promise<string[]> {
+    return (await this.prom.getMetricsAsJSON()).map((m) => m.name);
   }
 }
 
 /** Buckets in seconds for latencies from a few milliseconds to minutes. */
 export const LATENCY_BUCKETS_SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+/** Buckets in seconds for maintenance passes, a tenth of a second to an hour. */
+export const MAINTENANCE_BUCKETS_SECONDS = [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600];
 
 /** Buckets in bytes for data file sizes, 64 KiB to 1 GiB. */
 export const FILE_SIZE_BUCKETS_BYTES = [

@@ -20,6 +20,8 @@ export interface OpsServerOptions {
   liveness?: HealthCheck[];
   /** Readiness: failing these means "do not count on me yet". */
   readiness?: HealthCheck[];
+  /** More GET routes (the status page and its JSON), by exact path. */
+  routes?: Record<string, () => Promise<{ type: string; body: string }> | { type: string; body: string }>;
 }
 
 export interface OpsServer {
@@ -50,14 +52,23 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       res.end(body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
+    const fail = (err: unknown) => reply(500, `${err instanceof Error ? err.message : String(err)}\n`);
     if (path === '/metrics') {
-      return reply(200, options.metrics.render(), 'text/plain; version=0.0.4; charset=utf-8');
+      options.metrics.render().then((text) => reply(200, text, options.metrics.contentType), fail);
+      return;
+    }
+    const route = path !== undefined && Object.hasOwn(options.routes ?? {}, path) ? options.routes![path] : undefined;
+    if (route) {
+      Promise.resolve()
+        .then(route)
+        .then((r) => reply(200, r.body, r.type), fail);
+      return;
     }
     if (path === '/healthz' || path === '/readyz') {
       const checks = path === '/healthz' ? (options.liveness ?? []) : (options.readiness ?? []);
       runChecks(checks).then(
         (r) => reply(r.ok ? 200 : 503, r.body),
-        (err: unknown) => reply(500, `${String(err)}\n`),
+        fail,
       );
       return;
     }

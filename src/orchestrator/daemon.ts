@@ -16,7 +16,7 @@ import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../sou
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { CatalogStore, createCatalog, createKafka, createRegistry, s3Options } from './catalog-store.js';
-import { daemonMetrics, type DaemonMetrics } from './metrics.js';
+import { daemonMetrics, maintenanceMetrics, type DaemonMetrics } from './metrics.js';
 import type { DeadLetterQueue, WriterEvents } from './ports.js';
 import { RecordHandler, type RecordContext } from './records.js';
 import { Router } from './router.js';
@@ -25,6 +25,8 @@ import { TableWriter } from './table-writer.js';
 import { WriterSet } from './writers.js';
 import { MaintenanceScheduler } from '../maintain/schedule.js';
 import { settingsFor } from '../maintain/index.js';
+import { version } from '../util/version.js';
+import { freshnessSeconds } from './freshness.js';
 
 const TICK_MS = 200;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -44,12 +46,14 @@ export class Daemon implements WriterEvents {
   private lastTick = Date.now();
   private wake: () => void = () => undefined;
   private maintenance: MaintenanceScheduler | undefined;
+  /** Partitions seen with lag and no batch since: records waiting in Kafka, since when (ms). */
+  private readonly waiting = new Map<TpKey, number>();
 
   constructor(
     private readonly config: FloeConfig,
     private readonly log: Logger,
   ) {
-    this.metrics = daemonMetrics();
+    this.metrics = daemonMetrics({ defaults: true, build: { version: version(), revision: process.env.FLOE_BUILD_REVISION ?? 'unknown' } });
     this.router = new Router(config.tables);
     this.writers = new WriterSet();
   }
@@ -92,7 +96,8 @@ export class Daemon implements WriterEvents {
       },
     };
     this.writers.configure((route) => new TableWriter(route.table, route.mapping, { store, files: store, deadLetters, events: this, metrics: this.metrics, log }));
-    this.maintenance = new MaintenanceScheduler({ catalog: this.catalog, io: (t) => store.io(t), log: log.child({ component: 'maintenance' }) }, log.child({ component: 'maintenance' }));
+    const mlog = log.child({ component: 'maintenance' });
+    this.maintenance = new MaintenanceScheduler({ catalog: this.catalog, io: (t) => store.io(t), log: mlog }, mlog, (e) => maintenanceMetrics(this.metrics, e));
 
     const existing = this.router.needsTopicListing ? await withAdmin(kafka, (a) => a.listTopics()) : [];
     const topics = this.router.subscription(existing);
@@ -191,13 +196,15 @@ export class Daemon implements WriterEvents {
     for (const w of affected) w.revoke(tps);
     for (const tp of tps) {
       this.bump(tp);
-      this.metrics.lag.remove({ topic: tp.topic, partition: tp.partition });
+      this.metrics.lag.remove({ topic: tp.topic, partition: String(tp.partition) });
+      this.waiting.delete(tpKey(tp));
     }
   }
 
   private async onRecords(batch: SourceBatch, handler: RecordHandler): Promise<void> {
     if (this.stopping) return;
     const key = tpKey(batch);
+    this.waiting.delete(key);
     const gen = this.gens.get(key) ?? 0;
     const writers = this.router.routes(batch.topic).map((r) => this.writers.get(r));
     const ctx: RecordContext = {
@@ -269,15 +276,21 @@ export class Daemon implements WriterEvents {
     for (const w of all) {
       this.maybeFlush(w, over);
       this.maintenance?.track(w.id, () => settingsFor(this.config, w.id));
-      if (w.newestCommittedMs !== undefined) this.metrics.freshness.set({ table: w.fullName }, Math.max(0, (Date.now() - w.newestCommittedMs) / 1000));
+      const waitingSince = [...this.waiting].filter(([k]) => w.coversKey(k)).map(([, since]) => since);
+      this.metrics.freshness.set({ table: w.fullName }, freshnessSeconds(this.lastTick, w.oldestPendingMs, waitingSince));
     }
   }
 
   private async updateLag(): Promise<void> {
     try {
+      const now = Date.now();
       for (const [key, lag] of (await this.source?.lag()) ?? []) {
         const i = key.lastIndexOf(':');
         this.metrics.lag.set({ topic: key.slice(0, i), partition: key.slice(i + 1) }, Number(lag));
+        // Records in Kafka that no batch has brought yet: they wait at least since now. A batch
+        // arriving for the partition clears this (those records are then timed exactly).
+        if (lag === 0n) this.waiting.delete(key);
+        else if (!this.waiting.has(key)) this.waiting.set(key, now);
       }
     } catch (err) {
       this.log.debug({ err }, 'lag update failed');

@@ -26,7 +26,7 @@ import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { metadataRow, optionalValueColumns, requiredValueColumns, tombstoneRow, withMetadataField, withoutColumn } from './bronze.js';
 import { isFatal, StaleRangesError } from './errors.js';
-import type { DaemonMetrics } from './metrics.js';
+import { tableGauges, type DaemonMetrics } from './metrics.js';
 import { tupleFunction, tupleKey, tupleKeyed } from './partition-tuple.js';
 import type { DataFileSink, DeadLetterQueue, PartitionData, TableStore, WriterEvents } from './ports.js';
 import { initialTable } from './table-create.js';
@@ -69,8 +69,10 @@ export class TableWriter {
   private tupleOf: ((row: Row) => unknown[]) | undefined;
   private readonly log: Logger;
   private readonly now: () => number;
-  /** Newest Kafka timestamp committed (ms), for the freshness gauge. */
+  /** Newest Kafka timestamp committed (ms). */
   newestCommittedMs: number | undefined;
+  /** Oldest Kafka timestamp of the records being committed right now (ms), for freshness. */
+  private inFlightOldestMs: number | undefined;
   /** Silver only: the key columns and every key touched since the last commit. */
   readonly keyColumns: string[] | undefined;
   private readonly changes: SilverChanges | undefined;
@@ -138,6 +140,10 @@ export class TableWriter {
 
   covers(tp: TopicPartition): boolean {
     return this.parts.has(tpKey(tp));
+  }
+
+  coversKey(key: TpKey): boolean {
+    return this.parts.has(key);
   }
 
   /** The next offset the table needs from a partition (undefined: anything). */
@@ -345,6 +351,16 @@ export class TableWriter {
     p.next = record.offset + 1n;
   }
 
+  /**
+   * Kafka timestamp of the oldest record read but not committed yet (buffered or being
+   * committed), or undefined when every record read is committed: the freshness gauge.
+   */
+  get oldestPendingMs(): number | undefined {
+    const a = this.buffer.oldestTimestamp;
+    const b = this.inFlightOldestMs;
+    return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+  }
+
   get bufferedBytes(): number {
     return this.buffer.byteSize + (this.changes?.byteSize ?? 0);
   }
@@ -404,6 +420,8 @@ export class TableWriter {
     const started = this.now();
     const m = this.deps.metrics;
     let stored: OffsetMap | undefined;
+    this.inFlightOldestMs = drained.oldestTimestampMs;
+    let bronzeRows = 0;
     try {
       await this.deps.deadLetters.flush();
       const properties = (metadata: TableMetadata) => {
@@ -420,6 +438,8 @@ export class TableWriter {
         files = delta.data;
         committed = await this.deps.store.rowDelta!(this.id, table, delta.data, delta.deletes, properties);
       } else {
+        // Counted before writing: writing hands the builders' rows over and empties them.
+        bronzeRows = drained.partitions.reduce((n, s) => n + s.sink.rowCount, 0);
         files = await this.deps.files.write(table, spec, drained.partitions, this.mapping.file);
         committed = await this.deps.store.append(this.id, table, files, properties);
       }
@@ -428,18 +448,22 @@ export class TableWriter {
       this.failures = 0;
       m.commitSeconds.observe({ table: this.fullName }, (this.now() - started) / 1000);
       m.commits.inc({ table: this.fullName });
-      const rows = this.changes ? files.reduce((n, f) => n + f.recordCount, 0) : drained.partitions.reduce((n, s) => n + s.sink.rowCount, 0);
+      const rows = this.changes ? files.reduce((n, f) => n + f.recordCount, 0) : bronzeRows;
       m.recordsOut.inc({ table: this.fullName }, rows);
       for (const f of files) {
         m.filesWritten.inc({ table: this.fullName });
         m.fileBytes.observe({ table: this.fullName }, f.fileSizeInBytes);
       }
       if (drained.newestTimestampMs !== undefined) this.newestCommittedMs = Math.max(this.newestCommittedMs ?? 0, drained.newestTimestampMs);
+      tableGauges(m, this.fullName, committed.metadata, this.now());
       this.log.debug({ reason, records: drained.records, rows, files: files.length, ms: this.now() - started }, 'committed');
       this.deps.events.committed(this.fullName, drained.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })));
     } catch (err) {
       if (isFatal(err)) throw err;
       await this.recover(err, drained.ranges);
+    } finally {
+      // Committed, or discarded to be read again (then they are waiting in Kafka: lag).
+      this.inFlightOldestMs = undefined;
     }
   }
 

@@ -53,6 +53,23 @@ describe('TableWriter', () => {
     expect(names).toEqual(['1:id', '2:qty', '3:_kafka']);
   });
 
+  it('reports the oldest uncommitted record for freshness until its commit lands, and the commit time', async () => {
+    const { w, deps } = await setup();
+    expect(w.oldestPendingMs).toBeUndefined();
+    const plan = await w.preparePlan(writer(1));
+    if (plan.action !== 'write') throw new Error('unexpected plan');
+    w.append(record('orders', 0, 0, Buffer.from('x'), 5_000), plan.project({ id: 1n, qty: 2 }));
+    w.append(record('orders', 1, 0, Buffer.from('x'), 3_000), plan.project({ id: 2n, qty: 2 }));
+    w.append(record('orders', 0, 1, Buffer.from('x'), 9_000), plan.project({ id: 3n, qty: 2 }));
+    expect(w.oldestPendingMs).toBe(3_000);
+    const flushing = w.flush('test');
+    // Drained into the commit in flight: still not committed, still counted.
+    expect(w.oldestPendingMs).toBe(3_000);
+    await flushing;
+    expect(w.oldestPendingMs).toBeUndefined();
+    expect(await deps.metrics.lastCommit.value({ table: 'raw.orders' })).toBeGreaterThan(0);
+  });
+
   it('a new writer re-reads from the table offsets it reports', async () => {
     const { store, w } = await setup();
     await add(w, 1, 0, { id: 1n, qty: 2 });
