@@ -20,7 +20,7 @@ import { createLogger, type Logger } from '../util/log.js';
 import { registerCommand, type CliIO, type CommandContext, type OptionSpec } from './commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
-const configOption: OptionSpec = {
+export const configOption: OptionSpec = {
   type: 'string',
   short: 'c',
   placeholder: 'file',
@@ -78,7 +78,7 @@ function describeMapping(m: TableMapping): string[] {
 }
 
 /** Runs a long-lived hook with a logger from the configuration; maps its outcome to an exit code. */
-async function withConfig(ctx: CommandContext, body: (config: FloeConfig, logger: Logger) => Promise<number>): Promise<number> {
+export async function withConfig(ctx: CommandContext, body: (config: FloeConfig, logger: Logger) => Promise<number>): Promise<number> {
   let config: FloeConfig;
   try {
     config = loadConfig(configPath(ctx), ctx.env);
@@ -151,15 +151,24 @@ for (const task of ['compact', 'expire', 'orphans'] as const) {
   registerCommand({
     name: task,
     summary: maintenanceSummaries[task],
+    description: 'On a terminal, progress is drawn on stderr and a summary printed; piped or with --json, stdout is one JSON line.',
     options: {
       config: configOption,
       ...(task === 'compact' ? {} : { 'dry-run': { type: 'boolean', description: 'List what would be removed, remove nothing' } as OptionSpec }),
+      json: { type: 'boolean', description: 'Print one JSON line (the default when stdout is not a terminal)' },
     },
     positionals: [{ name: 'table', required: true, description: 'namespace.table' }],
     run: (ctx) =>
-      withConfig(ctx, (config, logger) =>
-        runMaintenance(config, { task, table: ctx.positionals[0]!, dryRun: ctx.options['dry-run'] === true }, { logger, signal: ctx.signal }),
-      ),
+      withConfig(ctx, async (config, logger) => {
+        const { progressLine } = await import('./progress.js');
+        const { maintenanceSummary } = await import('./summaries.js');
+        const json = ctx.options.json === true || !process.stdout.isTTY;
+        const progress = progressLine(`${task} ${ctx.positionals[0]}`, process.stderr, { json: ctx.options.json === true });
+        const outcome = await runMaintenance(config, { task, table: ctx.positionals[0]!, dryRun: ctx.options['dry-run'] === true, progress: (p) => progress.update(p) }, { logger, signal: ctx.signal }).finally(() => progress.done());
+        // One JSON line for scripts and tests (what was done, or would be with --dry-run).
+        ctx.io.stdout(json ? `${JSON.stringify(outcome, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n` : `${maintenanceSummary(outcome)}\n`);
+        return EXIT.OK;
+      }),
   });
 }
 

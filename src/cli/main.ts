@@ -11,6 +11,7 @@ import { didYouMean } from '../config/suggest.js';
 import { describeError } from '../util/errors.js';
 import { version } from '../util/version.js';
 import './builtin.js';
+import './ops-commands.js';
 import { commandHelp, commands, commandsUnder, findCommand, usageLine, type CliIO, type OptionSpec, type OptionValues } from './commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 

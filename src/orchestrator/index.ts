@@ -6,7 +6,7 @@
 import type { Logger } from '../util/log.js';
 import { FloeError } from '../util/errors.js';
 import { redactSecrets, type EmbeddedCatalogConfig, type FloeConfig } from '../config/index.js';
-import { runTask, settingsFor } from '../maintain/index.js';
+import { runTask, settingsFor, type ProgressFn, type TaskReport } from '../maintain/index.js';
 import { CatalogStore, createCatalog, s3Options } from './catalog-store.js';
 import { Daemon } from './daemon.js';
 import { embeddedServerOptions } from '../../catalog/server/embedded.js';
@@ -31,19 +31,22 @@ export interface MaintenanceRequest {
   table: string;
   /** Report what would be removed without removing it (expire, orphans). */
   dryRun: boolean;
+  /** Told as the work advances (the CLI draws it on a terminal). */
+  progress?: ProgressFn;
 }
 
-/** `floe compact|expire|orphans <table>`: one maintenance pass on demand. */
-export async function runMaintenance(config: FloeConfig, request: MaintenanceRequest, ctx: RunContext): Promise<number> {
+export type MaintenanceOutcome = TaskReport & { table: string; dryRun: boolean; durationMs: number };
+
+/** `floe compact|expire|orphans <table>`: one maintenance pass on demand; the CLI prints the outcome. */
+export async function runMaintenance(config: FloeConfig, request: MaintenanceRequest, ctx: RunContext): Promise<MaintenanceOutcome> {
   const parts = request.table.split('.');
   if (parts.length < 2 || parts.some((p) => p === '')) throw new FloeError('USAGE', `table must be namespace.name, got "${request.table}"`);
   const id = { namespace: parts.slice(0, -1), name: parts.at(-1)! };
   const catalog = createCatalog(config, ctx.logger);
   const store = new CatalogStore(catalog, s3Options(config), ctx.logger);
-  const report = await runTask(request.task, id, settingsFor(config, id), { catalog, io: (t) => store.io(t), log: ctx.logger }, request.dryRun);
-  // One JSON line on stdout: scripts and tests read what was done (or would be, with --dry-run).
-  process.stdout.write(`${JSON.stringify({ table: request.table, dryRun: request.dryRun, ...report }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
-  return 0;
+  const started = Date.now();
+  const report = await runTask(request.task, id, settingsFor(config, id), { catalog, io: (t) => store.io(t), log: ctx.logger }, request.dryRun, request.progress);
+  return { table: request.table, dryRun: request.dryRun, durationMs: Date.now() - started, ...report };
 }
 
 /** `floe catalog serve`: the embedded Iceberg REST catalog on its own. */
