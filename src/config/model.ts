@@ -164,7 +164,10 @@ export interface TableSettings {
 export type TableDefaults = TableSettings;
 
 export type TableMode = 'bronze' | 'silver';
-export type KeyFormat = 'avro' | 'string' | 'bytes';
+/** `registry`: Confluent-framed, any registered schema type (`avro` is its former name). */
+export type KeyFormat = 'registry' | 'avro' | 'bytes' | 'string' | 'json' | 'long' | 'int';
+/** `registry`: Confluent-framed (Avro, Protobuf, JSON Schema); the others: topics without a schema. */
+export type ValueFormat = 'registry' | 'bytes' | 'string' | 'json' | 'long' | 'int';
 export type Envelope = 'none' | 'debezium';
 
 export interface KeyConfig {
@@ -201,6 +204,8 @@ export interface TableMapping extends TableSettings {
   table: string;
   mode: TableMode;
   key: KeyConfig | undefined;
+  /** How the Kafka value is decoded. */
+  value: { format: ValueFormat };
   envelope: Envelope;
   partitioning: PartitionFieldConfig[];
   sortOrder: SortFieldConfig[];

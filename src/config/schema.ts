@@ -213,9 +213,14 @@ export const tableMapping = object({
   table: tableTemplate.default('{topic}').describe('Table name template; {topic} is the topic'),
   mode: oneOf('bronze', 'silver').default('bronze'),
   key: object({
-    format: oneOf('avro', 'string', 'bytes').default('bytes'),
+    format: oneOf('registry', 'avro', 'bytes', 'string', 'json', 'long', 'int').default('bytes'),
     fields: array(fieldPath, 1).optional().describe('Value fields forming the key'),
   }).optional(),
+  value: object({
+    format: oneOf('registry', 'bytes', 'string', 'json', 'long', 'int')
+      .default('registry')
+      .describe('registry: Confluent-framed Avro, Protobuf or JSON Schema; the others: topics without a schema'),
+  }).default({}),
   envelope: oneOf('none', 'debezium').default('none'),
   partitioning: array(object({ field: fieldPath, transform: transform('identity'), name: string().optional() })).default([]),
   sortOrder: array(

@@ -1,101 +1,108 @@
 /**
- * Decodes Kafka record values (Confluent-framed Avro) and keys (Avro, UTF-8 string or raw bytes).
- * Every failure is a typed FloeError (see errors.ts); nothing a producer sends can crash the process.
+ * Decodes Kafka record values and keys, whatever their format: Confluent-framed (the registry's
+ * schema type picks the format: Avro, Protobuf, JSON Schema) or raw (bytes, string, json, long,
+ * int). Every failure is a typed FloeError (see errors.ts); nothing a producer sends can crash the
+ * process. The orchestrator holds one `RecordDecoder` per configured format and never asks which.
  */
-import { createRequire } from 'node:module';
 import { FloeError } from '../util/errors.js';
-import type { AvroType } from './avro.js';
-import { DecodeCode, decodeError } from './errors.js';
-import type { Tap } from './long.js';
+import { decodeRaw, isRawFormat, rawWriter, RAW_SCHEMA_ID, type RawFormat } from './raw.js';
 import type { SchemaSource, WriterSchema } from './schema-source.js';
 import { HEADER_SIZE, readSchemaId } from './wire.js';
+
+export { decodeBody } from './avro-body.js';
 
 export interface Decoded {
   schemaId: number;
   writer: WriterSchema;
-  /** avsc-decoded value with canonical leaves (see avro.ts for the shapes). */
+  /** Decoded value with canonical leaves (see avro.ts for the shapes). */
   value: unknown;
 }
 
-interface ReadableType {
-  _read(tap: Tap): unknown;
+/** What record values are decoded with, for any format. */
+export interface RecordDecoder {
+  /** Synchronous decode when the writer schema is loaded; undefined means "await decode()". */
+  decodeCached(buf: Uint8Array): Decoded | undefined;
+  decode(buf: Uint8Array): Promise<Decoded>;
+  /**
+   * The writer to create a table from when a topic's first record is a tombstone: the latest one
+   * registered for the topic's value subject (`<topic>-value`), undefined when there is none.
+   */
+  latestWriter(topic: string): Promise<WriterSchema | undefined>;
 }
 
-/**
- * Decodes one Avro body with a writer type. avsc's `fromBuffer` does the same read but reports
- * only "truncated"/"trailing data"; reading through the tap here tells a body that ended early
- * (the reader ran past the end, whatever it threw) from one that does not match its schema.
- */
-export function decodeBody(type: AvroType, buf: Uint8Array, offset: number, schemaId?: number): unknown {
-  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length);
-  const tap = new AvscTap(b, offset);
-  let value: unknown;
-  try {
-    value = (type as unknown as ReadableType)._read(tap);
-  } catch (err) {
-    if (tap.pos > b.length) throw truncated(b, schemaId, err);
-    throw decodeError(DecodeCode.SchemaMismatch, `body does not match schema ${schemaId ?? ''}: ${(err as Error).message}`, { schemaId }, err);
-  }
-  if (tap.pos > b.length) throw truncated(b, schemaId);
-  if (tap.pos < b.length) {
-    throw decodeError(DecodeCode.SchemaMismatch, `${b.length - tap.pos} trailing bytes after the value (schema ${schemaId ?? ''})`, { schemaId });
-  }
-  return value;
+function asBuffer(buf: Uint8Array): Buffer {
+  return Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.length);
 }
 
-function truncated(b: Buffer, schemaId: number | undefined, cause?: unknown): FloeError {
-  return decodeError(DecodeCode.Truncated, `body of ${b.length} bytes ended before the value (schema ${schemaId ?? ''})`, { schemaId }, cause);
-}
-
-// avsc's own Tap (buffer + position + typed readers) is what its compiled readers expect.
-const require = createRequire(import.meta.url);
-const AvscTap = (require('avsc/lib/utils.js') as { Tap: new (buf: Buffer, pos: number) => Tap }).Tap;
-
-export class ValueDecoder {
+/** Confluent wire format: magic byte, schema id, then the body in the registered schema's format. */
+export class ValueDecoder implements RecordDecoder {
   constructor(private readonly source: SchemaSource) {}
 
-  /** Synchronous decode when the writer schema is loaded; undefined means "await decode()". */
   decodeCached(buf: Uint8Array): Decoded | undefined {
     const id = readSchemaId(buf);
     const writer = this.source.peek(id);
     if (!writer) return undefined;
-    return { schemaId: id, writer, value: decodeBody(writer.type, buf, HEADER_SIZE, id) };
+    const r = writer.read(asBuffer(buf), HEADER_SIZE);
+    return { schemaId: id, writer: r.writer, value: r.value };
   }
 
   async decode(buf: Uint8Array): Promise<Decoded> {
     const id = readSchemaId(buf);
     const writer = this.source.peek(id) ?? (await this.source.getSchema(id));
-    return { schemaId: id, writer, value: decodeBody(writer.type, buf, HEADER_SIZE, id) };
+    const r = writer.read(asBuffer(buf), HEADER_SIZE);
+    return { schemaId: id, writer: r.writer, value: r.value };
+  }
+
+  async latestWriter(topic: string): Promise<WriterSchema | undefined> {
+    const id = await this.source.latestId(`${topic}-value`);
+    return id === undefined ? undefined : this.source.getSchema(id);
   }
 }
 
-export type KeyFormat = 'avro' | 'string' | 'bytes';
+/** A topic without a schema: every value is one `value` column of the configured raw format. */
+export class RawValueDecoder implements RecordDecoder {
+  readonly writer: WriterSchema;
+  constructor(readonly format: RawFormat) {
+    this.writer = rawWriter(format);
+  }
+  decodeCached(buf: Uint8Array): Decoded {
+    return { schemaId: RAW_SCHEMA_ID, writer: this.writer, value: this.writer.read(asBuffer(buf), 0).value };
+  }
+  async decode(buf: Uint8Array): Promise<Decoded> {
+    return this.decodeCached(buf);
+  }
+  async latestWriter(): Promise<WriterSchema> {
+    return this.writer;
+  }
+}
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** `registry`: Confluent-framed, any registered schema type. */
+export type ValueFormat = 'registry' | RawFormat;
 
-/** Keys: Confluent-framed Avro, a UTF-8 string, or the raw bytes, as the topic is configured. */
+/** The decoder of a configured value format. */
+export function recordDecoder(format: ValueFormat, source: SchemaSource): RecordDecoder {
+  return format === 'registry' ? new ValueDecoder(source) : new RawValueDecoder(format);
+}
+
+/** `avro` is the former name of `registry` (any registered schema type is accepted). */
+export type KeyFormat = 'avro' | 'registry' | RawFormat;
+
+/** Keys: Confluent-framed (any registered type) or raw, as the topic is configured. */
 export class KeyDecoder {
   private readonly values: ValueDecoder | undefined;
   constructor(
     readonly format: KeyFormat,
     source?: SchemaSource,
   ) {
-    if (format === 'avro') {
-      if (!source) throw new FloeError('CONFIG_INVALID', 'Avro keys need a schema source');
+    if (!isRawFormat(format)) {
+      if (!source) throw new FloeError('CONFIG_INVALID', 'registry-framed keys need a schema source');
       this.values = new ValueDecoder(source);
     }
   }
 
   async decode(key: Uint8Array | null | undefined): Promise<unknown> {
     if (key === null || key === undefined) return null;
-    if (this.format === 'bytes') return key;
-    if (this.format === 'string') {
-      try {
-        return utf8.decode(key);
-      } catch (err) {
-        throw decodeError(DecodeCode.SchemaMismatch, 'key is not valid UTF-8', {}, err);
-      }
-    }
+    if (isRawFormat(this.format)) return decodeRaw(this.format, key, 'key');
     return (await this.values!.decode(key)).value;
   }
 }

@@ -14,6 +14,12 @@ export const DecodeCode = {
   Truncated: 'DECODE_TRUNCATED',
   /** The body does not match its writer schema: trailing bytes, bad union/enum index, bad UTF-8... */
   SchemaMismatch: 'DECODE_SCHEMA_MISMATCH',
+  /** A JSON body (JSON Schema or `json` raw format) is not valid JSON. */
+  InvalidJson: 'DECODE_INVALID_JSON',
+  /** A JSON Schema payload is valid JSON that does not validate against its schema. */
+  SchemaViolation: 'DECODE_SCHEMA_VIOLATION',
+  /** A Protobuf message-index path names no message of its schema. */
+  BadMessageIndex: 'DECODE_BAD_MESSAGE_INDEX',
   /** The registry returned a schema floe cannot use (not Avro, or not a valid Avro schema). */
   BadSchema: 'DECODE_BAD_SCHEMA',
   /** The registry could not be reached or failed; retry later. */

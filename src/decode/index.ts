@@ -11,5 +11,19 @@ export {
   type RawSchema,
   type RetryOptions,
 } from './schema-source.js';
-export { ValueDecoder, KeyDecoder, decodeBody, type Decoded, type KeyFormat } from './decoder.js';
+export {
+  ValueDecoder,
+  RawValueDecoder,
+  KeyDecoder,
+  recordDecoder,
+  decodeBody,
+  type Decoded,
+  type KeyFormat,
+  type ValueFormat,
+  type RecordDecoder,
+} from './decoder.js';
 export { type LogicalKind, maxDecimalPrecision } from './logical.js';
+export { avroWriter } from './avro-format.js';
+export { FORMATS } from './formats.js';
+export { RAW_FORMATS, RAW_SCHEMA_ID, rawWriter, decodeRaw, isRawFormat, type RawFormat } from './raw.js';
+export type { SchemaFormat, SchemaFormatLoader, ResolvedReference } from './writer.js';

@@ -8,17 +8,16 @@
 import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { FloeError } from '../util/errors.js';
 import { isFloeError } from '../util/errors.js';
-import { parseAvroSchema, type AvroType } from './avro.js';
+import { parseAvroSchema } from './avro.js';
+import { avroWriter } from './avro-format.js';
 import { DecodeCode, decodeError } from './errors.js';
+import { FORMATS } from './formats.js';
+import type { ResolvedReference, WriterSchema } from './writer.js';
 
-export interface WriterSchema {
-  /** Registry id (the one in the wire header). */
-  id: number;
-  /** The schema JSON as the registry returned it; custom attributes survive here. */
-  text: string;
-  /** Parsed, hardened avsc type (see avro.ts); decode with `type.fromBuffer`-like calls. */
-  type: AvroType;
-}
+export type { WriterSchema } from './writer.js';
+
+/** Bounds on a schema's reference graph: a hostile registry answer cannot make floe fetch forever. */
+const MAX_REFERENCES = 256;
 
 export interface SchemaSource {
   /** Resolves the writer schema; rejects with DECODE_UNKNOWN_SCHEMA, DECODE_BAD_SCHEMA or REGISTRY_UNAVAILABLE. */
@@ -134,24 +133,41 @@ export class RegistrySchemaSource implements SchemaSource {
       this.fetches++;
       return this.client.schemaById(id);
     });
-    if (raw.schemaType !== undefined && raw.schemaType.toUpperCase() !== 'AVRO') {
-      throw decodeError(DecodeCode.BadSchema, `schema ${id} is ${raw.schemaType}, floe decodes Avro only`, { schemaId: id });
+    const type = (raw.schemaType ?? 'AVRO').toUpperCase();
+    const format = FORMATS[type];
+    if (!format) {
+      throw decodeError(DecodeCode.BadSchema, `schema ${id} is ${raw.schemaType}, floe decodes ${Object.keys(FORMATS).join(', ')}`, { schemaId: id });
     }
-    const registry = {};
+    const references = await this.references(id, raw);
     try {
-      // Referenced named types are parsed first into a shared registry, in declaration order.
-      for (const ref of raw.references ?? []) {
-        const refSchema = await this.withRetry(id, () => this.client.schemaByVersion(ref.subject, ref.version));
-        parseAvroSchema(refSchema.schema, { registry });
-      }
-      const type = parseAvroSchema(raw.schema, { registry });
-      const schema: WriterSchema = { id, text: raw.schema, type };
+      const schema = format.load(id, raw.schema, references);
       this.loaded.set(id, schema);
       return schema;
     } catch (err) {
       if (isFloeError(err)) throw err;
-      throw decodeError(DecodeCode.BadSchema, `schema ${id} is not a usable Avro schema: ${(err as Error).message}`, { schemaId: id }, err);
+      throw decodeError(DecodeCode.BadSchema, `schema ${id} is not a usable ${type} schema: ${(err as Error).message}`, { schemaId: id }, err);
     }
+  }
+
+  /** The schema's references, transitively, each once, dependencies before their dependents. */
+  private async references(id: number, raw: RawSchema): Promise<ResolvedReference[]> {
+    const out: ResolvedReference[] = [];
+    const seen = new Set<string>();
+    const visit = async (refs: RawSchema['references'], depth: number): Promise<void> => {
+      for (const ref of refs ?? []) {
+        const k = `${ref.subject}@${ref.version}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (seen.size > MAX_REFERENCES || depth > 32) {
+          throw decodeError(DecodeCode.BadSchema, `schema ${id} has more than ${MAX_REFERENCES} references or nests them deeper than 32`, { schemaId: id });
+        }
+        const refSchema = await this.withRetry(id, () => this.client.schemaByVersion(ref.subject, ref.version));
+        await visit(refSchema.references, depth + 1);
+        out.push({ ...ref, schema: refSchema.schema, schemaType: refSchema.schemaType });
+      }
+    };
+    await visit(raw.references, 0);
+    return out;
   }
 
   async latestId(subject: string): Promise<number | undefined> {
@@ -209,10 +225,16 @@ export class StaticSchemaSource implements SchemaSource {
     for (const [id, s] of Object.entries(schemas)) this.add(Number(id), s);
   }
   add(id: number, schema: string | object): WriterSchema {
+    if (typeof schema === 'object' && 'read' in schema) return this.put(schema as WriterSchema);
     const text = typeof schema === 'string' ? schema : JSON.stringify(schema);
-    const ws = { id, text, type: parseAvroSchema(text) };
+    const ws = avroWriter(id, text, parseAvroSchema(text));
     this.schemas.set(id, ws);
     return ws;
+  }
+  /** Adds a writer of any format (see formats.ts), under its id. */
+  put(writer: WriterSchema): WriterSchema {
+    this.schemas.set(writer.id, writer);
+    return writer;
   }
   peek(id: number): WriterSchema | undefined {
     return this.schemas.get(id);

@@ -4,7 +4,7 @@
  * advances the table's range, so the committed offset never skips a record silently.
  */
 import type { TableMapping } from '../config/index.js';
-import { KeyDecoder, ValueDecoder, type Decoded, type SchemaSource } from '../decode/index.js';
+import { KeyDecoder, recordDecoder, type Decoded, type RecordDecoder, type SchemaSource } from '../decode/index.js';
 import type { SourceRecord } from '../source/types.js';
 import { describeError, FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -20,14 +20,20 @@ export interface RecordContext {
 }
 
 export class RecordHandler {
-  private readonly values: ValueDecoder;
+  /** One decoder per configured value format: the format is the decoder's business, not ours. */
+  private readonly values = new Map<string, RecordDecoder>();
   private readonly keys = new Map<string, KeyDecoder>();
 
   constructor(
     private readonly schemas: SchemaSource,
     private readonly log: Logger,
-  ) {
-    this.values = new ValueDecoder(schemas);
+  ) {}
+
+  private decoderOf(t: TableWriter): RecordDecoder {
+    const format = t.mapping.value.format;
+    let d = this.values.get(format);
+    if (!d) this.values.set(format, (d = recordDecoder(format, this.schemas)));
+    return d;
   }
 
   /**
@@ -37,15 +43,29 @@ export class RecordHandler {
    * on. Only fatal errors (and `errors.policy: halt`) propagate and stop the daemon.
    */
   async handle(record: SourceRecord, targets: TableWriter[], ctx: RecordContext): Promise<boolean> {
+    if (targets.length === 1) return this.handleWith(this.decoderOf(targets[0]!), record, targets, ctx);
+    // Mappings of one topic may read its values in different formats: decode once per format.
+    const groups = new Map<RecordDecoder, TableWriter[]>();
+    for (const t of targets) {
+      const d = this.decoderOf(t);
+      const g = groups.get(d);
+      if (g) g.push(t);
+      else groups.set(d, [t]);
+    }
+    for (const [d, ts] of groups) if (!(await this.handleWith(d, record, ts, ctx))) return false;
+    return true;
+  }
+
+  private async handleWith(values: RecordDecoder, record: SourceRecord, targets: TableWriter[], ctx: RecordContext): Promise<boolean> {
     if (record.value === null) {
       for (const t of targets) {
-        if (!(await this.guarded(t, record, 'map', () => this.nullValue(t, record, ctx)))) return false;
+        if (!(await this.guarded(t, record, 'map', () => this.nullValue(values, t, record, ctx)))) return false;
       }
       return true;
     }
     let decoded: Decoded | undefined;
     try {
-      decoded = this.values.decodeCached(record.value);
+      decoded = values.decodeCached(record.value);
     } catch (err) {
       for (const t of targets) this.reject(t, record, err, 'decode');
       return true;
@@ -53,7 +73,7 @@ export class RecordHandler {
     if (!decoded) {
       try {
         // REGISTRY_UNAVAILABLE is retryable: wait for the registry, never dead-letter for it.
-        decoded = await ctx.retrying('schema registry', () => this.values.decode(record.value!));
+        decoded = await ctx.retrying('schema registry', () => values.decode(record.value!));
       } catch (err) {
         for (const t of targets) this.reject(t, record, err, 'decode');
         return ctx.current();
@@ -89,7 +109,7 @@ export class RecordHandler {
   }
 
   /** A record without a value: a bronze row of nulls, or a silver delete. */
-  private async nullValue(t: TableWriter, record: SourceRecord, ctx: RecordContext): Promise<boolean> {
+  private async nullValue(values: RecordDecoder, t: TableWriter, record: SourceRecord, ctx: RecordContext): Promise<boolean> {
     if (!t.silver) {
       // Bronze holds every event: a tombstone is a row with null value columns and its _kafka
       // metadata (key, headers, position). Keys are validated as for any record.
@@ -99,7 +119,7 @@ export class RecordHandler {
       let refused = await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
       if (!ctx.current()) return false;
       if (isFloeError(refused, 'BRONZE_TOMBSTONE_NO_TABLE')) {
-        refused = await this.createFromLatest(t, record, ctx);
+        refused = await this.createFromLatest(values, t, record, ctx);
         if (!ctx.current()) return false;
         refused ??= await ctx.retrying(`tombstone columns of ${t.fullName}`, () => t.prepareTombstone());
         if (!ctx.current()) return false;
@@ -158,19 +178,20 @@ export class RecordHandler {
   /**
    * A tombstone came before the bronze table exists, so no record has told us its columns: create
    * the table from the latest value schema registered for the topic (subject `<topic>-value`, the
-   * Confluent default naming). Returns why not when there is none, or it cannot be mapped.
+   * Confluent default naming; a raw topic's fixed schema). Returns why not when there is none, or
+   * it cannot be mapped.
    */
-  private async createFromLatest(t: TableWriter, record: SourceRecord, ctx: RecordContext): Promise<FloeError | undefined> {
+  private async createFromLatest(values: RecordDecoder, t: TableWriter, record: SourceRecord, ctx: RecordContext): Promise<FloeError | undefined> {
     const subject = `${record.topic}-value`;
-    const id = await ctx.retrying(`latest schema of ${subject}`, () => this.schemas.latestId(subject));
-    if (id === undefined) {
+    const found = await ctx.retrying(`latest schema of ${subject}`, async () => ({ writer: await values.latestWriter(record.topic) }));
+    if (!found) return undefined; // abandoned (the caller checks ctx.current())
+    const writer = found.writer;
+    if (writer === undefined) {
       return new FloeError('BRONZE_TOMBSTONE_NO_TABLE', `a tombstone came before any record with a value: ${t.fullName} does not exist yet and subject ${subject} has no registered schema to create it from`);
     }
-    const writer = await ctx.retrying(`schema ${id}`, () => this.schemas.getSchema(id));
-    if (!writer) return undefined; // abandoned (the caller checks ctx.current())
     const plan = t.plan(writer) ?? (await ctx.retrying(`schema of ${t.fullName}`, () => t.preparePlan(writer)));
     if (plan?.action === 'dead-letter') return plan.error;
-    this.log.info({ table: t.fullName, subject, schemaId: id }, 'bronze table created from the latest registered schema for a tombstone');
+    this.log.info({ table: t.fullName, subject, schemaId: writer.id }, 'bronze table created from the latest registered schema for a tombstone');
     return undefined;
   }
 

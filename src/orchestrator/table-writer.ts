@@ -59,7 +59,7 @@ export class TableWriter {
   /** The schema rows are built for; changes only while the buffer is empty. */
   private schema: Schema | undefined;
   private spec: PartitionSpec | undefined;
-  private plans = new Map<number, WriterPlan>();
+  private plans = new Map<string, WriterPlan>();
   private committed = new OffsetMap();
   private readonly parts = new Map<TpKey, PartitionState>();
   private readonly buffer: TableBuffer<Row, RecordBatchBuilder>;
@@ -161,7 +161,7 @@ export class TableWriter {
 
   /** The plan for records of a writer schema: evolves the table first when needed. */
   plan(writer: WriterSchema): WriterPlan | undefined {
-    return this.plans.get(writer.id);
+    return this.plans.get(writer.key);
   }
 
   async preparePlan(writer: WriterSchema): Promise<WriterPlan> {
@@ -233,7 +233,7 @@ export class TableWriter {
   }
 
   private remember(writer: WriterSchema, plan: WriterPlan): WriterPlan {
-    this.plans.set(writer.id, plan);
+    this.plans.set(writer.key, plan);
     return plan;
   }
 

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { createKafkaClient } from '../../src/source/client.js';
 import { frame } from '../../src/decode/wire.js';
@@ -203,4 +203,20 @@ export class AvroProducer {
   async close(): Promise<void> {
     await this.producer?.disconnect();
   }
+}
+
+/** Reads a topic from the beginning until `expected` messages arrived (and a second more). */
+export async function readTopic(producer: AvroProducer, topic: string, expected: number): Promise<KafkaMessage[]> {
+  const consumer = producer.kafka.consumer({ groupId: `floe-dlq-reader-${uniqueSuffix()}` });
+  const out: KafkaMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({ eachMessage: async ({ message }) => void out.push(message) });
+  try {
+    await waitFor(`${expected} messages in ${topic}`, () => out.length >= expected, 120_000);
+    await sleep(1000);
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
 }

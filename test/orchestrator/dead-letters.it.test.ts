@@ -7,7 +7,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
 import { oracleFor } from '../harness/oracle.js';
-import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
+import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 
 const stack = inject('stack');
 const oracle = oracleFor(stack);
@@ -16,20 +16,7 @@ afterAll(() => producer.close());
 
 const schema = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'label', type: 'string' }] };
 
-async function readAll(topic: string, expected: number): Promise<KafkaMessage[]> {
-  const consumer = producer.kafka.consumer({ groupId: `floe-dlq-reader-${uniqueSuffix()}` });
-  const out: KafkaMessage[] = [];
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({ eachMessage: async ({ message }) => void out.push(message) });
-  try {
-    await waitFor(`${expected} dead letters`, () => out.length >= expected, 120_000);
-    await sleep(1000);
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
-}
+const readAll = (topic: string, expected: number) => readTopic(producer, topic, expected);
 
 describe('dead letters', () => {
   it('lands the valid records and dead-letters each bad one with its reason', async () => {

@@ -1,0 +1,7 @@
+/** The registry schema types floe decodes, by the registry's `schemaType` (absent means AVRO). */
+import { avroFormat } from './avro-format.js';
+import type { SchemaFormatLoader } from './writer.js';
+
+export const FORMATS: Record<string, SchemaFormatLoader> = {
+  AVRO: avroFormat,
+};
