@@ -136,6 +136,15 @@ function checkTable(m: TableMapping, config: FloeConfig, report: Report): void {
       else seenNames.set(p.name, i);
     }
   });
+  if (m.mode === 'silver') {
+    // Equality deletes of a partitioned table only reach rows of their own partition: a key whose
+    // partition could change would keep its stale row. Partitioning by key fields is safe. (No
+    // key fields: the key is the Kafka key column `_key`.)
+    const keys = m.key?.fields?.length ? m.key.fields : ['_key'];
+    m.partitioning.forEach((p, i) => {
+      if (!keys.includes(p.field)) report(at('partitioning', i, 'field'), `silver tables may only be partitioned by key fields (${keys.join(', ')}), not "${p.field}"`);
+    });
+  }
   if (m.mode === 'silver' && m.key?.fields) {
     m.key.fields.forEach((f, i) => {
       if (f.startsWith('$kafka.')) report(at('key', 'fields', i), `key fields come from the record value, got "${f}"`);

@@ -22,6 +22,7 @@ import { icebergSchemaToArrow } from '../arrow/schema.js';
 import { takeBatch } from '../arrow/take.js';
 import { commitWithRetry, type RestCatalogClient, type TableIdentifier, type LoadedTable } from '../iceberg/catalog/index.js';
 import type { FileIO } from '../iceberg/io/types.js';
+import { defaultSortOrder } from '../iceberg/spec/metadata.js';
 import { EntryStatus, FileContent, ManifestContent, type DataFile, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
 import type { BaseState } from '../iceberg/table/producer.js';
 import { RewriteFiles } from '../iceberg/table/rewrite.js';
@@ -167,6 +168,7 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
         targetFileSizeBytes: options.targetSizeBytes,
         compression: options.compression,
         rowGroupBytes: options.rowGroupBytes,
+        sortOrder: defaultSortOrder(metadata),
       });
       added.push(...written);
     };

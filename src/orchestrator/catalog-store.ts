@@ -10,6 +10,9 @@ import { confluentRegistryClient, RegistrySchemaSource } from '../decode/index.j
 import { CatalogErrorCode, commitWithRetry, RestCatalogClient, type LoadedTable, type TableIdentifier } from '../iceberg/catalog/index.js';
 import { resolveFileIO, type S3FileIOOptions } from '../iceberg/io/index.js';
 import type { FileIO } from '../iceberg/io/types.js';
+import { currentSchema, defaultSortOrder } from '../iceberg/spec/metadata.js';
+import { buildSortOrder } from '../iceberg/spec/sort.js';
+import { definitionCommit, type DefinitionChange, type TableDefinition } from '../iceberg/table/definition.js';
 import { buildPartitionSpec } from '../iceberg/spec/partition.js';
 import type { DataFile, PartitionSpec, PrimitiveValue, Schema } from '../iceberg/spec/types.js';
 import { FastAppend } from '../iceberg/table/append.js';
@@ -118,16 +121,36 @@ export class CatalogStore implements TableStore, DataFileSink {
     }
   }
 
-  async create(id: TableIdentifier, schema: Schema, partitioning: (schema: Schema) => Parameters<typeof buildPartitionSpec>[1], properties: Record<string, string>): Promise<LoadedTable> {
+  async create(id: TableIdentifier, schema: Schema, definition: (schema: Schema) => TableDefinition): Promise<LoadedTable> {
     await this.catalog.ensureNamespace(id.namespace);
-    const spec = buildPartitionSpec(schema, partitioning(schema));
+    const def = definition(schema);
+    const partitionSpec = buildPartitionSpec(schema, def.partitioning);
+    const writeOrder = buildSortOrder(schema, def.sortOrder);
+    // Catalogs take the format version of a new table from this property (and do not keep it).
+    const properties = { ...def.properties, ...(def.formatVersion === undefined ? {} : { 'format-version': String(def.formatVersion) }) };
     try {
-      return await this.catalog.createTable(id, { schema, partitionSpec: spec, properties });
+      return await this.catalog.createTable(id, { schema, partitionSpec, writeOrder, properties });
     } catch (err) {
       // Another daemon of the group created it first: use theirs.
       if (isFloeError(err, CatalogErrorCode.AlreadyExists)) return this.catalog.loadTable(id);
       throw err;
     }
+  }
+
+  async follow(id: TableIdentifier, definition: (schema: Schema) => TableDefinition): Promise<{ table: LoadedTable; changes: DefinitionChange[] }> {
+    let changes: DefinitionChange[] = [];
+    const result = await commitWithRetry(
+      this.catalog,
+      id,
+      async (metadata) => {
+        const commit = definitionCommit(metadata, definition(currentSchema(metadata)));
+        changes = commit.changes;
+        return commit.change;
+      },
+      // A lost response is resolved by recomputing against the reloaded table: nothing left to do.
+      { logger: this.log, landed: () => false },
+    );
+    return { table: result.table, changes };
   }
 
   async append(id: TableIdentifier, table: LoadedTable, files: DataFile[], properties: (m: LoadedTable['metadata']) => Record<string, string>): Promise<LoadedTable> {
@@ -206,6 +229,7 @@ export class CatalogStore implements TableStore, DataFileSink {
         targetFileSizeBytes: file.targetSizeBytes,
         compression: file.compression,
         rowGroupBytes: file.rowGroupBytes,
+        sortOrder: defaultSortOrder(table.metadata),
       });
       out.push(...files);
     }

@@ -5,7 +5,7 @@
 import type { FileConfig } from '../config/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/changes.js';
 import type { DataFile, PartitionSpec, Schema, TableMetadata } from '../iceberg/spec/types.js';
-import type { PartitionFieldInput } from '../iceberg/spec/partition.js';
+import type { DefinitionChange, TableDefinition } from '../iceberg/table/definition.js';
 import type { RecordBatchBuilder } from '../arrow/builder.js';
 import type { DeadLetter } from '../source/dead-letter.js';
 import type { TopicPartition } from '../source/types.js';
@@ -21,8 +21,17 @@ export interface SchemaUpdate {
 export interface TableStore {
   /** undefined when the table does not exist. */
   load(id: TableIdentifier): Promise<LoadedTable | undefined>;
-  /** Creates namespace and table; if someone else created it meanwhile, loads theirs. */
-  create(id: TableIdentifier, schema: Schema, partitioning: (schema: Schema) => PartitionFieldInput[], properties: Record<string, string>): Promise<LoadedTable>;
+  /**
+   * Creates namespace and table with the definition (format version, partitioning, sort order,
+   * properties) the mapping gives for its schema; if someone else created it meanwhile, loads theirs.
+   */
+  create(id: TableIdentifier, schema: Schema, definition: (schema: Schema) => TableDefinition): Promise<LoadedTable>;
+  /**
+   * Brings an existing table's definition to what `definition` gives for its current schema (one
+   * commit, recomputed from fresh metadata on a conflict). Returns the table and what changed.
+   * Optional so fakes need not implement it.
+   */
+  follow?(id: TableIdentifier, definition: (schema: Schema) => TableDefinition): Promise<{ table: LoadedTable; changes: DefinitionChange[] }>;
   /**
    * Appends `files` with summary properties computed by `properties(fresh metadata)` on every
    * attempt (it may throw to abort). Returns the table after the commit.

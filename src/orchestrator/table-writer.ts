@@ -29,7 +29,7 @@ import { isFatal, StaleRangesError } from './errors.js';
 import { tableGauges, type DaemonMetrics } from './metrics.js';
 import { tupleFunction, tupleKey, tupleKeyed } from './partition-tuple.js';
 import type { DataFileSink, DeadLetterQueue, PartitionData, TableStore, WriterEvents } from './ports.js';
-import { initialTable } from './table-create.js';
+import { initialTable, mappingDefinition } from './table-create.js';
 import { debeziumRowSchema, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges, writeChangeFiles } from './silver.js';
 
 export interface WriterDeps {
@@ -65,6 +65,7 @@ export class TableWriter {
   private readonly buffer: TableBuffer<Row, RecordBatchBuilder>;
   private flushing: Promise<void> | undefined;
   private failures = 0;
+  private followed = false;
   private retryAfter = 0;
   private tupleOf: ((row: Row) => unknown[]) | undefined;
   private readonly log: Logger;
@@ -123,7 +124,7 @@ export class TableWriter {
     if (!loaded && !this.mapping.createTables) {
       throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`);
     }
-    if (loaded) this.setTable(loaded);
+    if (loaded) this.setTable(await this.follow(loaded));
     const out = new Map<TpKey, bigint | undefined>();
     for (const tp of tps) {
       const offset = this.committed.get(tp.topic, tp.partition);
@@ -249,10 +250,22 @@ export class TableWriter {
     }
     const initial = initialTable(this.mapping, this.fullName, this.keyColumns, augmented);
     if ('incompatible' in initial) return initial.incompatible;
-    const created = await this.deps.store.create(this.id, initial.schema, initial.partitioning, { ...this.mapping.tableProperties });
+    const created = await this.deps.store.create(this.id, initial.schema, initial.definition);
     this.log.info({ schemaId: created.metadata['current-schema-id'] }, 'table created');
     this.setTable(created);
     return undefined;
+  }
+
+  /**
+   * Once per writer, before its first rows: brings an existing table's definition (format version,
+   * partitioning, sort order, properties) to what the mapping says, logging each change.
+   */
+  private async follow(loaded: LoadedTable): Promise<LoadedTable> {
+    if (this.followed || !this.deps.store.follow || !this.buffer.isEmpty) return loaded;
+    const { table, changes } = await this.deps.store.follow(this.id, mappingDefinition(this.mapping, this.fullName));
+    this.followed = true;
+    for (const c of changes) this.log.info({ change: c.what, from: c.from, to: c.to }, 'table definition changes to follow the mapping');
+    return table;
   }
 
   /** Takes new table metadata; adopts its schema and spec only while nothing is buffered. */

@@ -12,3 +12,4 @@ export {
   type WriteDataFilesOptions,
   type WritePartitionedOptions,
 } from './table-files.js';
+export { applicableOrder, sortTable } from './sort.js';

@@ -19,9 +19,10 @@ import { rowsToTable, type Row } from '../arrow/builder.js';
 import type { FileIO } from '../iceberg/io/types.js';
 import { partitionPath, partitionTuple, partitionType } from '../iceberg/spec/partition.js';
 import { decimalParams, findField } from '../iceberg/spec/schema.js';
-import { FileContent, type DataFile, type PartitionSpec, type PrimitiveValue, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
+import { FileContent, type DataFile, type PartitionSpec, type PrimitiveValue, type Schema, type SortOrder, type TableMetadata } from '../iceberg/spec/types.js';
 import { FloeError } from '../util/errors.js';
 import { RollingDataFileWriter, type RollingWriterOptions } from './rolling.js';
+import { applicableOrder, sortTable } from './sort.js';
 
 export type PartitionTupleValue = PrimitiveValue | null;
 
@@ -134,6 +135,11 @@ export interface WriteDataFilesOptions extends RollingWriterOptions {
   partition: readonly PartitionTupleValue[];
   /** Names files; default random UUIDs (unique names are what makes uploads safe to retry). */
   fileName?: () => string;
+  /**
+   * The table's sort order: rows are written sorted by it and each file records its id
+   * (`sort_order_id`). Unsorted or absent: rows keep their order and no id is recorded.
+   */
+  sortOrder?: SortOrder;
 }
 
 /** The rows (or Arrow table, built for `schema`) of one partition → uploaded data files. */
@@ -141,7 +147,8 @@ export async function writeDataFiles(input: arrow.Table | Iterable<Row>, opts: W
   if (opts.partition.length !== opts.spec.fields.length) {
     throw new FloeError('ICEBERG_INVALID_VALUE', `partition tuple has ${opts.partition.length} values, spec ${opts.spec['spec-id']} has ${opts.spec.fields.length} fields`);
   }
-  const table = isArrowTable(input) ? input : rowsToTable(opts.schema, input);
+  const order = applicableOrder(opts.sortOrder, opts.schema);
+  const table = sortTable(isArrowTable(input) ? input : rowsToTable(opts.schema, input), opts.schema, order);
   const writer = new RollingDataFileWriter(opts.schema, opts);
   const written = [...writer.write(table), ...writer.flush()];
   const dir = partitionPath(opts.spec, opts.schema, opts.partition);
@@ -159,6 +166,7 @@ export async function writeDataFiles(input: arrow.Table | Iterable<Row>, opts: W
       partition: [...opts.partition],
       specId: opts.spec['spec-id'],
       ...file.metrics,
+      ...(order ? { sortOrderId: order['order-id'] } : {}),
     });
   }
   return out;

@@ -79,6 +79,12 @@ describe('configuration mistakes give path-qualified messages', () => {
     ]);
   });
 
+  it('a silver table partitioned by a field that is not a key field', () => {
+    expect(errorsOf(withTables(`  - topics: [customers]\n    mode: silver\n    key: {format: string, fields: [id]}\n    partitioning: [{field: region, transform: identity}, {field: id, transform: "bucket[4]"}]\n`))).toEqual([
+      'tables[0].partitioning[0].field: silver tables may only be partitioned by key fields (id), not "region"',
+    ]);
+  });
+
   it('silver mode without a key', () => {
     expect(errorsOf(withTables(`  - topics: [customers]\n    mode: silver\n`))).toEqual(['tables[0].key: is required when mode is silver']);
   });

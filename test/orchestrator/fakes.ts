@@ -5,7 +5,8 @@
  */
 import { parseConfig, type TableMapping } from '../../src/config/index.js';
 import type { LoadedTable, TableIdentifier } from '../../src/iceberg/catalog/changes.js';
-import { buildPartitionSpec, type PartitionFieldInput } from '../../src/iceberg/spec/partition.js';
+import { buildPartitionSpec } from '../../src/iceberg/spec/partition.js';
+import type { TableDefinition } from '../../src/iceberg/table/definition.js';
 import type { DataFile, PartitionSpec, Schema, TableMetadata } from '../../src/iceberg/spec/types.js';
 import type { DeadLetter } from '../../src/source/dead-letter.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -39,8 +40,8 @@ export class FakeStore implements TableStore, DataFileSink {
 
   load = async (_id: TableIdentifier): Promise<LoadedTable | undefined> => (this.metadata ? this.loaded() : undefined);
 
-  async create(_id: TableIdentifier, schema: Schema, partitioning: (s: Schema) => PartitionFieldInput[], _props: Record<string, string>): Promise<LoadedTable> {
-    const spec: PartitionSpec = buildPartitionSpec(schema, partitioning(schema));
+  async create(_id: TableIdentifier, schema: Schema, definition: (s: Schema) => TableDefinition): Promise<LoadedTable> {
+    const spec: PartitionSpec = buildPartitionSpec(schema, definition(schema).partitioning);
     this.metadata = {
       'format-version': 2,
       'table-uuid': 'u',

@@ -158,7 +158,7 @@ describe('TableWriter', () => {
     const store = new FakeStore();
     const required = avroToIceberg(withMetadataField(JSON.stringify(v1), '_kafka')).newSchema;
     expect(required.fields.every((f) => f.required)).toBe(true);
-    await store.create(id, required, () => [], {});
+    await store.create(id, required, () => ({ partitioning: [], sortOrder: [], properties: {} }));
     const w = new TableWriter(id, mapping(), fakeDeps(store));
     await w.assign([{ topic: 'orders', partition: 0 }]);
     await add(w, 1, 0, { id: 1n, qty: 2 });
