@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci runs the `prepare` script (scripts/build.mjs), which compiles whatever sources exist: none yet.
+COPY scripts/build.mjs scripts/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
@@ -10,11 +12,12 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY scripts/build.mjs scripts/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY examples ./examples
-# bin/floe.js runs dist/ when the TypeScript sources are absent, as they are here.
+# bin/floe.js runs dist/; with no TypeScript sources here it compiles nothing.
 USER node
 ENTRYPOINT ["node", "/app/bin/floe.js"]
 CMD ["--help"]

@@ -11,6 +11,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.it.test.ts', 'node_modules/**'],
+          globalSetup: ['test/harness/build-setup.ts'],
           testTimeout: 60_000,
         },
       },
@@ -18,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.it.test.ts'],
-          globalSetup: ['test/harness/global-setup.ts'],
+          globalSetup: ['test/harness/build-setup.ts', 'test/harness/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 600_000,
           // The services are shared and the machine has 2 cores: one integration file at a time.

@@ -16,7 +16,6 @@
  * FLOE_BENCH_FRESH_RATE records/s (500). FLOE_BENCH_CPU_PROF=<dir> runs the daemon with
  * a CPU profile of the daemon written there (bench/cpu-profile.mjs).
  */
-import { execSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -26,27 +25,13 @@ import { RestCatalogClient } from '../src/iceberg/catalog/rest-client.js';
 import { createKafkaClient } from '../src/source/client.js';
 import type { StackEndpoints } from '../test/harness/endpoints.js';
 import { DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
+import { cpuSeconds, peakRssMiB } from './proc.js';
 import { benchStack } from './stack.js';
 import { EVENT_SCHEMA, makeEvents } from './pipeline.js';
 
 const MiB = 1024 * 1024;
 const PARTITIONS = 6;
 const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
-const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
-}
-
-function peakRssMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
 /**
  * Context for the CPU figures: what a daemon on an empty topic uses in its first 15 s (tsx
  * compiling TypeScript, joining the group, then idle fetch polls and heartbeats).

@@ -4,7 +4,8 @@
  *   npm run bench                 in-process pipeline (no services needed)
  *   npm run bench -- --e2e        adds the end-to-end run against the local stack (bench/e2e.ts)
  *   npm run bench -- --silver     adds silver upserts, compaction and scans against the stack (bench/silver.ts)
- *   npm run bench -- --all        both of the above
+ *   npm run bench -- --startup    adds daemon start-up CPU, compiled vs tsx, against the stack (bench/startup.ts)
+ *   npm run bench -- --all        all of the above
  *   npm run bench -- --records N  records for the in-process pipeline (default 200000)
  */
 import os from 'node:os';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     e2e: { type: 'boolean', default: false },
     silver: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
+    startup: { type: 'boolean', default: false },
     records: { type: 'string', default: '200000' },
   },
 });
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
   const sections: Array<[boolean, string, string, string]> = [
     [values.e2e || values.all, './e2e.ts', 'runEndToEnd', 'end to end'],
     [values.silver || values.all, './silver.ts', 'runSilver', 'silver and maintenance'],
+    [values.startup || values.all, './startup.ts', 'runStartup', 'daemon start-up'],
   ];
   for (const [wanted, file, fn, label] of sections) {
     if (!wanted) continue;

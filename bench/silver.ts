@@ -18,8 +18,6 @@
  * FLOE_BENCH_SILVER_TRICKLE_SECONDS (20), FLOE_BENCH_SILVER_TRICKLE_RATE ops/s (500),
  * FLOE_BENCH_SILVER_SCANS repetitions (5).
  */
-import { execSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { committedOffsets } from '../src/commit/offsets.js';
 import { loadConfig as loadFloeConfig } from '../src/config/load.js';
@@ -29,20 +27,14 @@ import { CatalogStore, createCatalog, s3Options } from '../src/orchestrator/cata
 import { createLogger } from '../src/util/log.js';
 import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
 import { oracleFor, type OracleClient } from '../test/harness/oracle.js';
+import { cpuSeconds } from './proc.js';
 import { benchStack } from './stack.js';
 import { prng } from '../test/fixtures/prng.js';
 
 const MiB = 1024 * 1024;
 const PARTITIONS = 3;
 const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
-const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
 const load = (): string => os.loadavg().map((l) => fmt(l, 2)).join(' ');
-
-function cpuSeconds(pid: number): number {
-  const rest = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = rest.slice(rest.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
 
 const ROW_SCHEMA = {
   type: 'record',

@@ -18,6 +18,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { loadConfig, urls } from './stack/config.js';
 import { formatStatus, status, up } from './stack/stack.js';
 import { OracleClient, rowObjects } from '../test/harness/oracle.js';
+import { FLOE_BIN } from '../test/harness/cli.js';
 
 const t0 = Date.now();
 let stepNo = 0;
@@ -46,7 +47,7 @@ function freePort(): Promise<number> {
 
 /** Runs a floe subcommand as a child process; stderr kept (last 4 KB) for error messages. */
 function floe(args: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [FLOE_BIN, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, FLOE_LOG_LEVEL: 'warn' },
   });

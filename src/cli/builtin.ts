@@ -2,23 +2,25 @@
  * floe's own subcommands. Long-running work (the daemon, maintenance, the catalog server) lives
  * behind the hooks in src/orchestrator; these functions only load configuration, set up logging
  * and signals, and translate outcomes into exit codes.
+ *
+ * Everything beyond the command table is imported when a command runs, not when the CLI starts:
+ * `floe --help` must not load the daemon (Kafka, AWS SDK, Arrow, Parquet: ~2 s of module loading),
+ * and `floe validate` loads only the configuration code.
  */
-import {
-  ConfigError,
-  formatIssue,
-  jsonSchema,
-  loadConfig,
-  redactConfig,
-  tableNameFor,
-  type EmbeddedCatalogConfig,
-  type FloeConfig,
-  type TableMapping,
-} from '../config/index.js';
-import { runDaemon, runMaintenance, serveCatalog, type MaintenanceTask } from '../orchestrator/index.js';
+import type { ConfigError, EmbeddedCatalogConfig, FloeConfig, TableMapping } from '../config/index.js';
+import type { MaintenanceTask } from '../orchestrator/index.js';
 import { FloeError, describeError, isFloeError } from '../util/errors.js';
-import { createLogger, type Logger } from '../util/log.js';
+import type { Logger } from '../util/log.js';
 import { registerCommand, type CliIO, type CommandContext, type OptionSpec } from './commands.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+
+const configModule = () => import('../config/index.js');
+const orchestrator = () => import('../orchestrator/index.js');
+
+async function createLogger(level: string): Promise<Logger> {
+  const { createLogger: create } = await import('../util/log.js');
+  return create({ level });
+}
 
 export const configOption: OptionSpec = {
   type: 'string',
@@ -39,6 +41,7 @@ function configPath(ctx: CommandContext): string {
 
 /** Prints configuration errors compiler-style (`file:line:col: path: message`), one per line. */
 export function printConfigError(err: ConfigError, io: CliIO): void {
+  const { formatIssue } = configLoaded!;
   const source = err.source ?? 'configuration';
   const n = err.issues.length;
   io.stderr(`${source}: ${n} configuration ${n === 1 ? 'error' : 'errors'}\n`);
@@ -49,9 +52,16 @@ export function printConfigError(err: ConfigError, io: CliIO): void {
   }
 }
 
+/** The configuration module once a command has loaded it (a ConfigError implies it is). */
+let configLoaded: Awaited<ReturnType<typeof configModule>> | undefined;
+async function loadConfig(path: string, env: CommandContext['env']): Promise<FloeConfig> {
+  configLoaded ??= await configModule();
+  return configLoaded.loadConfig(path, env);
+}
+
 /** Reports a failure and returns its exit code; configuration errors get the full listing. */
 function fail(err: unknown, io: CliIO, logger?: Logger): number {
-  if (err instanceof ConfigError) printConfigError(err, io);
+  if (configLoaded && err instanceof configLoaded.ConfigError) printConfigError(err, io);
   else if (logger && !isFloeError(err, 'USAGE')) logger.fatal({ err, code: isFloeError(err) ? err.code : undefined }, describeError(err));
   else io.stderr(`floe: ${isFloeError(err, 'USAGE') ? err.message : describeError(err)}\n`);
   return exitCodeFor(err);
@@ -61,7 +71,7 @@ function fullName(namespace: string[], table: string): string {
   return [...namespace, table].join('.');
 }
 
-function describeMapping(m: TableMapping): string[] {
+function describeMapping(m: TableMapping, tableNameFor: (template: string, topic: string) => string): string[] {
   const source = m.topics ? `topics ${m.topics.join(', ')}` : `topicPattern /${m.topicPattern}/`;
   const targets = m.topics && m.table.includes('{topic}')
     ? [...new Set(m.topics.map((t) => fullName(m.namespace, tableNameFor(m.table, t))))].join(', ')
@@ -81,11 +91,11 @@ function describeMapping(m: TableMapping): string[] {
 export async function withConfig(ctx: CommandContext, body: (config: FloeConfig, logger: Logger) => Promise<number>): Promise<number> {
   let config: FloeConfig;
   try {
-    config = loadConfig(configPath(ctx), ctx.env);
+    config = await loadConfig(configPath(ctx), ctx.env);
   } catch (err) {
     return fail(err, ctx.io);
   }
-  const logger = createLogger({ level: ctx.env.FLOE_LOG_LEVEL ?? config.logging.level });
+  const logger = await createLogger(ctx.env.FLOE_LOG_LEVEL ?? config.logging.level);
   try {
     return await body(config, logger);
   } catch (err) {
@@ -103,7 +113,8 @@ registerCommand({
   run: (ctx) =>
     withConfig(ctx, async (config, logger) => {
       logger.info({ tables: config.tables.length, catalog: config.catalog.type, storage: config.storage.type }, 'configuration loaded');
-      logger.debug({ config: redactConfig(config) }, 'effective configuration');
+      logger.debug({ config: configLoaded!.redactConfig(config) }, 'effective configuration');
+      const { runDaemon } = await orchestrator();
       return runDaemon(config, { logger, signal: ctx.signal });
     }),
 });
@@ -117,10 +128,10 @@ registerCommand({
   async run(ctx) {
     try {
       const path = ctx.positionals[0] ?? configPath(ctx);
-      const config = loadConfig(path, ctx.env);
+      const config = await loadConfig(path, ctx.env);
       const n = config.tables.length;
       const lines = [`${path}: OK (${n} table ${n === 1 ? 'mapping' : 'mappings'}, catalog ${config.catalog.type}, storage ${config.storage.type})`];
-      for (const m of config.tables) lines.push(...describeMapping(m));
+      for (const m of config.tables) lines.push(...describeMapping(m, configLoaded!.tableNameFor));
       ctx.io.stdout(`${lines.join('\n')}\n`);
       return EXIT.OK;
     } catch (err) {
@@ -136,6 +147,7 @@ registerCommand({
   options: {},
   positionals: [],
   async run(ctx) {
+    const { jsonSchema } = await configModule();
     ctx.io.stdout(`${JSON.stringify(jsonSchema(), null, 2)}\n`);
     return EXIT.OK;
   },
@@ -160,6 +172,7 @@ for (const task of ['compact', 'expire', 'orphans'] as const) {
     positionals: [{ name: 'table', required: true, description: 'namespace.table' }],
     run: (ctx) =>
       withConfig(ctx, async (config, logger) => {
+        const { runMaintenance } = await orchestrator();
         const { progressLine } = await import('./progress.js');
         const { maintenanceSummary } = await import('./summaries.js');
         const json = ctx.options.json === true || !process.stdout.isTTY;
@@ -189,12 +202,13 @@ registerCommand({
     let catalog: EmbeddedCatalogConfig;
     let level: FloeConfig['logging']['level'] = 'info';
     try {
-      catalog = catalogServeConfig(ctx, (lvl) => (level = lvl));
+      catalog = await catalogServeConfig(ctx, (lvl) => (level = lvl));
     } catch (err) {
       return fail(err, ctx.io);
     }
-    const logger = createLogger({ level: ctx.env.FLOE_LOG_LEVEL ?? level });
+    const logger = await createLogger(ctx.env.FLOE_LOG_LEVEL ?? level);
     try {
+      const { serveCatalog } = await orchestrator();
       return await serveCatalog(catalog, { logger, signal: ctx.signal });
     } catch (err) {
       return fail(err, ctx.io, logger);
@@ -202,11 +216,11 @@ registerCommand({
   },
 });
 
-function catalogServeConfig(ctx: CommandContext, setLevel: (level: FloeConfig['logging']['level']) => void): EmbeddedCatalogConfig {
+async function catalogServeConfig(ctx: CommandContext, setLevel: (level: FloeConfig['logging']['level']) => void): Promise<EmbeddedCatalogConfig> {
   const o = ctx.options as { config?: string; warehouse?: string; store?: string; host?: string; port?: string; token?: string[] };
   let base: EmbeddedCatalogConfig | undefined;
   if (o.config) {
-    const config = loadConfig(o.config, ctx.env);
+    const config = await loadConfig(o.config, ctx.env);
     setLevel(config.logging.level);
     if (config.catalog.type !== 'embedded') throw usageError(`${o.config}: catalog.type is "${config.catalog.type}", not "embedded"`);
     base = config.catalog;

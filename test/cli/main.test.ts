@@ -6,13 +6,14 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor, main, registerCommand } from '../../src/cli/main.js';
 import { FloeError } from '../../src/util/errors.js';
+import { floeArgv } from '../harness/cli.js';
 
 const run = promisify(execFile);
 
-/** `tsx src/cli/main.ts <args>` in a child process (the same as `npx tsx`, without npm's start-up). */
+/** `floe <args>` in a child process: bin/floe.js, as installed (the compiled CLI). */
 async function floe(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, floeArgv(args), {
       env: { ...process.env, ...env },
     });
     return { code: 0, stdout, stderr };

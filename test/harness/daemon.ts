@@ -14,6 +14,7 @@ import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { createKafkaClient } from '../../src/source/client.js';
 import { frame } from '../../src/decode/wire.js';
+import { floeArgv } from './cli.js';
 import type { StackEndpoints } from './endpoints.js';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -91,9 +92,10 @@ export class DaemonProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  static start(configPath: string, logFile: string, env: Record<string, string> = {}): DaemonProcess {
+  /** `command`: what runs the CLI (node arguments before `run`); default bin/floe.js. */
+  static start(configPath: string, logFile: string, env: Record<string, string> = {}, command: string[] = floeArgv([])): DaemonProcess {
     const out = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--config', configPath], {
+    const child = spawn(process.execPath, [...command, 'run', '--config', configPath], {
       cwd: REPO,
       env: { ...process.env, FLOE_LOG_LEVEL: process.env.FLOE_IT_LOG_LEVEL ?? 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

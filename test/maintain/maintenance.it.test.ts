@@ -8,6 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workDir, writeDaemonConfig } from '../harness/daemon.js';
+import { floeArgv } from '../harness/cli.js';
 import { OFFSETS_PROPERTY } from '../../src/commit/offsets.js';
 import { commitWithRetry } from '../../src/iceberg/catalog/commit.js';
 import { currentSchema, defaultSpec } from '../../src/iceberg/spec/metadata.js';
@@ -134,7 +135,7 @@ describe('maintenance', () => {
       groupId: 'unused',
       tables: [{ topics: ['unused'], table: NAME, namespace: t.ns, maintenance: { expireSnapshots: { retainLast: 3, maxAgeMs: 1 } } }],
     });
-    const cli = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'expire', `${t.ns}.${NAME}`, '--config', config, '--dry-run'], { env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
+    const cli = await promisify(execFile)(process.execPath, floeArgv(['expire', `${t.ns}.${NAME}`, '--config', config, '--dry-run']), { env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
     const dry = JSON.parse(cli.stdout.trim().split('\n').at(-1)!) as { task: string; dryRun: boolean; expiredSnapshotIds: string[] };
     expect(dry).toMatchObject({ task: 'expire', dryRun: true });
     expect(dry.expiredSnapshotIds.length).toBeGreaterThan(0);

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { oracleFor, rowObjects } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
+import { floeArgv } from '../harness/cli.js';
 import { CATALOG_KINDS, testCatalog, type CatalogKind } from '../harness/catalogs.js';
 import { prng } from '../fixtures/prng.js';
 
@@ -202,7 +203,7 @@ describe.each(CATALOG_KINDS)('silver (%s catalog): random upserts, tombstones an
 
     // One more compaction on demand, through the CLI: afterwards the current snapshots have no delete files.
     for (const table of ['plain', 'cdc']) {
-      const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'compact', `${ns}.${table}`, '--config', config], { env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
+      const run = await promisify(execFile)(process.execPath, floeArgv(['compact', `${ns}.${table}`, '--config', config]), { env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
       const report = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { task: string; result: { dataFilesRemoved: number } };
       expect(report.task).toBe('compact');
       expect(Number((await oracle.sparkSql(`SELECT count(*) FROM ${catalog.spark}.${ns}.${table}.delete_files`)).rows[0]![0])).toBe(0);

@@ -13,6 +13,7 @@ import { parseJson } from '../../../src/iceberg/catalog/json.js';
 import { parseTableMetadata } from '../../../src/iceberg/spec/metadata.js';
 import type { TableMetadata } from '../../../src/iceberg/spec/types.js';
 import { appendChange } from './append-change.js';
+import { floeArgv } from '../../harness/cli.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -25,8 +26,8 @@ export async function freePort(): Promise<number> {
 
 /** `floe catalog serve` with `args` (warehouse, store) on `port`, once it answers /v1/config. */
 async function start(port: number, args: string[]): Promise<ChildProcess> {
-  // node --import tsx: one process, so SIGKILL hits the server itself (the tsx CLI would fork).
-  const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'catalog', 'serve', ...args, '--port', String(port)], {
+  // One process (bin/floe.js runs the CLI in itself), so SIGKILL hits the server itself.
+  const p = spawn(process.execPath, floeArgv(['catalog', 'serve', ...args, '--port', String(port)]), {
     stdio: 'ignore',
     env: { ...process.env, FLOE_LOG_LEVEL: 'silent' },
   });

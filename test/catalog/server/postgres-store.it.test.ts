@@ -16,6 +16,7 @@ import { loadConfig } from '../../../scripts/stack/config.js';
 import { down, up } from '../../../scripts/stack/stack.js';
 import { isFloeError } from '../../../src/util/errors.js';
 import { createDatabase, dropDatabase } from '../../harness/postgres.js';
+import { floeArgv } from '../../harness/cli.js';
 import { describeStoreContract } from './store-contract.js';
 
 const stack = inject('stack');
@@ -94,7 +95,7 @@ describe('PostgresStore and its server', () => {
   it('floe catalog serve with a wrong password exits 3 at start, naming the reason and not the password', async () => {
     const u = new URL(stack.postgresUrl);
     u.password = 'not-the-password-1234';
-    const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'catalog', 'serve', '--warehouse', tmpdir(), '--store', u.toString(), '--port', '0'], {
+    const r = await promisify(execFile)(process.execPath, floeArgv(['catalog', 'serve', '--warehouse', tmpdir(), '--store', u.toString(), '--port', '0']), {
       encoding: 'utf8',
       timeout: 60_000,
     }).then(

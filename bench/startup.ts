@@ -1,0 +1,64 @@
+/**
+ * Daemon start-up (`npm run bench -- --startup`): the CPU a `floe run` process uses from spawn
+ * until it is ready (partitions assigned and their positions set, the `positions set` log line)
+ * on an empty topic, against the local stack. Alternates the shipped entry point (bin/floe.js,
+ * compiled dist/) with the TypeScript sources under tsx (`node --import tsx src/cli/main.ts`, how
+ * the harness ran daemons before), so both see the same load. FLOE_BENCH_STARTUP_RUNS pairs (5).
+ */
+import os from 'node:os';
+import { createKafkaClient } from '../src/source/client.js';
+import { floeArgv } from '../test/harness/cli.js';
+import { DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
+import { cpuSeconds } from './proc.js';
+import { benchStack } from './stack.js';
+
+const fmt = (n: number, digits = 2): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function runStartup(): Promise<void> {
+  const runs = Number(process.env.FLOE_BENCH_STARTUP_RUNS ?? 5);
+  const { stack } = await benchStack();
+  console.log(`## daemon start-up: spawn → ready on an empty 4-partition topic, ${runs} alternated pairs`);
+  console.log(`load average: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  const s = uniqueSuffix();
+  const topic = `floe-bench-startup-${s}`;
+  const kafka = createKafkaClient({ brokers: stack.kafkaBrokers, clientId: 'floe-bench' });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 4, replicationFactor: 1 }] });
+  await admin.disconnect();
+  const variants: Array<[string, string[]]> = [
+    ['compiled (bin/floe.js)', floeArgv([])],
+    ['tsx (src/cli/main.ts)', ['--import', 'tsx', 'src/cli/main.ts']],
+  ];
+  const results = new Map<string, Array<{ cpu: number; wall: number }>>(variants.map(([name]) => [name, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const [name, command] of variants) {
+      const dir = workDir('bench-startup');
+      const config = writeDaemonConfig(stack, dir, {
+        groupId: `floe-bench-startup-${s}-${i}-${name.slice(0, 3)}`,
+        defaults: { namespace: `bench_startup_${s}` },
+        tables: [{ topics: [topic], table: 'events' }],
+      });
+      const t0 = Date.now();
+      const daemon = DaemonProcess.start(config, `${dir}/daemon.log`, { FLOE_LOG_LEVEL: 'info' }, command);
+      try {
+        for (;;) {
+          if (!daemon.running) throw new Error(`daemon exited: ${daemon.log().slice(-2000)}`);
+          if (daemon.log().includes('"positions set"')) break;
+          if (Date.now() - t0 > 120_000) throw new Error('daemon not ready after 120 s');
+          await sleep(20);
+        }
+        results.get(name)!.push({ cpu: cpuSeconds(daemon.child.pid!), wall: (Date.now() - t0) / 1000 });
+      } finally {
+        await daemon.stop();
+      }
+    }
+  }
+  for (const [name, r] of results) {
+    const cpus = r.map((x) => x.cpu);
+    console.log(
+      `${name.padEnd(24)} CPU to ready: median ${fmt(median(cpus))} s (min ${fmt(Math.min(...cpus))}, max ${fmt(Math.max(...cpus))}); wall median ${fmt(median(r.map((x) => x.wall)))} s`,
+    );
+  }
+}
