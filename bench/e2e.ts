@@ -2,17 +2,19 @@
  * End-to-end benchmark against the local stack (`npm run bench -- --e2e`): the real Kafka, Schema
  * Registry, REST catalog and S3, and ONE `floe run` child process (commit interval 1 s, zstd).
  *
- * 1. Throughput: N ~1 KiB Avro events (bench/pipeline.ts, framed with the registry's schema id)
- *    are produced to a 6-partition topic *before* the daemon starts, so the daemon only ever
+ * Once per selected workload (`--workload`, bench/pipeline.ts: `event` ~1 KiB on 6 partitions,
+ * `small` 212 bytes on 4 partitions):
+ * 1. Throughput: N records (framed with the registry's schema id) are produced to the topic
+ *    *before* the daemon starts, so the daemon only ever
  *    catches up. The sustained rate is measured between the first and the last commit (daemon
- *    start-up and tsx compilation excluded), per wall second and per CPU second of the daemon
+ *    start-up excluded), per wall second and per CPU second of the daemon
  *    (/proc/<pid>/stat utime + stime), so a loaded machine does not hide the cost per core.
  * 2. Freshness: records are produced at a steady moderate rate for ~30 s; a record is queryable
  *    when the table's committed offsets (in the snapshot summary, read from the REST catalog
  *    every 100 ms) pass its offset. Latency = that moment − the moment just before its produce.
  * 3. Peak RSS of the daemon: /proc/<pid>/status VmHWM, read before it stops.
  *
- * Sizes: FLOE_BENCH_E2E_RECORDS (default 200000), FLOE_BENCH_FRESH_SECONDS (30),
+ * Sizes: FLOE_BENCH_E2E_RECORDS (default 200000 events, 1000000 small records), FLOE_BENCH_FRESH_SECONDS (30),
  * FLOE_BENCH_FRESH_RATE records/s (500). FLOE_BENCH_CPU_PROF=<dir> runs the daemon with
  * a CPU profile of the daemon written there (bench/cpu-profile.mjs).
  */
@@ -27,16 +29,15 @@ import type { StackEndpoints } from '../test/harness/endpoints.js';
 import { DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
 import { cpuSeconds, peakRssMiB } from './proc.js';
 import { benchStack } from './stack.js';
-import { EVENT_SCHEMA, makeEvents } from './pipeline.js';
+import { WORKLOADS, type Workload } from './pipeline.js';
 
 const MiB = 1024 * 1024;
-const PARTITIONS = 6;
 const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 /**
- * Context for the CPU figures: what a daemon on an empty topic uses in its first 15 s (tsx
- * compiling TypeScript, joining the group, then idle fetch polls and heartbeats).
+ * Context for the CPU figures: what a daemon on an empty topic uses in its first 15 s (loading
+ * its modules, joining the group, then idle fetch polls and heartbeats).
  */
-async function idleDaemonCpu(stack: StackEndpoints, kafka: ReturnType<typeof createKafkaClient>, s: string): Promise<{ at15: number; idlePerSecond: number }> {
+async function idleDaemonCpu(stack: StackEndpoints, kafka: ReturnType<typeof createKafkaClient>, s: string, PARTITIONS: number): Promise<{ at15: number; idlePerSecond: number }> {
   const topic = `floe-bench-idle-${s}`;
   const admin = kafka.admin();
   await admin.connect();
@@ -60,13 +61,18 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-export async function runEndToEnd(): Promise<void> {
-  const N = Number(process.env.FLOE_BENCH_E2E_RECORDS ?? 200_000);
+export async function runEndToEnd(workloads: Workload[] = WORKLOADS): Promise<void> {
+  for (const w of workloads) await runWorkload(w);
+}
+
+async function runWorkload(w: Workload): Promise<void> {
+  const N = Number(process.env.FLOE_BENCH_E2E_RECORDS ?? w.e2eRecords);
+  const PARTITIONS = w.partitions;
   const freshSeconds = Number(process.env.FLOE_BENCH_FRESH_SECONDS ?? 30);
   const freshRate = Number(process.env.FLOE_BENCH_FRESH_RATE ?? 500);
   const { stack, versions } = await benchStack();
   const parquetWasm = (JSON.parse(readFileSync(new URL('../node_modules/parquet-wasm/package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  console.log(`## end to end: one floe run daemon, ${fmt(N, 0)} events over ${PARTITIONS} partitions, commit interval 1 s, zstd`);
+  console.log(`## end to end, ${w.name}: one floe run daemon, ${fmt(N, 0)} records of a ${w.title} over ${PARTITIONS} partitions, commit interval 1 s, zstd`);
   console.log(`versions: node ${process.version}, kafka ${versions.kafka}, catalog ${versions.catalog}, registry ${versions['schema-registry']}, parquet-wasm ${parquetWasm}`);
   console.log(`load average before producing: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
 
@@ -79,12 +85,12 @@ export async function runEndToEnd(): Promise<void> {
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] });
   await admin.disconnect();
   const registry = new SchemaRegistry({ host: stack.schemaRegistryUrl });
-  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(EVENT_SCHEMA) }, { subject: `${topic}-value` });
+  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(w.schema) }, { subject: `${topic}-value` });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
 
-  // makeEvents frames with schema id 1; rewrite the 4-byte id with the registry's.
-  const frames = makeEvents(N);
+  // Workloads frame with schema id 1; rewrite the 4-byte id with the registry's.
+  const frames = w.make(N);
   for (const f of frames) f.writeUInt32BE(id, 1);
   const inputBytes = frames.reduce((n, f) => n + f.length, 0);
   const t0 = Date.now();
@@ -120,7 +126,7 @@ export async function runEndToEnd(): Promise<void> {
     defaults: { namespace: ns, commit: { intervalMs: 1000 }, file: { compression: 'zstd' } },
     tables: [{ topics: [topic], table: 'events' }],
   });
-  const startupCpu = await idleDaemonCpu(stack, kafka, s);
+  const startupCpu = await idleDaemonCpu(stack, kafka, s, PARTITIONS);
   const prof = process.env.FLOE_BENCH_CPU_PROF;
   const daemon = DaemonProcess.start(config, `${dir}/daemon.log`, {
     FLOE_LOG_LEVEL: 'warn',
@@ -167,7 +173,7 @@ export async function runEndToEnd(): Promise<void> {
       const tick = 100;
       const perTick = Math.max(1, Math.round((freshRate * tick) / 1000));
       const stopAt = Date.now() + freshSeconds * 1000;
-      const fresh = makeEvents(perTick * Math.ceil((freshSeconds * 1000) / tick) + perTick);
+      const fresh = w.make(perTick * Math.ceil((freshSeconds * 1000) / tick) + perTick);
       while (Date.now() < stopAt) {
         const next = Date.now() + tick;
         const at = Date.now();

@@ -7,11 +7,12 @@
  *   npm run bench -- --startup    adds daemon start-up CPU, compiled vs tsx, against the stack (bench/startup.ts)
  *   npm run bench -- --all        all of the above
  *   npm run bench -- --records N  records for the in-process pipeline (default 200000)
+ *   npm run bench -- --workload W event (~964 B), small (212 B, 17 fields) or all (default); also for --e2e
  */
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { makeEvents, runPipeline } from './pipeline.js';
+import { runPipeline, selectWorkloads } from './pipeline.js';
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     all: { type: 'boolean', default: false },
     startup: { type: 'boolean', default: false },
     records: { type: 'string', default: '200000' },
+    workload: { type: 'string', default: 'all' },
   },
 });
 
@@ -38,28 +40,32 @@ function peakRssMiB(): number {
 
 async function main(): Promise<void> {
   const n = Number(values.records);
+  const workloads = selectWorkloads(values.workload);
   console.log(`floe bench — ${new Date().toISOString()}`);
   console.log(`machine: ${machine()}`);
   console.log(`load average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
   console.log('');
-  console.log(`## in-process pipeline: ${fmt(n, 0)} records of a 20-field Avro event`);
-  const frames = makeEvents(n);
-  // One warm-up pass so the JIT has compiled the decoders and builders before measuring.
-  runPipeline(frames.slice(0, Math.min(20_000, n)));
-  const r = runPipeline(frames);
-  const inputMiB = r.inputBytes / MiB;
-  const total = r.decodeProjectSeconds + r.arrowSeconds + r.parquetSeconds;
-  console.log(`avg record size: ${fmt(r.inputBytes / r.records, 0)} bytes (Confluent-framed Avro)`);
-  const line = (stage: string, seconds: number): void =>
-    console.log(
-      `${stage.padEnd(28)} ${fmt(r.records / seconds, 0).padStart(12)} records/s  ${fmt(inputMiB / seconds).padStart(8)} MiB/s of input per core`,
-    );
-  line('decode + project', r.decodeProjectSeconds);
-  line('arrow build', r.arrowSeconds);
-  line('parquet (zstd) + metrics', r.parquetSeconds);
-  line('decode → parquet total', total);
-  console.log(`parquet output: ${fmt(r.parquetBytes / MiB)} MiB (${fmt((100 * r.parquetBytes) / r.inputBytes)}% of input)`);
-  console.log(`peak RSS: ${fmt(peakRssMiB(), 0)} MiB`);
+  for (const w of workloads) {
+    console.log(`## in-process pipeline, ${w.name}: ${fmt(n, 0)} records of a ${w.title}`);
+    const frames = w.make(n);
+    // One warm-up pass so the JIT has compiled the decoders and builders before measuring.
+    runPipeline(frames.slice(0, Math.min(20_000, n)), w.schema);
+    const r = runPipeline(frames, w.schema);
+    const inputMiB = r.inputBytes / MiB;
+    const total = r.decodeProjectSeconds + r.arrowSeconds + r.parquetSeconds;
+    console.log(`avg record size: ${fmt(r.inputBytes / r.records, 0)} bytes (Confluent-framed Avro)`);
+    const line = (stage: string, seconds: number): void =>
+      console.log(
+        `${stage.padEnd(28)} ${fmt(r.records / seconds, 0).padStart(12)} records per CPU s  ${fmt(inputMiB / seconds).padStart(8)} MiB/s of input per core`,
+      );
+    line('decode + project', r.decodeProjectSeconds);
+    line('arrow build', r.arrowSeconds);
+    line('parquet (zstd) + metrics', r.parquetSeconds);
+    line('decode → parquet total', total);
+    console.log(`parquet output: ${fmt(r.parquetBytes / MiB)} MiB (${fmt((100 * r.parquetBytes) / r.inputBytes)}% of input)`);
+    console.log(`peak RSS of the bench process so far: ${fmt(peakRssMiB(), 0)} MiB`);
+    console.log('');
+  }
 
   // The stack-backed sections load lazily so the default run needs no services.
   const sections: Array<[boolean, string, string, string]> = [
@@ -74,9 +80,9 @@ async function main(): Promise<void> {
       console.log(`\n## ${label}: bench/${file.slice(2)} is not available in this build`);
       continue;
     }
-    const mod = (await import(path.href)) as Record<string, () => Promise<void>>;
+    const mod = (await import(path.href)) as Record<string, (w: typeof workloads) => Promise<void>>;
     console.log('');
-    await mod[fn]!();
+    await mod[fn]!(workloads);
   }
 }
 
