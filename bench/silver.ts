@@ -23,7 +23,7 @@ import { committedOffsets } from '../src/commit/offsets.js';
 import { loadConfig as loadFloeConfig } from '../src/config/load.js';
 import { RestCatalogClient } from '../src/iceberg/catalog/rest-client.js';
 import { runTask, settingsFor } from '../src/maintain/index.js';
-import { CatalogStore, createCatalog, s3Options } from '../src/orchestrator/catalog-store.js';
+import { CatalogTableStore, createCatalog, s3Options } from '../src/orchestrator/table-store.js';
 import { createLogger } from '../src/util/log.js';
 import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
 import { oracleFor, type OracleClient } from '../test/harness/oracle.js';
@@ -229,8 +229,8 @@ export async function runSilver(): Promise<void> {
   const floeConfig = loadFloeConfig(config);
   const log = createLogger({ level: 'warn' });
   const maintCatalog = createCatalog(floeConfig, log);
-  const store = new CatalogStore(maintCatalog, s3Options(floeConfig), log);
-  const ctx = { catalog: maintCatalog, io: (t: Parameters<CatalogStore['io']>[0]) => store.io(t), log };
+  const store = new CatalogTableStore(maintCatalog, s3Options(floeConfig), log);
+  const ctx = { catalog: maintCatalog, io: (t: Parameters<CatalogTableStore['io']>[0]) => store.io(t), log };
   const compact = async (name: string, before: { deleteMiB: number }) => {
     const id = { namespace: [ns], name };
     const cpu0 = process.cpuUsage();

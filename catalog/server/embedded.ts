@@ -1,48 +1,16 @@
 /**
- * floe's configuration (`catalog: {type: embedded}`) → catalog server options, for both
- * `floe catalog serve` and the catalog the daemon starts inside itself.
+ * The catalog server started inside another process (the daemon's `catalog: {type: embedded}`).
+ * It takes plain CatalogServerOptions: turning floe's configuration into them is the daemon's
+ * job (src/orchestrator/embedded-catalog.ts), so the server never imports src/config.
  */
 import type { AddressInfo } from 'node:net';
-import { redactSecrets, type EmbeddedCatalogConfig } from '../../src/config/index.js';
-import type { S3FileIOOptions } from '../../src/iceberg/io/s3.js';
 import { FloeError } from '../../src/util/errors.js';
+import { maskUrlPassword } from '../../src/util/log.js';
 import { createCatalogServer, type CatalogServerOptions } from './server.js';
-
-export function embeddedServerOptions(c: EmbeddedCatalogConfig, env: NodeJS.ProcessEnv, s3?: S3FileIOOptions): CatalogServerOptions {
-  return {
-    warehouse: c.warehouse,
-    host: c.host,
-    port: c.port,
-    ...(c.store.type === 'sqlite' ? { storePath: c.store.path } : { postgresUrl: c.store.url }),
-    auth: { tokens: c.tokens, clients: parseClients(env.FLOE_CATALOG_CLIENTS), ...(env.FLOE_CATALOG_TOKEN_SECRET ? { tokenSecret: env.FLOE_CATALOG_TOKEN_SECRET } : {}) },
-    ...(s3 ? { s3 } : envS3(env)),
-  };
-}
-
-/** `id:secret,id2:secret2`: OAuth2 clients allowed to use the token endpoint. */
-function parseClients(v: string | undefined): { id: string; secret: string }[] {
-  if (!v) return [];
-  return v.split(',').filter((p) => p !== '').map((pair) => {
-    const i = pair.indexOf(':');
-    if (i <= 0) throw new FloeError('CONFIG_INVALID', 'FLOE_CATALOG_CLIENTS must be id:secret pairs separated by commas');
-    return { id: pair.slice(0, i), secret: pair.slice(i + 1) };
-  });
-}
-
-/**
- * `floe catalog serve` has no storage section: an s3:// warehouse takes the AWS SDK's usual
- * environment (keys, region), and AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL for MinIO-style stores,
- * which need path-style addressing.
- */
-function envS3(env: NodeJS.ProcessEnv): { s3?: S3FileIOOptions } {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  if (!endpoint) return {};
-  return { s3: { endpoint, forcePathStyle: true, region: env.AWS_REGION ?? 'us-east-1' } };
-}
 
 /** Where the pointers live, safe to log (a PostgreSQL URL's password masked). */
 export function storeSummary(o: CatalogServerOptions): Record<string, string> {
-  if (o.postgresUrl !== undefined) return { type: 'postgres', url: redactSecrets(o.postgresUrl) };
+  if (o.postgresUrl !== undefined) return { type: 'postgres', url: maskUrlPassword(o.postgresUrl) };
   return { type: 'sqlite', path: o.storePath ?? '(in the warehouse)' };
 }
 

@@ -4,7 +4,7 @@
  * by the unit separator (%1F). An optional `{prefix}` segment before `namespaces` / `tables` /
  * `transactions` is accepted and ignored, since this server advertises none in /v1/config.
  */
-import type { TableChange } from '../../src/iceberg/catalog/changes.js';
+import type { TableChange } from '../../src/iceberg/spec/changes.js';
 import { badRequest, notFound } from './errors.js';
 import { checkNamespace, type Namespaces } from './namespaces.js';
 import { SEP, type Namespace } from './store.js';

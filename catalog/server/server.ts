@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
-import { stringifyJson, parseJson } from '../../src/iceberg/catalog/json.js';
+import { stringifyJson, parseJson } from '../../src/iceberg/spec/json.js';
 import { LocalFileIO } from '../../src/iceberg/io/local.js';
 import { resolveFileIO } from '../../src/iceberg/io/resolve.js';
 import type { S3FileIOOptions } from '../../src/iceberg/io/s3.js';

@@ -6,18 +6,11 @@
  * either applies on top (server-side retry, as Java's catalog handlers do) or gets a 409.
  */
 import { randomUUID } from 'node:crypto';
-import type { TableChange, TableRequirement, TableUpdate } from '../../src/iceberg/catalog/changes.js';
-import { parseJson, stringifyJson } from '../../src/iceberg/catalog/json.js';
+import type { TableChange, TableRequirement, TableUpdate } from '../../src/iceberg/spec/changes.js';
+import { parseJson, stringifyJson } from '../../src/iceberg/spec/json.js';
 import type { FileIO } from '../../src/iceberg/io/types.js';
-import {
-  applyUpdates,
-  checkRequirements,
-  emptyTableMetadata,
-  newTableMetadata,
-  parseTableMetadata,
-  refSnapshotId,
-  tableMetadataToJson,
-} from '../../src/iceberg/spec/metadata.js';
+import { emptyTableMetadata, newTableMetadata, parseTableMetadata, refSnapshotId, tableMetadataToJson } from '../../src/iceberg/spec/metadata.js';
+import { applyUpdates, checkRequirements } from '../../src/iceberg/spec/updates.js';
 import type { PartitionSpec, Schema, SortOrder, TableMetadata } from '../../src/iceberg/spec/types.js';
 import { badRequest, CatalogError, commitFailed, noSuchNamespace, noSuchTable, tableExists } from './errors.js';
 import { checkProperties, type Namespaces } from './namespaces.js';

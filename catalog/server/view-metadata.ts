@@ -6,7 +6,7 @@
  * `replace.drop-dialect.allowed` is true.
  */
 import { randomUUID } from 'node:crypto';
-import { sameFields, validateSchema } from '../../src/iceberg/spec/schema.js';
+import { addSchema, applyCommonUpdate } from '../../src/iceberg/spec/updates.js';
 import type { Schema } from '../../src/iceberg/spec/types.js';
 import { CatalogError } from './errors.js';
 
@@ -80,22 +80,13 @@ export function applyViewUpdates(base: ViewMetadata, updates: readonly ViewUpdat
       case 'upgrade-format-version':
         if (u['format-version'] !== 1) throw badRequest(`Unsupported format version: ${u['format-version']}`);
         break;
-      case 'add-schema': {
-        validateSchema(u.schema);
-        const existing = md.schemas.find((s) => sameFields(s, u.schema));
-        const id = existing ? existing['schema-id'] : md.schemas.reduce((m, s) => Math.max(m, s['schema-id'] + 1), 0);
-        if (!existing) md.schemas.push({ ...u.schema, 'schema-id': id });
-        lastSchema = id;
+      case 'add-schema':
+        lastSchema = addSchema(md.schemas, u.schema);
         break;
-      }
       case 'set-location':
-        md.location = u.location.replace(/\/+$/, '');
-        break;
       case 'set-properties':
-        Object.assign(md.properties, u.updates);
-        break;
       case 'remove-properties':
-        for (const k of u.removals) delete md.properties[k];
+        applyCommonUpdate(md, u);
         break;
       case 'add-view-version': {
         const v = structuredClone(u['view-version']);

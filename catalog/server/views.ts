@@ -4,7 +4,7 @@
  * Views and tables share one name space per namespace, so each refuses the other's names.
  */
 import { randomUUID } from 'node:crypto';
-import { parseJson, stringifyJson } from '../../src/iceberg/catalog/json.js';
+import { parseJson, stringifyJson } from '../../src/iceberg/spec/json.js';
 import type { FileIO } from '../../src/iceberg/io/types.js';
 import type { Schema } from '../../src/iceberg/spec/types.js';
 import { badRequest, CatalogError, commitFailed, noSuchNamespace } from './errors.js';

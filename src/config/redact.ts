@@ -3,6 +3,7 @@
  * (`postgres://u:secret@h/db`) masked. Keyed on field names so new secret fields named the usual
  * way are covered without touching this file.
  */
+import { maskUrlPassword } from '../util/log.js';
 import type { FloeConfig } from './model.js';
 
 export const REDACTED = '[redacted]';
@@ -10,17 +11,12 @@ const SECRET_KEYS = new Set(['password', 'secretAccessKey', 'sessionToken', 'acc
 /** Every value under these is treated as secret (HTTP headers often carry API keys). */
 const SECRET_MAPS = new Set(['headers']);
 
-function maskUrl(text: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(text)) return text;
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^/@\s]*@/i, `$1:${REDACTED}@`);
-}
-
 function redact(value: unknown, key: string | undefined, inSecretMap: boolean): unknown {
   if (value === undefined || value === null) return value;
   if (inSecretMap || (key !== undefined && SECRET_KEYS.has(key))) {
     return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
   }
-  if (typeof value === 'string') return maskUrl(value);
+  if (typeof value === 'string') return maskUrlPassword(value);
   if (Array.isArray(value)) return value.map((v) => redact(v, undefined, false));
   if (typeof value === 'object') {
     const out: Record<string, unknown> = {};

@@ -214,20 +214,15 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
   const kept = data.filter((f) => !gone.has(f.file.filePath));
   const deadDeletes = deletes.filter((d) => !kept.some((f) => applies(metadata, d, f)));
 
-  const summary: Record<string, string> = {};
   const op = new RewriteFiles(
     fio,
     { remove: [...rewritten.map((f) => f.file), ...deadDeletes.map((d) => d.file)], add: added, startingSnapshotId: snapshot['snapshot-id'], useStartingSequenceNumber: true },
-    { properties: summary },
+    { properties: carriedOffsets },
   );
   const committed = await commitWithRetry(
     catalog,
     id,
-    async (fresh) => {
-      for (const k of Object.keys(summary)) delete summary[k];
-      carryOffsets(fresh, summary);
-      return op.apply(fresh);
-    },
+    (fresh) => op.apply(fresh),
     // Ingest commits keep landing while a replace is built; each conflict re-applies cheaply
     // (rewritten manifests are cached), so retry quickly and often rather than give up.
     { logger: log, retry: { numRetries: 100, minWaitMs: 10, maxWaitMs: 250, totalTimeoutMs: 10 * 60_000 } },
@@ -241,10 +236,13 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
   return result;
 }
 
-/** Keeps `floe.offsets` on the newest snapshot: recovery reads it from main's ancestry. */
-export function carryOffsets(metadata: TableMetadata, summary: Record<string, string>): void {
+/**
+ * Keeps `floe.offsets` on the newest snapshot (recovery reads it from main's ancestry): the
+ * summary properties of a replace, computed from the fresh metadata of each commit attempt.
+ */
+export function carriedOffsets(metadata: TableMetadata): Record<string, string> {
   const offsets = committedOffsets(metadata).toJson();
-  if (offsets !== '{}') summary[OFFSETS_PROPERTY] = offsets;
+  return offsets === '{}' ? {} : { [OFFSETS_PROPERTY]: offsets };
 }
 
 /** Indices of the rows of [start, start + n) not marked in `dead`, relative to start; undefined when all live. */

@@ -11,7 +11,7 @@ import { compactTable, type CompactResult } from './compact.js';
 import { expireTable, removeOrphans } from './expire.js';
 import type { ProgressFn } from './progress.js';
 
-export { compactTable, carryOffsets, type CompactOptions, type CompactResult } from './compact.js';
+export { compactTable, carriedOffsets, type CompactOptions, type CompactResult } from './compact.js';
 export { expireTable, removeOrphans, referencedFiles, depthToOffsets } from './expire.js';
 export type { ProgressEvent, ProgressFn } from './progress.js';
 

@@ -15,7 +15,7 @@ import { deadLetterTopicFor } from '../config/index.js';
 import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { CatalogStore, createCatalog, createKafka, createRegistry, s3Options } from './catalog-store.js';
+import { CatalogTableStore, createCatalog, createKafka, createRegistry, s3Options } from './table-store.js';
 import { daemonMetrics, maintenanceMetrics, type DaemonMetrics } from './metrics.js';
 import type { DeadLetterQueue, WriterEvents } from './ports.js';
 import { RecordHandler, type RecordContext } from './records.js';
@@ -85,7 +85,7 @@ export class Daemon implements WriterEvents {
     this.catalog = createCatalog(this.config, log);
     // Fail fast on a wrong URI or credentials (exit 3 for 401/403) before joining the group.
     await this.catalog.config();
-    const store = new CatalogStore(this.catalog, s3Options(this.config), log.child({ component: 'commit' }));
+    const store = new CatalogTableStore(this.catalog, s3Options(this.config), log.child({ component: 'commit' }));
     const kafka = createKafka(this.config, log);
     const registry = createRegistry(this.config);
     const handler = new RecordHandler(registry, log);

@@ -7,9 +7,9 @@ import type { Logger } from '../util/log.js';
 import { FloeError } from '../util/errors.js';
 import { redactSecrets, type EmbeddedCatalogConfig, type FloeConfig } from '../config/index.js';
 import { runTask, settingsFor, type ProgressFn, type TaskReport } from '../maintain/index.js';
-import { CatalogStore, createCatalog, s3Options } from './catalog-store.js';
+import { CatalogTableStore, createCatalog, s3Options } from './table-store.js';
 import { Daemon } from './daemon.js';
-import { embeddedServerOptions } from '../../catalog/server/embedded.js';
+import { embeddedServerOptions } from './embedded-catalog.js';
 import { startCatalogServer } from '../../catalog/server/server.js';
 
 export interface RunContext {
@@ -43,7 +43,7 @@ export async function runMaintenance(config: FloeConfig, request: MaintenanceReq
   if (parts.length < 2 || parts.some((p) => p === '')) throw new FloeError('USAGE', `table must be namespace.name, got "${request.table}"`);
   const id = { namespace: parts.slice(0, -1), name: parts.at(-1)! };
   const catalog = createCatalog(config, ctx.logger);
-  const store = new CatalogStore(catalog, s3Options(config), ctx.logger);
+  const store = new CatalogTableStore(catalog, s3Options(config), ctx.logger);
   const started = Date.now();
   const report = await runTask(request.task, id, settingsFor(config, id), { catalog, io: (t) => store.io(t), log: ctx.logger }, request.dryRun, request.progress);
   return { table: request.table, dryRun: request.dryRun, durationMs: Date.now() - started, ...report };

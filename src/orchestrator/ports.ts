@@ -1,9 +1,9 @@
 /**
  * What a TableWriter needs from the outside world, as small interfaces: the real implementations
- * (catalog-store.ts) talk to the REST catalog and object storage; unit tests use in-memory fakes.
+ * (table-store.ts) talk to the REST catalog and object storage; unit tests use in-memory fakes.
  */
 import type { FileConfig } from '../config/index.js';
-import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/changes.js';
+import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/types.js';
 import type { DataFile, PartitionSpec, Schema, TableMetadata } from '../iceberg/spec/types.js';
 import type { DefinitionChange, TableDefinition } from '../iceberg/table/definition.js';
 import type { RecordBatchBuilder } from '../arrow/builder.js';

@@ -4,7 +4,7 @@
  * pattern says, so floe cannot consume its own dead letters in a loop.
  */
 import { isDeadLetterTopic, mappingMatchesTopic, tableNameFor, type TableMapping } from '../config/index.js';
-import type { TableIdentifier } from '../iceberg/catalog/changes.js';
+import type { TableIdentifier } from '../iceberg/catalog/types.js';
 
 export interface Route {
   mapping: TableMapping;

@@ -17,7 +17,7 @@ import { TableBuffer } from '../buffer/table-buffer.js';
 import { advanceOffsets, committedOffsets, continuityConflicts, OffsetMap, OFFSETS_PROPERTY, type OffsetRange } from '../commit/offsets.js';
 import type { TableMapping } from '../config/index.js';
 import type { WriterSchema } from '../decode/index.js';
-import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/changes.js';
+import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/types.js';
 import { type DataFile, type PartitionSpec, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
 import { compileProjector, evolveSchema, type Incompatibility, type Projector } from '../schema/index.js';

@@ -32,3 +32,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 
 /** A logger for tests and libraries that were given none. */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** A URL with its password masked (`postgres://u:[redacted]@h/db`); any other text unchanged. */
+export function maskUrlPassword(text: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(text)) return text;
+  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^/@\s]*@/i, '$1:[redacted]@');
+}

@@ -4,7 +4,7 @@
  * of events so tests can check sequencing (dead letters before commits, data before schema).
  */
 import { parseConfig, type TableMapping } from '../../src/config/index.js';
-import type { LoadedTable, TableIdentifier } from '../../src/iceberg/catalog/changes.js';
+import type { LoadedTable, TableIdentifier } from '../../src/iceberg/catalog/types.js';
 import { buildPartitionSpec } from '../../src/iceberg/spec/partition.js';
 import type { TableDefinition } from '../../src/iceberg/table/definition.js';
 import type { DataFile, PartitionSpec, Schema, TableMetadata } from '../../src/iceberg/spec/types.js';

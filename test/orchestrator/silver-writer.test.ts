@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StaticSchemaSource } from '../../src/decode/index.js';
-import type { LoadedTable, TableIdentifier } from '../../src/iceberg/catalog/changes.js';
+import type { LoadedTable, TableIdentifier } from '../../src/iceberg/catalog/types.js';
 import type { DataFile, TableMetadata } from '../../src/iceberg/spec/types.js';
 import { TableWriter } from '../../src/orchestrator/table-writer.js';
 import { FakeStore, fakeDeps, mapping, record } from './fakes.js';

@@ -12,9 +12,10 @@
 import { FloeError, isFloeError } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { TableMetadata } from '../spec/types.js';
-import type { LoadedTable, TableChange, TableIdentifier } from './changes.js';
+import type { LoadedTable, TableIdentifier } from './types.js';
+import type { TableChange } from '../spec/changes.js';
 import { CatalogErrorCode } from './errors.js';
-import { sameId } from './json.js';
+import { sameId } from '../spec/json.js';
 
 /** What commitWithRetry needs from a catalog (RestCatalogClient satisfies it). */
 export interface CommitCatalog {

@@ -7,7 +7,7 @@ import { FloeError } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { noAuth, type AuthProvider } from './auth.js';
 import { CatalogErrorCode, errorForNetwork, errorForStatus, type CallKind, type ErrorModel } from './errors.js';
-import { parseJson, stringifyJson } from './json.js';
+import { parseJson, stringifyJson } from '../spec/json.js';
 
 export interface HttpOptions {
   /** Catalog base URI without `/v1`, e.g. http://127.0.0.1:18181 */

@@ -1,4 +1,5 @@
-export * from './changes.js';
+export * from './types.js';
+export type { TableChange, TableRequirement, TableUpdate } from '../spec/changes.js';
 export { RestCatalogClient, type CatalogConfig, type CreateTableOptions, type RestCatalogOptions } from './rest-client.js';
 export {
   changeLanded,
@@ -13,4 +14,4 @@ export {
 } from './commit.js';
 export { bearerAuth, noAuth, OAuth2ClientCredentials, type AuthProvider, type OAuth2Options } from './auth.js';
 export { CatalogErrorCode } from './errors.js';
-export { parseJson, sameId, stringifyJson } from './json.js';
+export { parseJson, sameId, stringifyJson } from '../spec/json.js';

@@ -7,7 +7,8 @@ import { FloeError, isFloeError } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { PartitionSpec, Schema, SortOrder, TableMetadata } from '../spec/types.js';
 import { bearerAuth, noAuth, OAuth2ClientCredentials, type AuthProvider } from './auth.js';
-import type { LoadedTable, StorageCredential, TableChange, TableIdentifier } from './changes.js';
+import type { LoadedTable, StorageCredential, TableIdentifier } from './types.js';
+import type { TableChange } from '../spec/changes.js';
 import { CatalogErrorCode } from './errors.js';
 import { CatalogHttp, type HttpRequest } from './http.js';
 

@@ -3,20 +3,17 @@
  * normalized `TableMetadata`, writing it back, lookups (schemas, specs, snapshots, refs) and
  * creating new tables. Changes to metadata live in updates.ts (applyUpdates, checkRequirements).
  *
- * Snapshot ids: Java engines assign random 63-bit ids. The catalog's parseJson keeps those exact
+ * Snapshot ids: Java engines assign random 63-bit ids. parseJson (json.ts) keeps those exact
  * as bigint, so at runtime any snapshot id here may be a number or a bigint even though the types
  * say number. Every comparison below goes through `sameId`, never `===`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { FloeError } from '../../util/errors.js';
-import { parseJson } from '../catalog/json.js';
+import { parseJson, sameId } from './json.js';
 import { parsePartitionSpec, PARTITION_DATA_ID_START, unpartitioned, validatePartitionSpec } from './partition.js';
 import { assignFreshIds, parseSchema, schemaToJson, validateSchema } from './schema.js';
 import { parseSortOrder, unsorted, validateSortOrder } from './sort.js';
 import type { PartitionSpec, Schema, Snapshot, SnapshotRef, SortOrder, TableMetadata } from './types.js';
-
-export { applyUpdates, checkRequirements } from './updates.js';
-export type { ApplyUpdatesOptions, RequirementFailure } from './updates.js';
 
 export const MAIN_BRANCH = 'main';
 /** The newest format version floe reads; it writes v2 unless asked otherwise. */
@@ -28,11 +25,7 @@ export function invalidMetadata(message: string, details?: Record<string, unknow
   return new FloeError('ICEBERG_INVALID_METADATA', message, details ? { details } : {});
 }
 
-/** Equality of snapshot ids that may be number or bigint. */
-export function sameId(a: Id | null | undefined, b: Id | null | undefined): boolean {
-  if (a === null || a === undefined || b === null || b === undefined) return false;
-  return String(a) === String(b);
-}
+export { sameId };
 
 function isId(v: unknown): v is Id {
   return typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));

@@ -12,7 +12,7 @@
  *   alone: the table's properties may have been set by someone else (an engine, an operator).
  * - The format version only ever goes up (metadata-only, as the spec allows).
  */
-import type { TableChange, TableRequirement, TableUpdate } from '../catalog/changes.js';
+import type { TableChange, TableRequirement, TableUpdate } from '../spec/changes.js';
 import { currentSchema, defaultSortOrder } from '../spec/metadata.js';
 import { buildPartitionSpec, samePartitionFields, type PartitionFieldInput } from '../spec/partition.js';
 import { findField } from '../spec/schema.js';

@@ -3,7 +3,7 @@
  * `remove-snapshots` change, and which files only the removed snapshots reached — candidates for
  * physical deletion once the change is committed.
  */
-import type { TableChange } from '../catalog/changes.js';
+import type { TableChange } from '../spec/changes.js';
 import type { FileIO } from '../io/types.js';
 import { EntryStatus, type LongId, type Snapshot, type TableMetadata } from '../spec/types.js';
 import { readEntries, readManifests, sameId } from './state.js';

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { FloeError } from '../../util/errors.js';
-import type { TableChange } from '../catalog/changes.js';
+import type { TableChange } from '../spec/changes.js';
 import type { FileIO } from '../io/types.js';
 import {
   assignSequenceNumber,
@@ -49,8 +49,12 @@ import { buildSummary } from './summary.js';
 export interface SnapshotOptions {
   /** Branch to commit to; default main. */
   branch?: string;
-  /** Extra summary properties (floe stores Kafka offsets here); standard keys win on clashes. */
-  properties?: Record<string, string>;
+  /**
+   * Extra summary properties (floe stores Kafka offsets here); standard keys win on clashes. A
+   * function is called with the fresh metadata of each commit attempt, for properties that depend
+   * on what the table holds then (offsets carried over from the newest snapshot).
+   */
+  properties?: Record<string, string> | ((metadata: TableMetadata) => Record<string, string>);
   /** Manifest merging overrides; otherwise the table's commit.manifest.* properties apply. */
   merge?: Partial<MergeSettings>;
   codec?: AvroCodec;
@@ -182,7 +186,7 @@ export abstract class SnapshotProducer {
       removed: produced.removed,
       parent: parent?.summary,
       hasParent: parent !== undefined,
-      ...(this.options.properties === undefined ? {} : { properties: this.options.properties }),
+      ...(this.options.properties === undefined ? {} : { properties: typeof this.options.properties === 'function' ? this.options.properties(metadata) : this.options.properties }),
       extra: {
         'manifests-created': created,
         'manifests-kept': manifests.length - created,

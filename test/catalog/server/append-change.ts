@@ -3,7 +3,7 @@
  * committing client sends, without data files (the catalog never reads manifest lists). The
  * `writer` tag in the summary lets a test find each commit in the main branch afterwards.
  */
-import type { TableChange } from '../../../src/iceberg/catalog/changes.js';
+import type { TableChange } from '../../../src/iceberg/spec/changes.js';
 import { newSnapshotId } from '../../../src/iceberg/spec/metadata.js';
 import type { TableMetadata } from '../../../src/iceberg/spec/types.js';
 

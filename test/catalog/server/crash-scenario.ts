@@ -9,7 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { expect } from 'vitest';
-import { parseJson } from '../../../src/iceberg/catalog/json.js';
+import { parseJson } from '../../../src/iceberg/spec/json.js';
 import { parseTableMetadata } from '../../../src/iceberg/spec/metadata.js';
 import type { TableMetadata } from '../../../src/iceberg/spec/types.js';
 import { appendChange } from './append-change.js';

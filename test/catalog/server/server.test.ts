@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCatalogServer, type RunningCatalog } from '../../../catalog/server/index.js';
 import { RestCatalogClient } from '../../../src/iceberg/catalog/index.js';
-import type { TableChange } from '../../../src/iceberg/catalog/changes.js';
+import type { TableChange } from '../../../src/iceberg/spec/changes.js';
 import type { Schema } from '../../../src/iceberg/spec/types.js';
 import { silentLogger } from '../../../src/util/log.js';
 import { appendChange } from './append-change.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TableChange } from '../../../src/iceberg/catalog/changes.js';
+import type { TableChange } from '../../../src/iceberg/spec/changes.js';
 import { changeLanded, commitWithRetry, isAncestorOf, retryPolicy } from '../../../src/iceberg/catalog/commit.js';
 import { RestCatalogClient } from '../../../src/iceberg/catalog/rest-client.js';
 import type { TableMetadata } from '../../../src/iceberg/spec/types.js';

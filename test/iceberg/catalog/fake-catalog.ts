@@ -5,8 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseJson, stringifyJson } from '../../../src/iceberg/catalog/json.js';
-import type { TableRequirement, TableUpdate } from '../../../src/iceberg/catalog/changes.js';
+import { parseJson, stringifyJson } from '../../../src/iceberg/spec/json.js';
+import type { TableRequirement, TableUpdate } from '../../../src/iceberg/spec/changes.js';
 import type { TableMetadata } from '../../../src/iceberg/spec/types.js';
 
 /** What to do with the next commit request. */

@@ -3,9 +3,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { TableChange, TableIdentifier } from '../../../src/iceberg/catalog/changes.js';
+import type { TableIdentifier } from '../../../src/iceberg/catalog/types.js';
+import type { TableChange } from '../../../src/iceberg/spec/changes.js';
 import { commitWithRetry } from '../../../src/iceberg/catalog/commit.js';
-import { sameId } from '../../../src/iceberg/catalog/json.js';
+import { sameId } from '../../../src/iceberg/spec/json.js';
 import { RestCatalogClient } from '../../../src/iceberg/catalog/rest-client.js';
 import { S3FileIO } from '../../../src/iceberg/io/s3.js';
 import type { PartitionSpec, Schema, Snapshot, SortOrder, TableMetadata } from '../../../src/iceberg/spec/types.js';

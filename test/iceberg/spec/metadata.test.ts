@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseJson, stringifyJson } from '../../../src/iceberg/catalog/json.js';
+import { parseJson, stringifyJson } from '../../../src/iceberg/spec/json.js';
 import {
   currentSchema,
   currentSnapshot,

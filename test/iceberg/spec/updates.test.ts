@@ -1,17 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { TableUpdate } from '../../../src/iceberg/catalog/changes.js';
-import {
-  applyUpdates,
-  checkRequirements,
-  currentSchema,
-  currentSnapshot,
-  defaultSortOrder,
-  defaultSpec,
-  emptyTableMetadata,
-  newTableMetadata,
-  parseTableMetadata,
-} from '../../../src/iceberg/spec/metadata.js';
+import type { TableUpdate } from '../../../src/iceberg/spec/changes.js';
+import { currentSchema, currentSnapshot, defaultSortOrder, defaultSpec, emptyTableMetadata, newTableMetadata, parseTableMetadata } from '../../../src/iceberg/spec/metadata.js';
+import { applyUpdates, checkRequirements } from '../../../src/iceberg/spec/updates.js';
 import type { Schema, Snapshot, TableMetadata } from '../../../src/iceberg/spec/types.js';
 
 const schema: Schema = {

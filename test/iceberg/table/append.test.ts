@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TableChange } from '../../../src/iceberg/catalog/changes.js';
+import type { TableChange } from '../../../src/iceberg/spec/changes.js';
 import { commitWithRetry } from '../../../src/iceberg/catalog/commit.js';
 import { CatalogErrorCode } from '../../../src/iceberg/catalog/errors.js';
 import { readManifest, readManifestList } from '../../../src/iceberg/manifest/index.js';

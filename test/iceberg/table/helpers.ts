@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { TableChange } from '../../../src/iceberg/catalog/changes.js';
+import type { TableChange } from '../../../src/iceberg/spec/changes.js';
 import type { FileInfo, FileIO } from '../../../src/iceberg/io/types.js';
 import type { DataFile, PartitionSpec, Schema, TableMetadata } from '../../../src/iceberg/spec/types.js';
 import { applyUpdates, checkRequirements } from '../../../src/iceberg/spec/updates.js';

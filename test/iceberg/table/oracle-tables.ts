@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import type { Row } from '../../../src/arrow/builder.js';
-import type { LoadedTable, TableIdentifier } from '../../../src/iceberg/catalog/changes.js';
+import type { LoadedTable, TableIdentifier } from '../../../src/iceberg/catalog/types.js';
 import { commitWithRetry, type CommitResult } from '../../../src/iceberg/catalog/commit.js';
 import { RestCatalogClient } from '../../../src/iceberg/catalog/rest-client.js';
 import { S3FileIO } from '../../../src/iceberg/io/s3.js';

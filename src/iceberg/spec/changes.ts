@@ -1,16 +1,11 @@
 /**
- * Table updates and requirements of the REST catalog's commit endpoint
- * (open-api/rest-catalog-open-api.yaml: TableUpdate, TableRequirement), as discriminated unions
- * on `action` / `type`. The JSON shape is exactly the wire shape.
+ * The wire model of a table change: the REST catalog's TableUpdate and TableRequirement
+ * (open-api/rest-catalog-open-api.yaml), as discriminated unions on `action` / `type`. The JSON
+ * shape is exactly the wire shape. They live in spec/ because everything that changes a table
+ * speaks them: snapshot operations produce them, updates.ts applies and checks them, the catalog
+ * client sends them and floe's catalog server receives them.
  */
-import type {
-  PartitionSpec,
-  Schema,
-  Snapshot,
-  SnapshotRef,
-  SortOrder,
-  TableMetadata,
-} from '../spec/types.js';
+import type { PartitionSpec, Schema, Snapshot, SnapshotRef, SortOrder } from './types.js';
 
 export type TableUpdate =
   | { action: 'assign-uuid'; uuid: string }
@@ -41,30 +36,6 @@ export type TableRequirement =
   | { type: 'assert-last-assigned-partition-id'; 'last-assigned-partition-id': number }
   | { type: 'assert-default-spec-id'; 'default-spec-id': number }
   | { type: 'assert-default-sort-order-id'; 'default-sort-order-id': number };
-
-/** A table identifier: namespace levels plus the table name. */
-export interface TableIdentifier {
-  namespace: string[];
-  name: string;
-}
-
-/** What a catalog returns when a table is loaded or committed. */
-export interface LoadedTable {
-  metadataLocation: string | undefined;
-  metadata: TableMetadata;
-  /** Table-specific configuration from the catalog, e.g. vended storage credentials. */
-  config: Record<string, string>;
-  /**
-   * Storage credentials scoped to location prefixes (LoadTableResult `storage-credentials`).
-   * The spec says to prefer these over `config`, choosing the longest matching prefix.
-   */
-  storageCredentials?: StorageCredential[];
-}
-
-export interface StorageCredential {
-  prefix: string;
-  config: Record<string, string>;
-}
 
 /**
  * A change to commit: requirements checked by the catalog against the current metadata,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJson, sameId, stringifyJson } from '../../../src/iceberg/catalog/json.js';
+import { parseJson, sameId, stringifyJson } from '../../../src/iceberg/spec/json.js';
 
 describe('64-bit exact JSON', () => {
   it('keeps snapshot ids beyond 2^53 exact and round-trips them', () => {

@@ -29,10 +29,10 @@ export function stringifyJson(value: unknown): string {
   return text.replace(/"\\u0000floe-int:(-?\d+)"/g, '$1');
 }
 
-/** Equality for ids that may be number or bigint. */
+/** Equality of ids (snapshot ids) that may be number or bigint; null and undefined equal nothing. */
 export function sameId(a: number | bigint | null | undefined, b: number | bigint | null | undefined): boolean {
   if (a === null || a === undefined || b === null || b === undefined) return false;
-  return BigInt(a) === BigInt(b);
+  return String(a) === String(b);
 }
 
 /** Rewrites unsafe integer literals outside strings as marked strings, so JSON.parse keeps their digits. */

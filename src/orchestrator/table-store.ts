@@ -1,9 +1,12 @@
 /**
  * The real TableStore and DataFileSink: the REST catalog (create, load, commit with retry) and
- * object storage (Parquet data files via src/parquet, manifests via src/iceberg/table).
+ * object storage (Parquet data files via src/parquet, manifests via src/iceberg/table). Named
+ * CatalogTableStore, not CatalogStore: that is floe's catalog server's pointer store
+ * (catalog/server/store.ts), an unrelated thing.
  */
 import { readFileSync } from 'node:fs';
-import { embeddedServerOptions, startEmbeddedCatalog } from '../../catalog/server/embedded.js';
+import { startEmbeddedCatalog } from '../../catalog/server/embedded.js';
+import { embeddedServerOptions } from './embedded-catalog.js';
 import type { SASLOptions } from 'kafkajs';
 import type { FileConfig, FloeConfig } from '../config/index.js';
 import { confluentRegistryClient, RegistrySchemaSource } from '../decode/index.js';
@@ -92,7 +95,7 @@ export function createKafka(config: FloeConfig, log: Logger) {
   );
 }
 
-export class CatalogStore implements TableStore, DataFileSink {
+export class CatalogTableStore implements TableStore, DataFileSink {
   private readonly ios = new Map<string, FileIO>();
 
   constructor(
@@ -154,35 +157,15 @@ export class CatalogStore implements TableStore, DataFileSink {
   }
 
   async append(id: TableIdentifier, table: LoadedTable, files: DataFile[], properties: (m: LoadedTable['metadata']) => Record<string, string>): Promise<LoadedTable> {
-    const summary: Record<string, string> = {};
-    // SnapshotOptions.properties is read on every apply: refill it from the fresh metadata first.
-    const op = new FastAppend(this.io(table), files, { properties: summary });
-    const result = await commitWithRetry(
-      this.catalog,
-      id,
-      async (metadata) => {
-        for (const k of Object.keys(summary)) delete summary[k];
-        Object.assign(summary, properties(metadata));
-        return op.apply(metadata);
-      },
-      { logger: this.log },
-    );
+    // The summary (Kafka offsets) is recomputed from the fresh metadata on every attempt.
+    const op = new FastAppend(this.io(table), files, { properties });
+    const result = await commitWithRetry(this.catalog, id, (metadata) => op.apply(metadata), { logger: this.log });
     return result.table;
   }
 
   async rowDelta(id: TableIdentifier, table: LoadedTable, data: DataFile[], deletes: DataFile[], properties: (m: LoadedTable['metadata']) => Record<string, string>): Promise<LoadedTable> {
-    const summary: Record<string, string> = {};
-    const op = new RowDelta(this.io(table), { dataFiles: data, deleteFiles: deletes }, { properties: summary });
-    const result = await commitWithRetry(
-      this.catalog,
-      id,
-      async (metadata) => {
-        for (const k of Object.keys(summary)) delete summary[k];
-        Object.assign(summary, properties(metadata));
-        return op.apply(metadata);
-      },
-      { logger: this.log },
-    );
+    const op = new RowDelta(this.io(table), { dataFiles: data, deleteFiles: deletes }, { properties });
+    const result = await commitWithRetry(this.catalog, id, (metadata) => op.apply(metadata), { logger: this.log });
     return result.table;
   }
 
