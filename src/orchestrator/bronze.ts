@@ -8,12 +8,15 @@
  * Projection (Avro value → row) uses the writer schema as is against the table schema without that
  * column; the daemon then fills the column from the Kafka record itself.
  */
-import type { Schema, StructType } from '../iceberg/spec/types.js';
+import type { NestedField, Schema, StructType } from '../iceberg/spec/types.js';
 import type { SourceRecord } from '../source/types.js';
 import { FloeError } from '../util/errors.js';
 
 /** Avro name of the metadata record; namespaced so it cannot clash with a producer's types. */
 const METADATA_RECORD = 'floe.internal.KafkaMetadata';
+const HEADER_RECORD = 'floe.internal.KafkaHeader';
+/** Where a table created before headers were a list keeps its old map column (see migrateHeaders). */
+export const LEGACY_HEADERS_FIELD = 'headers_map';
 
 export function metadataAvroField(column: string): Record<string, unknown> {
   return {
@@ -28,8 +31,11 @@ export function metadataAvroField(column: string): Record<string, unknown> {
         { name: 'offset', type: 'long' },
         { name: 'timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
         { name: 'key', type: ['null', 'bytes'] },
-        // Kafka allows a header without a value; a repeated header name keeps its last value.
-        { name: 'headers', type: { type: 'map', values: ['null', 'bytes'] } },
+        // Kafka headers are an ordered list: a key may repeat, a value may be null.
+        {
+          name: 'headers',
+          type: { type: 'array', items: { type: 'record', name: HEADER_RECORD, fields: [{ name: 'key', type: 'string' }, { name: 'value', type: ['null', 'bytes'] }] } },
+        },
       ],
     },
   };
@@ -90,12 +96,11 @@ export interface MetadataRow {
   /** Microseconds since the epoch (timestamptz). */
   timestamp: bigint;
   key: Uint8Array | null;
-  headers: Map<string, Uint8Array | null>;
+  headers: Array<{ key: string; value: Uint8Array | null }>;
 }
 
 export function metadataRow(record: SourceRecord): MetadataRow {
-  const headers = new Map<string, Uint8Array | null>();
-  for (const { key, value } of record.headers) headers.set(key, value);
+  const headers = record.headers.map((h) => ({ key: h.key, value: h.value }));
   return {
     topic: record.topic,
     partition: record.partition,
@@ -104,6 +109,47 @@ export function metadataRow(record: SourceRecord): MetadataRow {
     key: record.key,
     headers,
   };
+}
+
+/**
+ * Tables created before headers were a list have `<column>.headers` as `map<string, binary>`,
+ * which kept only the last value of a repeated key. The migration is one schema change, allowed
+ * by Iceberg and invisible to old data files: the map field is renamed to `headers_map` and made
+ * optional (same field id, so existing rows keep their values there), and a new optional
+ * `headers` list is added with fresh ids (null in rows written before). Returns undefined when the
+ * schema needs no migration. docs/querying.md shows how to read both.
+ */
+export function migrateHeaders(schema: Schema, column: string, lastColumnId: number): { schema: Schema; lastColumnId: number } | undefined {
+  const meta = schema.fields.find((f) => f.name === column);
+  if (!meta || typeof meta.type !== 'object' || meta.type.type !== 'struct') return undefined;
+  const struct = meta.type;
+  const old = struct.fields.find((f) => f.name === 'headers');
+  if (!old || typeof old.type !== 'object' || old.type.type !== 'map' || struct.fields.some((f) => f.name === LEGACY_HEADERS_FIELD)) return undefined;
+  let id = lastColumnId;
+  const headersId = ++id;
+  const elementId = ++id;
+  const keyId = ++id;
+  const valueId = ++id;
+  const headers: NestedField = {
+    id: headersId,
+    name: 'headers',
+    required: false,
+    type: {
+      type: 'list',
+      'element-id': elementId,
+      'element-required': true,
+      element: {
+        type: 'struct',
+        fields: [
+          { id: keyId, name: 'key', required: true, type: 'string' },
+          { id: valueId, name: 'value', required: false, type: 'binary' },
+        ],
+      },
+    },
+  };
+  const fields = struct.fields.map((f) => (f === old ? { ...f, name: LEGACY_HEADERS_FIELD, required: false, doc: 'Kafka headers as written before floe stored them as a list (last value per key)' } : f));
+  const migrated: NestedField = { ...meta, type: { ...struct, fields: [...fields, headers] } };
+  return { schema: { ...schema, fields: schema.fields.map((f) => (f === meta ? migrated : f)) }, lastColumnId: id };
 }
 
 /** Partition source path in the table: `$kafka.timestamp` → `<column>.timestamp`; value paths as given. */

@@ -24,7 +24,7 @@ import { compileProjector, evolveSchema, type Incompatibility, type Projector } 
 import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { metadataRow, optionalValueColumns, requiredValueColumns, tombstoneRow, withMetadataField, withoutColumn } from './bronze.js';
+import { metadataRow, migrateHeaders, optionalValueColumns, requiredValueColumns, tombstoneRow, withMetadataField, withoutColumn } from './bronze.js';
 import { isFatal, StaleRangesError } from './errors.js';
 import { tableGauges, type DaemonMetrics } from './metrics.js';
 import { tupleFunction, tupleKey, tupleKeyed } from './partition-tuple.js';
@@ -184,6 +184,7 @@ export class TableWriter {
       // A first writer that cannot be mapped (a record with no columns): no table is created.
       if (refused) return this.incompatible(writer, refused, policy === 'halt');
     }
+    await this.migrateLegacyHeaders();
     const evolve = (schema: Schema, history: Schema[], lastColumnId: number) => {
       try {
         return evolveSchema(schema, augmented, { policy, history, lastColumnId, schemaId: Math.max(...history.map((s) => s['schema-id'])) + 1 });
@@ -231,6 +232,17 @@ export class TableWriter {
     });
     this.deps.metrics.schemaChanges.inc({ table: this.fullName });
     this.setTable(updated);
+  }
+
+  /** A table from before headers were a list gets its one-time migration first (bronze.ts). */
+  private async migrateLegacyHeaders(): Promise<void> {
+    for (let attempt = 0; migrateHeaders(this.schema!, this.column, this.table!.metadata['last-column-id']); attempt++) {
+      this.log.info({ column: `${this.column}.headers` }, 'headers become an ordered list; the old map column is kept as headers_map');
+      await this.commitSchema(attempt, (fresh) => {
+        const m = migrateHeaders(currentSchema(fresh), this.column, fresh['last-column-id']);
+        return m && { schema: { ...m.schema, 'schema-id': Math.max(...fresh.schemas.map((x) => x['schema-id'])) + 1 }, lastColumnId: m.lastColumnId };
+      });
+    }
   }
 
   private remember(writer: WriterSchema, plan: WriterPlan): WriterPlan {
@@ -324,6 +336,7 @@ export class TableWriter {
       if (loaded) this.setTable(loaded);
     }
     if (!this.schema) return new FloeError('BRONZE_TOMBSTONE_NO_TABLE', `a tombstone came before any record with a value: ${this.fullName} does not exist yet and its columns are unknown`);
+    await this.migrateLegacyHeaders();
     for (let attempt = 0; requiredValueColumns(this.schema!, this.column).length > 0; attempt++) {
       this.log.info({ columns: requiredValueColumns(this.schema!, this.column) }, 'bronze value columns become optional for a tombstone');
       await this.commitSchema(attempt, (fresh) => {

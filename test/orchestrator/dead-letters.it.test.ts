@@ -63,7 +63,7 @@ describe('dead letters', () => {
       // The tombstone is a row: no value, its key, headers and position in _kafka.
       const tombstoneOffset = messages.findIndex((m) => m.value === null);
       const t = await oracle.sparkSql(
-        `SELECT id, label, CAST(_kafka.key AS STRING), CAST(_kafka.headers['origin'] AS STRING), _kafka.topic, _kafka.partition, _kafka.offset FROM ${table} WHERE id IS NULL`,
+        `SELECT id, label, CAST(_kafka.key AS STRING), CAST(element_at(filter(_kafka.headers, x -> x.key = 'origin'), -1).value AS STRING), _kafka.topic, _kafka.partition, _kafka.offset FROM ${table} WHERE id IS NULL`,
       );
       expect(t.rows.map((r) => r.map(String))).toEqual([['null', 'null', 'tombstone', 'delete', topic, '0', String(tombstoneOffset)]]);
 

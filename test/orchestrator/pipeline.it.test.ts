@@ -117,7 +117,7 @@ describe.each(CATALOG_KINDS)('floe run (%s catalog): 2 topics × 3 partitions in
 
     // A sample of full rows, including the Kafka metadata column.
     const sample = await oracle.sparkSql(
-      `SELECT id, name, amount, flag, note, _kafka.topic, _kafka.partition, CAST(_kafka.key AS STRING), CAST(_kafka.headers['h'] AS STRING)
+      `SELECT id, name, amount, flag, note, _kafka.topic, _kafka.partition, CAST(_kafka.key AS STRING), CAST(element_at(filter(_kafka.headers, x -> x.key = 'h'), -1).value AS STRING)
          FROM ${t} WHERE id % 9973 = 0 ORDER BY id`,
     );
     const expected = [];

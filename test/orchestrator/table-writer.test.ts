@@ -277,3 +277,52 @@ describe('TableWriter', () => {
     expect(exitCodeFor(err)).toBe(3);
   });
 });
+
+describe('bronze headers', () => {
+  it('stores headers as the ordered list, repeated keys and null values included', async () => {
+    const { store, w } = await setup();
+    const r = { ...record('orders', 0, 0), headers: [{ key: 'k', value: Buffer.from('first') }, { key: 'n', value: null }, { key: 'k', value: Buffer.from('second') }] };
+    const plan = await w.preparePlan(writer(1));
+    if (plan.action !== 'write') throw new Error('unexpected plan');
+    w.append(r, plan.project({ id: 1n, qty: 2 }));
+    await w.flush('test');
+    const kafka = store.metadata!.schemas[0]!.fields.find((f) => f.name === '_kafka')!;
+    const headers = (kafka.type as { fields: Array<{ name: string; required: boolean; type: unknown }> }).fields.find((f) => f.name === 'headers')!;
+    expect(headers.required).toBe(true);
+    expect(headers.type).toMatchObject({ type: 'list', 'element-required': true, element: { type: 'struct', fields: [{ name: 'key', type: 'string', required: true }, { name: 'value', type: 'binary', required: false }] } });
+    expect(store.events).toContain('write 1 rows schema 0 partition []');
+  });
+
+  it('migrates a table whose headers are still a map: map kept as headers_map (same id), list added', async () => {
+    const { store, w } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await w.flush('test');
+    // Rewrite the table as an older floe created it: _kafka.headers a map<string, binary>.
+    const m = store.metadata!;
+    const schema = m.schemas[0]!;
+    const kafka = schema.fields.find((f) => f.name === '_kafka')!;
+    const struct = kafka.type as unknown as { type: 'struct'; fields: Array<Record<string, unknown>> };
+    const list = struct.fields.find((f) => f.name === 'headers')! as { id: number; type: { 'element-id': number } };
+    const legacy = { id: list.id, name: 'headers', required: true, type: { type: 'map', 'key-id': list.type['element-id'], key: 'string', 'value-id': list.type['element-id'] + 1, value: 'binary', 'value-required': false } };
+    const legacySchema = { ...schema, fields: schema.fields.map((f) => (f === kafka ? { ...kafka, type: { ...struct, fields: struct.fields.map((x) => (x.name === 'headers' ? legacy : x)) } } : f)) };
+    store.metadata = { ...m, schemas: [legacySchema as never], 'last-column-id': list.type['element-id'] + 1 };
+
+    const next = new TableWriter(id, mapping(), fakeDeps(store));
+    await next.assign([{ topic: 'orders', partition: 0 }]);
+    const plan = await next.preparePlan(writer(1));
+    if (plan.action !== 'write') throw new Error('unexpected plan');
+    next.append({ ...record('orders', 0, 1), headers: [{ key: 'a', value: Buffer.from('1') }, { key: 'a', value: null }] }, plan.project({ id: 2n, qty: 3 }));
+    await next.flush('test');
+    const current = store.metadata!.schemas.find((s) => s['schema-id'] === store.metadata!['current-schema-id'])!;
+    const fields = ((current.fields.find((f) => f.name === '_kafka')!.type as { fields: Array<{ id: number; name: string; required: boolean; type: unknown }> }).fields);
+    const old = fields.find((f) => f.name === 'headers_map')!;
+    expect(old.id).toBe(list.id);
+    expect(old.required).toBe(false);
+    expect(old.type).toMatchObject({ type: 'map' });
+    const added = fields.find((f) => f.name === 'headers')!;
+    expect(added.id).toBeGreaterThan(list.type['element-id'] + 1);
+    expect(added.required).toBe(false);
+    expect(added.type).toMatchObject({ type: 'list' });
+    expect(store.events.filter((e) => e.startsWith('schema ') || e.startsWith('write '))).toEqual(['write 1 rows schema 0 partition []', 'schema 1', 'write 1 rows schema 1 partition []']);
+  });
+});
