@@ -33,6 +33,7 @@ import type { Compression } from '../config/index.js';
 import { isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { ProgressFn } from './progress.js';
+import { REPLAYED_PROPERTY, replayedOriginals } from '../commit/replayed.js';
 import { EqualityDeletes, readArrow, readPositions, rowKeys, type KeyValue } from './read.js';
 
 export interface CompactOptions {
@@ -242,7 +243,12 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
  */
 export function carriedOffsets(metadata: TableMetadata): Record<string, string> {
   const offsets = committedOffsets(metadata).toJson();
-  return offsets === '{}' ? {} : { [OFFSETS_PROPERTY]: offsets };
+  const replayed = replayedOriginals(metadata);
+  return {
+    ...(offsets === '{}' ? {} : { [OFFSETS_PROPERTY]: offsets }),
+    // The dead letters replayed into the table stay with the offsets (src/commit/replayed.ts).
+    ...(replayed.isEmpty ? {} : { [REPLAYED_PROPERTY]: replayed.toJson() }),
+  };
 }
 
 /** Indices of the rows of [start, start + n) not marked in `dead`, relative to start; undefined when all live. */

@@ -42,7 +42,11 @@ export class RecordHandler {
    * one table makes it that table's dead letter (the exception is the reason) and the others go
    * on. Only fatal errors (and `errors.policy: halt`) propagate and stop the daemon.
    */
-  async handle(record: SourceRecord, targets: TableWriter[], ctx: RecordContext): Promise<boolean> {
+  async handle(record: SourceRecord, all: TableWriter[], ctx: RecordContext): Promise<boolean> {
+    // A replayed dead letter that already landed in a table (replayed twice, or re-read after a
+    // crash) only advances that table's offsets.
+    const targets = all.filter((t) => !t.skipIfReplayed(record));
+    if (targets.length === 0) return true;
     if (targets.length === 1) return this.handleWith(this.decoderOf(targets[0]!), record, targets, ctx);
     // Mappings of one topic may read its values in different formats: decode once per format.
     const groups = new Map<RecordDecoder, TableWriter[]>();

@@ -152,15 +152,29 @@ export interface KeyedChange {
   row: Row | null;
 }
 
+export interface ChangePosition {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
 /** Every key touched since the last commit, with its last write (offsets only increase per key). */
 export class SilverChanges {
-  private changes = new Map<string, KeyedChange>();
+  private changes = new Map<string, KeyedChange & { at?: ChangePosition }>();
   private bytes = 0;
 
   constructor(private readonly columns: string[]) {}
 
-  put(key: Row, row: Row | null): void {
-    this.changes.set(keyIdentity(this.columns, key), { key, row });
+  /**
+   * The key's latest change. `at` is where the change sits in the key's history: a replayed dead
+   * letter carries its original position, so it never replaces a newer change of the same
+   * partition that is buffered with it.
+   */
+  put(key: Row, row: Row | null, at?: ChangePosition): void {
+    const id = keyIdentity(this.columns, key);
+    const prev = this.changes.get(id)?.at;
+    if (prev && at && prev.topic === at.topic && prev.partition === at.partition && prev.offset > at.offset) return;
+    this.changes.set(id, { key, row, ...(at ? { at } : {}) });
     // Rough: the memory budget only needs an order of magnitude.
     this.bytes += 200;
   }
@@ -174,7 +188,7 @@ export class SilverChanges {
   }
 
   drain(): KeyedChange[] {
-    const out = [...this.changes.values()];
+    const out = [...this.changes.values()].map(({ key, row }) => ({ key, row }));
     this.changes = new Map();
     this.bytes = 0;
     return out;

@@ -14,6 +14,7 @@
  */
 import { RecordBatchBuilder, type Row } from '../arrow/builder.js';
 import { TableBuffer } from '../buffer/table-buffer.js';
+import { REPLAYED_PROPERTY, REPLAY_OF_HEADER, ReplayedSet, parseCoordinates, replayedOriginals, type Coordinates } from '../commit/replayed.js';
 import { advanceOffsets, committedOffsets, continuityConflicts, OffsetMap, OFFSETS_PROPERTY, type OffsetRange } from '../commit/offsets.js';
 import type { TableMapping } from '../config/index.js';
 import type { WriterSchema } from '../decode/index.js';
@@ -21,7 +22,7 @@ import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/types.js';
 import { type DataFile, type PartitionSpec, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
 import { compileProjector, evolveSchema, type Incompatibility, type Projector } from '../schema/index.js';
-import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
+import { lastHeader, tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { metadataRow, migrateHeaders, optionalValueColumns, requiredValueColumns, tombstoneRow, withMetadataField, withoutColumn } from './bronze.js';
@@ -61,6 +62,9 @@ export class TableWriter {
   private spec: PartitionSpec | undefined;
   private plans = new Map<string, WriterPlan>();
   private committed = new OffsetMap();
+  /** Dead letters replayed into the table (committed) and into the buffer (not yet). */
+  private replayed = new ReplayedSet();
+  private replayedPending = new ReplayedSet();
   private readonly parts = new Map<TpKey, PartitionState>();
   private readonly buffer: TableBuffer<Row, RecordBatchBuilder>;
   private flushing: Promise<void> | undefined;
@@ -284,6 +288,7 @@ export class TableWriter {
   private setTable(table: LoadedTable): void {
     this.table = table;
     this.committed = committedOffsets(table.metadata);
+    this.replayed = replayedOriginals(table.metadata);
     if (this.buffer.isEmpty || this.schema === undefined) {
       const schema = currentSchema(table.metadata);
       const spec = specById(table.metadata, table.metadata['default-spec-id']);
@@ -306,7 +311,8 @@ export class TableWriter {
       if (!key) throw new FloeError('SILVER_NO_KEY', `record has no key (key columns ${this.keyColumns!.join(', ')} must not be null)`);
       valueRow[this.column] = metadataRow(record);
       this.startRange(record);
-      this.changes.put(key, valueRow);
+      this.changes.put(key, valueRow, this.silverOrder(record));
+      this.noteReplay(record);
       this.advance(record);
       return;
     }
@@ -314,14 +320,41 @@ export class TableWriter {
     const tuple = this.tupleOf!(valueRow);
     this.startRange(record);
     this.buffer.append(tupleKey(tuple), tuple, valueRow);
+    this.noteReplay(record);
     this.advance(record);
+  }
+
+  /** The original coordinates of a replayed dead letter (header floe.replay.of), if it is one. */
+  private replayOf(record: SourceRecord): Coordinates | undefined {
+    const h = lastHeader(record.headers, REPLAY_OF_HEADER);
+    return h ? parseCoordinates(h.toString('utf8')) : undefined;
+  }
+
+  /** True (and the record's offset covered) when its original already landed here. */
+  skipIfReplayed(record: SourceRecord): boolean {
+    const of = this.replayOf(record);
+    if (!of || !this.wants(record) || !(this.replayed.has(of) || this.replayedPending.has(of))) return false;
+    this.startRange(record);
+    this.advance(record);
+    return true;
+  }
+
+  private noteReplay(record: SourceRecord): void {
+    const of = this.replayOf(record);
+    if (of) this.replayedPending.add(of);
+  }
+
+  /** Silver: where a change sits in its key's history — a replay at its original position. */
+  private silverOrder(record: SourceRecord): { topic: string; partition: number; offset: bigint } {
+    return this.replayOf(record) ?? record;
   }
 
   /** Silver: the record deletes the key (a tombstone or a Debezium delete). */
   remove(record: SourceRecord, key: Row): void {
     if (!this.changes) throw new FloeError('ORCHESTRATOR_STATE', `${this.fullName} is not a silver table`);
     this.startRange(record);
-    this.changes.put(key, null);
+    this.changes.put(key, null, this.silverOrder(record));
+    this.noteReplay(record);
     this.advance(record);
   }
 
@@ -447,6 +480,8 @@ export class TableWriter {
     const m = this.deps.metrics;
     let stored: OffsetMap | undefined;
     this.inFlightOldestMs = drained.oldestTimestampMs;
+    const replayedNow = this.replayedPending;
+    this.replayedPending = new ReplayedSet();
     let bronzeRows = 0;
     try {
       await this.deps.deadLetters.flush();
@@ -455,7 +490,8 @@ export class TableWriter {
         const conflicts = continuityConflicts(fresh, drained.ranges);
         if (conflicts.length > 0) throw new StaleRangesError(conflicts, fresh);
         stored = advanceOffsets(fresh, drained.ranges);
-        return { [OFFSETS_PROPERTY]: stored.toJson() };
+        const replayed = replayedOriginals(metadata).merge(replayedNow);
+        return { [OFFSETS_PROPERTY]: stored.toJson(), ...(replayed.isEmpty ? {} : { [REPLAYED_PROPERTY]: replayed.toJson() }) };
       };
       let files: DataFile[];
       let committed: LoadedTable;
@@ -525,6 +561,7 @@ export class TableWriter {
     this.committed = fresh;
     this.buffer.discard();
     this.changes?.drain();
+    this.replayedPending = new ReplayedSet();
     const reseek: Array<TopicPartition & { offset: bigint | undefined }> = [];
     for (const p of this.parts.values()) {
       const offset = fresh.get(p.tp.topic, p.tp.partition);
@@ -539,6 +576,7 @@ export class TableWriter {
   discard(): void {
     this.buffer.discard();
     this.changes?.drain();
+    this.replayedPending = new ReplayedSet();
     for (const p of this.parts.values()) {
       const offset = this.committed.get(p.tp.topic, p.tp.partition);
       p.base = offset;
