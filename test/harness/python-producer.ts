@@ -14,9 +14,12 @@ export type Encoded =
   | { raw: 'string' | 'int' | 'long' | 'bytes' | 'text'; data: unknown }
   | { json_schema: object; data: unknown; strategy?: 'topic' | 'record' | 'topic_record'; validate?: boolean }
   | { protobuf: string; data: unknown; strategy?: 'topic' | 'record' | 'topic_record' }
-  | { framed: string };
+  | { framed: string }
+  | { framed_like: string; body: string };
 
-export interface PyMessage {
+export type PyMessage = PyRecord | { compat: string; level: 'NONE' | 'BACKWARD' | 'FORWARD' };
+
+export interface PyRecord {
   topic: string;
   partition?: number;
   key?: Encoded;

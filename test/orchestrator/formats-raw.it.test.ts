@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { oracleFor } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
-import { producePython, type PyMessage } from '../harness/python-producer.js';
+import { producePython, type PyMessage, type PyRecord } from '../harness/python-producer.js';
 
 const stack = inject('stack');
 const oracle = oracleFor(stack);
@@ -20,7 +20,7 @@ describe('topics without a schema', () => {
     const s = uniqueSuffix();
     const ns = `raw_${s}`;
     const t = (f: string) => `floe-raw-${f}-${s}`;
-    const cases: Record<string, { good: PyMessage['value'][]; expected: unknown[]; type: string; bad: { value: PyMessage['value']; code: string }[] }> = {
+    const cases: Record<string, { good: PyRecord['value'][]; expected: unknown[]; type: string; bad: { value: PyRecord['value']; code: string }[] }> = {
       bytes: { good: [{ raw: 'bytes', data: b64([0, 255, 1]) }, { raw: 'bytes', data: '' }], expected: [{ $bytes: b64([0, 255, 1]) }, { $bytes: '' }], type: 'binary', bad: [] },
       string: {
         good: [{ raw: 'string', data: 'héllo ✓' }, { raw: 'string', data: '' }],
