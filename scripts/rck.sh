@@ -26,7 +26,11 @@ LIB="${CACHE}/lib"
 
 # Tests the RCK runs that floe's catalog does not pass, by design; each is listed with its reason
 # in docs/catalog.md. Passed to the launcher as --exclude-methodname patterns.
-EXCLUDES=()
+# Patterns match the fully qualified method name (class#method).
+EXCLUDES=(
+  '.*#testTableNameWithSlash.*'   # floe refuses "/" in names: they become path segments of locations
+  '.*#testNamespaceWithSlash.*'   # same
+)
 
 fetch_classpath() {
   [[ -f "${LIB}/.complete" ]] && return 0
@@ -84,6 +88,7 @@ if [[ -z "${CATALOG_URI:-}" ]]; then
   WORK="$(mktemp -d -t floe-rck.XXXXXX)"
   PORT="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
   "${ROOT}/node_modules/.bin/tsx" "${ROOT}/src/cli/main.ts" catalog serve \
+    --allow-location /tmp \
     --warehouse "${RCK_WAREHOUSE:-${WORK}/warehouse}" --store "${RCK_STORE:-${WORK}/catalog.db}" --port "${PORT}" > "${WORK}/catalog.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 1 100); do

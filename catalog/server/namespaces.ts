@@ -4,6 +4,8 @@
  * namespace that still holds tables or children, 422 when one key is both set and removed).
  */
 import { badRequest, namespaceExists, namespaceNotEmpty, noSuchNamespace, unprocessable } from './errors.js';
+import { checkNewNamespace } from './identifiers.js';
+import type { LocationPolicy } from './locations.js';
 import { nsKey, type CatalogStore, type Namespace } from './store.js';
 
 export function checkNamespace(ns: unknown): Namespace {
@@ -18,7 +20,13 @@ export class Namespaces {
   constructor(
     private readonly store: CatalogStore,
     private readonly warehouse: string,
+    private readonly locations?: LocationPolicy,
   ) {}
+
+  /** A `location` property becomes the default home of the namespace's tables: it must be allowed. */
+  private checkLocationProperty(properties: Record<string, string>): void {
+    if (properties.location !== undefined) this.locations?.check(properties.location, 'namespace location', true);
+  }
 
   /**
    * Where a namespace's tables go by default: its `location` property, or `<warehouse>/<levels>`.
@@ -36,8 +44,9 @@ export class Namespaces {
   }
 
   async create(ns: Namespace, properties: Record<string, string> = {}): Promise<{ namespace: Namespace; properties: Record<string, string> }> {
-    checkNamespace(ns);
+    checkNewNamespace(checkNamespace(ns));
     checkProperties(properties);
+    this.checkLocationProperty(properties);
     if (!(await this.store.createNamespace(ns, properties))) throw namespaceExists(ns);
     return { namespace: ns, properties };
   }
@@ -83,6 +92,7 @@ export class Namespaces {
     updates: Record<string, string> = {},
   ): Promise<{ updated: string[]; removed: string[]; missing: string[] }> {
     checkProperties(updates);
+    this.checkLocationProperty(updates);
     if (!Array.isArray(removals) || !removals.every((k) => typeof k === 'string')) throw badRequest('removals must be a list of strings');
     const both = removals.filter((k) => Object.prototype.hasOwnProperty.call(updates, k));
     if (both.length > 0) throw unprocessable(`properties both updated and removed: ${both.join(', ')}`);

@@ -11,7 +11,9 @@ import type { S3FileIOOptions } from '../../src/iceberg/io/s3.js';
 import type { FileIO } from '../../src/iceberg/io/types.js';
 import { FloeError } from '../../src/util/errors.js';
 import { Authenticator, isLoopback, type AuthOptions } from './auth.js';
-import { badRequest, notAuthorized, toCatalogError } from './errors.js';
+import { DEFAULT_MAX_UPDATES } from './commit-checks.js';
+import { badRequest, CatalogError, notAuthorized, toCatalogError } from './errors.js';
+import { LocationPolicy } from './locations.js';
 import { Namespaces } from './namespaces.js';
 import { Router } from './routes.js';
 import { PostgresStore } from './postgres-store.js';
@@ -40,6 +42,14 @@ export interface CatalogServerOptions {
   clientConfig?: Record<string, string>;
   /** Called for requests that failed on the server side (5xx). */
   onError?: (err: unknown, method: string, url: string) => void;
+  /** Roots outside the warehouse where table and view locations are also allowed. */
+  allowedLocations?: string[];
+  /** Largest request body, in bytes; default 1 MiB. The token endpoint always takes at most 16 KiB. */
+  maxRequestBytes?: number;
+  /** Updates (and requirements) one table or view change may carry; default 100. */
+  maxUpdatesPerCommit?: number;
+  /** Told what each purge did (files deleted, or 'shared': skipped, the files are not only this table's). */
+  onPurge?: (table: string, result: number | 'shared') => void;
 }
 
 export interface RunningCatalog {
@@ -49,7 +59,10 @@ export interface RunningCatalog {
   close(): Promise<void>;
 }
 
-const MAX_BODY = 64 * 1024 * 1024;
+/** Default request body limit: far above any real commit, far below what exhausts memory. */
+export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+/** The unauthenticated token endpoint takes a short form; nothing more. */
+export const MAX_TOKEN_REQUEST_BYTES = 16 * 1024;
 
 export interface CatalogHandler {
   server: Server;
@@ -89,9 +102,16 @@ export function createCatalogServer(o: CatalogServerOptions): CatalogHandler {
     if (!/^s3[an]?:\/\//i.test(location)) return local;
     return (s3 ??= resolveFileIO(location, { ...(o.s3 ? { s3: o.s3 } : {}) }));
   };
-  const namespaces = new Namespaces(store, warehouse);
-  const tables = new TableService({ store, namespaces, io, ...(o.clientConfig ? { tableConfig: o.clientConfig } : {}) });
-  const views = new ViewService(store, namespaces, io);
+  const locations = new LocationPolicy(warehouse, (o.allowedLocations ?? []).map(localOrUri));
+  const maxBody = o.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const maxUpdates = o.maxUpdatesPerCommit ?? DEFAULT_MAX_UPDATES;
+  const namespaces = new Namespaces(store, warehouse, locations);
+  const tables = new TableService({
+    store, namespaces, io, locations, maxUpdates,
+    ...(o.clientConfig ? { tableConfig: o.clientConfig } : {}),
+    ...(o.onPurge ? { onPurge: o.onPurge } : {}),
+  });
+  const views = new ViewService(store, namespaces, io, locations, maxUpdates);
   const router = new Router(namespaces, tables, views, o.clientConfig ?? {});
 
   const server = createServer((req, res) => {
@@ -103,29 +123,48 @@ export function createCatalogServer(o: CatalogServerOptions): CatalogHandler {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://catalog');
     const method = req.method ?? 'GET';
-    const segments = url.pathname.split('/').filter((s) => s !== '').map(decodeSegment);
-    if (method === 'POST' && segments.join('/') === 'v1/oauth/tokens') {
-      const reply = auth.token(new URLSearchParams((await readBody(req)).toString('utf8')), req.headers.authorization);
-      return send(res, reply.status, reply.body);
-    }
     try {
-      if (requireAuth && auth.verify(req.headers.authorization) === undefined) throw notAuthorized('missing or invalid bearer token');
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://catalog');
+      } catch {
+        throw badRequest('malformed request path');
+      }
+      const rawSegments = url.pathname.split('/').filter((s) => s !== '');
+      if (method === 'POST' && rawSegments.join('/') === 'v1/oauth/tokens') {
+        const form = (await readBody(req, MAX_TOKEN_REQUEST_BYTES)).toString('utf8');
+        const reply = auth.token(new URLSearchParams(form), req.headers.authorization);
+        return send(res, reply.status, reply.body);
+      }
+      // Authentication before anything else looks at the request: an anonymous caller learns nothing.
+      const principal = requireAuth ? auth.verify(req.headers.authorization) : undefined;
+      if (requireAuth && principal === undefined) throw notAuthorized('missing or invalid bearer token');
+      if (principal?.readOnly && method !== 'GET' && method !== 'HEAD') {
+        throw new CatalogError(403, 'ForbiddenException', 'this token may only read (GET and HEAD)');
+      }
+      const segments = rawSegments.map(decodeSegment);
       const reply = await router.route({
         method,
         segments,
         query: url.searchParams,
         body: async () => {
-          const text = (await readBody(req)).toString('utf8');
+          const text = (await readBody(req, maxBody)).toString('utf8');
           if (text.trim() === '') throw badRequest('empty request body');
-          return parseJson(text);
+          try {
+            return parseJson(text);
+          } catch (err) {
+            // Deeply nested input overflows the parser's stack (RangeError): still malformed input.
+            throw badRequest(`malformed JSON: ${err instanceof Error ? err.message.slice(0, 200) : ''}`);
+          }
         },
       });
       send(res, reply.status, method === 'HEAD' ? undefined : reply.body);
     } catch (err) {
       const e = toCatalogError(err);
       if (e.status >= 500) o.onError?.(err, method, req.url ?? '');
+      // A body left unread (too large, or refused before reading) would stall the connection.
+      if (e.status === 413 || !req.complete) res.setHeader('connection', 'close');
       send(res, e.status, method === 'HEAD' ? undefined : e.toBody());
     }
   }
@@ -163,7 +202,11 @@ export async function startCatalogServer(o: CatalogServerOptions): Promise<Runni
 
 /** Java's client encodes path segments as forms (space → '+'); '+' itself arrives as %2B. */
 function decodeSegment(s: string): string {
-  return decodeURIComponent(s.replace(/\+/g, ' '));
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
+    throw badRequest('malformed percent-encoding in the request path');
+  }
 }
 
 function localOrUri(warehouse: string): string {
@@ -180,12 +223,15 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The body, refused with a 413 as soon as it (or its declared length) passes `limit`. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooLarge = () => new CatalogError(413, 'RequestEntityTooLargeException', `request body larger than ${limit} bytes`);
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw badRequest('request body too large');
+    if (size > limit) throw tooLarge();
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

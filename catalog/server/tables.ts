@@ -11,10 +11,14 @@ import { parseJson, stringifyJson } from '../../src/iceberg/spec/json.js';
 import type { FileIO } from '../../src/iceberg/io/types.js';
 import { emptyTableMetadata, newTableMetadata, parseTableMetadata, refSnapshotId, tableMetadataToJson } from '../../src/iceberg/spec/metadata.js';
 import { applyUpdates, checkRequirements } from '../../src/iceberg/spec/updates.js';
+import { FloeError } from '../../src/util/errors.js';
 import type { PartitionSpec, Schema, SortOrder, TableMetadata } from '../../src/iceberg/spec/types.js';
+import { checkAddedSnapshots, checkChange, checkLocations, clientInput, DEFAULT_MAX_UPDATES, readerView } from './commit-checks.js';
 import { badRequest, CatalogError, commitFailed, noSuchNamespace, noSuchTable, tableExists } from './errors.js';
+import { checkName, checkNewNamespace } from './identifiers.js';
+import type { LocationPolicy } from './locations.js';
 import { checkProperties, type Namespaces } from './namespaces.js';
-import { purgeTableFiles } from './purge.js';
+import { purgeTableFiles, rootsOf } from './purge.js';
 import type { CatalogStore, Ident, Namespace } from './store.js';
 
 export interface LoadResult {
@@ -25,7 +29,7 @@ export interface LoadResult {
 
 export interface CreateTableRequest {
   name: string;
-  location?: string;
+  location?: string | null;
   schema: Schema;
   'partition-spec'?: PartitionSpec;
   'write-order'?: SortOrder;
@@ -42,6 +46,12 @@ export interface TableServiceOptions {
   tableConfig?: Record<string, string>;
   /** Pointer swaps lost to concurrent writers before giving up with a 409. */
   maxAttempts?: number;
+  /** Where table files may go (the warehouse and the operator's allowed roots). */
+  locations: LocationPolicy;
+  /** Updates (and requirements) one table change may carry. */
+  maxUpdates?: number;
+  /** Told what a purge did (files deleted, or skipped because another object shares the files). */
+  onPurge?: (table: string, result: number | 'shared') => void;
 }
 
 interface Prepared {
@@ -56,9 +66,11 @@ interface Prepared {
 
 export class TableService {
   private readonly maxAttempts: number;
+  private readonly maxUpdates: number;
 
   constructor(private readonly o: TableServiceOptions) {
     this.maxAttempts = o.maxAttempts ?? 8;
+    this.maxUpdates = o.maxUpdates ?? DEFAULT_MAX_UPDATES;
   }
 
   async list(ns: Namespace): Promise<string[]> {
@@ -77,35 +89,48 @@ export class TableService {
   }
 
   async create(ns: Namespace, req: CreateTableRequest): Promise<LoadResult> {
-    checkName(req.name);
+    checkName('table', req.name);
     if (req.schema === undefined) throw badRequest('schema is required');
     if (req.properties !== undefined) checkProperties(req.properties);
+    // Java's client sends `"location": null` for "the catalog's default".
+    if (req.location !== undefined && req.location !== null) this.o.locations.check(req.location, 'location');
     await this.o.namespaces.require(ns);
     await this.refuseView(ns, req.name);
     if (await this.exists(ns, req.name)) throw tableExists(ns, req.name);
-    const metadata = newTableMetadata({
-      location: req.location ?? (await this.defaultLocation(ns, req.name)),
+    const location = req.location ?? (await this.defaultLocation(ns, req.name));
+    const metadata = readerView(clientInput('table', () => newTableMetadata({
+      location,
       schema: req.schema,
       ...(req['partition-spec'] ? { spec: req['partition-spec'] } : {}),
       ...(req['write-order'] ? { sortOrder: req['write-order'] } : {}),
       properties: req.properties ?? {},
-    });
+    })));
+    checkLocations(metadata, undefined, this.o.locations);
     // A staged create is only a proposal: the client commits it later with assert-create.
     if (req['stage-create']) return this.result(undefined, metadata);
-    const location = await this.writeMetadata(metadata, undefined);
-    const inserted = await this.o.store.tables.insert({ namespace: ns, name: req.name, metadataLocation: location });
+    const file = await this.writeMetadata(metadata, undefined);
+    const inserted = await this.o.store.tables.insert({ namespace: ns, name: req.name, metadataLocation: file });
     if (inserted !== 'inserted') {
-      await this.discard(location);
+      await this.discard(file);
       throw inserted === 'exists' ? tableExists(ns, req.name) : noSuchNamespace(ns);
     }
-    return this.result(location, metadata);
+    return this.result(file, metadata);
   }
 
   async register(ns: Namespace, name: string, metadataLocation: string, overwrite = false): Promise<LoadResult> {
-    checkName(name);
+    checkName('table', name);
     if (typeof metadataLocation !== 'string' || metadataLocation === '') throw badRequest('metadata-location is required');
+    // Only metadata files inside the allowed roots: the server reads with its own credentials, and
+    // what it answers (or how it fails) must not reveal other files.
+    this.o.locations.check(metadataLocation, 'metadata-location');
+    if (!/\.metadata\.json$/.test(metadataLocation)) throw badRequest('metadata-location must name a .metadata.json file');
     await this.o.namespaces.require(ns);
-    const metadata = await this.readMetadata(metadataLocation);
+    // One answer for missing, unreadable and malformed files, quoting none of their content.
+    const metadata = await this.readMetadata(metadataLocation).catch((err: unknown) => {
+      if (err instanceof FloeError && err.retryable) throw err;
+      throw badRequest('metadata-location is not a readable table metadata file');
+    });
+    checkLocations(metadata, undefined, this.o.locations);
     const row = { namespace: ns, name, metadataLocation };
     if (overwrite) await this.o.store.replaceTable(row);
     else {
@@ -146,7 +171,8 @@ export class TableService {
   }
 
   async rename(from: Ident, to: Ident): Promise<void> {
-    checkName(to.name);
+    checkName('table', to.name);
+    checkNewNamespace(to.ns);
     if (!(await this.exists(from.ns, from.name))) throw noSuchTable(from.ns, from.name);
     await this.o.namespaces.require(to.ns);
     if (await this.o.store.views.get(to.ns, to.name)) {
@@ -164,8 +190,31 @@ export class TableService {
     if (!row) throw noSuchTable(ns, name);
     if (purge) {
       const md = await this.readMetadata(row.metadataLocation).catch(() => undefined);
-      if (md) await purgeTableFiles(md, row.metadataLocation, this.o.io).catch(() => undefined);
+      if (!md) return;
+      const result = await purgeTableFiles(md, row.metadataLocation, this.o.io, await this.otherRoots()).catch(() => undefined);
+      if (result !== undefined) this.o.onPurge?.([...ns, name].join('.'), result);
     }
+  }
+
+  /**
+   * Where every table and view still in the catalog keeps its files, so a purge leaves them alone.
+   * One metadata read per object: purges are rare, and a wrong answer deletes someone's data.
+   */
+  private async otherRoots(): Promise<string[]> {
+    const roots: string[] = [];
+    for (const ns of await this.o.store.listNamespaces()) {
+      for (const set of [this.o.store.tables, this.o.store.views]) {
+        for (const n of await set.list(ns)) {
+          const row = await set.get(ns, n);
+          if (!row) continue;
+          const md = await this.o.io(row.metadataLocation).read(row.metadataLocation)
+            .then((b) => parseJson(Buffer.from(b).toString('utf8')) as { location?: unknown; properties?: Record<string, string> })
+            .catch(() => undefined);
+          roots.push(...rootsOf(md, row.metadataLocation));
+        }
+      }
+    }
+    return roots;
   }
 
   /** A table created by a commit (assert-create): false when another creator got there first. */
@@ -190,13 +239,17 @@ export class TableService {
 
   /** Checks requirements against the current pointer, applies updates and writes the new file. */
   private async prepare(ns: Namespace, name: string, change: TableChange): Promise<Prepared> {
-    const { requirements, updates } = checkChange(change);
+    const { requirements, updates } = checkChange(change, this.maxUpdates);
     const row = await this.o.store.tables.get(ns, name);
     const creating = requirements.some((r) => r.type === 'assert-create');
     if (!row && !creating) throw noSuchTable(ns, name);
-    if (!row) await this.refuseView(ns, name);
+    if (!row) {
+      checkName('table', name);
+      checkNewNamespace(ns);
+      await this.refuseView(ns, name);
+    }
     const base = row ? await this.readMetadata(row.metadataLocation) : await this.emptyFor(ns, name, updates);
-    const failure = checkRequirements(row ? base : undefined, requirements);
+    const failure = clientInput('requirements', () => checkRequirements(row ? base : undefined, requirements));
     if (failure) {
       if (failure.requirement.type === 'assert-create') throw new CatalogError(409, 'AlreadyExistsException', 'Requirement failed: table already exists');
       throw commitFailed(requirementMessage(failure.requirement, base));
@@ -204,7 +257,10 @@ export class TableService {
     if (row && updates.length === 0) {
       return { ns, name, base: row.metadataLocation, next: row.metadataLocation, metadata: base, unchanged: true };
     }
-    const metadata = applyUpdates(base, updates, row ? { previousMetadataLocation: row.metadataLocation } : {});
+    const applied = clientInput('updates', () => applyUpdates(base, updates, row ? { previousMetadataLocation: row.metadataLocation } : {}));
+    const metadata = readerView(applied);
+    checkLocations(metadata, row ? base : undefined, this.o.locations);
+    await checkAddedSnapshots(metadata, row ? base : undefined, this.o.locations, this.o.io);
     const next = await this.writeMetadata(metadata, row?.metadataLocation);
     return { ns, name, ...(row ? { base: row.metadataLocation } : {}), next, metadata, unchanged: false };
   }
@@ -246,17 +302,6 @@ export class TableService {
   }
 }
 
-function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0) throw badRequest(`invalid table name ${JSON.stringify(name)}`);
-}
-
-function checkChange(change: unknown): { requirements: TableRequirement[]; updates: TableUpdate[] } {
-  const c = (change ?? {}) as Partial<TableChange>;
-  const requirements = c.requirements ?? [];
-  const updates = c.updates ?? [];
-  if (!Array.isArray(requirements) || !Array.isArray(updates)) throw badRequest('requirements and updates must be lists');
-  return { requirements, updates };
-}
 
 /**
  * The failure message Java's catalog gives for a requirement (UpdateRequirement), word for word:

@@ -8,6 +8,9 @@ import { parseJson, stringifyJson } from '../../src/iceberg/spec/json.js';
 import type { FileIO } from '../../src/iceberg/io/types.js';
 import type { Schema } from '../../src/iceberg/spec/types.js';
 import { badRequest, CatalogError, commitFailed, noSuchNamespace } from './errors.js';
+import { clientInput } from './commit-checks.js';
+import { checkName, checkNewNamespace } from './identifiers.js';
+import { PATH_PROPERTIES, type LocationPolicy } from './locations.js';
 import { checkProperties, type Namespaces } from './namespaces.js';
 import type { CatalogStore, Ident, Namespace } from './store.js';
 import { applyViewUpdates, emptyView, type ViewMetadata, type ViewUpdate, type ViewVersion } from './view-metadata.js';
@@ -27,7 +30,18 @@ export class ViewService {
     private readonly store: CatalogStore,
     private readonly namespaces: Namespaces,
     private readonly io: (location: string) => FileIO,
+    private readonly locations: LocationPolicy,
+    private readonly maxUpdates = 100,
   ) {}
+
+  /** The view's location and metadata path, where they differ from `base`, must be allowed. */
+  private checkLocations(md: ViewMetadata, base: ViewMetadata | undefined): void {
+    if (md.location !== base?.location) this.locations.check(md.location, 'view location');
+    for (const key of PATH_PROPERTIES) {
+      const v = md.properties?.[key];
+      if (v !== undefined && v !== base?.properties?.[key]) this.locations.check(v, `property ${key}`);
+    }
+  }
 
   async list(ns: Namespace): Promise<string[]> {
     await this.namespaces.require(ns);
@@ -46,21 +60,23 @@ export class ViewService {
 
   async create(
     ns: Namespace,
-    req: { name: string; location?: string; schema: Schema; 'view-version': ViewVersion; properties?: Record<string, string> },
+    req: { name: string; location?: string | null; schema: Schema; 'view-version': ViewVersion; properties?: Record<string, string> },
   ): Promise<ViewResult> {
-    if (typeof req.name !== 'string' || req.name === '') throw badRequest('invalid view name');
+    checkName('view', req.name);
     if (!req.schema || !req['view-version']) throw badRequest('schema and view-version are required');
     if (req.properties !== undefined) checkProperties(req.properties);
     await this.namespaces.require(ns);
     if (await this.store.tables.get(ns, req.name)) throw exists(`Table with same name already exists: ${ident(ns, req.name)}`);
     if (await this.exists(ns, req.name)) throw exists(`View already exists: ${ident(ns, req.name)}`);
+    if (req.location !== undefined && req.location !== null) this.locations.check(req.location, 'view location');
     const location = (req.location ?? `${(await this.namespaces.location(ns)).replace(/\/+$/, '')}/${req.name}`).replace(/\/+$/, '');
-    const md = applyViewUpdates(emptyView(location), [
+    const md = clientInput('view', () => applyViewUpdates(emptyView(location), [
       { action: 'set-properties', updates: req.properties ?? {} },
       { action: 'add-schema', schema: req.schema },
       { action: 'add-view-version', 'view-version': { ...req['view-version'], 'schema-id': -1 } },
       { action: 'set-current-view-version', 'view-version-id': -1 },
-    ]);
+    ]));
+    this.checkLocations(md, undefined);
     const file = await this.write(md, undefined);
     const inserted = await this.store.views.insert({ namespace: ns, name: req.name, metadataLocation: file });
     if (inserted !== 'inserted') {
@@ -71,15 +87,22 @@ export class ViewService {
   }
 
   async replace(ns: Namespace, name: string, body: { requirements?: { type: string; uuid?: string }[]; updates?: ViewUpdate[] }): Promise<ViewResult> {
+    const requirements = body.requirements ?? [];
+    const updates = body.updates ?? [];
+    if (!Array.isArray(requirements) || !Array.isArray(updates)) throw badRequest('requirements and updates must be lists');
+    if (updates.length > this.maxUpdates || requirements.length > this.maxUpdates) {
+      throw badRequest(`a commit may carry at most ${this.maxUpdates} updates and ${this.maxUpdates} requirements`);
+    }
     for (let attempt = 1; ; attempt++) {
       const row = await this.store.views.get(ns, name);
       if (!row) throw noSuchView(ns, name);
       const base = await this.read(row.metadataLocation);
-      for (const r of body.requirements ?? []) {
-        if (r.type !== 'assert-view-uuid') throw badRequest(`unknown view requirement ${r.type}`);
+      for (const r of requirements) {
+        if (r === null || typeof r !== 'object' || r.type !== 'assert-view-uuid') throw badRequest(`unknown view requirement ${JSON.stringify(r)?.slice(0, 80)}`);
         if (r.uuid !== base['view-uuid']) throw commitFailed(`Requirement failed: UUID does not match: expected ${base['view-uuid']} != ${String(r.uuid)}`);
       }
-      const md = applyViewUpdates(base, body.updates ?? []);
+      const md = clientInput('view updates', () => applyViewUpdates(base, updates));
+      this.checkLocations(md, base);
       const file = await this.write(md, row.metadataLocation);
       if (await this.store.views.swap(ns, name, row.metadataLocation, file)) return { 'metadata-location': file, metadata: md, config: {} };
       await this.io(file).delete(file).catch(() => undefined);
@@ -88,6 +111,8 @@ export class ViewService {
   }
 
   async rename(from: Ident, to: Ident): Promise<void> {
+    checkName('view', to.name);
+    checkNewNamespace(to.ns);
     if (!(await this.exists(from.ns, from.name))) throw noSuchView(from.ns, from.name);
     if (!(await this.namespaces.exists(to.ns))) throw noSuchNamespace(to.ns);
     const msg = `Cannot rename ${ident(from.ns, from.name)} to ${ident(to.ns, to.name)}.`;

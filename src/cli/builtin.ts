@@ -7,6 +7,7 @@
  * `floe --help` must not load the daemon (Kafka, AWS SDK, Arrow, Parquet: ~2 s of module loading),
  * and `floe validate` loads only the configuration code.
  */
+import { readFileSync } from 'node:fs';
 import type { ConfigError, EmbeddedCatalogConfig, FloeConfig, TableMapping } from '../config/index.js';
 import type { MaintenanceTask } from '../orchestrator/index.js';
 import { FloeError, describeError, isFloeError } from '../util/errors.js';
@@ -195,7 +196,9 @@ registerCommand({
     store: { type: 'string', placeholder: 'path|postgres://...', description: 'SQLite file or PostgreSQL URL (default floe-catalog.db)' },
     host: { type: 'string', placeholder: 'host', description: 'Bind address (default 127.0.0.1)' },
     port: { type: 'string', placeholder: 'port', description: 'Port (default 8181)' },
-    token: { type: 'string', multiple: true, placeholder: 'token', description: 'Accepted bearer token (repeatable; required off loopback)' },
+    token: { type: 'string', multiple: true, placeholder: 'token', description: 'Accepted bearer token (repeatable; visible in ps: prefer --token-file or $FLOE_CATALOG_TOKENS)' },
+    'token-file': { type: 'string', placeholder: 'path', description: 'File of accepted bearer tokens, one per line' },
+    'allow-location': { type: 'string', multiple: true, placeholder: 'path|s3://...', description: 'Also allow table locations under this root (repeatable)' },
   },
   positionals: [],
   async run(ctx) {
@@ -217,7 +220,9 @@ registerCommand({
 });
 
 async function catalogServeConfig(ctx: CommandContext, setLevel: (level: FloeConfig['logging']['level']) => void): Promise<EmbeddedCatalogConfig> {
-  const o = ctx.options as { config?: string; warehouse?: string; store?: string; host?: string; port?: string; token?: string[] };
+  const o = ctx.options as {
+    config?: string; warehouse?: string; store?: string; host?: string; port?: string; token?: string[]; 'token-file'?: string; 'allow-location'?: string[];
+  };
   let base: EmbeddedCatalogConfig | undefined;
   if (o.config) {
     const config = await loadConfig(o.config, ctx.env);
@@ -233,12 +238,33 @@ async function catalogServeConfig(ctx: CommandContext, setLevel: (level: FloeCon
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw usageError(`--port must be 0-65535, got "${o.port}"`);
   }
   const host = o.host ?? base?.host ?? '127.0.0.1';
-  const tokens = o.token ?? base?.tokens ?? [];
-  if (!['127.0.0.1', '::1', 'localhost'].includes(host) && tokens.length === 0) {
-    throw usageError(`--token is required when binding to ${host} (only loopback may be unauthenticated)`);
+  // Tokens from flags, a file or the environment; the last two keep them out of `ps`.
+  const extra = [...splitTokens(ctx.env.FLOE_CATALOG_TOKENS), ...(o['token-file'] ? tokenFile(o['token-file']) : [])];
+  const tokens = [...(o.token ?? base?.tokens ?? []), ...extra];
+  const readOnlyTokens = [...(base?.readOnlyTokens ?? []), ...splitTokens(ctx.env.FLOE_CATALOG_READONLY_TOKENS)];
+  if (!['127.0.0.1', '::1', 'localhost'].includes(host) && tokens.length === 0 && readOnlyTokens.length === 0) {
+    throw usageError(`--token, --token-file or $FLOE_CATALOG_TOKENS is required when binding to ${host} (only loopback may be unauthenticated)`);
   }
   const store: EmbeddedCatalogConfig['store'] = o.store
     ? /^postgres(ql)?:\/\//.test(o.store) ? { type: 'postgres', url: o.store } : { type: 'sqlite', path: o.store }
     : base?.store ?? { type: 'sqlite', path: 'floe-catalog.db' };
-  return { type: 'embedded', warehouse, store, host, port, tokens };
+  const allowedLocations = [...(base?.allowedLocations ?? []), ...(o['allow-location'] ?? [])];
+  return { ...base, type: 'embedded', warehouse, store, host, port, tokens, readOnlyTokens, allowedLocations };
+}
+
+function splitTokens(v: string | undefined): string[] {
+  return (v ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
+}
+
+/** One token per line; blank lines and `#` comments skipped. Errors name the file, never its content. */
+function tokenFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw usageError(`--token-file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot be read'}`);
+  }
+  const tokens = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  if (tokens.length === 0) throw usageError(`--token-file ${path} holds no token`);
+  return tokens;
 }

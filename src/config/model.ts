@@ -95,6 +95,14 @@ export interface EmbeddedCatalogConfig {
   port: number;
   /** Bearer tokens clients must present; required when `host` is not loopback. */
   tokens: string[];
+  /** Bearer tokens that may only read (GET/HEAD): a 403 for anything else. */
+  readOnlyTokens?: string[];
+  /** Roots outside the warehouse where table and view locations are allowed too. */
+  allowedLocations?: string[];
+  /** Largest request body in bytes (the OAuth2 token endpoint: at most 16 KiB regardless). */
+  maxRequestBytes?: number;
+  /** Updates (and requirements) one table or view change may carry. */
+  maxUpdatesPerCommit?: number;
 }
 
 export type CatalogStoreConfig = { type: 'sqlite'; path: string } | { type: 'postgres'; url: string };

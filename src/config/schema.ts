@@ -114,9 +114,13 @@ const catalog = tagged('type', {
     host: string().default('127.0.0.1'),
     port: integer().range(0, 65535).default(8181),
     tokens: array(string()).default([]).describe('Bearer tokens; required unless bound to loopback'),
+    readOnlyTokens: array(string()).default([]).describe('Bearer tokens that may only load and list'),
+    allowedLocations: array(string()).default([]).describe('Roots outside the warehouse where tables may be placed'),
+    maxRequestBytes: integer().range(1024, 1024 * 1024 * 1024).default(1024 * 1024),
+    maxUpdatesPerCommit: integer().range(1, 100_000).default(100),
   }).refine((v, path, ctx) => {
-    const c = v as { host: string; tokens: string[] };
-    if (!LOOPBACK.has(c.host) && c.tokens.length === 0) {
+    const c = v as { host: string; tokens: string[]; readOnlyTokens: string[] };
+    if (!LOOPBACK.has(c.host) && c.tokens.length === 0 && c.readOnlyTokens.length === 0) {
       ctx.report([...path, 'tokens'], `at least one token is required when host is not loopback (host is "${c.host}")`);
     }
   }),

@@ -3,7 +3,7 @@
  */
 import { createRequire } from 'node:module';
 import type { FloeError } from '../util/errors.js';
-import type { AvroType } from './avro.js';
+import { ExpansionLimitError, type AvroType } from './avro.js';
 import { DecodeCode, decodeError } from './errors.js';
 import type { Tap } from './long.js';
 
@@ -23,7 +23,12 @@ export function decodeBody(type: AvroType, buf: Uint8Array, offset: number, sche
   try {
     value = (type as unknown as ReadableType)._read(tap);
   } catch (err) {
+    if (err instanceof ExpansionLimitError) throw decodeError(DecodeCode.TooLarge, `${err.message} (schema ${schemaId ?? ''})`, { schemaId }, err);
     if (tap.pos > b.length) throw truncated(b, schemaId, err);
+    if (err instanceof RangeError && /call stack/i.test(err.message)) {
+      // A recursive record nested deeper than the stack: bounded by the body's size, still hostile.
+      throw decodeError(DecodeCode.TooLarge, `value nests too deeply to decode (schema ${schemaId ?? ''})`, { schemaId }, err);
+    }
     throw decodeError(DecodeCode.SchemaMismatch, `body does not match schema ${schemaId ?? ''}: ${(err as Error).message}`, { schemaId }, err);
   }
   if (tap.pos > b.length) throw truncated(b, schemaId);

@@ -17,12 +17,23 @@ import { InvalidValueError, LOGICAL_TYPES, type LogicalKind } from './logical.js
 export type AvroType = avro.Type;
 export type AvroField = avro.types.Field & { doc?: string };
 
-/** Largest block of zero-byte items (array<null>, empty records) accepted from one count. */
-export const MAX_EMPTY_ITEMS = 1_000_000;
+/**
+ * Most zero-byte items (array<null>, empty records) one value may decode to, over all its blocks
+ * and nesting levels. Every other item takes at least one byte of the body, so the body's size
+ * bounds it; zero-byte items are the one way a few bytes expand into millions of objects (a
+ * 36-byte record of array<null> can claim 10 million items). Over the limit the record is bad
+ * (DECODE_TOO_LARGE) and goes to the dead-letter topic.
+ */
+export const MAX_EMPTY_ITEMS = 100_000;
+
+/** Raised when a value would expand past MAX_EMPTY_ITEMS; decodeBody maps it to DECODE_TOO_LARGE. */
+export class ExpansionLimitError extends Error {}
 
 interface AvscTap extends Tap {
   readLong(): number;
   skipLong(): void;
+  /** Zero-byte items decoded so far in this value (the tap lives for one value). */
+  floeEmptyItems?: number;
 }
 
 type Reader = (tap: AvscTap) => unknown;
@@ -82,7 +93,9 @@ function minEncodedSize(type: AvroType, seen = new Set<AvroType>()): number {
 /** Validates a block count against what the buffer can still hold; false means "truncated". */
 function blockFits(tap: AvscTap, n: number, itemSize: number): boolean {
   if (itemSize === 0) {
-    if (n > MAX_EMPTY_ITEMS) throw new InvalidValueError(`block of ${n} empty items exceeds the limit`);
+    const total = (tap.floeEmptyItems ?? 0) + n;
+    if (total > MAX_EMPTY_ITEMS) throw new ExpansionLimitError(`value expands to more than ${MAX_EMPTY_ITEMS} zero-byte array/map items`);
+    tap.floeEmptyItems = total;
     return true;
   }
   return n * itemSize <= tap.buf.length - tap.pos;

@@ -20,6 +20,8 @@ export const DecodeCode = {
   SchemaViolation: 'DECODE_SCHEMA_VIOLATION',
   /** A Protobuf message-index path names no message of its schema. */
   BadMessageIndex: 'DECODE_BAD_MESSAGE_INDEX',
+  /** The value would expand beyond the decoder's limits (see MAX_EMPTY_ITEMS in avro.ts). */
+  TooLarge: 'DECODE_TOO_LARGE',
   /** The registry returned a schema floe cannot use (not Avro, or not a valid Avro schema). */
   BadSchema: 'DECODE_BAD_SCHEMA',
   /** The registry could not be reached or failed; retry later. */

@@ -14,7 +14,15 @@ export function embeddedServerOptions(c: EmbeddedCatalogConfig, env: NodeJS.Proc
     host: c.host,
     port: c.port,
     ...(c.store.type === 'sqlite' ? { storePath: c.store.path } : { postgresUrl: c.store.url }),
-    auth: { tokens: c.tokens, clients: parseClients(env.FLOE_CATALOG_CLIENTS), ...(env.FLOE_CATALOG_TOKEN_SECRET ? { tokenSecret: env.FLOE_CATALOG_TOKEN_SECRET } : {}) },
+    auth: {
+      tokens: c.tokens,
+      readOnlyTokens: c.readOnlyTokens ?? [],
+      clients: parseClients(env.FLOE_CATALOG_CLIENTS),
+      ...(env.FLOE_CATALOG_TOKEN_SECRET ? { tokenSecret: env.FLOE_CATALOG_TOKEN_SECRET } : {}),
+    },
+    ...(c.allowedLocations?.length ? { allowedLocations: c.allowedLocations } : {}),
+    ...(c.maxRequestBytes !== undefined ? { maxRequestBytes: c.maxRequestBytes } : {}),
+    ...(c.maxUpdatesPerCommit !== undefined ? { maxUpdatesPerCommit: c.maxUpdatesPerCommit } : {}),
     ...(s3 ? { s3 } : envS3(env)),
   };
 }

@@ -54,6 +54,10 @@ export async function serveCatalog(config: EmbeddedCatalogConfig, ctx: RunContex
   const server = await startCatalogServer({
     ...embeddedServerOptions(config, process.env),
     onError: (err, method, url) => ctx.logger.error({ err, method, url }, 'catalog request failed'),
+    onPurge: (table, result) => {
+      if (result === 'shared') ctx.logger.warn({ table }, 'purge skipped: the table shares its location with another table or view');
+      else ctx.logger.info({ table, files: result }, 'table purged');
+    },
   });
   ctx.logger.info({ url: server.url, warehouse: config.warehouse, store: redactSecrets(config.store) }, 'catalog serving');
   if (!ctx.signal.aborted) await new Promise<void>((done) => ctx.signal.addEventListener('abort', () => done(), { once: true }));

@@ -41,8 +41,9 @@ async function rck(env: Record<string, string>): Promise<void> {
   const failed = [...xml.matchAll(/<testcase name="([^"]+)"[^>]*>\s*<(failure|error)/g)].map((m) => m[1]);
   expect(failed).toEqual([]);
   expect(count(xml, 'failures') + count(xml, 'errors')).toBe(0);
-  expect(count(xml, 'tests')).toBeGreaterThanOrEqual(149);
-  expect(count(xml, 'tests') - count(xml, 'skipped')).toBeGreaterThanOrEqual(143);
+  // 149 minus the two name-with-slash tests scripts/rck.sh excludes (docs/catalog.md says why).
+  expect(count(xml, 'tests')).toBeGreaterThanOrEqual(147);
+  expect(count(xml, 'tests') - count(xml, 'skipped')).toBeGreaterThanOrEqual(141);
   expect((r as { code?: number }).code ?? 0).toBe(0);
 }
 

@@ -41,9 +41,32 @@ function int(v: unknown, what: string): number {
   return v;
 }
 
+/** A JSON object whose values are all strings (properties, summaries): Java reads nothing else. */
+function stringMap(v: unknown, what: string): Record<string, string> {
+  const o = obj(v, what);
+  for (const [k, x] of Object.entries(o)) if (typeof x !== 'string') throw invalidMetadata(`${what} ${k} must be a string`);
+  return o as Record<string, string>;
+}
+
+function optionalId(v: unknown, what: string): void {
+  if (v !== undefined && v !== null && !isId(v)) throw invalidMetadata(`invalid ${what} ${String(v)}`);
+}
+
 function parseSnapshot(raw: unknown, formatVersion: number): Snapshot {
   const o = obj(raw, 'snapshot');
   if (!isId(o['snapshot-id'])) throw invalidMetadata(`invalid snapshot-id ${String(o['snapshot-id'])}`);
+  optionalId(o['parent-snapshot-id'], 'parent-snapshot-id');
+  optionalId(o['sequence-number'], 'snapshot sequence-number');
+  if (o['schema-id'] !== undefined && o['schema-id'] !== null) int(o['schema-id'], 'snapshot schema-id');
+  // Java's SnapshotParser needs a manifest list, or (v1) an inline list of manifest paths.
+  const manifests = o.manifests;
+  if (typeof o['manifest-list'] !== 'string' && !(Array.isArray(manifests) && manifests.every((m) => typeof m === 'string'))) {
+    throw invalidMetadata(`snapshot ${String(o['snapshot-id'])} has no manifest-list`);
+  }
+  if (o.summary !== undefined && o.summary !== null) {
+    const summary = stringMap(o.summary, 'snapshot summary');
+    if (summary.operation === undefined) throw invalidMetadata(`snapshot ${String(o['snapshot-id'])} summary has no operation`);
+  }
   // Unknown keys (v1 `manifests`, future fields) are kept as they are.
   const s = { ...o } as unknown as Snapshot;
   // Appendix E: v1 snapshots read with sequence number 0.
@@ -69,6 +92,7 @@ export function parseTableMetadata(json: unknown): TableMetadata {
     throw invalidMetadata(`unsupported format-version ${String(fv)} (floe reads 1 to ${MAX_FORMAT_VERSION})`);
   }
   if (typeof o.location !== 'string') throw invalidMetadata('location is required');
+  checkTopLevelShapes(o);
   const md: Record<string, unknown> = { ...o };
   delete md.schema;
   delete md['partition-spec'];
@@ -138,6 +162,36 @@ export function parseTableMetadata(json: unknown): TableMetadata {
   const result = md as TableMetadata;
   validateTableMetadata(result);
   return result;
+}
+
+/**
+ * Field types Java's TableMetadataParser insists on and floe's normalization would otherwise carry
+ * through unchecked: a file with a numeric property or a ref without a snapshot id is one no
+ * engine can load.
+ */
+function checkTopLevelShapes(o: Record<string, unknown>): void {
+  if (o['table-uuid'] !== undefined && typeof o['table-uuid'] !== 'string') throw invalidMetadata('table-uuid must be a string');
+  optionalId(o['last-sequence-number'], 'last-sequence-number');
+  if (o.properties !== undefined && o.properties !== null) stringMap(o.properties, 'property');
+  if (o.snapshots !== undefined && o.snapshots !== null && !Array.isArray(o.snapshots)) throw invalidMetadata('snapshots must be a list');
+  if (o.refs !== undefined && o.refs !== null) {
+    for (const [name, ref] of Object.entries(obj(o.refs, 'refs'))) {
+      const r = obj(ref, `ref ${name}`);
+      if (!isId(r['snapshot-id'])) throw invalidMetadata(`ref ${name} has invalid snapshot-id ${String(r['snapshot-id'])}`);
+      if (r.type !== 'branch' && r.type !== 'tag') throw invalidMetadata(`ref ${name} has invalid type ${String(r.type)}`);
+    }
+  }
+  for (const [key, idField, what] of [['snapshot-log', 'snapshot-id', 'snapshot'], ['metadata-log', 'metadata-file', 'metadata']] as const) {
+    const log = o[key];
+    if (log === undefined || log === null) continue;
+    if (!Array.isArray(log)) throw invalidMetadata(`${key} must be a list`);
+    for (const e of log) {
+      const entry = obj(e, `${key} entry`);
+      int(entry['timestamp-ms'], `${key} timestamp-ms`);
+      const ok = what === 'snapshot' ? isId(entry[idField]) : typeof entry[idField] === 'string';
+      if (!ok) throw invalidMetadata(`${key} entry has invalid ${idField}`);
+    }
+  }
 }
 
 /** Cross-checks ids inside metadata; a violation means corrupt metadata that engines reject too. */

@@ -43,6 +43,48 @@ describe('catalog auth', () => {
     }
   });
 
+  it('revoking a static token or a client revokes what was issued from it; read-only tokens only read', async () => {
+    const secret = 'fixed-signing-secret';
+    const wh = join(dir, 'revoke');
+    const token = async (url: string, form: Record<string, string>, authorization?: string) => {
+      const r = await fetch(`${url}/v1/oauth/tokens`, { method: 'POST', body: new URLSearchParams(form), ...(authorization ? { headers: { authorization } } : {}) });
+      return { status: r.status, body: (await r.json()) as { access_token?: string; error?: string } };
+    };
+    const get = async (url: string, bearer: string, method = 'GET') =>
+      (await fetch(`${url}/v1/namespaces`, { method, headers: { authorization: `Bearer ${bearer}` }, ...(method === 'POST' ? { body: '{"namespace":["ro"]}' } : {}) })).status;
+
+    const first = await startCatalogServer({
+      warehouse: wh, port: 0,
+      auth: { tokens: ['old-static', 'kept'], readOnlyTokens: ['reader'], clients: [{ id: 'spark', secret: 's' }], tokenSecret: secret },
+    });
+    let fromStatic: string, fromClient: string;
+    try {
+      fromStatic = (await token(first.url, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: 'old-static' })).body.access_token!;
+      fromClient = (await token(first.url, { grant_type: 'client_credentials', client_id: 'spark', client_secret: 's' })).body.access_token!;
+      expect(await get(first.url, fromStatic)).toBe(200);
+      expect(await get(first.url, 'reader')).toBe(200);
+      expect(await get(first.url, 'reader', 'POST')).toBe(403);
+      expect(await get(first.url, 'kept', 'POST')).toBe(200);
+      // Basic credentials with a broken %-escape: a 400 from the token endpoint, not a 500.
+      const basic = `Basic ${Buffer.from('spark:%E0%A4%A').toString('base64')}`;
+      expect((await token(first.url, { grant_type: 'client_credentials' }, basic)).status).toBe(400);
+    } finally {
+      await first.close();
+    }
+    // Same signing secret, but the static token and the client are gone: their tokens die with them.
+    const second = await startCatalogServer({ warehouse: wh, port: 0, auth: { tokens: ['kept'], tokenSecret: secret } });
+    try {
+      expect(await get(second.url, fromStatic)).toBe(401);
+      expect(await get(second.url, fromClient)).toBe(401);
+      expect(await get(second.url, 'kept')).toBe(200);
+      // No OAuth2 clients configured: a static token cannot be exchanged for more tokens.
+      const exchanged = await token(second.url, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: 'kept' });
+      expect(exchanged).toEqual({ status: 400, body: { error: 'unsupported_grant_type', error_description: 'token exchange needs OAuth2 clients configured' } });
+    } finally {
+      await second.close();
+    }
+  });
+
   it('the embedded catalog answers through the fetch it hands to the daemon, on a port picked at start', async () => {
     const warn: unknown[] = [];
     const embedded = startEmbeddedCatalog({ warehouse: join(dir, 'c'), port: 0 }, { info: () => undefined, warn: (o) => warn.push(o), error: () => undefined });
