@@ -1,35 +1,14 @@
 /**
- * The identifier rule for namespaces, tables and views. Names become path segments of the
- * default locations (`<warehouse>/<ns levels>/<table>`), so a name that is not a plain segment
- * could place files outside the warehouse or somewhere another object lives: `..`, `/abs`, a
- * control character (the namespace separator %1F among them). Enforced wherever a name is
- * created (namespace create, table create/register/rename, view create/rename, create-by-commit);
- * names that cannot exist simply answer 404 on other routes.
+ * The identifier rule (src/iceberg/catalog/identifiers.ts) applied to requests, wherever a name is
+ * created: namespace create, table create/register/rename, view create/rename, create-by-commit.
+ * Names that cannot exist simply answer 404 on other routes.
  */
+import { identifierProblem } from '../../src/iceberg/catalog/identifiers.js';
 import { badRequest } from './errors.js';
 import type { Namespace } from './store.js';
 
-/** Longest name (in UTF-16 code units, ≥ bytes of most names): a path segment limit on most filesystems. */
-export const MAX_NAME_LENGTH = 255;
 /** Deepest namespace accepted. */
 export const MAX_NAMESPACE_LEVELS = 16;
-
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-/** Text that has no UTF-8 form (a JSON "\ud800" escape): it would be rewritten when stored. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Why `name` is not an acceptable identifier part, or undefined when it is. */
-export function identifierProblem(name: unknown): string | undefined {
-  if (typeof name !== 'string') return 'must be a string';
-  if (name.length === 0) return 'must not be empty';
-  if (name.length > MAX_NAME_LENGTH) return `must be at most ${MAX_NAME_LENGTH} characters`;
-  if (name === '.' || name === '..') return 'must not be "." or ".."';
-  if (name.includes('/') || name.includes('\\')) return 'must not contain "/" or "\\"';
-  if (CONTROL.test(name)) return 'must not contain control characters';
-  if (LONE_SURROGATE.test(name)) return 'must be valid Unicode (no lone surrogates)';
-  return undefined;
-}
 
 export function checkName(kind: 'table' | 'view', name: unknown): asserts name is string {
   const problem = identifierProblem(name);

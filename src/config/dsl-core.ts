@@ -2,6 +2,8 @@
  * The core of the schema DSL (see dsl.ts): paths, the validation context that collects issues,
  * and the `Node` base class every schema node extends.
  */
+import { isSecretKey, maskUrlPasswords } from '../util/redact.js';
+
 export type PathSegment = string | number;
 export type JsonSchema = Record<string, unknown>;
 
@@ -26,8 +28,14 @@ export class ValidationContext {
   /** Formatted paths whose string value came from `${VAR}`: scalar nodes may coerce them. */
   constructor(readonly fromEnv: ReadonlySet<string> = new Set()) {}
 
+  /**
+   * Messages quote what the user wrote ("expected a string, got number 12345"); under a secret key
+   * that would print the secret, so the value is left out there, and URL passwords everywhere.
+   */
   report(path: readonly PathSegment[], message: string): void {
-    this.issues.push({ path: [...path], message });
+    const secret = path.some((seg) => typeof seg === 'string' && isSecretKey(seg));
+    const safe = secret ? message.replace(/,? got .*$/s, ' (the value is not shown: secret)') : maskUrlPasswords(message);
+    this.issues.push({ path: [...path], message: safe });
   }
 }
 

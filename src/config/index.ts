@@ -1,7 +1,7 @@
 /** floe's configuration: the model, the loader, naming rules and the JSON Schema. */
 export * from './model.js';
 export { loadConfig, parseConfig, ConfigError, formatIssue, type ConfigIssue, type ParseOptions } from './load.js';
-export { redactConfig, redactSecrets, REDACTED } from './redact.js';
+export { redactConfig, redactSecrets, REDACTED } from '../util/redact.js';
 export { jsonSchema } from './schema.js';
 export {
   TRANSFORM_HELP,

@@ -4,6 +4,7 @@
  * Any problem throws one `ConfigError` (code CONFIG_INVALID) listing every issue, so a user fixes
  * a file in one round rather than one error per run.
  */
+import { isUtf8 } from 'node:buffer';
 import { existsSync, readFileSync } from 'node:fs';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { FloeError } from '../util/errors.js';
@@ -69,8 +70,17 @@ export function parseConfig(text: string, options: ParseOptions = {}): FloeConfi
     });
     throw new ConfigError(issues, options.source);
   }
-  const parsed: unknown = doc.toJS();
+  let parsed: unknown;
+  try {
+    // yaml refuses documents whose aliases expand past maxAliasCount (a "billion laughs" file).
+    parsed = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new ConfigError([{ path: '', message: `YAML aliases expand too much (more than ${MAX_ALIAS_COUNT} per alias): ${reason}` }], options.source);
+  }
   if (parsed === null || parsed === undefined) throw new ConfigError([{ path: '', message: 'the configuration is empty' }], options.source);
+  const forbidden = forbiddenKeys(parsed, []);
+  if (forbidden.length > 0) throw new ConfigError(toIssues(forbidden, doc, lines), options.source);
 
   const substituted = substituteEnv(parsed, env);
   const ctx = new ValidationContext(substituted.fromEnv);
@@ -84,6 +94,21 @@ export function parseConfig(text: string, options: ParseOptions = {}): FloeConfi
   }
   if (ctx.issues.length > 0 || config === undefined) throw new ConfigError(toIssues(ctx.issues, doc, lines), options.source);
   return config;
+}
+
+/** yaml's own default; named so the error message can say it. */
+const MAX_ALIAS_COUNT = 100;
+/** Keys that mean something to JavaScript objects: refused rather than risk a polluted prototype. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_NESTING = 64;
+
+function forbiddenKeys(v: unknown, path: PathSegment[]): RawIssue[] {
+  if (v === null || typeof v !== 'object') return [];
+  if (path.length > MAX_NESTING) return [{ path, message: `nested more than ${MAX_NESTING} levels deep` }];
+  if (Array.isArray(v)) return v.flatMap((x, i) => forbiddenKeys(x, [...path, i]));
+  return Object.keys(v).flatMap((k) =>
+    FORBIDDEN_KEYS.has(k) ? [{ path: [...path, k], message: `the key "${k}" is not allowed` }] : forbiddenKeys((v as Record<string, unknown>)[k], [...path, k]),
+  );
 }
 
 function toIssues(raw: RawIssue[], doc: Document, lines: LineCounter): ConfigIssue[] {
@@ -137,7 +162,12 @@ function offsetOf(doc: Document, path: PathSegment[]): number | undefined {
  */
 export function loadConfig(pathOrText: string, env: Env = process.env): FloeConfig {
   if (pathOrText.includes('\n')) return parseConfig(pathOrText, { env });
-  if (existsSync(pathOrText)) return parseConfig(readFileSync(pathOrText, 'utf8'), { env, source: pathOrText });
+  if (existsSync(pathOrText)) {
+    const bytes = readFileSync(pathOrText);
+    // Read as UTF-8, invalid bytes would silently become U+FFFD inside names and secrets.
+    if (!isUtf8(bytes)) throw new ConfigError([{ path: '', message: 'the file is not valid UTF-8' }], pathOrText);
+    return parseConfig(bytes.toString('utf8'), { env, source: pathOrText });
+  }
   if (/^\s*\{|:\s/.test(pathOrText)) return parseConfig(pathOrText, { env });
   throw new FloeError('CONFIG_NOT_FOUND', `configuration file not found: ${pathOrText}`, { details: { path: pathOrText } });
 }

@@ -3,7 +3,9 @@
  * (`floe schema`, docs/floe.schema.json) all come from here. Per-table checks live next to the
  * table shape; checks across tables are in checks.ts.
  */
+import { identifierProblem } from '../iceberg/catalog/identifiers.js';
 import { dsl, type JsonSchema, type Node } from './dsl.js';
+import type { PathSegment, ValidationContext } from './dsl-core.js';
 import { KAFKA_TOPIC, fieldPathProblem, templateProblem, transformProblem } from './names.js';
 
 const { string, integer, bytes, duration, boolean, oneOf, array, record, object, tagged, either } = dsl;
@@ -28,17 +30,25 @@ const fieldPath = string()
   .hint({ pattern: '^(\\$kafka\\.(timestamp|topic|partition|offset)|[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)*)$' })
   .describe('A dotted path into the record value, or $kafka.timestamp|topic|partition|offset');
 
+/** Each level follows the catalog's identifier rule: levels become path segments of table locations. */
+function checkLevels(levels: string[], path: PathSegment[], ctx: ValidationContext): void {
+  for (const level of levels) {
+    const problem = level === '' ? 'must not be empty' : identifierProblem(level);
+    if (problem) ctx.report(path, `namespace level ${JSON.stringify(level)} ${problem}`);
+  }
+}
+
 const namespace = either<string | string[]>(
   'a string or a list of strings',
-  string().refine((v, path, ctx) => {
-    if (v.split('.').some((level) => level === '')) ctx.report(path, `empty namespace level in "${v}"`);
-  }),
-  array(string(), 1),
+  string().refine((v, path, ctx) => checkLevels(v.split('.'), path, ctx)),
+  array(string(), 1).refine((v, path, ctx) => checkLevels(v, path, ctx)),
 ).describe('Namespace: "a.b" or ["a", "b"] (a dotted string names nested levels)');
 
 const tableTemplate = string().refine((v, path, ctx) => {
   const problem = templateProblem(v);
   if (problem) ctx.report(path, problem);
+  // Expanded names are sanitized to [a-z0-9_]; a template with nothing in it would expand to ''.
+  else if (v === '') ctx.report(path, 'must not be empty');
 });
 
 const kafka = object({

@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { redactSecrets } from './redact.js';
 
 /** Paths pino must never print: credentials reach the logger through configs and client options. */
 export const REDACT_PATHS = [
@@ -21,11 +22,23 @@ export const REDACT_PATHS = [
 
 export type { Logger };
 
+/**
+ * Every logged object, child binding and error goes through the configuration's recursive
+ * redaction (secret-bearing keys at any depth, URL passwords inside any string, error messages and
+ * stacks included); pino's path redaction above only reaches fixed depths and stays as a second net.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino({
     name: 'floe',
     level: process.env.FLOE_LOG_LEVEL ?? 'info',
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: {
+      log: (o) => redactSecrets(o),
+      bindings: (b) => redactSecrets(b),
+    },
+    serializers: {
+      err: (e: Error) => redactSecrets(pino.stdSerializers.err(e)),
+    },
     ...options,
   });
 }
@@ -33,8 +46,5 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 /** A logger for tests and libraries that were given none. */
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-/** A URL with its password masked (`postgres://u:[redacted]@h/db`); any other text unchanged. */
-export function maskUrlPassword(text: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i.test(text)) return text;
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/:@\s]*):[^/@\s]*@/i, '$1:[redacted]@');
-}
+/** Text with URL passwords masked (`postgres://u:[redacted]@h/db`); see redact.ts. */
+export { maskUrlPasswords as maskUrlPassword } from './redact.js';

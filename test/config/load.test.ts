@@ -193,6 +193,52 @@ describe('redactConfig', () => {
   });
 });
 
+describe('hostile configuration files', () => {
+  const issues = (text: string): string => {
+    try {
+      parseConfig(text, { env: {} });
+    } catch (err) {
+      if (err instanceof ConfigError) return err.message;
+      throw err;
+    }
+    throw new Error('accepted');
+  };
+
+  it('an alias bomb is a configuration error, not a crash', () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 8; i++) levels.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(9).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`);
+    expect(issues(`${MINIMAL}\n${levels.join('\n')}\n`)).toMatch(/YAML aliases expand too much/);
+  });
+
+  it('refuses __proto__, constructor and prototype keys, with their paths', () => {
+    const m = issues(MINIMAL.replace('groupId: g}', 'groupId: g, __proto__: {polluted: true}}').replace('storage: {type: local, root: /data}', 'storage: {type: local, root: /data, constructor: 1}'));
+    expect(m).toContain('kafka.__proto__: the key "__proto__" is not allowed');
+    expect(m).toContain('storage.constructor: the key "constructor" is not allowed');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('namespace levels follow the catalog identifier rule', () => {
+    for (const ns of ['"../.."', '["..", "x"]', '"a\\0b"', '"a/b"']) {
+      const text = MINIMAL.replace('  - topics: [orders]', `  - topics: [orders]\n    namespace: ${ns}`);
+      expect(issues(text), ns).toMatch(/tables\[0\]\.namespace: namespace level/);
+    }
+  });
+
+  it('a file that is not UTF-8 is refused with its path', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'floe-cfg-')), 'bad.yaml');
+    writeFileSync(file, Buffer.concat([Buffer.from(MINIMAL.replace('[orders]', '[ord')), Buffer.from([0xff, 0xfe]), Buffer.from('ers]\n')]));
+    expect(() => loadConfig(file, {})).toThrow(`${file}: 1 configuration error\n  the file is not valid UTF-8`);
+  });
+
+  it('validation never echoes a secret value', () => {
+    const m = issues(MINIMAL.replace('groupId: g}', 'groupId: g, sasl: {mechanism: plain, username: u, password: 987654321}}'));
+    expect(m).toContain('kafka.sasl.password: expected a string');
+    expect(m).not.toContain('987654321');
+    const url = issues(MINIMAL.replace('{type: rest, uri: "http://cat:8181"}', '{type: embedded, warehouse: /w, store: {type: postgres, url: "mysql://u:hunter2@db/x"}}'));
+    expect(url).not.toContain('hunter2');
+  });
+});
+
 describe('naming rules', () => {
   it('sanitizes table names to portable identifiers', () => {
     expect(sanitizeIdentifier('Orders.EU-West')).toBe('orders_eu_west');

@@ -1,0 +1,60 @@
+/**
+ * Making values safe to log or print: every value under a secret-bearing key is replaced, at any
+ * depth, and passwords inside URLs (`postgres://u:secret@h/db`) are masked anywhere in a string
+ * (an error message quoting a connection string included). Keyed on field-name patterns so new
+ * secret fields named the usual way are covered without touching this file. Used for the
+ * configuration, the logger (every logged object and error, see src/util/log.ts) and validation
+ * messages (which never echo a secret value).
+ */
+export const REDACTED = '[redacted]';
+/** Keys whose values are secrets: password, secret, token(s), credential, authorization, API/private keys. */
+const SECRET_KEY = /pass(word|wd)?$|secret|token|credential|authorization|api[-_]?key|private[-_]?key|^accessKeyId$/i;
+/** Every value under these is treated as secret (HTTP headers often carry API keys). */
+const SECRET_MAPS = new Set(['headers']);
+/** Deeper than this, a structure is cut off: logging must not recurse without bound. */
+const MAX_DEPTH = 32;
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key);
+}
+
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/:@\s"']*):[^/@\s"']*@/gi;
+
+/** `scheme://user:secret@host` → `scheme://user:[redacted]@host`, anywhere in the text. */
+export function maskUrlPasswords(text: string): string {
+  return text.includes('@') ? text.replace(URL_PASSWORD, `$1:${REDACTED}@`) : text;
+}
+
+function redact(value: unknown, key: string | undefined, inSecretMap: boolean, depth: number, seen: WeakSet<object>): unknown {
+  if (value === undefined || value === null) return value;
+  if (inSecretMap || (key !== undefined && isSecretKey(key))) {
+    return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
+  }
+  if (typeof value === 'string') return maskUrlPasswords(value);
+  if (typeof value !== 'object') return value;
+  // Errors keep their class for the logger's error serializer, which redacts what it produces.
+  if (value instanceof Error || Buffer.isBuffer(value) || value instanceof Uint8Array || value instanceof Date) return value;
+  if (seen.has(value) || depth >= MAX_DEPTH) return '[…]';
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => redact(v, undefined, false, depth + 1, seen));
+    if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [k, redact(v, String(k), false, depth + 1, seen)]));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = redact(v, k, key !== undefined && SECRET_MAPS.has(key), depth + 1, seen);
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}
+
+/** The configuration (or any part of it) as it may be logged or printed. */
+export function redactConfig<T>(config: T): T {
+  return redactSecrets(config);
+}
+
+/** Any value (a configuration section, a log object), made safe to log. */
+export function redactSecrets<T>(value: T): T {
+  return redact(value, undefined, false, 0, new WeakSet()) as T;
+}
