@@ -7,11 +7,13 @@
  *   npm run bench -- --startup    adds daemon start-up CPU, compiled vs tsx, against the stack (bench/startup.ts)
  *   npm run bench -- --all        all of the above
  *   npm run bench -- --records N  records for the in-process pipeline (default 200000)
+ *   npm run bench -- --formats    only the per-format comparison (Avro, JSON Schema, raw json) on the event record
  *   npm run bench -- --workload W event (~964 B), small (212 B, 17 fields) or all (default); also for --e2e
  */
 import os from 'node:os';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { runFormats } from './formats.js';
 import { runPipeline, selectWorkloads } from './pipeline.js';
 
 const { values } = parseArgs({
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     silver: { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     startup: { type: 'boolean', default: false },
+    formats: { type: 'boolean', default: false },
     records: { type: 'string', default: '200000' },
     workload: { type: 'string', default: 'all' },
   },
@@ -45,6 +48,14 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine()}`);
   console.log(`load average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
   console.log('');
+  console.log(`## formats: decode → Parquet of the same ${fmt(n, 0)} event records (bench/formats.ts)`);
+  for (const r of runFormats(n)) {
+    console.log(
+      `${r.format.padEnd(30)} ${fmt(r.records / r.seconds, 0).padStart(10)} records per CPU s  ${fmt(r.inputBytes / MiB / r.seconds).padStart(7)} MiB/s of input per core  (${fmt(r.inputBytes / r.records, 0)} B/record)`,
+    );
+  }
+  console.log('');
+  if (values.formats) return;
   for (const w of workloads) {
     console.log(`## in-process pipeline, ${w.name}: ${fmt(n, 0)} records of a ${w.title}`);
     const frames = w.make(n);

@@ -174,7 +174,7 @@ export type TableDefaults = TableSettings;
 export type TableMode = 'bronze' | 'silver';
 /** `registry`: Confluent-framed, any registered schema type (`avro` is its former name). */
 export type KeyFormat = 'registry' | 'avro' | 'bytes' | 'string' | 'json' | 'long' | 'int';
-/** `registry`: Confluent-framed (Avro, Protobuf, JSON Schema); the others: topics without a schema. */
+/** `registry`: Confluent-framed (Avro, JSON Schema); the others: topics without a schema. */
 export type ValueFormat = 'registry' | 'bytes' | 'string' | 'json' | 'long' | 'int';
 export type Envelope = 'none' | 'debezium';
 

@@ -233,7 +233,7 @@ export const tableMapping = object({
   value: object({
     format: oneOf('registry', 'bytes', 'string', 'json', 'long', 'int')
       .default('registry')
-      .describe('registry: Confluent-framed Avro, Protobuf or JSON Schema; the others: topics without a schema'),
+      .describe('registry: Confluent-framed Avro or JSON Schema; the others: topics without a schema'),
   }).default({}),
   envelope: oneOf('none', 'debezium').default('none'),
   partitioning: array(object({ field: fieldPath, transform: transform('identity'), name: string().optional() })).default([]),

@@ -18,8 +18,6 @@ export const DecodeCode = {
   InvalidJson: 'DECODE_INVALID_JSON',
   /** A JSON Schema payload is valid JSON that does not validate against its schema. */
   SchemaViolation: 'DECODE_SCHEMA_VIOLATION',
-  /** A Protobuf message-index path names no message of its schema. */
-  BadMessageIndex: 'DECODE_BAD_MESSAGE_INDEX',
   /** The value would expand beyond the decoder's limits (see MAX_EMPTY_ITEMS in avro.ts). */
   TooLarge: 'DECODE_TOO_LARGE',
   /** The registry returned a schema floe cannot use (not Avro, or not a valid Avro schema). */

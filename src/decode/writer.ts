@@ -23,7 +23,7 @@ export interface WriterSchema {
    */
   key: string;
   format: SchemaFormat;
-  /** Full name of the record type (Avro full name, Protobuf message, JSON Schema title): `{record}`. */
+  /** Full name of the record type (Avro full name, JSON Schema title), for routing by record type (not used yet). */
   record: string;
   /** The writer schema in floe's writer model (Avro JSON); for Avro, the registry's text itself. */
   text: string;

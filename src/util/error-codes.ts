@@ -59,7 +59,6 @@ export const ERROR_CODES = {
   DECODE_BAD_SCHEMA: plain,
   DECODE_INVALID_JSON: plain,
   DECODE_SCHEMA_VIOLATION: plain,
-  DECODE_BAD_MESSAGE_INDEX: plain,
   REGISTRY_UNAVAILABLE: transient,
 
   // schema mapping and records (src/schema, src/arrow, src/orchestrator)

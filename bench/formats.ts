@@ -1,0 +1,116 @@
+/**
+ * The same logical record in each format floe reads, through decode → project → Arrow → Parquet:
+ * `npm run bench -- --formats`. The event workload (bench/pipeline.ts) as Confluent-framed Avro,
+ * as Confluent-framed JSON Schema (the JSON a JSONSerializer would write for it) and, for the raw
+ * path, as a `json` topic without a schema (one JSON text column). Rates are per CPU second.
+ */
+import avro from 'avsc';
+import { RecordBatchBuilder } from '../src/arrow/builder.js';
+import { frame, rawWriter, type WriterSchema } from '../src/decode/index.js';
+import { avroWriter } from '../src/decode/avro-format.js';
+import { parseAvroSchema } from '../src/decode/avro.js';
+import { jsonSchemaFormat } from '../src/decode/json-schema/format.js';
+import { avroToIceberg, compileProjector } from '../src/schema/index.js';
+import { writeDataFile } from '../src/parquet/index.js';
+import { EVENT_SCHEMA, makeEvents } from './pipeline.js';
+
+const nullable = (t: object) => ({ ...t, type: [(t as { type: string }).type, 'null'] });
+const DECIMAL = { title: 'org.apache.kafka.connect.data.Decimal', 'connect.parameters': { scale: '2', 'connect.decimal.precision': '12' } };
+
+/** EVENT_SCHEMA as JSON Schema (draft-07), type for type. */
+export const EVENT_JSON_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'PageEvent',
+  type: 'object',
+  required: ['event_id', 'ts', 'user_id', 'session', 'event', 'url', 'user_agent', 'price', 'quantity', 'is_mobile', 'day', 'tags', 'attributes', 'geo', 'score', 'payload'],
+  properties: {
+    event_id: { type: 'string', format: 'uuid' },
+    ts: { type: 'string', format: 'date-time' },
+    user_id: { type: 'integer' },
+    session: { type: 'string' },
+    event: { enum: ['VIEW', 'CLICK', 'BUY', 'SIGNUP'] },
+    url: { type: 'string' },
+    referrer: nullable({ type: 'string' }),
+    user_agent: { type: 'string' },
+    country: nullable({ type: 'string' }),
+    city: nullable({ type: 'string' }),
+    amount: nullable({ type: 'number', ...DECIMAL }),
+    price: { type: 'number' },
+    quantity: { type: 'integer', 'connect.type': 'int32' },
+    is_mobile: { type: 'boolean' },
+    day: { type: 'string', format: 'date' },
+    tags: { type: 'array', items: { type: 'string' } },
+    attributes: { type: 'object', additionalProperties: { type: 'string' } },
+    geo: { type: 'object', required: ['lat', 'lon'], properties: { lat: { type: 'number' }, lon: { type: 'number' } } },
+    score: { type: 'number', 'connect.type': 'float32' },
+    payload: { type: 'string', 'connect.type': 'bytes' },
+  },
+};
+
+function iso(micros: bigint): string {
+  const ms = Number(micros / 1000n);
+  return `${new Date(ms).toISOString().slice(0, 19)}.${(micros % 1_000_000n).toString().padStart(6, '0')}Z`;
+}
+
+/** The Avro frames of makeEvents, re-encoded as the JSON a JSON Schema producer sends. */
+export function eventsAsJson(avroFrames: Buffer[]): Buffer[] {
+  const type = avro.Type.forSchema(EVENT_SCHEMA as avro.Schema);
+  return avroFrames.map((f) => {
+    const v = type.fromBuffer(f.subarray(5)) as Record<string, unknown>;
+    const amount = v.amount as Buffer | null;
+    const json = {
+      ...v,
+      ts: iso(BigInt(v.ts as number)),
+      amount: amount === null ? null : Number(amount.readBigInt64BE()) / 100,
+      day: new Date((v.day as number) * 86_400_000).toISOString().slice(0, 10),
+      payload: (v.payload as Buffer).toString('base64'),
+    };
+    return frame(1, Buffer.from(JSON.stringify(json)));
+  });
+}
+
+export interface FormatResult {
+  format: string;
+  records: number;
+  inputBytes: number;
+  seconds: number;
+}
+
+function cpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** decode → project → Arrow → Parquet (zstd) for one writer, in batches; CPU seconds in total. */
+export function runFormat(format: string, writer: WriterSchema, frames: Buffer[], offset: number, batchRows = 50_000): FormatResult {
+  const { newSchema } = avroToIceberg(writer.type);
+  const project = compileProjector(writer.type, newSchema);
+  const builder = new RecordBatchBuilder(newSchema);
+  let inputBytes = 0;
+  const t0 = cpu();
+  for (let start = 0; start < frames.length; start += batchRows) {
+    const slice = frames.slice(start, start + batchRows);
+    for (const f of slice) {
+      inputBytes += f.length;
+      builder.append(project(writer.read(f, offset).value));
+    }
+    writeDataFile(builder.finishTable(), newSchema, { compression: 'zstd' });
+  }
+  return { format, records: frames.length, inputBytes, seconds: cpu() - t0 };
+}
+
+/** The three formats on the same n events (a warm-up pass each first). */
+export function runFormats(n: number): FormatResult[] {
+  const avroFrames = makeEvents(n);
+  const jsonFrames = eventsAsJson(avroFrames);
+  const text = JSON.stringify(EVENT_SCHEMA);
+  const cases: Array<[string, WriterSchema, Buffer[], number]> = [
+    ['avro', avroWriter(1, text, parseAvroSchema(text)), avroFrames, 5],
+    ['json-schema', jsonSchemaFormat.load(1, JSON.stringify(EVENT_JSON_SCHEMA), []), jsonFrames, 5],
+    ['raw json (value.format json)', rawWriter('json'), jsonFrames.map((f) => f.subarray(5)), 0],
+  ];
+  return cases.map(([name, writer, frames, offset]) => {
+    runFormat(name, writer, frames.slice(0, Math.min(10_000, n)), offset);
+    return runFormat(name, writer, frames, offset);
+  });
+}
