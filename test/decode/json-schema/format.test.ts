@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DecodeCode, frame, StaticSchemaSource, ValueDecoder } from '../../../src/decode/index.js';
+import { DecodeCode, frame, KeyDecoder, StaticSchemaSource, ValueDecoder } from '../../../src/decode/index.js';
 import { jsonSchemaFormat } from '../../../src/decode/json-schema/format.js';
 import type { ResolvedReference } from '../../../src/decode/writer.js';
 import { compileProjector, evolveSchema } from '../../../src/schema/index.js';
@@ -193,6 +193,12 @@ describe('JSON Schema values', () => {
     expect(d.writer.format).toBe('json-schema');
     expect(d.value).toMatchObject({ id: 5n, at: null });
     await expect(new ValueDecoder(source).decode(frame(4, Buffer.from([0xff])))).rejects.toMatchObject({ code: DecodeCode.InvalidJson });
+  });
+
+  it('keys: key.format registry reads JSON Schema keys into the row shape silver keys match', async () => {
+    const source = new StaticSchemaSource();
+    source.put(load({ type: 'object', required: ['id'], properties: { id: { type: 'integer' }, region: { type: 'string' } } }, [], 9));
+    expect(await new KeyDecoder('registry', source).decode(frame(9, Buffer.from('{"id": 1234567890123456789, "region": "eu"}')))).toEqual({ id: 1234567890123456789n, region: 'eu' });
   });
 
   it('refuses a top-level schema that is not an object with properties', () => {
