@@ -163,7 +163,7 @@ export interface TableSettings {
   file: FileConfig;
   errors: ErrorsConfig;
   schemaEvolution: SchemaEvolutionConfig;
-  formatVersion: 2;
+  formatVersion: 2 | 3;
   tableProperties: Record<string, string>;
   /** Create a missing table (and namespace); false makes a missing table a fatal error. */
   createTables: boolean;

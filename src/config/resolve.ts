@@ -35,7 +35,7 @@ export interface RawTable {
   file?: Partial<TableDefaults['file']>;
   errors?: Partial<TableDefaults['errors']>;
   schemaEvolution?: Partial<TableDefaults['schemaEvolution']>;
-  formatVersion?: 2;
+  formatVersion?: 2 | 3;
   tableProperties?: Record<string, string>;
   createTables?: boolean;
   maintenance?: { [K in keyof MaintenanceConfig]?: Partial<MaintenanceConfig[K]> };

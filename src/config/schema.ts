@@ -183,7 +183,7 @@ export const tableSettings = object({
       }),
   }).default({}),
   schemaEvolution: object({ incompatible: errorPolicy.default('dead-letter') }).default({}),
-  formatVersion: oneOf(2).default(2),
+  formatVersion: oneOf(2, 3).default(2),
   tableProperties: record(string().emptyOk()).default({}),
   createTables: boolean().default(true),
 });

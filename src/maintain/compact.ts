@@ -34,7 +34,8 @@ import { isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { ProgressFn } from './progress.js';
 import { REPLAYED_PROPERTY, replayedOriginals } from '../commit/replayed.js';
-import { EqualityDeletes, readArrow, readPositions, rowKeys, type KeyValue } from './read.js';
+import { addLineage, lineageArrowSchema, withLineage } from './lineage.js';
+import { EqualityDeletes, readArrow, readDeletionVectorOf, readPositions, rowKeys, type KeyValue } from './read.js';
 
 export interface CompactOptions {
   targetSizeBytes: number;
@@ -97,6 +98,10 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
   const equality = new EqualityDeletes(fio, schema);
   const positions = new Map<string, Map<string, number[]>>();
   const formatVersion = metadata['format-version'];
+  // v3: moved rows keep their row ids and last-updated sequence numbers, as columns (lineage.ts).
+  const v3 = formatVersion >= 3;
+  const writeSchema = v3 ? withLineage(schema) : schema;
+  const writeArrow = v3 ? lineageArrowSchema(wanted) : wanted;
   const deleteIndex = new Map(deletes.map((d, i) => [d, i]));
   const applying = new Map<string, Live[]>();
   const withDeletes = (f: Live): Live[] => {
@@ -111,7 +116,10 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
     const applicable = new Uint8Array(deletes.length);
     const byIds = new Map<string, { ids: number[]; keys: Map<KeyValue, number[]> }>();
     for (const d of ds) {
-      if (d.file.content === FileContent.PositionDeletes) {
+      if (d.file.content === FileContent.PositionDeletes && d.file.fileFormat === 'PUFFIN') {
+        // A v3 deletion vector (written by another engine): only its blob is read.
+        for (const p of await readDeletionVectorOf(fio, d.file, f.file.recordCount)) dead[p] = 1;
+      } else if (d.file.content === FileContent.PositionDeletes) {
         let byPath = positions.get(d.file.filePath);
         if (!byPath) positions.set(d.file.filePath, (byPath = await readPositions(fio, d.file.filePath)));
         for (const p of byPath.get(f.file.filePath) ?? []) if (p < dead.length) dead[p] = 1;
@@ -160,10 +168,10 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
       batches = [];
       binBytes = 0;
       if (input.length === 0) return;
-      const written = await writeDataFiles(new arrow.Table(wanted, input), {
+      const written = await writeDataFiles(new arrow.Table(writeArrow, input), {
         io: fio,
         dataLocation: dataLocation(metadata),
-        schema,
+        schema: writeSchema,
         spec: specById(metadata, first.specId),
         partition: first.partition,
         targetFileSizeBytes: options.targetSizeBytes,
@@ -189,7 +197,7 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
       const dead = await deadRows(f, withDeletes(f), read, projected);
       let at = 0;
       for (let b = 0; b < projected.length; b++) {
-        const batch = projected[b]!;
+        const batch = v3 ? addLineage(projected[b]!, read.batches[b]!, at, { firstRowId: f.file.firstRowId, sequenceNumber: f.seq }, writeArrow) : projected[b]!;
         const live = dead ? liveIndices(dead, at, batch.numRows) : undefined;
         at += batch.numRows;
         if (live === undefined) batches.push(batch);

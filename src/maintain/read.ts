@@ -10,7 +10,8 @@ import { columnById, projectData } from '../arrow/project.js';
 import { icebergTypeToArrow } from '../arrow/schema.js';
 import type { FileIO } from '../iceberg/io/types.js';
 import { indexById } from '../iceberg/spec/schema.js';
-import type { Schema } from '../iceberg/spec/types.js';
+import { readDeletionVector } from '../iceberg/deletes/deletion-vector.js';
+import type { DataFile, Schema } from '../iceberg/spec/types.js';
 import { FloeError } from '../util/errors.js';
 
 export async function readArrow(io: FileIO, path: string): Promise<arrow.Table> {
@@ -176,4 +177,23 @@ export async function readPositions(io: FileIO, path: string): Promise<Map<strin
     }
   }
   return out;
+}
+
+/**
+ * The deleted positions of a deletion vector's data file (v3): the blob at content_offset /
+ * content_size_in_bytes of its Puffin file, positions checked against the data file's row count.
+ */
+export async function readDeletionVectorOf(io: FileIO, dv: DataFile, dataRows: number): Promise<number[]> {
+  const offset = dv.contentOffset;
+  const size = dv.contentSizeInBytes;
+  if (offset === undefined || size === undefined) throw new FloeError('DELETION_VECTOR_INVALID', `deletion vector ${dv.filePath} has no content_offset/content_size_in_bytes`);
+  const bytes = await io.read(dv.filePath);
+  if (offset < 0 || size < 0 || offset + size > bytes.byteLength) {
+    throw new FloeError('DELETION_VECTOR_INVALID', `deletion vector blob [${offset}, ${offset + size}) lies outside ${dv.filePath} (${bytes.byteLength} bytes)`);
+  }
+  try {
+    return readDeletionVector(bytes.subarray(offset, offset + size), dataRows);
+  } catch (err) {
+    throw new FloeError('DELETION_VECTOR_INVALID', `${dv.filePath}: ${(err as Error).message}`, { cause: err });
+  }
 }

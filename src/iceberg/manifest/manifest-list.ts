@@ -16,6 +16,10 @@ export interface ManifestListWriteInput {
   /** Every manifest of the snapshot, with sequence numbers assigned. */
   manifests: readonly ManifestFile[];
   codec?: AvroCodec;
+  /** Default 2. v3 lists carry each manifest's first_row_id and the snapshot's first-row-id. */
+  formatVersion?: number;
+  /** v3: the snapshot's first-row-id (header metadata, as Java writes it). */
+  firstRowId?: number;
 }
 
 function summaryToAvro(s: PartitionFieldSummary): Record<string, unknown> {
@@ -28,6 +32,8 @@ function summaryToAvro(s: PartitionFieldSummary): Record<string, unknown> {
 }
 
 export function writeManifestList(input: ManifestListWriteInput): Buffer {
+  const formatVersion = input.formatVersion ?? 2;
+  const v3 = formatVersion >= 3;
   const records = input.manifests.map((m) => {
     if (m.sequenceNumber === UNASSIGNED_SEQUENCE_NUMBER || m.minSequenceNumber === UNASSIGNED_SEQUENCE_NUMBER) {
       throw new FloeError('MANIFEST_LIST_INVALID', `manifest ${m.manifestPath} has no sequence number assigned`);
@@ -48,6 +54,7 @@ export function writeManifestList(input: ManifestListWriteInput): Buffer {
       deleted_rows_count: m.deletedRowsCount,
       partitions: m.partitions === undefined ? null : m.partitions.map(summaryToAvro),
       key_metadata: m.keyMetadata === undefined ? null : Buffer.from(m.keyMetadata),
+      ...(v3 ? { first_row_id: m.content === ManifestContent.Data ? (m.firstRowId ?? null) : null } : {}),
     };
   });
   const metadata = {
@@ -55,9 +62,10 @@ export function writeManifestList(input: ManifestListWriteInput): Buffer {
     // Java writes the string "null" for a snapshot without parent; readers accept both.
     'parent-snapshot-id': input.parentSnapshotId === null || input.parentSnapshotId === undefined ? 'null' : String(input.parentSnapshotId),
     'sequence-number': String(input.sequenceNumber),
-    'format-version': '2',
+    'format-version': String(formatVersion),
+    ...(v3 && input.firstRowId !== undefined ? { 'first-row-id': String(input.firstRowId) } : {}),
   };
-  return writeAvroFile(manifestFileSchema(), metadata, records, input.codec === undefined ? {} : { codec: input.codec });
+  return writeAvroFile(manifestFileSchema(formatVersion), metadata, records, input.codec === undefined ? {} : { codec: input.codec });
 }
 
 export interface ManifestListContents {
@@ -115,6 +123,8 @@ export function readManifestList(bytes: Uint8Array): ManifestListContents {
         return out;
       });
     }
+    const firstRowId = view.get(520);
+    if (firstRowId !== null && firstRowId !== undefined) manifest.firstRowId = num(firstRowId);
     const keyMetadata = view.get(519);
     if (keyMetadata !== null && keyMetadata !== undefined) manifest.keyMetadata = new Uint8Array(keyMetadata as Buffer);
     return manifest;

@@ -143,6 +143,12 @@ function readDataFile(names: NamedTypes, dataFileField: FieldRef, record: Rec, s
   if (sortOrderId !== null) file.sortOrderId = sortOrderId;
   const referenced = view.get(143);
   if (typeof referenced === 'string') file.referencedDataFile = referenced;
+  const firstRowId = optNum(view.get(142));
+  if (firstRowId !== null) file.firstRowId = firstRowId;
+  const contentOffset = optNum(view.get(144));
+  if (contentOffset !== null) file.contentOffset = contentOffset;
+  const contentSize = optNum(view.get(145));
+  if (contentSize !== null) file.contentSizeInBytes = contentSize;
   return file;
 }
 
@@ -196,10 +202,21 @@ export function readManifest(bytes: Uint8Array): ManifestContents {
  * "Sequence Number Inheritance"; v1 manifests carry no numbers and inherit 0 from v1 lists).
  */
 export function inheritFromManifest(entries: readonly ManifestEntry[], manifest: ManifestFile): ManifestEntry[] {
-  return entries.map((entry) => ({
-    ...entry,
-    snapshotId: entry.snapshotId ?? manifest.addedSnapshotId,
-    sequenceNumber: entry.sequenceNumber ?? manifest.sequenceNumber,
-    fileSequenceNumber: entry.fileSequenceNumber ?? manifest.sequenceNumber,
-  }));
+  // v3 row lineage (spec "First Row ID Inheritance"): a data file without a first_row_id gets the
+  // manifest's plus the record counts of the files before it that had none either.
+  let nextRowId = manifest.content === ManifestContent.Data ? manifest.firstRowId : undefined;
+  return entries.map((entry) => {
+    let dataFile = entry.dataFile;
+    if (nextRowId !== undefined && dataFile.content === FileContent.Data && dataFile.firstRowId === undefined) {
+      dataFile = { ...dataFile, firstRowId: nextRowId };
+      nextRowId += dataFile.recordCount;
+    }
+    return {
+      ...entry,
+      snapshotId: entry.snapshotId ?? manifest.addedSnapshotId,
+      sequenceNumber: entry.sequenceNumber ?? manifest.sequenceNumber,
+      fileSequenceNumber: entry.fileSequenceNumber ?? manifest.sequenceNumber,
+      dataFile,
+    };
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * Writes one manifest (format v2) as Avro bytes, plus the manifest-list entry describing it.
+ * Writes one manifest (format v2 or v3) as Avro bytes, plus the manifest-list entry describing it.
  *
  * The manifest's own sequence number is not known when it is written: it is the sequence number
  * of the snapshot that commits it, which changes when a commit is retried. Manifests are therefore
@@ -38,6 +38,8 @@ export interface ManifestWriteInput {
   snapshotId: LongId;
   entries: readonly ManifestEntry[];
   codec?: AvroCodec;
+  /** The table's format version; default 2. v3 manifests carry first_row_id and DV fields. */
+  formatVersion?: number;
 }
 
 export interface WrittenManifest {
@@ -69,7 +71,7 @@ function checkEntry(entry: ManifestEntry, spec: PartitionSpec, content: Manifest
   }
 }
 
-function dataFileToAvro(file: DataFile, struct: readonly PartitionStructField[]): Record<string, unknown> {
+function dataFileToAvro(file: DataFile, struct: readonly PartitionStructField[], formatVersion: number): Record<string, unknown> {
   const partition: Record<string, unknown> = {};
   struct.forEach((field, i) => {
     partition[avroFieldName(field.name)] = toAvroValue(field.type, file.partition[i] ?? null);
@@ -93,24 +95,33 @@ function dataFileToAvro(file: DataFile, struct: readonly PartitionStructField[])
     // Spec: position delete files must not carry a sort order.
     sort_order_id: file.content === FileContent.PositionDeletes ? null : (file.sortOrderId ?? null),
     referenced_data_file: file.referencedDataFile ?? null,
+    ...(formatVersion >= 3
+      ? {
+          // Delete files never carry a first row id (spec "First Row ID Inheritance").
+          first_row_id: file.content === FileContent.Data ? (file.firstRowId ?? null) : null,
+          content_offset: file.contentOffset ?? null,
+          content_size_in_bytes: file.contentSizeInBytes ?? null,
+        }
+      : {}),
   };
 }
 
 /** Header key-value metadata that readers (Java, PyIceberg) require for a v2 manifest. */
-function manifestMetadata(schema: Schema, spec: PartitionSpec, content: ManifestContent): Record<string, string> {
+function manifestMetadata(schema: Schema, spec: PartitionSpec, content: ManifestContent, formatVersion: number): Record<string, string> {
   return {
     // Defaults of long columns may be bigints, which JSON.stringify rejects.
     schema: JSON.stringify(schemaToJson(schema), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
     'schema-id': String(schema['schema-id']),
     'partition-spec': JSON.stringify(spec.fields),
     'partition-spec-id': String(spec['spec-id']),
-    'format-version': '2',
+    'format-version': String(formatVersion),
     content: content === ManifestContent.Deletes ? 'deletes' : 'data',
   };
 }
 
 export function writeManifest(input: ManifestWriteInput): WrittenManifest {
   const { path, schema, spec, content, snapshotId, entries } = input;
+  const formatVersion = input.formatVersion ?? 2;
   const struct = partitionStruct(spec, schema);
   const summaries = new PartitionSummaries(struct);
   const counts = { added: 0, existing: 0, deleted: 0, addedRows: 0, existingRows: 0, deletedRows: 0 };
@@ -138,12 +149,12 @@ export function writeManifest(input: ManifestWriteInput): WrittenManifest {
       snapshot_id: entry.snapshotId,
       sequence_number: entry.sequenceNumber,
       file_sequence_number: entry.fileSequenceNumber,
-      data_file: dataFileToAvro(entry.dataFile, struct),
+      data_file: dataFileToAvro(entry.dataFile, struct, formatVersion),
     };
   });
   const bytes = writeAvroFile(
-    manifestEntrySchema(struct),
-    manifestMetadata(schema, spec, content),
+    manifestEntrySchema(struct, formatVersion),
+    manifestMetadata(schema, spec, content, formatVersion),
     records,
     input.codec === undefined ? {} : { codec: input.codec },
   );

@@ -146,8 +146,17 @@ export function partitionAvroSchema(fields: readonly PartitionStructField[]): Js
   );
 }
 
-/** The v2 `manifest_entry` schema for a manifest whose partition struct has the given fields. */
-export function manifestEntrySchema(partition: readonly PartitionStructField[]): Json {
+/**
+ * The `manifest_entry` schema for a manifest whose partition struct has the given fields: v2, or
+ * v3 with row lineage (first_row_id) and deletion vector (content_offset, content_size_in_bytes).
+ */
+export function manifestEntrySchema(partition: readonly PartitionStructField[], formatVersion = 2): Json {
+  const v3: FieldRow[] = formatVersion >= 3
+    ? [['first_row_id', 142, 'long', OPTIONAL]]
+    : [];
+  const v3dv: FieldRow[] = formatVersion >= 3
+    ? [['content_offset', 144, 'long', OPTIONAL], ['content_size_in_bytes', 145, 'long', OPTIONAL]]
+    : [];
   const dataFile = record('r2', [
     ['content', 134, 'int'],
     ['file_path', 100, 'string'],
@@ -165,7 +174,9 @@ export function manifestEntrySchema(partition: readonly PartitionStructField[]):
     ['split_offsets', 132, listOf(133, 'long'), OPTIONAL],
     ['equality_ids', 135, listOf(136, 'int'), OPTIONAL],
     ['sort_order_id', 140, 'int', OPTIONAL],
+    ...v3,
     ['referenced_data_file', 143, 'string', OPTIONAL],
+    ...v3dv,
   ]);
   return record('manifest_entry', [
     ['status', 0, 'int'],
@@ -176,8 +187,8 @@ export function manifestEntrySchema(partition: readonly PartitionStructField[]):
   ]);
 }
 
-/** The v2 `manifest_file` schema of manifest lists. */
-export function manifestFileSchema(): Json {
+/** The `manifest_file` schema of manifest lists (v3 adds first_row_id). */
+export function manifestFileSchema(formatVersion = 2): Json {
   const fieldSummary = record('r508', [
     ['contains_null', 509, 'boolean'],
     ['contains_nan', 518, 'boolean', OPTIONAL],
@@ -200,5 +211,6 @@ export function manifestFileSchema(): Json {
     ['deleted_rows_count', 514, 'long'],
     ['partitions', 507, listOf(508, fieldSummary), OPTIONAL],
     ['key_metadata', 519, 'bytes', OPTIONAL],
+    ...(formatVersion >= 3 ? [['first_row_id', 520, 'long', OPTIONAL] as FieldRow] : []),
   ]);
 }

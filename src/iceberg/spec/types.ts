@@ -188,7 +188,8 @@ export const ManifestContent = {
 } as const;
 export type ManifestContent = (typeof ManifestContent)[keyof typeof ManifestContent];
 
-export type FileFormat = 'PARQUET' | 'AVRO' | 'ORC';
+/** PUFFIN: v3 deletion vectors. */
+export type FileFormat = 'PARQUET' | 'AVRO' | 'ORC' | 'PUFFIN';
 
 /**
  * A data or delete file as recorded in a manifest entry. Maps from field id to metric;
@@ -212,8 +213,16 @@ export interface DataFile {
   splitOffsets?: number[];
   equalityIds?: number[];
   sortOrderId?: number;
-  /** For position-delete files that reference a single data file. */
+  /** For position-delete files that reference a single data file (and every deletion vector). */
   referencedDataFile?: string;
+  /**
+   * v3 row lineage: the `_row_id` of the file's first row. Undefined for a new file (inherited
+   * from its manifest's first_row_id when read); written explicitly for existing and deleted entries.
+   */
+  firstRowId?: number;
+  /** v3 deletion vectors: where the blob sits in its Puffin file. */
+  contentOffset?: number;
+  contentSizeInBytes?: number;
   /** Encryption key metadata; carried through when existing entries are rewritten. */
   keyMetadata?: Uint8Array;
 }
@@ -265,4 +274,6 @@ export interface ManifestFile {
   deletedRowsCount: number;
   partitions?: PartitionFieldSummary[];
   keyMetadata?: Uint8Array;
+  /** v3: the first `_row_id` of the manifest's files with no first_row_id of their own (data manifests). */
+  firstRowId?: number;
 }

@@ -133,8 +133,9 @@ export abstract class SnapshotProducer {
 
   /** `(metadata) => Promise<TableChange>`, for the catalog's commit-with-retry loop. */
   readonly apply = async (metadata: TableMetadata): Promise<TableChange> => {
-    if (metadata['format-version'] !== 2) {
-      throw new FloeError('TABLE_FORMAT_UNSUPPORTED', `floe writes format v2 tables; this table is v${metadata['format-version']}`);
+    const formatVersion = metadata['format-version'];
+    if (formatVersion !== 2 && formatVersion !== 3) {
+      throw new FloeError('TABLE_FORMAT_UNSUPPORTED', `floe writes format v2 and v3 tables; this table is v${formatVersion}`);
     }
     if (this.isCommitted(metadata)) return { requirements: [], updates: [] };
     if (this.id === undefined) this.id = newSnapshotId(metadata);
@@ -164,7 +165,10 @@ export abstract class SnapshotProducer {
       ...(await merger.merge(produced.dataManifests, settings)),
       ...(await merger.merge(produced.deleteManifests, settings)),
     ];
-    const manifests = merged.map((m) => assignSequenceNumber(m, state.sequenceNumber));
+    const sequenced = merged.map((m) => assignSequenceNumber(m, state.sequenceNumber));
+    // v3 row lineage: reassigned on every attempt, from the table's next-row-id of that attempt.
+    const lineage = formatVersion >= 3 ? assignFirstRowIds(sequenced, metadata['next-row-id'] ?? 0) : undefined;
+    const manifests = lineage?.manifests ?? sequenced;
 
     this.attempt++;
     const listPath = `${metadataDir(metadata)}/snap-${snapshotId}-${this.attempt}-${this.commitUuid}.avro`;
@@ -173,6 +177,8 @@ export abstract class SnapshotProducer {
       parentSnapshotId: parent?.['snapshot-id'],
       sequenceNumber: state.sequenceNumber,
       manifests,
+      formatVersion,
+      ...(lineage ? { firstRowId: lineage.firstRowId } : {}),
       ...(this.options.codec === undefined ? {} : { codec: this.options.codec }),
     });
     await this.io.write(listPath, list);
@@ -203,6 +209,10 @@ export abstract class SnapshotProducer {
       'schema-id': state.schema['schema-id'],
     };
     if (parent !== undefined) snapshot['parent-snapshot-id'] = parent['snapshot-id'];
+    if (lineage) {
+      snapshot['first-row-id'] = lineage.firstRowId;
+      snapshot['added-rows'] = lineage.addedRows;
+    }
     return {
       requirements: [
         { type: 'assert-table-uuid', uuid: metadata['table-uuid'] },
@@ -236,6 +246,7 @@ export abstract class SnapshotProducer {
       content,
       snapshotId: state.snapshotId,
       entries,
+      formatVersion: state.metadata['format-version'],
       ...(this.options.codec === undefined ? {} : { codec: this.options.codec }),
     });
     await this.io.write(path, bytes);
@@ -295,4 +306,21 @@ export abstract class SnapshotProducer {
     for (const path of removed) this.written.delete(path);
     return removed;
   }
+}
+
+/**
+ * v3 row lineage (spec "First Row ID Assignment"): every data manifest without a first_row_id gets
+ * one, counting up from the table's next-row-id by each manifest's added and existing rows — which
+ * also covers files of an upgraded table that never had row ids. Manifests that have one keep it;
+ * delete manifests never get one. `addedRows` is what the table's next-row-id advances by.
+ */
+export function assignFirstRowIds(manifests: readonly ManifestFile[], nextRowId: number): { manifests: ManifestFile[]; firstRowId: number; addedRows: number } {
+  let next = nextRowId;
+  const out = manifests.map((m) => {
+    if (m.content !== ManifestContent.Data || m.firstRowId !== undefined) return m;
+    const assigned = { ...m, firstRowId: next };
+    next += m.addedRowsCount + m.existingRowsCount;
+    return assigned;
+  });
+  return { manifests: out, firstRowId: nextRowId, addedRows: next - nextRowId };
 }

@@ -1,0 +1,69 @@
+/**
+ * v3 row lineage as floe writes it (spec "Row Lineage"): snapshot first-row-id/added-rows, the
+ * table's next-row-id, each new data manifest's first_row_id in the list, data files inheriting
+ * theirs; an upgraded v2 table assigns ids to its existing files on the first v3 commit; a
+ * rewrite keeps the ids of the rows it keeps listing (explicit first_row_id on existing entries).
+ */
+import { describe, expect, it } from 'vitest';
+import { readManifest } from '../../../src/iceberg/manifest/index.js';
+import { applyUpdates } from '../../../src/iceberg/spec/updates.js';
+import type { TableMetadata } from '../../../src/iceberg/spec/types.js';
+import { FastAppend, MergeAppend, RewriteFiles } from '../../../src/iceberg/table/index.js';
+import { branchSnapshot, readEntries, readManifests } from '../../../src/iceberg/table/state.js';
+import { dataFile, MemoryFileIO, newTable, run } from './helpers.js';
+
+const loc = 'mem://warehouse/db/events';
+const v3 = (): TableMetadata => ({ ...newTable(), 'format-version': 3, 'next-row-id': 0 });
+
+async function filesOf(io: MemoryFileIO, md: TableMetadata) {
+  const out: Array<[string, number | undefined, number]> = [];
+  for (const m of await readManifests(io, branchSnapshot(md))) {
+    for (const e of await readEntries(io, m)) if (e.status !== 2) out.push([e.dataFile.filePath.split('/').pop()!, e.dataFile.firstRowId, e.dataFile.recordCount]);
+  }
+  return out.sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+describe('row lineage (v3)', () => {
+  it('assigns row ids to appended files and advances next-row-id', async () => {
+    const io = new MemoryFileIO();
+    let md = await run(v3(), new FastAppend(io, [dataFile(`${loc}/data/a.parquet`, 'x', 10), dataFile(`${loc}/data/b.parquet`, 'x', 5)]));
+    expect(branchSnapshot(md)).toMatchObject({ 'first-row-id': 0, 'added-rows': 15 });
+    expect(md['next-row-id']).toBe(15);
+    md = await run(md, new FastAppend(io, [dataFile(`${loc}/data/c.parquet`, 'y', 3)]));
+    expect(branchSnapshot(md)).toMatchObject({ 'first-row-id': 15, 'added-rows': 3 });
+    expect(md['next-row-id']).toBe(18);
+    expect(await filesOf(io, md)).toEqual([['a.parquet', 0, 10], ['b.parquet', 10, 5], ['c.parquet', 15, 3]]);
+    // Files are written without an id (inherited); the manifest header says v3.
+    const [newest] = await readManifests(io, branchSnapshot(md));
+    const raw = readManifest(await io.read(newest!.manifestPath));
+    expect(raw.metadata.formatVersion).toBe(3);
+    expect(raw.entries[0]!.dataFile.firstRowId).toBeUndefined();
+  });
+
+  it('an upgraded v2 table gives its existing files ids on the first v3 commit', async () => {
+    const io = new MemoryFileIO();
+    const v2 = await run(newTable(), new FastAppend(io, [dataFile(`${loc}/data/old.parquet`, 'x', 4)]));
+    expect(branchSnapshot(v2)!['first-row-id']).toBeUndefined();
+    const upgraded = applyUpdates(v2, [{ action: 'upgrade-format-version', 'format-version': 3 }]);
+    expect(await filesOf(io, upgraded)).toEqual([['old.parquet', undefined, 4]]);
+    const md = await run(upgraded, new FastAppend(io, [dataFile(`${loc}/data/new.parquet`, 'x', 2)]));
+    expect(branchSnapshot(md)).toMatchObject({ 'first-row-id': 0, 'added-rows': 6 });
+    expect(md['next-row-id']).toBe(6);
+    expect(await filesOf(io, md)).toEqual([['new.parquet', 0, 2], ['old.parquet', 2, 4]]);
+  });
+
+  it('merging and rewriting keep the ids of files that stay', async () => {
+    const io = new MemoryFileIO();
+    let md = await run(v3(), new FastAppend(io, [dataFile(`${loc}/data/a.parquet`, 'x', 10)]));
+    md = await run(md, new FastAppend(io, [dataFile(`${loc}/data/b.parquet`, 'x', 5)]));
+    md = await run(md, new MergeAppend(io, [dataFile(`${loc}/data/c.parquet`, 'x', 1)], { merge: { minCountToMerge: 2 } }));
+    expect(await filesOf(io, md)).toEqual([['a.parquet', 0, 10], ['b.parquet', 10, 5], ['c.parquet', 15, 1]]);
+    const gone = (await readEntries(io, (await readManifests(io, branchSnapshot(md)))[0]!)).map((e) => e.dataFile).find((f) => f.filePath.endsWith('b.parquet'))!;
+    md = await run(md, new RewriteFiles(io, { remove: [gone], add: [dataFile(`${loc}/data/b2.parquet`, 'x', 5)] }));
+    const files = await filesOf(io, md);
+    expect(files.find((f) => f[0] === 'a.parquet')).toEqual(['a.parquet', 0, 10]);
+    expect(files.find((f) => f[0] === 'c.parquet')).toEqual(['c.parquet', 15, 1]);
+    expect(files.find((f) => f[0] === 'b2.parquet')![1]).toBeGreaterThanOrEqual(16);
+    expect(md['next-row-id']).toBeGreaterThanOrEqual(21);
+  });
+});
