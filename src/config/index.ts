@@ -2,6 +2,7 @@
 export * from './model.js';
 export { loadConfig, parseConfig, ConfigError, formatIssue, type ConfigIssue, type ParseOptions } from './load.js';
 export { redactConfig, redactSecrets, REDACTED } from '../util/redact.js';
+export { tableMaintenance } from './resolve.js';
 export { jsonSchema } from './schema.js';
 export {
   TRANSFORM_HELP,

@@ -156,7 +156,10 @@ export interface SchemaEvolutionConfig {
   incompatible: ErrorPolicy;
 }
 
-/** Everything a table mapping may override; `defaults` holds the fallbacks. */
+/**
+ * Everything a table mapping may override; `defaults` holds the fallbacks. (Maintenance takes
+ * its own subset: MaintenanceSettings in src/maintain/index.ts.)
+ */
 export interface TableSettings {
   namespace: string[];
   commit: CommitConfig;

@@ -4,6 +4,7 @@
  * into levels. After this nobody downstream looks at `defaults` to decide anything.
  */
 import type {
+  FileConfig,
   FloeConfig,
   KeyFormat,
   ValueFormat,
@@ -71,17 +72,30 @@ export function resolveConfig(raw: RawConfig): FloeConfig {
   };
 }
 
+/**
+ * A table's maintenance: the global section merged with the mapping's overrides, the compaction
+ * target resolved (the mapping's, else the global one, else the table's `file.targetSizeBytes`).
+ * The one place that resolves it, for mapped tables and for tables no mapping names.
+ */
+export function tableMaintenance(
+  maintenance: MaintenanceConfig,
+  file: FileConfig,
+  overrides?: { [K in keyof MaintenanceConfig]?: Partial<MaintenanceConfig[K]> },
+): TableMaintenanceConfig {
+  return {
+    compaction: {
+      ...merge(maintenance.compaction, overrides?.compaction),
+      targetSizeBytes: overrides?.compaction?.targetSizeBytes ?? maintenance.compaction.targetSizeBytes ?? file.targetSizeBytes,
+    },
+    expireSnapshots: merge(maintenance.expireSnapshots, overrides?.expireSnapshots),
+    orphanFiles: merge(maintenance.orphanFiles, overrides?.orphanFiles),
+  };
+}
+
 function resolveTable(t: RawTable, index: number, defaults: TableDefaults, maintenance: MaintenanceConfig): TableMapping {
   const file = merge(defaults.file, t.file);
   const namespace = t.namespace === undefined ? defaults.namespace : splitNamespace(t.namespace);
-  const tableMaintenance: TableMaintenanceConfig = {
-    compaction: {
-      ...merge(maintenance.compaction, t.maintenance?.compaction),
-      targetSizeBytes: t.maintenance?.compaction?.targetSizeBytes ?? maintenance.compaction.targetSizeBytes ?? file.targetSizeBytes,
-    },
-    expireSnapshots: merge(maintenance.expireSnapshots, t.maintenance?.expireSnapshots),
-    orphanFiles: merge(maintenance.orphanFiles, t.maintenance?.orphanFiles),
-  };
+  const maintenanceOfTable = tableMaintenance(maintenance, file, t.maintenance);
   return {
     index,
     topics: t.topics,
@@ -113,6 +127,6 @@ function resolveTable(t: RawTable, index: number, defaults: TableDefaults, maint
     // Table properties add to the defaults' rather than replacing them.
     tableProperties: { ...defaults.tableProperties, ...(t.tableProperties ?? {}) },
     createTables: t.createTables ?? defaults.createTables,
-    maintenance: tableMaintenance,
+    maintenance: maintenanceOfTable,
   };
 }

@@ -4,6 +4,7 @@
  * table shape; checks across tables are in checks.ts.
  */
 import { identifierProblem } from '../iceberg/catalog/identifiers.js';
+import { DEFAULT_TARGET_FILE_SIZE_BYTES } from '../iceberg/table/file-size.js';
 import { dsl, type JsonSchema, type Node } from './dsl.js';
 import type { PathSegment, ValidationContext } from './dsl-core.js';
 import { KAFKA_TOPIC, fieldPathProblem, templateProblem, transformProblem } from './names.js';
@@ -166,7 +167,7 @@ export const tableSettings = object({
     maxRecords: integer().range(1).default(1_000_000),
   }).default({}),
   file: object({
-    targetSizeBytes: bytes().range(MiB).default(128 * MiB),
+    targetSizeBytes: bytes().range(MiB).default(DEFAULT_TARGET_FILE_SIZE_BYTES),
     compression: oneOf('zstd', 'snappy', 'gzip', 'lz4', 'none').default('zstd'),
     rowGroupBytes: bytes().range(64 * 1024).default(16 * MiB),
   }).default({}),

@@ -3,7 +3,8 @@
  * settings of a table (its mapping's `maintenance`, else the global one) and one pass of a task.
  */
 import type { FloeConfig, TableMaintenanceConfig, TableMapping } from '../config/index.js';
-import { tableNameFor } from '../config/index.js';
+import { tableMaintenance, tableNameFor } from '../config/index.js';
+import { targetFileSizeBytes } from '../iceberg/table/file-size.js';
 import type { LoadedTable, RestCatalogClient, TableIdentifier } from '../iceberg/catalog/index.js';
 import type { FileIO } from '../iceberg/io/types.js';
 import type { Logger } from '../util/log.js';
@@ -17,14 +18,15 @@ export type { ProgressEvent, ProgressFn } from './progress.js';
 
 export type Task = 'compact' | 'expire' | 'orphans';
 
-export interface TableSettings {
+/** What maintenance needs of a table's mapping (not config's TableSettings: the mapping's overridable settings). */
+export interface MaintenanceSettings {
   maintenance: TableMaintenanceConfig;
   compression: TableMapping['file']['compression'];
   rowGroupBytes: number;
 }
 
 /** The mapping that writes `namespace.name` (as silver, bronze or alsoBronze), if any. */
-export function settingsFor(config: FloeConfig, id: TableIdentifier): TableSettings {
+export function settingsFor(config: FloeConfig, id: TableIdentifier): MaintenanceSettings {
   const full = [...id.namespace, id.name].join('.');
   for (const m of config.tables) {
     const names = [[...m.namespace, m.table]];
@@ -39,7 +41,7 @@ export function settingsFor(config: FloeConfig, id: TableIdentifier): TableSetti
   }
   const d = config.defaults;
   return {
-    maintenance: { ...config.maintenance, compaction: { ...config.maintenance.compaction, targetSizeBytes: config.maintenance.compaction.targetSizeBytes ?? d.file.targetSizeBytes } },
+    maintenance: tableMaintenance(config.maintenance, d.file),
     compression: d.file.compression,
     rowGroupBytes: d.file.rowGroupBytes,
   };
@@ -60,13 +62,12 @@ export type TaskReport =
   | { task: 'expire'; expiredSnapshotIds: Array<number | bigint>; files: string[] }
   | { task: 'orphans'; files: string[]; bytes: number };
 
-/** One pass of `task` on a table. The table's `write.target-file-size-bytes` wins over the config. */
-export async function runTask(task: Task, id: TableIdentifier, settings: TableSettings, ctx: TaskContext, dryRun = false, progress?: ProgressFn): Promise<TaskReport> {
+/** One pass of `task` on a table. The table's `write.target-file-size-bytes` wins over the config (iceberg/table/file-size.ts). */
+export async function runTask(task: Task, id: TableIdentifier, settings: MaintenanceSettings, ctx: TaskContext, dryRun = false, progress?: ProgressFn): Promise<TaskReport> {
   const m = settings.maintenance;
   if (task === 'compact') {
     const loaded = await ctx.catalog.loadTable(id);
-    const prop = Number(loaded.metadata.properties?.['write.target-file-size-bytes']);
-    const target = Number.isFinite(prop) && prop > 0 ? prop : m.compaction.targetSizeBytes;
+    const target = targetFileSizeBytes(loaded.metadata.properties, m.compaction.targetSizeBytes);
     const { table: _t, ...result } = await compactTable(
       ctx.catalog,
       ctx.io,

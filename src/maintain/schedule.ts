@@ -7,7 +7,7 @@
  */
 import type { TableIdentifier } from '../iceberg/catalog/index.js';
 import type { Logger } from '../util/log.js';
-import { runTask, type Task, type TaskContext, type TaskReport, type TableSettings } from './index.js';
+import { runTask, type Task, type TaskContext, type TaskReport, type MaintenanceSettings } from './index.js';
 
 /** One finished pass, for the daemon's metrics. */
 export interface MaintenanceEvent {
@@ -20,7 +20,7 @@ export interface MaintenanceEvent {
 
 interface Tracked {
   id: TableIdentifier;
-  settings: TableSettings;
+  settings: MaintenanceSettings;
   timers: NodeJS.Timeout[];
   running: Promise<void> | undefined;
 }
@@ -36,7 +36,7 @@ export class MaintenanceScheduler {
   ) {}
 
   /** Starts the schedules of a table (idempotent; `settings` is only called the first time). */
-  track(id: TableIdentifier, settingsOf: () => TableSettings): void {
+  track(id: TableIdentifier, settingsOf: () => MaintenanceSettings): void {
     const name = [...id.namespace, id.name].join('.');
     if (this.stopped || this.tables.has(name)) return;
     const settings = settingsOf();

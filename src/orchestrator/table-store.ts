@@ -19,6 +19,7 @@ import { definitionCommit, type DefinitionChange, type TableDefinition } from '.
 import { buildPartitionSpec } from '../iceberg/spec/partition.js';
 import type { DataFile, PartitionSpec, PrimitiveValue, Schema } from '../iceberg/spec/types.js';
 import { FastAppend } from '../iceberg/table/append.js';
+import { targetFileSizeBytes } from '../iceberg/table/file-size.js';
 import { RowDelta } from '../iceberg/table/row-delta.js';
 import { dataLocation, writeDataFiles } from '../parquet/index.js';
 import { createKafkaClient } from '../source/client.js';
@@ -209,7 +210,8 @@ export class CatalogTableStore implements TableStore, DataFileSink {
         schema,
         spec,
         partition: p.tuple as (PrimitiveValue | null)[],
-        targetFileSizeBytes: file.targetSizeBytes,
+        // The table's write.target-file-size-bytes wins over the mapping, as for compaction.
+        targetFileSizeBytes: targetFileSizeBytes(table.metadata.properties, file.targetSizeBytes),
         compression: file.compression,
         rowGroupBytes: file.rowGroupBytes,
         sortOrder: defaultSortOrder(table.metadata),

@@ -10,10 +10,11 @@
  */
 import * as arrow from 'apache-arrow';
 import type { Schema } from '../iceberg/spec/types.js';
+import { DEFAULT_TARGET_FILE_SIZE_BYTES } from '../iceberg/table/file-size.js';
 import { writeDataFile, type WriteDataFileOptions, type WrittenDataFile } from './data-file.js';
 
 export interface RollingWriterOptions extends WriteDataFileOptions {
-  /** Target Parquet file size; Iceberg's default is 512 MiB. */
+  /** Target Parquet file size; default floe's (iceberg/table/file-size.ts). */
   targetFileSizeBytes?: number;
   /** Upper bound on Arrow bytes buffered for one file; default 512 MiB. */
   maxArrowBytesPerFile?: number;
@@ -41,7 +42,7 @@ export class RollingDataFileWriter {
     readonly schema: Schema,
     private readonly opts: RollingWriterOptions = {},
   ) {
-    this.target = opts.targetFileSizeBytes ?? 512 * 1024 * 1024;
+    this.target = opts.targetFileSizeBytes ?? DEFAULT_TARGET_FILE_SIZE_BYTES;
     this.maxArrow = opts.maxArrowBytesPerFile ?? 512 * 1024 * 1024;
   }
 
