@@ -15,9 +15,7 @@ import { deadLetterTopicFor } from '../config/index.js';
 import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { CatalogTableStore, catalogAddress, createCatalog, createKafka, createRegistry, kafkaSecurityContext, s3Options } from './table-store.js';
-import { checkKafka } from '../source/kafka-errors.js';
-import { waitForDependency } from './startup.js';
+import { CatalogTableStore, createCatalog, createKafka, createRegistry, s3Options } from './table-store.js';
 import { daemonMetrics, maintenanceMetrics, type DaemonMetrics } from './metrics.js';
 import type { DeadLetterQueue, WriterEvents } from './ports.js';
 import { RecordHandler, type RecordContext } from './records.js';
@@ -50,8 +48,6 @@ export class Daemon implements WriterEvents {
   private maintenance: MaintenanceScheduler | undefined;
   /** Partitions seen with lag and no batch since: records waiting in Kafka, since when (ms). */
   private readonly waiting = new Map<TpKey, number>();
-  /** Set while start-up waits for a dependency: what /readyz reports. */
-  private waitingFor: string | undefined;
 
   constructor(
     private readonly config: FloeConfig,
@@ -66,7 +62,7 @@ export class Daemon implements WriterEvents {
     const server = await this.startServer();
     const timers: NodeJS.Timeout[] = [];
     try {
-      await this.start(signal);
+      await this.start();
       timers.push(setInterval(() => this.tick(), TICK_MS));
       timers.push(setInterval(() => void this.updateLag(), 5000));
       await new Promise<void>((resolve) => {
@@ -84,20 +80,13 @@ export class Daemon implements WriterEvents {
     }
   }
 
-  private async start(signal: AbortSignal): Promise<void> {
+  private async start(): Promise<void> {
     const log = this.log;
-    const wait = { signal, log, onWaiting: (reason: string | undefined) => void (this.waitingFor = reason) };
-    const catalog = createCatalog(this.config, log);
-    // Wait while the catalog is unreachable; refused credentials (401/403) end the wait with exit 3.
-    if ((await waitForDependency(`the catalog (${catalogAddress(this.config)})`, () => catalog.config(), wait)) === undefined) return;
-    this.catalog = catalog;
+    this.catalog = createCatalog(this.config, log);
+    // Fail fast on a wrong URI or credentials (exit 3 for 401/403) before joining the group.
+    await this.catalog.config();
     const store = new CatalogTableStore(this.catalog, s3Options(this.config), log.child({ component: 'commit' }));
     const kafka = createKafka(this.config, log);
-    // Proves address, TLS and SASL before joining the group: one clear message per failure.
-    const security = kafkaSecurityContext(this.config);
-    const cluster = await waitForDependency(`Kafka (${this.config.kafka.brokers.join(', ')})`, () => checkKafka(kafka, security), wait);
-    if (cluster === undefined) return;
-    log.info({ brokers: this.config.kafka.brokers, tls: security.tls, sasl: security.sasl?.mechanism, clusterBrokers: cluster.brokers }, 'connected to Kafka');
     const registry = createRegistry(this.config);
     const handler = new RecordHandler(registry, log);
     const deadLetters: DeadLetterQueue = {
@@ -368,7 +357,7 @@ export class Daemon implements WriterEvents {
       metrics: this.metrics.registry,
       liveness: [{ name: 'event loop', check: () => (Date.now() - this.lastTick > 30_000 ? `no tick for ${Date.now() - this.lastTick} ms` : undefined) }],
       readiness: [
-        { name: 'group', check: () => (this.joined ? undefined : (this.waitingFor ?? 'not joined the consumer group yet')) },
+        { name: 'group', check: () => (this.joined ? undefined : 'not joined the consumer group yet') },
         {
           name: 'catalog',
           check: async () => {

@@ -31,9 +31,7 @@ export function createKafkaClient(options: KafkaClientOptions, logger: Logger = 
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.INFO,
     logCreator: () => (entry: LogEntry) => {
-      // kafkajs attaches the stack of every connection error; the message says what happened,
-      // and a stack per retry only buries it.
-      const { message, timestamp: _t, stack: _s, ...rest } = entry.log as LogEntry['log'] & { stack?: unknown };
+      const { message, timestamp: _t, ...rest } = entry.log;
       const fields = { namespace: entry.namespace, ...rest };
       if (entry.level === logLevel.ERROR) log.error(fields, message);
       else if (entry.level === logLevel.WARN) log.warn(fields, message);
