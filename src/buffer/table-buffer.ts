@@ -50,7 +50,10 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   private oldestTimestampMs: number | undefined;
   private firstAppendAt: number | undefined;
 
-  constructor(private readonly newSink: (tuple: unknown[]) => Sink) {}
+  constructor(
+    private readonly newSink: (tuple: unknown[]) => Sink,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
   /**
    * Declares where a partition's next range starts: the offset the table held when this writer
@@ -82,7 +85,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     if (timestampMs >= 0 && (this.oldestTimestampMs === undefined || timestampMs < this.oldestTimestampMs)) {
       this.oldestTimestampMs = timestampMs;
     }
-    this.firstAppendAt ??= Date.now();
+    this.firstAppendAt ??= this.clock();
   }
 
   append(partitionKey: string, tuple: unknown[], row: Row): void {
@@ -110,8 +113,13 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   }
 
   /** Milliseconds since the oldest uncommitted record arrived; 0 when empty. */
-  ageMs(now = Date.now()): number {
+  ageMs(now = this.clock()): number {
     return this.firstAppendAt === undefined ? 0 : now - this.firstAppendAt;
+  }
+
+  /** When the oldest uncommitted record arrived (the clock's ms); undefined when empty. */
+  get waitingSince(): number | undefined {
+    return this.firstAppendAt;
   }
 
   /** True when no record advanced any range: not even one that went to the dead-letter topic. */

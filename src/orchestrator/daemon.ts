@@ -216,9 +216,13 @@ export class Daemon implements WriterEvents {
         if (!ctx.current()) return;
         const targets = writers.filter((w) => w.wants(record));
         if (targets.length === 0) continue;
+        // The commit bounds hold per record, not per fetched batch: a batch read while catching
+        // up can hold many times maxRecords (issue #11).
+        for (const w of targets) if (!(await this.makeRoom(w, ctx))) return;
         this.metrics.recordsIn.inc({ topic: record.topic });
         this.metrics.bytesIn.inc({ topic: record.topic }, record.sizeBytes);
         if (!(await handler.handle(record, targets, ctx))) return;
+        for (const w of targets) this.maybeFlush(w);
       }
     } catch (err) {
       this.fail(err);
@@ -257,12 +261,36 @@ export class Daemon implements WriterEvents {
   // ---- triggers, backpressure, shutdown -------------------------------------------------------
 
   private maybeFlush(w: TableWriter, force = false): void {
-    const reason = force && !w.isFlushing && w.bufferedRecords > 0 ? 'memory' : w.due(w.bufferedBytes);
-    if (!reason) return;
+    const reason = force && !w.isFlushing && w.bufferedRecords > 0 ? 'memory' : w.due();
+    if (reason) this.startFlush(w, reason);
+  }
+
+  /** Starts a commit of what `w` buffers now (drained at once); fatal errors stop the daemon. */
+  private startFlush(w: TableWriter, reason: string): void {
     void w.flush(reason).catch((err) => this.fail(err)).finally(() => {
       this.usedBytes = this.writers.all().reduce((n, x) => n + x.bufferedBytes, 0);
       this.source?.memoryReleased();
     });
+  }
+
+  /**
+   * Before a record is added to `w`: a buffer holding maxRecords (maxBytes) is committed first,
+   * after the commit in progress, if any. So no commit holds more than the bounds, and reading
+   * runs at most one buffer ahead of committing — a backlog is drained in bounded commits instead
+   * of one buffer that grows for as long as each commit takes. False: the batch was abandoned.
+   */
+  private async makeRoom(w: TableWriter, ctx: RecordContext): Promise<boolean> {
+    for (let reason = w.full(); reason !== undefined; reason = w.full()) {
+      if (w.isFlushing) await w.settled();
+      else {
+        const wait = w.flushableInMs();
+        if (wait === undefined) return true; // no table yet: nothing can be committed, see flush()
+        if (wait > 0) await sleep(Math.min(wait, 1000));
+        else this.startFlush(w, reason);
+      }
+      if (!ctx.current()) return false;
+    }
+    return true;
   }
 
   private tick(): void {
@@ -278,6 +306,7 @@ export class Daemon implements WriterEvents {
       this.maintenance?.track(w.id, () => settingsFor(this.config, w.id));
       const waitingSince = [...this.waiting].filter(([k]) => w.coversKey(k)).map(([, since]) => since);
       this.metrics.freshness.set({ table: w.fullName }, freshnessSeconds(this.lastTick, w.oldestPendingMs, waitingSince));
+      this.metrics.lastCommitAge.set({ table: w.fullName }, w.lastCommitAgeSeconds());
     }
   }
 

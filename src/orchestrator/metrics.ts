@@ -23,11 +23,13 @@ export interface DaemonMetrics {
   deadLetters: Counter;
   commits: Counter;
   commitsFailed: Counter;
+  commitsLate: Counter;
   commitSeconds: Histogram;
   filesWritten: Counter;
   fileBytes: Histogram;
   freshness: Gauge;
   lastCommit: Gauge;
+  lastCommitAge: Gauge;
   lag: Gauge;
   tableDataFiles: Gauge;
   tableDeleteFiles: Gauge;
@@ -71,6 +73,11 @@ export function daemonMetrics(options: { registry?: MetricsRegistry; defaults?: 
     deadLetters: registry.counter('floe_dead_letters_total', 'Records sent to the dead-letter topic, by table and error code', ['table', 'code']),
     commits: registry.counter('floe_commits_total', 'Successful table commits, by table', T),
     commitsFailed: registry.counter('floe_commits_failed_total', 'Commits refused or failed (their records are read again), by table and reason', ['table', 'reason']),
+    commitsLate: registry.counter(
+      'floe_commit_late_total',
+      'Commits whose oldest record waited longer than commit.intervalMs plus max(intervalMs, 5 s) between being read and committed: the daemon cannot keep up, by table',
+      T,
+    ),
     commitSeconds: registry.histogram('floe_commit_duration_seconds', 'Flush-to-commit latency: Parquet write, upload and catalog commit, by table', LATENCY_BUCKETS_SECONDS, T),
     filesWritten: registry.counter('floe_files_written_total', 'Parquet data files committed, by table', T),
     fileBytes: registry.histogram('floe_file_size_bytes', 'Sizes of the Parquet data files committed, by table', FILE_SIZE_BUCKETS_BYTES, T),
@@ -80,6 +87,11 @@ export function daemonMetrics(options: { registry?: MetricsRegistry; defaults?: 
       T,
     ),
     lastCommit: registry.gauge('floe_table_last_commit_timestamp_seconds', 'Unix time of the last commit this daemon landed, by table', T),
+    lastCommitAge: registry.gauge(
+      'floe_table_last_commit_age_seconds',
+      'Seconds since this daemon last committed the table (since it started writing it, before its first commit), by table',
+      T,
+    ),
     lag: registry.gauge('floe_consumer_lag_records', 'High watermark minus the next offset to read, by topic and partition', ['topic', 'partition']),
     tableDataFiles: registry.gauge('floe_table_data_files', 'Data files in the table after the last commit or maintenance pass, by table', T),
     tableDeleteFiles: registry.gauge('floe_table_delete_files', 'Delete files in the table after the last commit or maintenance pass, by table', T),

@@ -26,12 +26,13 @@ import { lastHeader, tpKey, type SourceRecord, type TopicPartition, type TpKey }
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { metadataRow, migrateHeaders, optionalValueColumns, requiredValueColumns, tombstoneRow, withMetadataField, withoutColumn } from './bronze.js';
+import { CommitCadence, type FlushReason } from './cadence.js';
 import { isFatal, StaleRangesError } from './errors.js';
 import { tableGauges, type DaemonMetrics } from './metrics.js';
 import { tupleFunction, tupleKey, tupleKeyed } from './partition-tuple.js';
 import type { DataFileSink, DeadLetterQueue, PartitionData, TableStore, WriterEvents } from './ports.js';
 import { initialTable, mappingDefinition } from './table-create.js';
-import { debeziumRowSchema, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges, writeChangeFiles } from './silver.js';
+import { debeziumRowSchema, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges, writeChangeFiles, type KeyedChange } from './silver.js';
 
 export interface WriterDeps {
   store: TableStore;
@@ -81,6 +82,7 @@ export class TableWriter {
   /** Silver only: the key columns and every key touched since the last commit. */
   readonly keyColumns: string[] | undefined;
   private readonly changes: SilverChanges | undefined;
+  private readonly cadence: CommitCadence;
 
   constructor(
     readonly id: TableIdentifier,
@@ -90,7 +92,8 @@ export class TableWriter {
     this.fullName = [...id.namespace, id.name].join('.');
     this.log = deps.log.child({ table: this.fullName });
     this.now = deps.now ?? Date.now;
-    this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.schema!));
+    this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.schema!), this.now);
+    this.cadence = new CommitCadence(mapping.commit, this.fullName, deps.metrics, this.log, this.now);
     if (mapping.mode === 'silver') {
       this.keyColumns = keyColumns(mapping);
       this.changes = new SilverChanges(this.keyColumns);
@@ -432,14 +435,33 @@ export class TableWriter {
     return this.flushing !== undefined;
   }
 
-  /** Which trigger says to flush now, if any. `bytes` is the caller's (sampled) buffered size. */
-  due(bytes: number, now = this.now()): string | undefined {
+  /** Which trigger says to flush now, if any (checked per record, so cheap: bytes are sampled). */
+  due(now = this.now()): FlushReason | undefined {
     if (this.buffer.isEmpty || this.flushing || now < this.retryAfter) return undefined;
-    const c = this.mapping.commit;
-    if (this.buffer.recordCount >= c.maxRecords) return 'records';
-    if (bytes >= c.maxBytes) return 'bytes';
-    if (this.buffer.ageMs(now) >= c.intervalMs) return 'interval';
-    return undefined;
+    return this.cadence.due(this.buffer.recordCount, this.buffer.ageMs(now), () => this.bufferedBytes);
+  }
+
+  /**
+   * Why the buffer must be committed before another record is added (it holds maxRecords or
+   * maxBytes), if it must. The caller commits it, waiting for a commit in progress first, so no
+   * commit holds more than the bounds, however large the fetched batches.
+   */
+  full(): FlushReason | undefined {
+    return this.cadence.full(this.buffer.recordCount, () => this.bufferedBytes);
+  }
+
+  /**
+   * ms until a full buffer can be committed (a failed commit's backoff); undefined when it cannot
+   * be committed at all yet (only dead letters, no table to record their offsets in).
+   */
+  flushableInMs(now = this.now()): number | undefined {
+    if (!this.table) return undefined;
+    return Math.max(0, this.retryAfter - now);
+  }
+
+  /** Seconds since this daemon last committed the table (the last-commit-age gauge). */
+  lastCommitAgeSeconds(now = this.now()): number {
+    return this.cadence.lastCommitAgeSeconds(now);
   }
 
   /** Waits for the flush in progress, if any. */
@@ -449,28 +471,33 @@ export class TableWriter {
 
   // ---- flush and commit -------------------------------------------------------------------
 
-  /** Writes and commits everything buffered now. Rejects only with fatal errors. */
-  async flush(reason: string): Promise<void> {
-    await this.settled();
-    if (this.buffer.isEmpty) return;
+  /**
+   * Writes and commits everything buffered now (after the flush in progress, if any). Rejects
+   * only with fatal errors. When no flush is in progress the buffer is drained synchronously,
+   * before this returns: a record appended afterwards belongs to the next commit.
+   */
+  flush(reason: string): Promise<void> {
+    if (this.flushing) return this.settled().then(() => this.flush(reason));
     // No record has created the table yet, so only records that could not land (dead letters) are
     // buffered, and their offsets can only be recorded in the table's snapshots. They stay pending
     // until the table exists (its first commit then covers them): committing into nothing failed,
     // re-read the partition and dead-lettered the same records again, forever.
-    if (!this.table) return;
-    const run = this.flushNow(reason);
-    this.flushing = run;
-    try {
-      await run;
-    } finally {
+    if (this.buffer.isEmpty || !this.table) return Promise.resolve();
+    const run: Promise<void> = this.flushNow(reason).finally(() => {
       if (this.flushing === run) this.flushing = undefined;
-    }
+    });
+    this.flushing = run;
+    return run;
   }
 
+  /** Everything up to its first await runs synchronously: the buffer (and silver's changes) drained at once. */
   private async flushNow(reason: string): Promise<void> {
     const table = this.table!;
     const spec = this.spec!;
+    const waitingSince = this.buffer.waitingSince;
     const drained = this.buffer.drain();
+    const changes = this.changes?.drain();
+    this.cadence.reset();
     // Rows buffered from now on continue from the ranges being committed.
     for (const r of drained.ranges) {
       const p = this.parts.get(`${r.topic}:${r.partition}`);
@@ -495,8 +522,8 @@ export class TableWriter {
       };
       let files: DataFile[];
       let committed: LoadedTable;
-      if (this.changes) {
-        const delta = await this.writeChanges(table, spec);
+      if (changes) {
+        const delta = await this.writeChanges(table, spec, changes);
         files = delta.data;
         committed = await this.deps.store.rowDelta!(this.id, table, delta.data, delta.deletes, properties);
       } else {
@@ -510,7 +537,7 @@ export class TableWriter {
       this.failures = 0;
       m.commitSeconds.observe({ table: this.fullName }, (this.now() - started) / 1000);
       m.commits.inc({ table: this.fullName });
-      const rows = this.changes ? files.reduce((n, f) => n + f.recordCount, 0) : bronzeRows;
+      const rows = changes ? files.reduce((n, f) => n + f.recordCount, 0) : bronzeRows;
       m.recordsOut.inc({ table: this.fullName }, rows);
       for (const f of files) {
         m.filesWritten.inc({ table: this.fullName });
@@ -519,6 +546,7 @@ export class TableWriter {
       if (drained.newestTimestampMs !== undefined) this.newestCommittedMs = Math.max(this.newestCommittedMs ?? 0, drained.newestTimestampMs);
       tableGauges(m, this.fullName, committed.metadata, this.now());
       this.log.debug({ reason, records: drained.records, rows, files: files.length, ms: this.now() - started }, 'committed');
+      this.cadence.committed(waitingSince, { reason, records: drained.records, commitMs: this.now() - started });
       this.deps.events.committed(this.fullName, drained.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })));
     } catch (err) {
       if (isFatal(err)) throw err;
@@ -530,9 +558,9 @@ export class TableWriter {
   }
 
   /** Silver: the touched keys as one row delta's files (docs/silver.md). */
-  private writeChanges(table: LoadedTable, spec: PartitionSpec): Promise<{ data: DataFile[]; deletes: DataFile[] }> {
+  private writeChanges(table: LoadedTable, spec: PartitionSpec, changes: KeyedChange[]): Promise<{ data: DataFile[]; deletes: DataFile[] }> {
     const write = (partitions: PartitionData[]) => this.deps.files.write(table, spec, partitions, this.mapping.file);
-    return writeChangeFiles(this.changes!.drain(), this.schema!, this.keyColumns!, (row) => tupleKeyed(this.tupleOf!(row)), write);
+    return writeChangeFiles(changes, this.schema!, this.keyColumns!, (row) => tupleKeyed(this.tupleOf!(row)), write);
   }
 
   /**
@@ -561,6 +589,7 @@ export class TableWriter {
     this.committed = fresh;
     this.buffer.discard();
     this.changes?.drain();
+    this.cadence.reset();
     this.replayedPending = new ReplayedSet();
     const reseek: Array<TopicPartition & { offset: bigint | undefined }> = [];
     for (const p of this.parts.values()) {
@@ -576,6 +605,7 @@ export class TableWriter {
   discard(): void {
     this.buffer.discard();
     this.changes?.drain();
+    this.cadence.reset();
     this.replayedPending = new ReplayedSet();
     for (const p of this.parts.values()) {
       const offset = this.committed.get(p.tp.topic, p.tp.partition);

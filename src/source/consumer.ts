@@ -233,7 +233,7 @@ export class KafkaSource {
 
   // ---------------------------------------------------------------------------------------------
 
-  private async eachBatch({ batch, resolveOffset, isStale }: EachBatchPayload): Promise<void> {
+  private async eachBatch({ batch, resolveOffset, isStale, heartbeat }: EachBatchPayload): Promise<void> {
     const state = this.owned.get(tpKey(batch));
     // Not ours, not seeked yet, a rebalance under way, or a seek pending: drop it unresolved.
     // kafkajs fetches it again from the (seeked) position once the partition is delivered again.
@@ -249,7 +249,7 @@ export class KafkaSource {
           // Compaction or retention; visible so that a reset by retention is never silent.
           this.log.info({ topic, partition, expected: String(state.nextOffset), got: String(records[0]!.offset) }, 'offset gap');
         }
-        await this.options.hooks.onRecords({ topic, partition, records, nextOffset, highWatermark });
+        await this.keepingAlive(heartbeat, () => this.options.hooks.onRecords({ topic, partition, records, nextOffset, highWatermark }));
       }
       resolveOffset(batch.lastOffset());
       state.nextOffset = nextOffset;
@@ -259,6 +259,23 @@ export class KafkaSource {
       if (this.inFlight === 0) for (const wake of this.drainWaiters.splice(0)) wake();
     }
     this.checkMemory();
+  }
+
+  /**
+   * kafkajs heartbeats only between batches, and the orchestrator may hold a batch for as long as
+   * a commit takes (it commits a full buffer before reading on): heartbeat meanwhile, or a slow
+   * commit gets the member expelled. A failed heartbeat (a rebalance under way) is left to kafkajs,
+   * which sees it again at its own heartbeat after the batch.
+   */
+  private async keepingAlive(heartbeat: () => Promise<void>, work: () => Promise<void>): Promise<void> {
+    const timer = setInterval(() => {
+      heartbeat().catch((err: unknown) => this.log.debug({ err }, 'heartbeat during a batch failed'));
+    }, this.options.consumer?.heartbeatInterval ?? 3000);
+    try {
+      await work();
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /** Awaited by kafkajs right before JoinGroup (join-hook.ts). Never throws: the join must go on. */

@@ -259,14 +259,52 @@ describe('TableWriter', () => {
   it('fires the record, bytes and interval triggers', async () => {
     let now = 1000;
     const { w } = await setup({ commit: { maxRecords: 2, intervalMs: 500, maxBytes: '1MiB' } }, () => now);
-    expect(w.due(0, now)).toBeUndefined();
+    expect(w.due()).toBeUndefined();
     await add(w, 1, 0, { id: 1n, qty: 2 });
-    expect(w.due(0, now)).toBeUndefined();
-    expect(w.due(2 * 1024 * 1024, now)).toBe('bytes');
+    expect(w.due()).toBeUndefined();
+    expect(w.full()).toBeUndefined();
     now += 600;
-    expect(w.due(0, Date.now() + 600)).toBe('interval');
+    expect(w.due()).toBe('interval');
+    expect(w.full()).toBeUndefined();
     await add(w, 1, 1, { id: 1n, qty: 2 });
-    expect(w.due(0, now)).toBe('records');
+    expect(w.due()).toBe('records');
+    expect(w.full()).toBe('records');
+    const small = await setup({ commit: { maxRecords: 100, intervalMs: 500, maxBytes: 64 } }, () => now);
+    await add(small.w, 1, 0, { id: 1n, qty: 2 });
+    await add(small.w, 1, 1, { id: 2n, qty: 2 });
+    expect(small.w.bufferedBytes).toBeGreaterThanOrEqual(64);
+    expect(small.w.full()).toBe('bytes');
+  });
+
+  it('drains the buffer synchronously when a flush starts: what comes after is the next commit', async () => {
+    const { store, w } = await setup({ commit: { maxRecords: 2 } });
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await add(w, 1, 1, { id: 2n, qty: 2 });
+    expect(w.full()).toBe('records');
+    const first = w.flush('records');
+    expect(w.bufferedRecords).toBe(0);
+    expect(w.full()).toBeUndefined();
+    await add(w, 1, 2, { id: 3n, qty: 2 });
+    // A second flush waits for the first, then commits only what came after it.
+    const second = w.flush('records');
+    expect(w.isFlushing).toBe(true);
+    await Promise.all([first, second]);
+    expect(store.events.filter((e) => e.startsWith('append'))).toEqual(['append 2 {"orders":{"0":"2"}}', 'append 1 {"orders":{"0":"3"}}']);
+  });
+
+  it('counts a commit whose oldest record waited past the cadence as late, and the time since the last commit', async () => {
+    let now = 10_000;
+    const { w, deps } = await setup({ commit: { intervalMs: 1000 } }, () => now);
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    now += 1500;
+    expect(w.lastCommitAgeSeconds()).toBe(1.5);
+    await w.flush('interval');
+    expect(await deps.metrics.commitsLate.value({ table: 'raw.orders' })).toBe(0);
+    expect(w.lastCommitAgeSeconds()).toBe(0);
+    await add(w, 1, 1, { id: 2n, qty: 2 });
+    now += 1000 + 5000 + 1; // intervalMs + max(intervalMs, 5 s) grace
+    await w.flush('interval');
+    expect(await deps.metrics.commitsLate.value({ table: 'raw.orders' })).toBe(1);
   });
 
   it('refuses to create a table when createTables is false', async () => {

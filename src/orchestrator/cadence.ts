@@ -1,0 +1,101 @@
+/**
+ * When a table commits: `commit.maxRecords`, `commit.maxBytes` and `commit.intervalMs` bound what
+ * one commit holds and how long a record read waits for its commit — also while catching up on a
+ * backlog, when a fetched batch alone can hold more than maxRecords and the next batch is read
+ * while the previous buffer is still being committed.
+ *
+ * The bounds are checked per record (the daemon asks `full()` before appending and `due()` after),
+ * never per fetched batch. The size of the Arrow builders costs a walk over the column tree, so it
+ * is measured every few records only: a commit may exceed maxBytes by that many records.
+ *
+ * A commit is *late* when its oldest record waited longer than intervalMs plus a grace of
+ * max(intervalMs, 5 s) between being read and being committed: commits take longer than the
+ * configured cadence allows, i.e. the machine (or the catalog, or storage) cannot keep up.
+ */
+import type { CommitConfig } from '../config/index.js';
+import type { Logger } from '../util/log.js';
+import type { DaemonMetrics } from './metrics.js';
+
+/** Records between two measurements of the buffered bytes. */
+export const BYTES_SAMPLE_RECORDS = 16;
+const LATE_GRACE_MIN_MS = 5000;
+const LATE_WARNING_EVERY_MS = 60_000;
+
+export type FlushReason = 'records' | 'bytes' | 'interval';
+
+export class CommitCadence {
+  private sizedBytes = 0;
+  private sizedAtRecords = 0;
+  /** When this daemon last committed the table (or started writing it, before its first commit). */
+  private lastCommitAt: number;
+  private lateSinceWarning = 0;
+  private lastWarningAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly bounds: CommitConfig,
+    private readonly table: string,
+    private readonly metrics: DaemonMetrics,
+    private readonly log: Logger,
+    private readonly now: () => number,
+  ) {
+    this.lastCommitAt = now();
+    // Exported from the start (at 0), so that rate() and the alert see the first late commit.
+    metrics.commitsLate.inc({ table }, 0);
+  }
+
+  /** How long past intervalMs a record may wait before its commit counts as late. */
+  get lateAfterMs(): number {
+    return this.bounds.intervalMs + Math.max(this.bounds.intervalMs, LATE_GRACE_MIN_MS);
+  }
+
+  /**
+   * 'records' / 'bytes' when the buffer holds as much as one commit may: it must be committed
+   * before another record is added. `measure` gives the exact buffered bytes (costly).
+   */
+  full(records: number, measure: () => number): FlushReason | undefined {
+    if (records === 0) return undefined;
+    if (records >= this.bounds.maxRecords) return 'records';
+    if (records < this.sizedAtRecords || records - this.sizedAtRecords >= BYTES_SAMPLE_RECORDS || this.sizedAtRecords === 0) {
+      this.sizedBytes = measure();
+      this.sizedAtRecords = records;
+    }
+    return this.sizedBytes >= this.bounds.maxBytes ? 'bytes' : undefined;
+  }
+
+  /** Why the buffer should be committed now, if it should. */
+  due(records: number, ageMs: number, measure: () => number): FlushReason | undefined {
+    return this.full(records, measure) ?? (records > 0 && ageMs >= this.bounds.intervalMs ? 'interval' : undefined);
+  }
+
+  /** The buffer was drained or dropped: the next measurement starts afresh. */
+  reset(): void {
+    this.sizedBytes = 0;
+    this.sizedAtRecords = 0;
+  }
+
+  /** Seconds since this daemon's last commit of the table (since it started writing it, before). */
+  lastCommitAgeSeconds(now = this.now()): number {
+    return Math.max(0, (now - this.lastCommitAt) / 1000);
+  }
+
+  /**
+   * A commit landed. `waitingSinceMs`: when its oldest record was read (buffered). Counts and
+   * (at most once a minute) logs commits that came later than the configured cadence allows.
+   */
+  committed(waitingSinceMs: number | undefined, details: { reason: string; records: number; commitMs: number }): void {
+    const now = this.now();
+    this.lastCommitAt = now;
+    if (waitingSinceMs === undefined) return;
+    const waitedMs = now - waitingSinceMs;
+    if (waitedMs <= this.lateAfterMs) return;
+    this.metrics.commitsLate.inc({ table: this.table });
+    this.lateSinceWarning++;
+    if (now - this.lastWarningAt < LATE_WARNING_EVERY_MS) return;
+    this.log.warn(
+      { waitedMs, intervalMs: this.bounds.intervalMs, lateAfterMs: this.lateAfterMs, lateCommits: this.lateSinceWarning, ...details },
+      'commits fall behind commit.intervalMs: records waited longer than the configured cadence allows (the machine, catalog or storage cannot keep up)',
+    );
+    this.lastWarningAt = now;
+    this.lateSinceWarning = 0;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * CommitCadence: the per-record bounds (records exact, bytes sampled), the interval trigger, and
+ * late commits counted and warned about at most once a minute.
+ */
+import { describe, expect, it } from 'vitest';
+import { BYTES_SAMPLE_RECORDS, CommitCadence } from '../../src/orchestrator/cadence.js';
+import { daemonMetrics } from '../../src/orchestrator/metrics.js';
+import type { Logger } from '../../src/util/log.js';
+import { silentLogger } from '../../src/util/log.js';
+
+function recordingLogger(lines: Array<{ obj: unknown; msg: string }>): Logger {
+  const log = Object.create(silentLogger) as Logger;
+  (log as unknown as { warn: (obj: unknown, msg: string) => void }).warn = (obj, msg) => void lines.push({ obj, msg });
+  return log;
+}
+
+describe('CommitCadence', () => {
+  const bounds = { maxRecords: 100, maxBytes: 1000, intervalMs: 2000 };
+
+  it('is full at maxRecords, and at maxBytes measured every few records', () => {
+    let now = 0;
+    const c = new CommitCadence(bounds, 't', daemonMetrics(), silentLogger, () => now);
+    let measured = 0;
+    let bytes = 0;
+    const measure = () => {
+      measured++;
+      return bytes;
+    };
+    expect(c.full(0, measure)).toBeUndefined();
+    expect(c.full(100, measure)).toBe('records');
+    // Bytes: measured on the first record, then every BYTES_SAMPLE_RECORDS records.
+    for (let n = 1; n < BYTES_SAMPLE_RECORDS; n++) expect(c.full(n, measure)).toBeUndefined();
+    expect(measured).toBe(1);
+    bytes = 1000;
+    expect(c.full(BYTES_SAMPLE_RECORDS, measure)).toBeUndefined();
+    expect(c.full(BYTES_SAMPLE_RECORDS + 1, measure)).toBe('bytes');
+    expect(measured).toBe(2);
+    // A drained buffer measures afresh.
+    c.reset();
+    bytes = 10;
+    expect(c.full(1, measure)).toBeUndefined();
+    expect(measured).toBe(3);
+  });
+
+  it('is due on the interval once a record waits', () => {
+    const c = new CommitCadence(bounds, 't', daemonMetrics(), silentLogger, () => 0);
+    expect(c.due(0, 5000, () => 0)).toBeUndefined();
+    expect(c.due(1, 1999, () => 0)).toBeUndefined();
+    expect(c.due(1, 2000, () => 0)).toBe('interval');
+    expect(c.due(100, 0, () => 0)).toBe('records');
+  });
+
+  it('counts late commits and warns at most once a minute, with how many were late', async () => {
+    let now = 100_000;
+    const m = daemonMetrics();
+    const lines: Array<{ obj: unknown; msg: string }> = [];
+    const c = new CommitCadence(bounds, 't', m, recordingLogger(lines), () => now);
+    expect(c.lateAfterMs).toBe(2000 + 5000);
+    const details = { reason: 'records', records: 10, commitMs: 100 };
+    c.committed(now - 7000, details); // exactly at the bound: not late
+    c.committed(undefined, details); // nothing waited (only offsets): not late
+    expect(await m.commitsLate.value({ table: 't' })).toBe(0);
+    c.committed(now - 7001, details);
+    now += 1000;
+    c.committed(now - 20_000, details);
+    expect(await m.commitsLate.value({ table: 't' })).toBe(2);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.obj).toMatchObject({ waitedMs: 7001, intervalMs: 2000, lateCommits: 1 });
+    now += 60_000;
+    c.committed(now - 8000, details);
+    expect(lines).toHaveLength(2);
+    expect(lines[1]!.obj).toMatchObject({ waitedMs: 8000, lateCommits: 2 });
+    expect(c.lastCommitAgeSeconds(now + 2500)).toBe(2.5);
+  });
+
+  it('the grace is intervalMs itself when that is longer than 5 s', () => {
+    const c = new CommitCadence({ ...bounds, intervalMs: 60_000 }, 't', daemonMetrics(), silentLogger, () => 0);
+    expect(c.lateAfterMs).toBe(120_000);
+  });
+});
