@@ -218,7 +218,7 @@ export class Daemon implements WriterEvents {
         if (targets.length === 0) continue;
         // The commit bounds hold per record, not per fetched batch: a batch read while catching
         // up can hold many times maxRecords (issue #11).
-        for (const w of targets) if (!(await this.makeRoom(w, ctx))) return;
+        for (const w of targets) if (!(await this.makeRoom(w, ctx, batch))) return;
         this.metrics.recordsIn.inc({ topic: record.topic });
         this.metrics.bytesIn.inc({ topic: record.topic }, record.sizeBytes);
         if (!(await handler.handle(record, targets, ctx))) return;
@@ -279,13 +279,15 @@ export class Daemon implements WriterEvents {
    * runs at most one buffer ahead of committing — a backlog is drained in bounded commits instead
    * of one buffer that grows for as long as each commit takes. False: the batch was abandoned.
    */
-  private async makeRoom(w: TableWriter, ctx: RecordContext): Promise<boolean> {
+  private async makeRoom(w: TableWriter, ctx: RecordContext, batch: SourceBatch): Promise<boolean> {
+    // The batch is held while a commit runs: heartbeat meanwhile (kafkajs does so only between batches).
+    const keepAlive = batch.keepAlive ?? ((work: () => Promise<void>) => work());
     for (let reason = w.full(); reason !== undefined; reason = w.full()) {
-      if (w.isFlushing) await w.settled();
+      if (w.isFlushing) await keepAlive(() => w.settled());
       else {
         const wait = w.flushableInMs();
         if (wait === undefined) return true; // no table yet: nothing can be committed, see flush()
-        if (wait > 0) await sleep(Math.min(wait, 1000));
+        if (wait > 0) await keepAlive(() => sleep(Math.min(wait, 1000)));
         else this.startFlush(w, reason);
       }
       if (!ctx.current()) return false;

@@ -78,6 +78,13 @@ export class KafkaSource {
   private readonly admin: Admin;
   private readonly log: Logger;
   private readonly owned = new Map<TpKey, PartitionState>();
+  /**
+   * Partitions being given up (before a rejoin, or on stop) while `onRevoked` commits their
+   * buffers: still ours in the current generation, so those commits' group offsets are sent too.
+   */
+  private readonly revoking = new Map<TpKey, TopicPartition>();
+  /** Group offset commits in flight: a revocation waits for them before the member rejoins or leaves. */
+  private readonly groupCommits = new Set<Promise<boolean>>();
   private readonly userPaused = new Set<TpKey>();
   private readonly kafkaPaused = new Set<TpKey>();
   private generation = 0;
@@ -185,21 +192,34 @@ export class KafkaSource {
   }
 
   /**
-   * Commits Kafka group offsets (next offset per partition) as a monitoring hint only. Never
-   * throws; returns false when it did not commit (not owned, rebalancing, coordinator errors).
+   * Commits Kafka group offsets (next offset per partition) as a monitoring hint only, for the
+   * partitions this member owns in the current generation — assigned and seeked, or being given up
+   * (the commit `onRevoked` makes). Never throws; returns false when it did not commit (not owned,
+   * coordinator errors such as an expelled member's stale generation).
+   *
+   * A rebalance under way does not stop it: until this member rejoins, nobody else owns its
+   * partitions and the coordinator accepts commits of the current generation. Partitions revoked
+   * only after the rejoin (an expelled member) are not committed — they may be someone else's now;
+   * the new generation commits the table's offsets as soon as its positions are set.
    */
-  async commitGroupOffsets(offsets: Map<TpKey, bigint>): Promise<boolean> {
-    const entries = [...offsets].filter(([k]) => this.owned.get(k)?.ready);
-    if (entries.length === 0 || this.closing) return false;
-    try {
-      await this.consumer.commitOffsets(
-        entries.map(([k, offset]) => ({ ...this.owned.get(k)!.tp, offset: offset.toString() })),
-      );
-      return true;
-    } catch (err) {
-      this.log.debug({ err }, 'group offset commit (monitoring hint) failed');
-      return false;
+  commitGroupOffsets(offsets: Map<TpKey, bigint>): Promise<boolean> {
+    const entries: Array<TopicPartition & { offset: string }> = [];
+    for (const [k, offset] of offsets) {
+      const state = this.owned.get(k);
+      const tp = state?.ready ? state.tp : this.revoking.get(k);
+      if (tp) entries.push({ ...tp, offset: offset.toString() });
     }
+    if (entries.length === 0) return Promise.resolve(false);
+    const commit = this.consumer.commitOffsets(entries).then(
+      () => true,
+      (err: unknown) => {
+        this.log.info({ err: (err as Error)?.message ?? String(err), partitions: entries.map(tpKey) }, 'group offset commit (monitoring hint) failed; the next table commit sends them again');
+        return false;
+      },
+    );
+    this.groupCommits.add(commit);
+    void commit.finally(() => this.groupCommits.delete(commit));
+    return commit;
   }
 
   /** Lag per owned partition from the last fetched batch: highWatermark − next offset. */
@@ -249,7 +269,8 @@ export class KafkaSource {
           // Compaction or retention; visible so that a reset by retention is never silent.
           this.log.info({ topic, partition, expected: String(state.nextOffset), got: String(records[0]!.offset) }, 'offset gap');
         }
-        await this.keepingAlive(heartbeat, () => this.options.hooks.onRecords({ topic, partition, records, nextOffset, highWatermark }));
+        const keepAlive = <T>(work: () => Promise<T>) => this.keepingAlive(heartbeat, work);
+        await this.options.hooks.onRecords({ topic, partition, records, nextOffset, highWatermark, keepAlive });
       }
       resolveOffset(batch.lastOffset());
       state.nextOffset = nextOffset;
@@ -263,16 +284,16 @@ export class KafkaSource {
 
   /**
    * kafkajs heartbeats only between batches, and the orchestrator may hold a batch for as long as
-   * a commit takes (it commits a full buffer before reading on): heartbeat meanwhile, or a slow
-   * commit gets the member expelled. A failed heartbeat (a rebalance under way) is left to kafkajs,
-   * which sees it again at its own heartbeat after the batch.
+   * a commit takes (it commits a full buffer before reading on): it heartbeats meanwhile through
+   * `SourceBatch.keepAlive`, or a slow commit gets the member expelled. A failed heartbeat (a
+   * rebalance under way) is left to kafkajs, which sees it again at its own heartbeat after the batch.
    */
-  private async keepingAlive(heartbeat: () => Promise<void>, work: () => Promise<void>): Promise<void> {
+  private async keepingAlive<T>(heartbeat: () => Promise<void>, work: () => Promise<T>): Promise<T> {
     const timer = setInterval(() => {
       heartbeat().catch((err: unknown) => this.log.debug({ err }, 'heartbeat during a batch failed'));
     }, this.options.consumer?.heartbeatInterval ?? 3000);
     try {
-      await work();
+      return await work();
     } finally {
       clearInterval(timer);
     }
@@ -328,6 +349,11 @@ export class KafkaSource {
       // in the same tick is safe, and kafkajs discards any response fetched before the seek.
       this.syncPause();
       this.log.info({ generation, positions: Object.fromEntries([...positions].map(([k, v]) => [k, String(v)])) }, 'positions set');
+      // The group's offsets follow the tables from the start of every generation: after an
+      // expulsion the last commits of the old one were refused (stale generation), and a
+      // partition with nothing new to read would otherwise keep showing that lag forever.
+      const stored = new Map([...offsets].filter((e): e is [TpKey, bigint] => e[1] !== undefined));
+      if (stored.size > 0) void this.commitGroupOffsets(stored);
     });
   }
 
@@ -352,13 +378,31 @@ export class KafkaSource {
   }
 
   private async revokeAll(reason: 'before-join' | 'stop'): Promise<void> {
-    const revoked = [...this.owned.values()].map((s) => s.tp);
+    const revoked = [...this.owned.values()].filter((s) => s.ready).map((s) => s.tp);
+    const unready = [...this.owned.values()].filter((s) => !s.ready).map((s) => s.tp);
     this.owned.clear();
     this.generation++; // anything still pending for the old generation becomes a no-op
-    if (revoked.length === 0) return;
-    if (reason === 'before-join') this.stats.revokedBeforeJoin += revoked.length;
-    this.log.info({ reason, partitions: revoked.map(tpKey) }, 'partitions revoked');
-    await this.options.hooks.onRevoked(revoked);
+    const all = [...revoked, ...unready];
+    if (all.length === 0) return;
+    if (reason === 'before-join') this.stats.revokedBeforeJoin += all.length;
+    this.log.info({ reason, partitions: all.map(tpKey) }, 'partitions revoked');
+    // Still ours until the rejoin (or the leave): the commit onRevoked makes sends group offsets.
+    for (const tp of revoked) this.revoking.set(tpKey(tp), tp);
+    try {
+      await this.options.hooks.onRevoked(all);
+      await this.groupCommitsSettled(GROUP_COMMIT_WAIT_MS);
+    } finally {
+      this.revoking.clear();
+    }
+  }
+
+  /** Waits (at most `ms`) for the group offset commits in flight. */
+  private async groupCommitsSettled(ms: number): Promise<void> {
+    if (this.groupCommits.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+    await Promise.race([Promise.allSettled([...this.groupCommits]), timeout]);
+    clearTimeout(timer);
   }
 
   /** Runs hook work strictly in order; a failing hook is fatal (the orchestrator decides). */
@@ -424,3 +468,5 @@ export class KafkaSource {
 }
 
 const maxZero = (n: bigint): bigint => (n < 0n ? 0n : n);
+/** How long a revocation waits for group offset commits (a hint) before rejoining or leaving. */
+const GROUP_COMMIT_WAIT_MS = 5000;

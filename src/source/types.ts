@@ -65,6 +65,12 @@ export interface SourceBatch {
   nextOffset: bigint;
   /** The partition's high watermark when the batch was fetched. */
   highWatermark: bigint;
+  /**
+   * Runs `work` while heartbeating to the group coordinator. kafkajs heartbeats only between
+   * batches: a hook that knowingly waits long (for a table commit) wraps the wait in this, or the
+   * member is expelled after the session timeout. A hook that merely stalls is expelled, as it should be.
+   */
+  keepAlive?<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Partitions grouped per topic, the shape kafkajs' pause/resume take. */
