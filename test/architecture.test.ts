@@ -48,6 +48,10 @@ describe('folder rules', () => {
     expect(violations('catalog/server', (t) => isKafka(t) || t.startsWith('src/orchestrator/') || t.startsWith('src/config/'))).toEqual([]);
   });
 
+  it('src/commit knows nothing of Kafka or the orchestrator', () => {
+    expect(violations('src/commit', (t) => isKafka(t) || t.startsWith('src/orchestrator/'))).toEqual([]);
+  });
+
   it('src/util imports nothing else of floe', () => {
     expect(violations('src/util', (t) => t.startsWith('src/') && !t.startsWith('src/util/'))).toEqual([]);
   });

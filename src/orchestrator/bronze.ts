@@ -9,7 +9,8 @@
  * column; the daemon then fills the column from the Kafka record itself.
  */
 import type { NestedField, Schema, StructType } from '../iceberg/spec/types.js';
-import type { SourceRecord } from '../source/types.js';
+import { REPLAY_OF_HEADER, parseCoordinates, type Coordinates } from '../commit/replayed.js';
+import { lastHeader, type SourceRecord } from '../source/types.js';
 import { FloeError } from '../util/errors.js';
 
 /** Avro name of the metadata record; namespaced so it cannot clash with a producer's types. */
@@ -155,4 +156,10 @@ export function migrateHeaders(schema: Schema, column: string, lastColumnId: num
 /** Partition source path in the table: `$kafka.timestamp` → `<column>.timestamp`; value paths as given. */
 export function partitionSourcePath(field: string, column: string): string {
   return field.startsWith('$kafka.') ? `${column}.${field.slice('$kafka.'.length)}` : field;
+}
+
+/** The original coordinates of a replayed dead letter (header floe.replay.of), if it is one. */
+export function replayOf(record: SourceRecord): Coordinates | undefined {
+  const h = lastHeader(record.headers, REPLAY_OF_HEADER);
+  return h ? parseCoordinates(h.toString('utf8')) : undefined;
 }

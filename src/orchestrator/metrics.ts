@@ -136,6 +136,22 @@ export function tableGauges(m: DaemonMetrics, table: string, metadata: { 'curren
   if (bytes !== undefined) m.tableBytes.set({ table }, bytes);
 }
 
+/** Counts one commit a writer landed: its duration, rows and files, and the table gauges after it. */
+export function commitMetrics(
+  m: DaemonMetrics,
+  table: string,
+  c: { seconds: number; rows: number; files: Array<{ fileSizeInBytes: number | bigint }>; metadata: Parameters<typeof tableGauges>[2]; nowMs: number },
+): void {
+  m.commitSeconds.observe({ table }, c.seconds);
+  m.commits.inc({ table });
+  m.recordsOut.inc({ table }, c.rows);
+  for (const f of c.files) {
+    m.filesWritten.inc({ table });
+    m.fileBytes.observe({ table }, Number(f.fileSizeInBytes));
+  }
+  tableGauges(m, table, c.metadata, c.nowMs);
+}
+
 /** Counts one finished maintenance pass (the scheduler's observer). */
 export function maintenanceMetrics(m: DaemonMetrics, e: MaintenanceEvent): void {
   const table = { table: e.table };

@@ -1,11 +1,9 @@
 /**
  * One Iceberg table as the daemon writes it: its schema (and evolution), the buffer of rows per
- * table partition with the Kafka ranges they cover, flushing to Parquet and committing.
- *
- * Exactly-once rests on commit/offsets.ts: every range remembers the table offset it continues
- * from (`base`), and the commit's summary properties are computed from the *fresh* metadata on
- * every attempt — a range that no longer continues the table's offset aborts the commit, the
- * buffer is dropped and the partitions are read again from the table's offset.
+ * table partition with the Kafka ranges they cover, and when and how it commits. The parts live
+ * beside it: exactly-once offsets in commit/offset-committer.ts (a range the table's offsets no
+ * longer continue aborts the commit; the buffer is dropped and read again), files and snapshots
+ * in data-sink.ts, the commit triggers in cadence.ts, creating the table in table-create.ts.
  *
  * Concurrency model (single-threaded JS, no locks): the daemon appends while a flush uploads and
  * commits; flushes of one table run one at a time. Everything that resets state (discarding after
@@ -14,25 +12,26 @@
  */
 import { RecordBatchBuilder, type Row } from '../arrow/builder.js';
 import { TableBuffer } from '../buffer/table-buffer.js';
-import { REPLAYED_PROPERTY, REPLAY_OF_HEADER, ReplayedSet, parseCoordinates, replayedOriginals, type Coordinates } from '../commit/replayed.js';
-import { advanceOffsets, committedOffsets, continuityConflicts, OffsetMap, OFFSETS_PROPERTY, type OffsetRange } from '../commit/offsets.js';
+import { OffsetCommitter, StaleRangesError } from '../commit/offset-committer.js';
+import { committedOffsets, type OffsetRange } from '../commit/offsets.js';
 import type { TableMapping } from '../config/index.js';
 import type { WriterSchema } from '../decode/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/types.js';
-import { type DataFile, type PartitionSpec, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
+import { type PartitionSpec, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
 import { compileProjector, evolveSchema, type Incompatibility, type Projector } from '../schema/index.js';
-import { lastHeader, tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
+import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { metadataRow, migrateHeaders, optionalValueColumns, requiredValueColumns, tombstoneRow, withMetadataField, withoutColumn } from './bronze.js';
+import { metadataRow, migrateHeaders, optionalValueColumns, replayOf, requiredValueColumns, tombstoneRow } from './bronze.js';
 import { CommitCadence, type FlushReason } from './cadence.js';
-import { isFatal, StaleRangesError } from './errors.js';
-import { tableGauges, type DaemonMetrics } from './metrics.js';
+import { commitRows } from './data-sink.js';
+import { isFatal } from './errors.js';
+import { commitMetrics, type DaemonMetrics } from './metrics.js';
 import { tupleFunction, tupleKey, tupleKeyed } from './partition-tuple.js';
-import type { DataFileSink, DeadLetterQueue, PartitionData, TableStore, WriterEvents } from './ports.js';
-import { initialTable, mappingDefinition } from './table-create.js';
-import { debeziumRowSchema, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges, writeChangeFiles, type KeyedChange } from './silver.js';
+import type { DataFileSink, DeadLetterQueue, TableStore, WriterEvents } from './ports.js';
+import { followMapping, loadOrCreate, valueColumns, writerColumns } from './table-create.js';
+import { KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges } from './silver.js';
 
 export interface WriterDeps {
   store: TableStore;
@@ -47,14 +46,6 @@ export interface WriterDeps {
 /** How records of one writer schema land in the table (for the table's current working schema). */
 export type WriterPlan = { action: 'write'; project: Projector } | { action: 'dead-letter'; error: FloeError };
 
-interface PartitionState {
-  tp: TopicPartition;
-  /** The table's offset as this writer expects it when its next range starts. */
-  base: bigint | undefined;
-  /** The next offset this table needs; records below it are already in the table (or buffered). */
-  next: bigint | undefined;
-}
-
 export class TableWriter {
   readonly fullName: string;
   private table: LoadedTable | undefined;
@@ -62,11 +53,8 @@ export class TableWriter {
   private schema: Schema | undefined;
   private spec: PartitionSpec | undefined;
   private plans = new Map<string, WriterPlan>();
-  private committed = new OffsetMap();
-  /** Dead letters replayed into the table (committed) and into the buffer (not yet). */
-  private replayed = new ReplayedSet();
-  private replayedPending = new ReplayedSet();
-  private readonly parts = new Map<TpKey, PartitionState>();
+  /** Offsets, ranges and replayed dead letters: the exactly-once half of every commit. */
+  private readonly offsets = new OffsetCommitter();
   private readonly buffer: TableBuffer<Row, RecordBatchBuilder>;
   private flushing: Promise<void> | undefined;
   private failures = 0;
@@ -104,16 +92,9 @@ export class TableWriter {
     return this.changes !== undefined;
   }
 
-  /** The Avro record schema rows are projected from: the envelope's row record for Debezium. */
-  private rowSchema(writer: WriterSchema): Record<string, unknown> {
-    if (this.silver && this.mapping.envelope === 'debezium') return debeziumRowSchema(writer.text);
-    return JSON.parse(writer.text) as Record<string, unknown>;
-  }
-
   /** The table schema without the columns floe fills itself (Kafka metadata, Kafka key). */
   private valueColumns(schema: Schema): Schema {
-    const s = withoutColumn(schema, this.column);
-    return this.keyColumns?.[0] === KAFKA_KEY_COLUMN ? withoutColumn(s, KAFKA_KEY_COLUMN) : s;
+    return valueColumns(schema, this.mapping, this.keyColumns);
   }
 
   private get column(): string {
@@ -132,37 +113,30 @@ export class TableWriter {
       throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`);
     }
     if (loaded) this.setTable(await this.follow(loaded));
-    const out = new Map<TpKey, bigint | undefined>();
-    for (const tp of tps) {
-      const offset = this.committed.get(tp.topic, tp.partition);
-      this.parts.set(tpKey(tp), { tp, base: offset, next: offset });
-      out.set(tpKey(tp), offset);
-    }
-    return out;
+    return this.offsets.assign(tps);
   }
 
   /** Forgets partitions given away; their buffered rows must have been committed or discarded. */
   revoke(tps: TopicPartition[]): void {
-    for (const tp of tps) this.parts.delete(tpKey(tp));
+    this.offsets.revoke(tps);
   }
 
   covers(tp: TopicPartition): boolean {
-    return this.parts.has(tpKey(tp));
+    return this.offsets.covers(tpKey(tp));
   }
 
   coversKey(key: TpKey): boolean {
-    return this.parts.has(key);
+    return this.offsets.covers(key);
   }
 
   /** The next offset the table needs from a partition (undefined: anything). */
   position(tp: TopicPartition): bigint | undefined {
-    return this.parts.get(tpKey(tp))?.next;
+    return this.offsets.position(tp.topic, tp.partition);
   }
 
   /** False for records this table already holds or buffered (a partition read again for another table). */
   wants(record: SourceRecord): boolean {
-    const p = this.parts.get(`${record.topic}:${record.partition}`);
-    return p !== undefined && (p.next === undefined || record.offset >= p.next);
+    return this.offsets.wants(record.topic, record.partition, record.offset);
   }
 
   // ---- schema -----------------------------------------------------------------------------
@@ -176,12 +150,7 @@ export class TableWriter {
     let augmented: Record<string, unknown>;
     let rowSchema: Record<string, unknown>;
     try {
-      rowSchema = this.rowSchema(writer);
-      augmented = withMetadataField(JSON.stringify(rowSchema), this.column);
-      if (this.keyColumns?.[0] === KAFKA_KEY_COLUMN) {
-        // The decoded Kafka key becomes a required column: the identifier of a keyed-by-Kafka-key table.
-        augmented = { ...augmented, fields: [...(augmented.fields as unknown[]), { name: KAFKA_KEY_COLUMN, type: 'string', doc: 'Kafka key (written by floe)' }] };
-      }
+      ({ rowSchema, augmented } = writerColumns(writer, this.mapping, this.keyColumns));
     } catch (err) {
       return this.remember(writer, { action: 'dead-letter', error: err as FloeError });
     }
@@ -259,19 +228,9 @@ export class TableWriter {
 
   /** Creates the table for its first writer schema; returns why not when that schema cannot be mapped. */
   private async createTable(augmented: Record<string, unknown>): Promise<Incompatibility[] | undefined> {
-    const existing = await this.deps.store.load(this.id);
-    if (existing) {
-      this.setTable(existing);
-      return undefined;
-    }
-    if (!this.mapping.createTables) {
-      throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`);
-    }
-    const initial = initialTable(this.mapping, this.fullName, this.keyColumns, augmented);
-    if ('incompatible' in initial) return initial.incompatible;
-    const created = await this.deps.store.create(this.id, initial.schema, initial.definition);
-    this.log.info({ schemaId: created.metadata['current-schema-id'] }, 'table created');
-    this.setTable(created);
+    const made = await loadOrCreate(this.deps.store, this.id, this.mapping, this.fullName, this.keyColumns, augmented, this.log);
+    if ('incompatible' in made) return made.incompatible;
+    this.setTable(made.table);
     return undefined;
   }
 
@@ -281,17 +240,15 @@ export class TableWriter {
    */
   private async follow(loaded: LoadedTable): Promise<LoadedTable> {
     if (this.followed || !this.deps.store.follow || !this.buffer.isEmpty) return loaded;
-    const { table, changes } = await this.deps.store.follow(this.id, mappingDefinition(this.mapping, this.fullName));
+    const table = await followMapping(this.deps.store.follow.bind(this.deps.store), this.id, this.mapping, this.fullName, this.log);
     this.followed = true;
-    for (const c of changes) this.log.info({ change: c.what, from: c.from, to: c.to }, 'table definition changes to follow the mapping');
     return table;
   }
 
   /** Takes new table metadata; adopts its schema and spec only while nothing is buffered. */
   private setTable(table: LoadedTable): void {
     this.table = table;
-    this.committed = committedOffsets(table.metadata);
-    this.replayed = replayedOriginals(table.metadata);
+    this.offsets.adopt(table.metadata);
     if (this.buffer.isEmpty || this.schema === undefined) {
       const schema = currentSchema(table.metadata);
       const spec = specById(table.metadata, table.metadata['default-spec-id']);
@@ -308,48 +265,38 @@ export class TableWriter {
 
   /** Appends a projected value row plus the Kafka metadata; throws (row rolled back) on a bad row. */
   append(record: SourceRecord, valueRow: Row, kafkaKey?: unknown): void {
+    let key: Row | undefined;
     if (this.changes) {
       if (this.keyColumns![0] === KAFKA_KEY_COLUMN) valueRow[KAFKA_KEY_COLUMN] = kafkaKeyText(kafkaKey);
-      const key = keyRowOf(this.keyColumns!, valueRow);
+      key = keyRowOf(this.keyColumns!, valueRow);
       if (!key) throw new FloeError('SILVER_NO_KEY', `record has no key (key columns ${this.keyColumns!.join(', ')} must not be null)`);
-      valueRow[this.column] = metadataRow(record);
-      this.startRange(record);
-      this.changes.put(key, valueRow, this.silverOrder(record));
-      this.noteReplay(record);
-      this.advance(record);
-      return;
     }
     valueRow[this.column] = metadataRow(record);
-    const tuple = this.tupleOf!(valueRow);
+    const tuple = this.changes ? undefined : this.tupleOf!(valueRow);
     this.startRange(record);
-    this.buffer.append(tupleKey(tuple), tuple, valueRow);
+    if (this.changes) this.changes.put(key!, valueRow, this.silverOrder(record));
+    else this.buffer.append(tupleKey(tuple!), tuple!, valueRow);
     this.noteReplay(record);
     this.advance(record);
   }
 
-  /** The original coordinates of a replayed dead letter (header floe.replay.of), if it is one. */
-  private replayOf(record: SourceRecord): Coordinates | undefined {
-    const h = lastHeader(record.headers, REPLAY_OF_HEADER);
-    return h ? parseCoordinates(h.toString('utf8')) : undefined;
-  }
-
   /** True (and the record's offset covered) when its original already landed here. */
   skipIfReplayed(record: SourceRecord): boolean {
-    const of = this.replayOf(record);
-    if (!of || !this.wants(record) || !(this.replayed.has(of) || this.replayedPending.has(of))) return false;
+    const of = replayOf(record);
+    if (!of || !this.wants(record) || !this.offsets.hasReplayed(of)) return false;
     this.startRange(record);
     this.advance(record);
     return true;
   }
 
   private noteReplay(record: SourceRecord): void {
-    const of = this.replayOf(record);
-    if (of) this.replayedPending.add(of);
+    const of = replayOf(record);
+    if (of) this.offsets.noteReplayed(of);
   }
 
   /** Silver: where a change sits in its key's history — a replay at its original position. */
   private silverOrder(record: SourceRecord): { topic: string; partition: number; offset: bigint } {
-    return this.replayOf(record) ?? record;
+    return replayOf(record) ?? record;
   }
 
   /** Silver: the record deletes the key (a tombstone or a Debezium delete). */
@@ -402,15 +349,12 @@ export class TableWriter {
 
   private startRange(record: SourceRecord): void {
     if (this.buffer.hasRange(record.topic, record.partition)) return;
-    const p = this.parts.get(`${record.topic}:${record.partition}`);
-    if (!p) throw new FloeError('ORCHESTRATOR_STATE', `${this.fullName}: ${record.topic}/${record.partition} is not assigned`);
-    this.buffer.startRange(record.topic, record.partition, p.base, record.offset);
+    this.buffer.startRange(record.topic, record.partition, this.offsets.base(record.topic, record.partition, this.fullName), record.offset);
   }
 
   private advance(record: SourceRecord): void {
     this.buffer.advance(record.topic, record.partition, record.offset, record.timestamp, record.sizeBytes);
-    const p = this.parts.get(`${record.topic}:${record.partition}`)!;
-    p.next = record.offset + 1n;
+    this.offsets.advanced(record.topic, record.partition, record.offset);
   }
 
   /**
@@ -499,52 +443,20 @@ export class TableWriter {
     const changes = this.changes?.drain();
     this.cadence.reset();
     // Rows buffered from now on continue from the ranges being committed.
-    for (const r of drained.ranges) {
-      const p = this.parts.get(`${r.topic}:${r.partition}`);
-      if (p) p.base = r.next;
-    }
+    const commit = this.offsets.begin(drained.ranges);
     const started = this.now();
-    const m = this.deps.metrics;
-    let stored: OffsetMap | undefined;
     this.inFlightOldestMs = drained.oldestTimestampMs;
-    const replayedNow = this.replayedPending;
-    this.replayedPending = new ReplayedSet();
-    let bronzeRows = 0;
     try {
       await this.deps.deadLetters.flush();
-      const properties = (metadata: TableMetadata) => {
-        const fresh = committedOffsets(metadata);
-        const conflicts = continuityConflicts(fresh, drained.ranges);
-        if (conflicts.length > 0) throw new StaleRangesError(conflicts, fresh);
-        stored = advanceOffsets(fresh, drained.ranges);
-        const replayed = replayedOriginals(metadata).merge(replayedNow);
-        return { [OFFSETS_PROPERTY]: stored.toJson(), ...(replayed.isEmpty ? {} : { [REPLAYED_PROPERTY]: replayed.toJson() }) };
-      };
-      let files: DataFile[];
-      let committed: LoadedTable;
-      if (changes) {
-        const delta = await this.writeChanges(table, spec, changes);
-        files = delta.data;
-        committed = await this.deps.store.rowDelta!(this.id, table, delta.data, delta.deletes, properties);
-      } else {
-        // Counted before writing: writing hands the builders' rows over and empties them.
-        bronzeRows = drained.partitions.reduce((n, s) => n + s.sink.rowCount, 0);
-        files = await this.deps.files.write(table, spec, drained.partitions, this.mapping.file);
-        committed = await this.deps.store.append(this.id, table, files, properties);
-      }
+      const rowsOut = changes
+        ? { kind: 'silver' as const, changes, schema: this.schema!, keyColumns: this.keyColumns!, partitionOf: (row: Row) => tupleKeyed(this.tupleOf!(row)) }
+        : { kind: 'bronze' as const, partitions: drained.partitions };
+      const { table: committed, files, rows } = await commitRows(this.deps, this.id, table, spec, this.mapping.file, rowsOut, (metadata) => commit.properties(metadata));
       this.setTable(committed);
-      this.committed = stored!;
+      this.offsets.landed(committed.metadata, commit.stored!);
       this.failures = 0;
-      m.commitSeconds.observe({ table: this.fullName }, (this.now() - started) / 1000);
-      m.commits.inc({ table: this.fullName });
-      const rows = changes ? files.reduce((n, f) => n + f.recordCount, 0) : bronzeRows;
-      m.recordsOut.inc({ table: this.fullName }, rows);
-      for (const f of files) {
-        m.filesWritten.inc({ table: this.fullName });
-        m.fileBytes.observe({ table: this.fullName }, f.fileSizeInBytes);
-      }
+      commitMetrics(this.deps.metrics, this.fullName, { seconds: (this.now() - started) / 1000, rows, files, metadata: committed.metadata, nowMs: this.now() });
       if (drained.newestTimestampMs !== undefined) this.newestCommittedMs = Math.max(this.newestCommittedMs ?? 0, drained.newestTimestampMs);
-      tableGauges(m, this.fullName, committed.metadata, this.now());
       this.log.debug({ reason, records: drained.records, rows, files: files.length, ms: this.now() - started }, 'committed');
       this.cadence.committed(waitingSince, { reason, records: drained.records, commitMs: this.now() - started });
       this.deps.events.committed(this.fullName, drained.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })));
@@ -555,12 +467,6 @@ export class TableWriter {
       // Committed, or discarded to be read again (then they are waiting in Kafka: lag).
       this.inFlightOldestMs = undefined;
     }
-  }
-
-  /** Silver: the touched keys as one row delta's files (docs/silver.md). */
-  private writeChanges(table: LoadedTable, spec: PartitionSpec, changes: KeyedChange[]): Promise<{ data: DataFile[]; deletes: DataFile[] }> {
-    const write = (partitions: PartitionData[]) => this.deps.files.write(table, spec, partitions, this.mapping.file);
-    return writeChangeFiles(changes, this.schema!, this.keyColumns!, (row) => tupleKeyed(this.tupleOf!(row)), write);
   }
 
   /**
@@ -581,36 +487,24 @@ export class TableWriter {
       } catch (reloadErr) {
         this.log.warn({ err: reloadErr }, 'reload after failed commit failed; using the last known offsets');
       }
-      fresh ??= this.committed;
+      fresh ??= this.offsets.stored;
     } else {
       this.log.info({ err: (err as Error).message }, 'buffered ranges are stale; re-reading from the table offsets');
     }
     // From here to the end synchronous: no record can be appended in between.
-    this.committed = fresh;
-    this.buffer.discard();
-    this.changes?.drain();
-    this.cadence.reset();
-    this.replayedPending = new ReplayedSet();
-    const reseek: Array<TopicPartition & { offset: bigint | undefined }> = [];
-    for (const p of this.parts.values()) {
-      const offset = fresh.get(p.tp.topic, p.tp.partition);
-      p.base = offset;
-      p.next = offset;
-      reseek.push({ ...p.tp, offset });
-    }
-    this.deps.events.reseek(this.fullName, reseek);
+    this.drop();
+    this.deps.events.reseek(this.fullName, this.offsets.restart(fresh));
   }
 
   /** Drops the buffer without committing (a fatal error, or a revocation that could not commit). */
   discard(): void {
+    this.drop();
+    this.offsets.discard();
+  }
+
+  private drop(): void {
     this.buffer.discard();
     this.changes?.drain();
     this.cadence.reset();
-    this.replayedPending = new ReplayedSet();
-    for (const p of this.parts.values()) {
-      const offset = this.committed.get(p.tp.topic, p.tp.partition);
-      p.base = offset;
-      p.next = offset;
-    }
   }
 }
