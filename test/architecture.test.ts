@@ -52,6 +52,12 @@ describe('folder rules', () => {
     expect(violations('src/commit', (t) => isKafka(t) || t.startsWith('src/orchestrator/'))).toEqual([]);
   });
 
+  it('the data half of a commit and the schema planner know nothing of the offsets half', () => {
+    const offsetsHalf = (t: string) => t.startsWith('src/commit/');
+    const files = ['src/orchestrator/data-sink.ts', 'src/orchestrator/schema-planner.ts'];
+    expect(files.flatMap((f) => imports(f).filter(offsetsHalf).map((t) => `${f} → ${t}`))).toEqual([]);
+  });
+
   it('src/util imports nothing else of floe', () => {
     expect(violations('src/util', (t) => t.startsWith('src/') && !t.startsWith('src/util/'))).toEqual([]);
   });

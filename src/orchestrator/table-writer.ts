@@ -1,9 +1,10 @@
 /**
- * One Iceberg table as the daemon writes it: its schema (and evolution), the buffer of rows per
- * table partition with the Kafka ranges they cover, and when and how it commits. The parts live
- * beside it: exactly-once offsets in commit/offset-committer.ts (a range the table's offsets no
- * longer continue aborts the commit; the buffer is dropped and read again), files and snapshots
- * in data-sink.ts, the commit triggers in cadence.ts, creating the table in table-create.ts.
+ * One Iceberg table as the daemon writes it: the buffer of rows per table partition with the Kafka
+ * ranges they cover, and when and how it commits. The parts live beside it: the table's schema,
+ * the plan per writer schema and every schema change in schema-planner.ts (creating the table in
+ * table-create.ts), exactly-once offsets in commit/offset-committer.ts (a range the table's
+ * offsets no longer continue aborts the commit; the buffer is dropped and read again), files and
+ * snapshots in data-sink.ts, the commit triggers in cadence.ts.
  *
  * Concurrency model (single-threaded JS, no locks): the daemon appends while a flush uploads and
  * commits; flushes of one table run one at a time. Everything that resets state (discarding after
@@ -16,22 +17,21 @@ import { OffsetCommitter, StaleRangesError } from '../commit/offset-committer.js
 import { committedOffsets, type OffsetRange } from '../commit/offsets.js';
 import type { TableMapping } from '../config/index.js';
 import type { WriterSchema } from '../decode/index.js';
-import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/types.js';
-import { type PartitionSpec, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
-import { currentSchema, specById } from '../iceberg/table/state.js';
-import { compileProjector, evolveSchema, type Incompatibility, type Projector } from '../schema/index.js';
+import type { TableIdentifier } from '../iceberg/catalog/types.js';
 import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { metadataRow, migrateHeaders, optionalValueColumns, replayOf, requiredValueColumns, tombstoneRow } from './bronze.js';
+import { metadataRow, replayOf } from './bronze.js';
 import { CommitCadence, type FlushReason } from './cadence.js';
 import { commitRows } from './data-sink.js';
 import { isFatal } from './errors.js';
 import { commitMetrics, type DaemonMetrics } from './metrics.js';
-import { tupleFunction, tupleKey, tupleKeyed } from './partition-tuple.js';
+import { tupleKey, tupleKeyed } from './partition-tuple.js';
 import type { DataFileSink, DeadLetterQueue, TableStore, WriterEvents } from './ports.js';
-import { followMapping, loadOrCreate, valueColumns, writerColumns } from './table-create.js';
+import { SchemaPlanner, type WriterPlan } from './schema-planner.js';
 import { KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges } from './silver.js';
+
+export type { WriterPlan } from './schema-planner.js';
 
 export interface WriterDeps {
   store: TableStore;
@@ -43,28 +43,18 @@ export interface WriterDeps {
   now?: () => number;
 }
 
-/** How records of one writer schema land in the table (for the table's current working schema). */
-export type WriterPlan = { action: 'write'; project: Projector } | { action: 'dead-letter'; error: FloeError };
-
 export class TableWriter {
   readonly fullName: string;
-  private table: LoadedTable | undefined;
-  /** The schema rows are built for; changes only while the buffer is empty. */
-  private schema: Schema | undefined;
-  private spec: PartitionSpec | undefined;
-  private plans = new Map<string, WriterPlan>();
+  /** The table, its working schema and spec, and the plan per writer schema. */
+  private readonly planner: SchemaPlanner;
   /** Offsets, ranges and replayed dead letters: the exactly-once half of every commit. */
   private readonly offsets = new OffsetCommitter();
   private readonly buffer: TableBuffer<Row, RecordBatchBuilder>;
   private flushing: Promise<void> | undefined;
   private failures = 0;
-  private followed = false;
   private retryAfter = 0;
-  private tupleOf: ((row: Row) => unknown[]) | undefined;
   private readonly log: Logger;
   private readonly now: () => number;
-  /** Newest Kafka timestamp committed (ms). */
-  newestCommittedMs: number | undefined;
   /** Oldest Kafka timestamp of the records being committed right now (ms), for freshness. */
   private inFlightOldestMs: number | undefined;
   /** Silver only: the key columns and every key touched since the last commit. */
@@ -80,21 +70,24 @@ export class TableWriter {
     this.fullName = [...id.namespace, id.name].join('.');
     this.log = deps.log.child({ table: this.fullName });
     this.now = deps.now ?? Date.now;
-    this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.schema!), this.now);
+    this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.planner.schema!), this.now);
     this.cadence = new CommitCadence(mapping.commit, this.fullName, deps.metrics, this.log, this.now);
     if (mapping.mode === 'silver') {
       this.keyColumns = keyColumns(mapping);
       this.changes = new SilverChanges(this.keyColumns);
     }
+    const buffer = this.buffer;
+    this.planner = new SchemaPlanner(id, this.fullName, mapping, this.keyColumns, { store: deps.store, metrics: deps.metrics, log: this.log }, {
+      flush: (reason) => this.flush(reason),
+      get bufferEmpty() {
+        return buffer.isEmpty;
+      },
+      adopted: (metadata) => this.offsets.adopt(metadata),
+    });
   }
 
   get silver(): boolean {
     return this.changes !== undefined;
-  }
-
-  /** The table schema without the columns floe fills itself (Kafka metadata, Kafka key). */
-  private valueColumns(schema: Schema): Schema {
-    return valueColumns(schema, this.mapping, this.keyColumns);
   }
 
   private get column(): string {
@@ -108,11 +101,7 @@ export class TableWriter {
    * Returns the next offset per partition; undefined when the table has none (read from earliest).
    */
   async assign(tps: TopicPartition[]): Promise<Map<TpKey, bigint | undefined>> {
-    const loaded = await this.deps.store.load(this.id);
-    if (!loaded && !this.mapping.createTables) {
-      throw new FloeError('CATALOG_NO_SUCH_TABLE', `table ${this.fullName} does not exist and tables[${this.mapping.index}].createTables is false`);
-    }
-    if (loaded) this.setTable(await this.follow(loaded));
+    await this.planner.open();
     return this.offsets.assign(tps);
   }
 
@@ -139,126 +128,21 @@ export class TableWriter {
     return this.offsets.wants(record.topic, record.partition, record.offset);
   }
 
-  // ---- schema -----------------------------------------------------------------------------
+  // ---- schema (schema-planner.ts) ----------------------------------------------------------
 
-  /** The plan for records of a writer schema: evolves the table first when needed. */
+  /** The plan for records of a writer schema, once prepared. */
   plan(writer: WriterSchema): WriterPlan | undefined {
-    return this.plans.get(writer.key);
+    return this.planner.plan(writer);
   }
 
-  async preparePlan(writer: WriterSchema): Promise<WriterPlan> {
-    let augmented: Record<string, unknown>;
-    let rowSchema: Record<string, unknown>;
-    try {
-      ({ rowSchema, augmented } = writerColumns(writer, this.mapping, this.keyColumns));
-    } catch (err) {
-      return this.remember(writer, { action: 'dead-letter', error: err as FloeError });
-    }
-    const policy = this.mapping.schemaEvolution.incompatible;
-    if (!this.table) {
-      const refused = await this.createTable(augmented);
-      // A first writer that cannot be mapped (a record with no columns): no table is created.
-      if (refused) return this.incompatible(writer, refused, policy === 'halt');
-    }
-    await this.migrateLegacyHeaders();
-    const evolve = (schema: Schema, history: Schema[], lastColumnId: number) => {
-      try {
-        return evolveSchema(schema, augmented, { policy, history, lastColumnId, schemaId: Math.max(...history.map((s) => s['schema-id'])) + 1 });
-      } catch (err) {
-        if (isFloeError(err, 'SCHEMA_INCOMPATIBLE')) {
-          throw new FloeError('SCHEMA_INCOMPATIBLE', `table ${this.fullName}, writer schema ${writer.id}: ${err.message} (schemaEvolution.incompatible is halt)`, { cause: err, fatal: true });
-        }
-        throw err;
-      }
-    };
-    for (let attempt = 0; ; attempt++) {
-      const meta = this.table!.metadata;
-      const result = evolve(this.schema!, meta.schemas, meta['last-column-id']);
-      if (result.action === 'dead-letter') return this.incompatible(writer, result.incompatible, false);
-      if (result.action === 'none') {
-        const history = meta.schemas.map((s) => this.valueColumns(s));
-        const source = this.silver && this.mapping.envelope === 'debezium' ? rowSchema : writer.type;
-        const project = compileProjector(source, this.valueColumns(this.schema!), { history, defaults: result.defaults });
-        return this.remember(writer, { action: 'write', project });
-      }
-      this.log.info({ writerSchemaId: writer.id, changes: result.changes.map((c) => `${c.kind} ${c.path}`) }, 'table schema evolves');
-      await this.commitSchema(attempt, (fresh) => {
-        const r = evolve(currentSchema(fresh), fresh.schemas, fresh['last-column-id']);
-        return r.action === 'apply' ? { schema: r.newSchema, lastColumnId: r.lastColumnId } : undefined;
-      });
-    }
+  /** The plan for records of a writer schema: creates or evolves the table first when needed. */
+  preparePlan(writer: WriterSchema): Promise<WriterPlan> {
+    return this.planner.preparePlan(writer);
   }
 
-  private incompatible(writer: WriterSchema, list: Incompatibility[], halt: boolean): WriterPlan {
-    const message = `writer schema ${writer.id} cannot be written to ${this.fullName}: ${list.map((i) => `${i.path}: ${i.reason}`).join('; ')}`;
-    if (halt) throw new FloeError('SCHEMA_INCOMPATIBLE', `${message} (schemaEvolution.incompatible is halt)`, { fatal: true });
-    return this.remember(writer, { action: 'dead-letter', error: new FloeError('SCHEMA_INCOMPATIBLE', message) });
-  }
-
-  /**
-   * Commits what is buffered, then the schema `next` computes from the fresh metadata (undefined:
-   * no change needed any more): no reader ever sees a data file with a column the schema lacks.
-   */
-  private async commitSchema(attempt: number, next: (fresh: TableMetadata) => { schema: Schema; lastColumnId: number } | undefined): Promise<void> {
-    if (attempt >= 5) throw new FloeError('SCHEMA_EVOLUTION', `${this.fullName}: schema still changing after ${attempt} attempts`, { retryable: true });
-    await this.flush('schema-change');
-    const updated = await this.deps.store.updateSchema(this.id, (fresh) => {
-      const n = next(fresh);
-      return n && { ...n, baseSchemaId: fresh['current-schema-id'], baseLastColumnId: fresh['last-column-id'] };
-    });
-    this.deps.metrics.schemaChanges.inc({ table: this.fullName });
-    this.setTable(updated);
-  }
-
-  /** A table from before headers were a list gets its one-time migration first (bronze.ts). */
-  private async migrateLegacyHeaders(): Promise<void> {
-    for (let attempt = 0; migrateHeaders(this.schema!, this.column, this.table!.metadata['last-column-id']); attempt++) {
-      this.log.info({ column: `${this.column}.headers` }, 'headers become an ordered list; the old map column is kept as headers_map');
-      await this.commitSchema(attempt, (fresh) => {
-        const m = migrateHeaders(currentSchema(fresh), this.column, fresh['last-column-id']);
-        return m && { schema: { ...m.schema, 'schema-id': Math.max(...fresh.schemas.map((x) => x['schema-id'])) + 1 }, lastColumnId: m.lastColumnId };
-      });
-    }
-  }
-
-  private remember(writer: WriterSchema, plan: WriterPlan): WriterPlan {
-    this.plans.set(writer.key, plan);
-    return plan;
-  }
-
-  /** Creates the table for its first writer schema; returns why not when that schema cannot be mapped. */
-  private async createTable(augmented: Record<string, unknown>): Promise<Incompatibility[] | undefined> {
-    const made = await loadOrCreate(this.deps.store, this.id, this.mapping, this.fullName, this.keyColumns, augmented, this.log);
-    if ('incompatible' in made) return made.incompatible;
-    this.setTable(made.table);
-    return undefined;
-  }
-
-  /**
-   * Once per writer, before its first rows: brings an existing table's definition (format version,
-   * partitioning, sort order, properties) to what the mapping says, logging each change.
-   */
-  private async follow(loaded: LoadedTable): Promise<LoadedTable> {
-    if (this.followed || !this.deps.store.follow || !this.buffer.isEmpty) return loaded;
-    const table = await followMapping(this.deps.store.follow.bind(this.deps.store), this.id, this.mapping, this.fullName, this.log);
-    this.followed = true;
-    return table;
-  }
-
-  /** Takes new table metadata; adopts its schema and spec only while nothing is buffered. */
-  private setTable(table: LoadedTable): void {
-    this.table = table;
-    this.offsets.adopt(table.metadata);
-    if (this.buffer.isEmpty || this.schema === undefined) {
-      const schema = currentSchema(table.metadata);
-      const spec = specById(table.metadata, table.metadata['default-spec-id']);
-      if (schema['schema-id'] !== this.schema?.['schema-id'] || spec['spec-id'] !== this.spec?.['spec-id']) {
-        this.schema = schema;
-        this.spec = spec;
-        this.plans = new Map();
-        this.tupleOf = tupleFunction(schema, spec);
-      }
-    }
+  /** Bronze: readies the table for tombstone rows (see SchemaPlanner.prepareTombstone). */
+  prepareTombstone(): Promise<FloeError | undefined> {
+    return this.planner.prepareTombstone();
   }
 
   // ---- records ----------------------------------------------------------------------------
@@ -272,7 +156,7 @@ export class TableWriter {
       if (!key) throw new FloeError('SILVER_NO_KEY', `record has no key (key columns ${this.keyColumns!.join(', ')} must not be null)`);
     }
     valueRow[this.column] = metadataRow(record);
-    const tuple = this.changes ? undefined : this.tupleOf!(valueRow);
+    const tuple = this.changes ? undefined : this.planner.tupleOf(valueRow);
     this.startRange(record);
     if (this.changes) this.changes.put(key!, valueRow, this.silverOrder(record));
     else this.buffer.append(tupleKey(tuple!), tuple!, valueRow);
@@ -308,35 +192,9 @@ export class TableWriter {
     this.advance(record);
   }
 
-  /**
-   * Bronze: readies the table for tombstone rows. A table created with required top-level value
-   * columns (before bronze made them optional) gets them made optional first, committed as a
-   * schema change after the buffered rows. Returns an error when no tombstone row can be stored.
-   */
-  async prepareTombstone(): Promise<FloeError | undefined> {
-    if (!this.table) {
-      const loaded = await this.deps.store.load(this.id); // another instance may have created it
-      if (loaded) this.setTable(loaded);
-    }
-    if (!this.schema) return new FloeError('BRONZE_TOMBSTONE_NO_TABLE', `a tombstone came before any record with a value: ${this.fullName} does not exist yet and its columns are unknown`);
-    await this.migrateLegacyHeaders();
-    for (let attempt = 0; requiredValueColumns(this.schema!, this.column).length > 0; attempt++) {
-      this.log.info({ columns: requiredValueColumns(this.schema!, this.column) }, 'bronze value columns become optional for a tombstone');
-      await this.commitSchema(attempt, (fresh) => {
-        const current = currentSchema(fresh);
-        if (requiredValueColumns(current, this.column).length === 0) return undefined;
-        const schemaId = Math.max(...fresh.schemas.map((x) => x['schema-id'])) + 1;
-        return { schema: { ...optionalValueColumns(current, this.column), 'schema-id': schemaId }, lastColumnId: fresh['last-column-id'] };
-      });
-    }
-    return undefined;
-  }
-
   /** Bronze: a tombstone is a row with every value column null and its Kafka metadata. */
   tombstone(record: SourceRecord): void {
-    const required = this.schema ? requiredValueColumns(this.schema, this.column) : ['(no table)'];
-    if (required.length > 0) throw new FloeError('BRONZE_TOMBSTONE_REQUIRED', `${this.fullName} has required value columns (${required.join(', ')}); call prepareTombstone() first`, { retryable: true });
-    this.append(record, tombstoneRow(this.valueColumns(this.schema!)));
+    this.append(record, this.planner.tombstoneRow());
   }
 
   /** Sends a record to the dead-letter topic; its offset still advances the range. */
@@ -399,7 +257,7 @@ export class TableWriter {
    * be committed at all yet (only dead letters, no table to record their offsets in).
    */
   flushableInMs(now = this.now()): number | undefined {
-    if (!this.table) return undefined;
+    if (!this.planner.table) return undefined;
     return Math.max(0, this.retryAfter - now);
   }
 
@@ -426,7 +284,7 @@ export class TableWriter {
     // buffered, and their offsets can only be recorded in the table's snapshots. They stay pending
     // until the table exists (its first commit then covers them): committing into nothing failed,
     // re-read the partition and dead-lettered the same records again, forever.
-    if (this.buffer.isEmpty || !this.table) return Promise.resolve();
+    if (this.buffer.isEmpty || !this.planner.table) return Promise.resolve();
     const run: Promise<void> = this.flushNow(reason).finally(() => {
       if (this.flushing === run) this.flushing = undefined;
     });
@@ -436,8 +294,8 @@ export class TableWriter {
 
   /** Everything up to its first await runs synchronously: the buffer (and silver's changes) drained at once. */
   private async flushNow(reason: string): Promise<void> {
-    const table = this.table!;
-    const spec = this.spec!;
+    const table = this.planner.table!;
+    const spec = this.planner.spec!;
     const waitingSince = this.buffer.waitingSince;
     const drained = this.buffer.drain();
     const changes = this.changes?.drain();
@@ -449,14 +307,13 @@ export class TableWriter {
     try {
       await this.deps.deadLetters.flush();
       const rowsOut = changes
-        ? { kind: 'silver' as const, changes, schema: this.schema!, keyColumns: this.keyColumns!, partitionOf: (row: Row) => tupleKeyed(this.tupleOf!(row)) }
+        ? { kind: 'silver' as const, changes, schema: this.planner.schema!, keyColumns: this.keyColumns!, partitionOf: (row: Row) => tupleKeyed(this.planner.tupleOf(row)) }
         : { kind: 'bronze' as const, partitions: drained.partitions };
       const { table: committed, files, rows } = await commitRows(this.deps, this.id, table, spec, this.mapping.file, rowsOut, (metadata) => commit.properties(metadata));
-      this.setTable(committed);
+      this.planner.setTable(committed);
       this.offsets.landed(committed.metadata, commit.stored!);
       this.failures = 0;
       commitMetrics(this.deps.metrics, this.fullName, { seconds: (this.now() - started) / 1000, rows, files, metadata: committed.metadata, nowMs: this.now() });
-      if (drained.newestTimestampMs !== undefined) this.newestCommittedMs = Math.max(this.newestCommittedMs ?? 0, drained.newestTimestampMs);
       this.log.debug({ reason, records: drained.records, rows, files: files.length, ms: this.now() - started }, 'committed');
       this.cadence.committed(waitingSince, { reason, records: drained.records, commitMs: this.now() - started });
       this.deps.events.committed(this.fullName, drained.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })));
