@@ -30,7 +30,7 @@ export interface DrainedBuffer<Row, Sink extends RowSink<Row>> {
   inputBytes: number;
   /** Newest Kafka timestamp covered, for freshness. */
   newestTimestampMs: number | undefined;
-  /** Oldest Kafka timestamp covered: how long the oldest record has waited for its commit. */
+  /** Oldest Kafka timestamp covered (or read time, for a record without one): how long the oldest record has waited for its commit. */
   oldestTimestampMs: number | undefined;
 }
 
@@ -81,9 +81,12 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     if (this.newestTimestampMs === undefined || timestampMs > this.newestTimestampMs) {
       this.newestTimestampMs = timestampMs;
     }
-    // Records without a timestamp (-1) say nothing about how long they waited.
-    if (timestampMs >= 0 && (this.oldestTimestampMs === undefined || timestampMs < this.oldestTimestampMs)) {
-      this.oldestTimestampMs = timestampMs;
+    // A record without a timestamp (Kafka's -1) has waited at least since it was read: counting it
+    // from then keeps freshness growing when such records cannot be committed (a lower bound, like
+    // records still in Kafka), where ignoring it would report 0.
+    const waitedFrom = timestampMs >= 0 ? timestampMs : this.clock();
+    if (this.oldestTimestampMs === undefined || waitedFrom < this.oldestTimestampMs) {
+      this.oldestTimestampMs = waitedFrom;
     }
     this.firstAppendAt ??= this.clock();
   }
@@ -107,7 +110,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     return this.records;
   }
 
-  /** Kafka timestamp of the oldest record buffered (undefined when none has one). */
+  /** Kafka timestamp of the oldest record buffered (for one without a timestamp, when it was read); undefined when empty. */
   get oldestTimestamp(): number | undefined {
     return this.oldestTimestampMs;
   }

@@ -30,7 +30,8 @@ export function metadataAvroField(column: string): Record<string, unknown> {
         { name: 'topic', type: 'string' },
         { name: 'partition', type: 'int' },
         { name: 'offset', type: 'long' },
-        { name: 'timestamp', type: { type: 'long', logicalType: 'timestamp-millis' } },
+        // Optional: a record may have no timestamp (Kafka's -1, NO_TIMESTAMP; see metadataRow).
+        { name: 'timestamp', type: ['null', { type: 'long', logicalType: 'timestamp-millis' }] },
         { name: 'key', type: ['null', 'bytes'] },
         // Kafka headers are an ordered list: a key may repeat, a value may be null.
         {
@@ -90,12 +91,19 @@ export function hasColumn(type: StructType, column: string): boolean {
   return type.fields.some((f) => f.name === column);
 }
 
+/**
+ * Kafka's "no timestamp": a CreateTime record batch may carry -1 (a message-format v0 record
+ * up-converted by the broker, or a producer that sets none). Stored as null — a row dated
+ * 1969-12-31T23:59:59.999Z would be a lie that sorts first and lands in a 1969 partition.
+ */
+export const NO_TIMESTAMP = -1;
+
 export interface MetadataRow {
   topic: string;
   partition: number;
   offset: bigint;
-  /** Microseconds since the epoch (timestamptz). */
-  timestamp: bigint;
+  /** Microseconds since the epoch (timestamptz); null for a record without a timestamp. */
+  timestamp: bigint | null;
   key: Uint8Array | null;
   headers: Array<{ key: string; value: Uint8Array | null }>;
 }
@@ -106,7 +114,7 @@ export function metadataRow(record: SourceRecord): MetadataRow {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
-    timestamp: BigInt(record.timestamp) * 1000n,
+    timestamp: record.timestamp === NO_TIMESTAMP ? null : BigInt(record.timestamp) * 1000n,
     key: record.key,
     headers,
   };

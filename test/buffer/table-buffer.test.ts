@@ -42,6 +42,19 @@ describe('TableBuffer', () => {
     expect(buf.hasRange('t', 0)).toBe(false);
   });
 
+  it('counts a record without a timestamp (-1) as waiting since it was read, so freshness cannot read 0 while it waits', () => {
+    let now = 5_000;
+    const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink(), () => now);
+    buf.startRange('t', 0, undefined, 0n);
+    buf.advance('t', 0, 0n, -1, 10);
+    expect(buf.oldestTimestamp).toBe(5_000);
+    now = 9_000;
+    buf.advance('t', 0, 1n, 2_000, 10); // an older timestamped record is older still
+    buf.advance('t', 0, 2n, -1, 10);
+    expect(buf.oldestTimestamp).toBe(2_000);
+    expect(buf.drain().oldestTimestampMs).toBe(2_000);
+  });
+
   it('refuses to advance a partition whose range was never started', () => {
     const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink());
     expect(() => buf.advance('t', 0, 1n, 0, 1)).toThrow(/no range/);

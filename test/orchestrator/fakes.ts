@@ -3,6 +3,7 @@
  * summaries, a file sink that only counts rows, and a dead-letter queue. Each records the order
  * of events so tests can check sequencing (dead letters before commits, data before schema).
  */
+import type { RecordBatch } from 'apache-arrow';
 import { parseConfig, type TableMapping } from '../../src/config/index.js';
 import type { LoadedTable, TableIdentifier } from '../../src/iceberg/catalog/types.js';
 import { buildPartitionSpec } from '../../src/iceberg/spec/partition.js';
@@ -36,6 +37,8 @@ export class FakeStore implements TableStore, DataFileSink {
   /** Runs before each append attempt builds its properties: simulate another writer. */
   beforeAppend: ((m: TableMetadata) => void) | undefined;
   failAppends = 0;
+  /** The Arrow batches written, in order (what a Parquet file would hold). */
+  readonly batches: RecordBatch[] = [];
   private seq = 0;
 
   load = async (_id: TableIdentifier): Promise<LoadedTable | undefined> => (this.metadata ? this.loaded() : undefined);
@@ -95,7 +98,7 @@ export class FakeStore implements TableStore, DataFileSink {
     return partitions.map((p) => {
       this.events.push(`write ${p.sink.rowCount} rows schema ${p.sink.schema['schema-id']} partition ${JSON.stringify(p.tuple, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
       const recordCount = p.sink.rowCount;
-      p.sink.finish();
+      this.batches.push(p.sink.finish());
       return { recordCount, fileSizeInBytes: 100 } as DataFile;
     });
   }

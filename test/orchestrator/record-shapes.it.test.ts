@@ -2,13 +2,15 @@
  * Every record shape Kafka allows reaches the table or the dead-letter topic, and the daemon stays
  * up. The records are produced by Python confluent-kafka (librdkafka), not by floe or kafkajs:
  * null and empty keys and values, null header values, repeated header keys, non-UTF-8 header
- * values, a value near the broker's size limit, a LogAppendTime topic, a compacted topic with
- * offset gaps, and transactions (committed, aborted, committed again). Spark reads the tables;
- * confluent-kafka reads the dead-letter topic.
+ * values, a value near the broker's size limit, records without a timestamp (CreateTime -1,
+ * Kafka's NO_TIMESTAMP: librdkafka sends a timestamp of -1 as it is), a LogAppendTime topic, a
+ * compacted topic with offset gaps, and transactions (committed, aborted, committed again). Spark
+ * reads the tables; confluent-kafka reads the dead-letter topic and what the broker stored.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { hex, PyKafka, type PyRecord } from '../fixtures/kafka-client.js';
 import { oracleFor } from '../harness/oracle.js';
+import { freePort } from '../harness/catalogs.js';
 import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 
 const stack = inject('stack');
@@ -27,14 +29,16 @@ describe('record shapes', () => {
     const plain = `floe-shapes-${s}`;
     const lat = `floe-shapes-lat-${s}`;
     const compact = `floe-shapes-compact-${s}`;
+    const nots = `floe-shapes-nots-${s}`;
     await py.createTopics([
       { name: plain },
+      { name: nots },
       { name: lat, config: { 'message.timestamp.type': 'LogAppendTime' } },
       // The cleaner compacts closed segments: tiny segments and no lag make it do so within seconds.
       { name: compact, config: { 'cleanup.policy': 'compact', 'segment.ms': '100', 'min.cleanable.dirty.ratio': '0.001', 'min.compaction.lag.ms': '0', 'delete.retention.ms': '100' } },
     ]);
     const ids = new Map<string, number>();
-    for (const t of [plain, lat, compact]) ids.set(t, await avro.register(`${t}-value`, schema));
+    for (const t of [plain, lat, compact, nots]) ids.set(t, await avro.register(`${t}-value`, schema));
     const v = (topic: string, id: number, label = `l${id}`) => hex(avro.encode(ids.get(topic)!, { id, label }));
 
     // The compacted topic first, so the cleaner runs while the rest is produced: every key twice,
@@ -53,6 +57,7 @@ describe('record shapes', () => {
       { key: hex('big'), value: v(plain, 3, big), expect: 'row' },
       { key: hex('ts'), value: v(plain, 4), timestamp: 1_000, expect: 'row' },
       { key: hex(BINARY), value: v(plain, 5), headers: [['ключ', hex('значение')]], expect: 'row' },
+      { key: hex('nots'), value: v(plain, 6), timestamp: -1, expect: 'row' },
     ];
     const plainOffsets = await py.produce(plain, [{ records: shapes }]);
     // Transactions: committed, aborted, committed; then a plain record after the last marker.
@@ -63,6 +68,11 @@ describe('record shapes', () => {
     ]);
     const after = (await py.produce(plain, [{ records: [{ key: hex('after'), value: v(plain, 13) }] }]))[0]![1];
     const latOffsets = await py.produce(lat, [{ records: [{ value: v(lat, 1), timestamp: 1_000 }, { value: v(lat, 2), timestamp: 1_000 }] }]);
+    // A topic of records without a timestamp only, in a table partitioned by the Kafka timestamp.
+    const notsOffsets = await py.produce(nots, [{ records: [1, 2, 3].map((i) => ({ value: v(nots, i), timestamp: -1 })) }]);
+    // What the broker stored, as an independent client reads it: CreateTime (1) with -1, NO_TIMESTAMP.
+    const stored = await py.consume(nots, 3, 30);
+    expect(stored.map((r) => [r.offset, r.timestamp_type, r.timestamp])).toEqual(notsOffsets.map(([, o]) => [o, 1, -1]));
 
     // What survives compaction, as an independent reader sees it (wait for the gaps to appear).
     const survivors = await waitFor('compaction', async () => {
@@ -71,15 +81,24 @@ describe('record shapes', () => {
     }, 90_000, 1000);
 
     const dir = workDir('shapes');
+    const port = await freePort();
     const config = writeDaemonConfig(stack, dir, {
       groupId: `floe-shapes-${s}`,
+      serverPort: port,
       defaults: { namespace: ns },
       tables: [
         { topics: [plain], table: 'plain' },
         { topics: [lat], table: 'lat' },
         { topics: [compact], table: 'compact' },
+        // Committed only at shutdown: its records wait in the buffer while freshness is read.
+        { topics: [nots], table: 'nots', commit: { intervalMs: '1h' }, partitioning: [{ field: '$kafka.timestamp', transform: 'day' }] },
       ],
     });
+    const freshness = async (table: string) => {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith(`floe_table_freshness_seconds{table="${ns}.${table}"}`));
+      return line === undefined ? undefined : Number(line.split(' ').at(-1));
+    };
     const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
     try {
       const rowsOf = shapes.filter((x) => x.expect !== 'dead').length + 3 + 1; // + committed txn records + 'after'
@@ -104,6 +123,14 @@ describe('record shapes', () => {
       });
       expect(Number(byOffset.get(plainOffsets[5]![1])![4])).toBe(big.length);
       expect(Number(byOffset.get(plainOffsets[6]![1])![5])).toBe(1_000); // CreateTime as the producer set it
+      expect(byOffset.get(plainOffsets[8]![1])![5]).toBeNull(); // no timestamp (-1): null, not 1969-12-31T23:59:59.999Z
+      // Records without a timestamp wait in the nots buffer: freshness counts them from when they
+      // were read (a small, growing age), not from 1970 (56 years) and not 0.
+      const f1 = await waitFor('nots buffered', async () => ((await freshness('nots')) ?? 0) > 0 && (await freshness('nots')), 60_000, 500);
+      expect(f1).toBeLessThan(600);
+      await sleep(1500);
+      expect(await freshness('nots')).toBeGreaterThan(f1);
+      expect(await freshness('plain')).toBeLessThan(600); // committed; a -1 among them did not count from 1970
       // Transactions: committed records in, aborted never; the record after the markers too.
       const txIds = rows.rows.filter((r) => r[1] !== null && Number(r[1]) >= 10).map((r) => Number(r[1]));
       expect(txIds.sort((a, b) => a - b)).toEqual([10, 11, 12, 13]);
@@ -140,6 +167,11 @@ describe('record shapes', () => {
     } finally {
       daemon.kill('SIGKILL');
     }
+    // The shutdown committed the nots table: every row there, timestamps null, in the null day partition.
+    const notsRows = await oracle.sparkSql(`SELECT _kafka.offset, id, _kafka.timestamp FROM floe.${ns}.nots ORDER BY _kafka.offset`);
+    expect(notsRows.rows.map((r) => [Number(r[0]), Number(r[1]), r[2]])).toEqual(notsOffsets.map(([, o], i) => [o, i + 1, null]));
+    const parts = await oracle.sparkSql(`SELECT partition, record_count FROM floe.${ns}.nots.partitions`);
+    expect(parts.rows.map((r) => [JSON.stringify(r[0]), Number(r[1])])).toEqual([[JSON.stringify({ '_kafka.timestamp_day': null }), 3]]);
   }, 600_000);
 });
 

@@ -183,6 +183,29 @@ describe('TableWriter', () => {
     expect(store.events.filter((e) => e.startsWith('schema'))).toHaveLength(1);
   });
 
+  it('a record without a timestamp (-1) lands with a null _kafka.timestamp; a table from when it was required has it made optional first', async () => {
+    const store = new FakeStore();
+    // The metadata column as tables were created before records without a timestamp were stored as null.
+    const old = withMetadataField(JSON.stringify(v1), '_kafka') as { fields: Array<{ name: string; type: { fields: Array<{ name: string; type: unknown }> } }> };
+    const ts = old.fields.find((f) => f.name === '_kafka')!.type.fields.find((f) => f.name === 'timestamp')!;
+    ts.type = (ts.type as unknown[])[1];
+    await store.create(id, avroToIceberg(old).newSchema, () => ({ partitioning: [], sortOrder: [], properties: {} }));
+    const w = new TableWriter(id, mapping(), fakeDeps(store));
+    await w.assign([{ topic: 'orders', partition: 0 }]);
+    const plan = await w.preparePlan(writer(1));
+    if (plan.action !== 'write') throw new Error('plan');
+    w.append(record('orders', 0, 0, Buffer.from('x'), -1), plan.project({ id: 1n, qty: 2 }));
+    w.append(record('orders', 0, 1), plan.project({ id: 2n, qty: 3 }));
+    expect(w.oldestPendingMs).toBe(1_700_000_000_000); // older than the read time the record without one counts from
+    await w.flush('test');
+    expect(store.events).toEqual(['create schema 0', 'schema 1', 'dlq flush 0', 'write 2 rows schema 1 partition []', 'append 2 {"orders":{"0":"2"}}']);
+    const kafka = store.metadata!.schemas.find((x) => x['schema-id'] === 1)!.fields.find((f) => f.name === '_kafka')!;
+    const fields = (kafka.type as { fields: Array<{ name: string; required: boolean }> }).fields;
+    expect(fields.find((f) => f.name === 'timestamp')!.required).toBe(false);
+    const column = store.batches.at(-1)!.getChild('_kafka')!.getChild('timestamp')!;
+    expect([column.get(0), column.get(1)]).toEqual([null, 1_700_000_000_000]); // Arrow reads timestamps as ms
+  });
+
   it('bronze: a tombstone before the table exists cannot be stored (its columns are unknown)', async () => {
     const { store, w } = await setup();
     const refused = await w.prepareTombstone();
