@@ -1,6 +1,7 @@
 /**
  * The operator's endpoints: /healthz (the process is alive and its loop is not wedged),
- * /readyz (it has joined the group and can reach the catalog), /metrics (Prometheus).
+ * /readyz (it has joined the group and can reach the catalog), /metrics (Prometheus), and the
+ * routes the daemon adds (the status page at / and /status.json, see orchestrator/live-status.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,7 +22,14 @@ export interface OpsServerOptions {
   /** Readiness: failing these means "do not count on me yet". */
   readiness?: HealthCheck[];
   /** More GET routes (the status page and its JSON), by exact path. */
-  routes?: Record<string, () => Promise<{ type: string; body: string }> | { type: string; body: string }>;
+  routes?: Record<string, () => Promise<Route> | Route>;
+}
+
+/** A route's reply: content type, body and extra headers (a page's Content-Security-Policy). */
+export interface Route {
+  type: string;
+  body: string;
+  headers?: Record<string, string>;
 }
 
 export interface OpsServer {
@@ -47,8 +55,8 @@ async function runChecks(checks: HealthCheck[]): Promise<{ ok: boolean; body: st
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
-    const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
-      res.writeHead(status, { 'content-type': type });
+    const reply = (status: number, body: string, type = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { ...headers, 'content-type': type });
       res.end(body);
     };
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
@@ -61,7 +69,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     if (route) {
       Promise.resolve()
         .then(route)
-        .then((r) => reply(200, r.body, r.type), fail);
+        .then((r) => reply(200, r.body, r.type, r.headers), fail);
       return;
     }
     if (path === '/healthz' || path === '/readyz') {
@@ -72,7 +80,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       );
       return;
     }
-    reply(404, 'not found: try /healthz, /readyz or /metrics\n');
+    reply(404, 'not found: try /, /status.json, /healthz, /readyz or /metrics\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -15,6 +15,7 @@
 import type { CommitConfig } from '../config/index.js';
 import type { Logger } from '../util/log.js';
 import type { DaemonMetrics } from './metrics.js';
+import type { CommitInfo } from './ports.js';
 
 /** Records between two measurements of the buffered bytes. */
 export const BYTES_SAMPLE_RECORDS = 16;
@@ -79,12 +80,14 @@ export class CommitCadence {
   }
 
   /**
-   * A commit landed. `waitingSinceMs`: when its oldest record was read (buffered). Counts and
-   * (at most once a minute) logs commits that came later than the configured cadence allows.
+   * A commit landed (logged at debug with what it did). `waitingSinceMs`: when its oldest record
+   * was read (buffered). Counts and (at most once a minute) logs commits that came later than the
+   * configured cadence allows.
    */
-  committed(waitingSinceMs: number | undefined, details: { reason: string; records: number; commitMs: number }): void {
+  committed(waitingSinceMs: number | undefined, details: CommitInfo): void {
     const now = this.now();
     this.lastCommitAt = now;
+    this.log.debug(details, 'committed');
     if (waitingSinceMs === undefined) return;
     const waitedMs = now - waitingSinceMs;
     if (waitedMs <= this.lateAfterMs) return;

@@ -17,7 +17,7 @@ import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { CatalogTableStore, createCatalog, createKafka, createRegistry, s3Options } from './table-store.js';
 import { daemonMetrics, maintenanceMetrics, type DaemonMetrics } from './metrics.js';
-import type { DeadLetterQueue, WriterEvents } from './ports.js';
+import type { CommitInfo, DeadLetterQueue, WriterEvents } from './ports.js';
 import { RecordHandler, type RecordContext } from './records.js';
 import { Router } from './router.js';
 import { isFatal } from './errors.js';
@@ -27,6 +27,7 @@ import { MaintenanceScheduler } from '../maintain/schedule.js';
 import { settingsFor } from '../maintain/index.js';
 import { version } from '../util/version.js';
 import { freshnessSeconds } from './freshness.js';
+import { StatusBoard, statusRoutes } from './live-status.js';
 
 const TICK_MS = 200;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -48,6 +49,8 @@ export class Daemon implements WriterEvents {
   private maintenance: MaintenanceScheduler | undefined;
   /** Partitions seen with lag and no batch since: records waiting in Kafka, since when (ms). */
   private readonly waiting = new Map<TpKey, number>();
+  /** Lag, freshness over the last hour, recent commits and errors for the status page (bounded). */
+  private readonly board = new StatusBoard();
 
   constructor(
     private readonly config: FloeConfig,
@@ -65,6 +68,7 @@ export class Daemon implements WriterEvents {
       await this.start();
       timers.push(setInterval(() => this.tick(), TICK_MS));
       timers.push(setInterval(() => void this.updateLag(), 5000));
+      void this.updateLag(); // the status page has lag from the start, not after 5 s
       await new Promise<void>((resolve) => {
         this.wake = resolve;
         if (signal.aborted || this.fatalError !== undefined) resolve();
@@ -198,6 +202,7 @@ export class Daemon implements WriterEvents {
       this.bump(tp);
       this.metrics.lag.remove({ topic: tp.topic, partition: String(tp.partition) });
       this.waiting.delete(tpKey(tp));
+      this.board.revoked(tpKey(tp));
     }
   }
 
@@ -234,7 +239,8 @@ export class Daemon implements WriterEvents {
 
   // ---- writer events --------------------------------------------------------------------------
 
-  reseek(table: string, partitions: Array<TopicPartition & { offset: bigint | undefined }>): void {
+  reseek(table: string, partitions: Array<TopicPartition & { offset: bigint | undefined }>, failure?: unknown): void {
+    if (failure !== undefined) this.board.error(failure, Date.now(), table);
     for (const p of partitions) {
       this.bump(p);
       // Every table fed by the partition skips what it already has: seek to the lowest need.
@@ -253,7 +259,8 @@ export class Daemon implements WriterEvents {
     }
   }
 
-  committed(_table: string, offsets: Array<TopicPartition & { offset: bigint }>): void {
+  committed(table: string, offsets: Array<TopicPartition & { offset: bigint }>, info: CommitInfo): void {
+    this.board.committed(table, info, Date.now());
     // Only a monitoring hint (lag in Kafka tooling): the table is the source of truth.
     void this.source?.commitGroupOffsets(new Map(offsets.map((o) => [tpKey(o), o.offset])));
   }
@@ -307,7 +314,9 @@ export class Daemon implements WriterEvents {
       this.maybeFlush(w, over);
       this.maintenance?.track(w.id, () => settingsFor(this.config, w.id));
       const waitingSince = [...this.waiting].filter(([k]) => w.coversKey(k)).map(([, since]) => since);
-      this.metrics.freshness.set({ table: w.fullName }, freshnessSeconds(this.lastTick, w.oldestPendingMs, waitingSince));
+      const freshness = freshnessSeconds(this.lastTick, w.oldestPendingMs, waitingSince);
+      this.metrics.freshness.set({ table: w.fullName }, freshness);
+      this.board.freshness(w.fullName, this.lastTick, freshness);
       this.metrics.lastCommitAge.set({ table: w.fullName }, w.lastCommitAgeSeconds());
     }
   }
@@ -318,6 +327,7 @@ export class Daemon implements WriterEvents {
       for (const [key, lag] of (await this.source?.lag()) ?? []) {
         const i = key.lastIndexOf(':');
         this.metrics.lag.set({ topic: key.slice(0, i), partition: key.slice(i + 1) }, Number(lag));
+        this.board.lagPolled(key, lag);
         // Records in Kafka that no batch has brought yet: they wait at least since now. A batch
         // arriving for the partition clears this (those records are then timed exactly).
         if (lag === 0n) this.waiting.delete(key);
@@ -350,6 +360,7 @@ export class Daemon implements WriterEvents {
     const cause = isFloeError(err, 'SOURCE_HOOK') && isFloeError(err.cause) ? err.cause : err;
     this.fatalError = cause;
     this.log.error({ err: cause }, 'fatal error');
+    this.board.error(cause, Date.now());
     this.stopping = true;
     this.wake();
   }
@@ -369,6 +380,7 @@ export class Daemon implements WriterEvents {
         if (isFatal(err) || !(isFloeError(err) && err.retryable)) throw err;
         if (!keepGoing()) return undefined;
         this.log.warn({ err: err.message, retryInMs: delay }, `${what}: retrying`);
+        this.board.error(new FloeError(err.code, `${what}: ${err.message} (retrying in ${delay} ms)`), Date.now());
         await sleep(delay);
         delay = Math.min(delay * 2, 30_000);
         if (!keepGoing()) return undefined;
@@ -403,8 +415,17 @@ export class Daemon implements WriterEvents {
           },
         },
       ],
+      routes: statusRoutes(() =>
+        this.board.snapshot({
+          groupId: this.config.kafka.groupId,
+          ready: this.joined && this.catalog !== undefined,
+          writers: this.writers.all(),
+          waiting: this.waiting,
+          now: Date.now(),
+        }),
+      ),
     });
-    this.log.info({ url: server.url }, 'serving /healthz, /readyz and /metrics');
+    this.log.info({ url: server.url }, 'serving the status page (/, /status.json), /healthz, /readyz and /metrics');
     return server;
   }
 }

@@ -64,8 +64,25 @@ export interface DeadLetterQueue {
 
 /** Calls from a table writer back into the daemon. */
 export interface WriterEvents {
-  /** The table refused our ranges (or a commit failed): these partitions must be read again from `offsets`. */
-  reseek(table: string, partitions: Array<TopicPartition & { offset: bigint | undefined }>): void;
+  /**
+   * The table refused our ranges (or a commit failed: `failure` says why): these partitions must be
+   * read again from `offsets`.
+   */
+  reseek(table: string, partitions: Array<TopicPartition & { offset: bigint | undefined }>, failure?: unknown): void;
   /** A commit landed; `offsets` are the next offsets it stored for the partitions it covered. */
-  committed(table: string, offsets: Array<TopicPartition & { offset: bigint }>): void;
+  committed(table: string, offsets: Array<TopicPartition & { offset: bigint }>, info: CommitInfo): void;
+}
+
+/** What a commit did (its debug log line, the late-commit warning, the status page's recent commits). */
+export interface CommitInfo {
+  /** Which trigger flushed: records, bytes, interval, memory, revoke (and shutdown), schema-change. */
+  reason: string;
+  /** Kafka records covered (dead letters and skipped replays included). */
+  records: number;
+  /** Rows the commit added. */
+  rows: number;
+  /** Data files added. */
+  files: number;
+  /** Writing and committing took this long. */
+  ms: number;
 }

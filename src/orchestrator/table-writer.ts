@@ -314,9 +314,9 @@ export class TableWriter {
       this.offsets.landed(committed.metadata, commit.stored!);
       this.failures = 0;
       commitMetrics(this.deps.metrics, this.fullName, { seconds: (this.now() - started) / 1000, rows, files, metadata: committed.metadata, nowMs: this.now() });
-      this.log.debug({ reason, records: drained.records, rows, files: files.length, ms: this.now() - started }, 'committed');
-      this.cadence.committed(waitingSince, { reason, records: drained.records, commitMs: this.now() - started });
-      this.deps.events.committed(this.fullName, drained.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })));
+      const info = { reason, records: drained.records, rows, files: files.length, ms: this.now() - started };
+      this.cadence.committed(waitingSince, info);
+      this.deps.events.committed(this.fullName, drained.ranges.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.next })), info);
     } catch (err) {
       if (isFatal(err)) throw err;
       await this.recover(err, drained.ranges);
@@ -350,7 +350,7 @@ export class TableWriter {
     }
     // From here to the end synchronous: no record can be appended in between.
     this.drop();
-    this.deps.events.reseek(this.fullName, this.offsets.restart(fresh));
+    this.deps.events.reseek(this.fullName, this.offsets.restart(fresh), stale ? undefined : err);
   }
 
   /** Drops the buffer without committing (a fatal error, or a revocation that could not commit). */

@@ -56,7 +56,7 @@ describe('CommitCadence', () => {
     const lines: Array<{ obj: unknown; msg: string }> = [];
     const c = new CommitCadence(bounds, 't', m, recordingLogger(lines), () => now);
     expect(c.lateAfterMs).toBe(2000 + 5000);
-    const details = { reason: 'records', records: 10, commitMs: 100 };
+    const details = { reason: 'records', records: 10, rows: 10, files: 1, ms: 100 };
     c.committed(now - 7000, details); // exactly at the bound: not late
     c.committed(undefined, details); // nothing waited (only offsets): not late
     expect(await m.commitsLate.value({ table: 't' })).toBe(0);

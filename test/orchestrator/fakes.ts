@@ -12,7 +12,7 @@ import type { DataFile, PartitionSpec, Schema, TableMetadata } from '../../src/i
 import type { DeadLetter } from '../../src/source/dead-letter.js';
 import { silentLogger } from '../../src/util/log.js';
 import { daemonMetrics } from '../../src/orchestrator/metrics.js';
-import type { DataFileSink, DeadLetterQueue, PartitionData, SchemaUpdate, TableStore, WriterEvents } from '../../src/orchestrator/ports.js';
+import type { CommitInfo, DataFileSink, DeadLetterQueue, PartitionData, SchemaUpdate, TableStore, WriterEvents } from '../../src/orchestrator/ports.js';
 import type { WriterDeps } from '../../src/orchestrator/table-writer.js';
 import type { SourceRecord } from '../../src/source/types.js';
 
@@ -142,11 +142,16 @@ export class FakeDeadLetters implements DeadLetterQueue {
 export class FakeEvents implements WriterEvents {
   readonly reseeks: string[] = [];
   readonly commits: string[] = [];
-  reseek(table: string, partitions: Array<{ topic: string; partition: number; offset: bigint | undefined }>): void {
+  /** Why a commit failed, per reseek that came from a failure (a stale range has none). */
+  readonly failures: unknown[] = [];
+  readonly infos: CommitInfo[] = [];
+  reseek(table: string, partitions: Array<{ topic: string; partition: number; offset: bigint | undefined }>, failure?: unknown): void {
     for (const p of partitions) this.reseeks.push(`${table} ${p.topic}/${p.partition}@${String(p.offset)}`);
+    if (failure !== undefined) this.failures.push(failure);
   }
-  committed(table: string, offsets: Array<{ topic: string; partition: number; offset: bigint }>): void {
+  committed(table: string, offsets: Array<{ topic: string; partition: number; offset: bigint }>, info: CommitInfo): void {
     for (const o of offsets) this.commits.push(`${table} ${o.topic}/${o.partition}@${o.offset}`);
+    this.infos.push(info);
   }
 }
 

@@ -243,6 +243,7 @@ describe('TableWriter', () => {
     await w.flush('test');
     expect(store.events.filter((e) => e.startsWith('append'))).toEqual([]);
     expect(deps.ev.reseeks.sort()).toEqual(['raw.orders orders/0@40', 'raw.orders orders/1@undefined']);
+    expect(deps.ev.failures).toEqual([]); // a stale range is not an error for the status page
     expect(w.bufferedRecords).toBe(0);
     expect(w.wants(record('orders', 0, 39))).toBe(false);
     expect(w.wants(record('orders', 0, 40))).toBe(true);
@@ -265,10 +266,12 @@ describe('TableWriter', () => {
     const { store, w, deps } = await setup();
     await add(w, 1, 0, { id: 1n, qty: 2 });
     await w.flush('test');
+    expect(deps.ev.infos).toEqual([{ reason: 'test', records: 1, rows: 1, files: 1, ms: expect.any(Number) }]);
     await add(w, 1, 1, { id: 2n, qty: 2 });
     store.failAppends = 1;
     await w.flush('test');
     expect(deps.ev.reseeks.sort()).toEqual(['raw.orders orders/0@1', 'raw.orders orders/1@undefined']);
+    expect(deps.ev.failures).toHaveLength(1); // the status page lists it under recent errors
     expect(w.wants(record('orders', 0, 1))).toBe(true);
   });
 
