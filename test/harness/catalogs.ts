@@ -4,12 +4,12 @@
  * from inside each daemon on a free loopback port, data on the stack's MinIO, read by a Spark
  * catalog the test registers at run time under a fresh name).
  */
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { startCatalogServer, type CatalogServerOptions, type RunningCatalog } from '../../catalog/server/index.js';
 import type { StackEndpoints } from './endpoints.js';
 import type { OracleClient } from './oracle.js';
 import { uniqueSuffix } from './daemon.js';
+import { freePort } from './ports.js';
 
 export type CatalogKind = 'reference' | 'embedded';
 export const CATALOG_KINDS: CatalogKind[] = ['reference', 'embedded'];
@@ -30,17 +30,6 @@ export interface TestCatalog {
   stopServing(): Promise<void>;
 }
 
-/** A port nothing listens on right now (the daemon binds it later). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The catalog for one test. Embedded: every daemon (and `floe compact`) started with this

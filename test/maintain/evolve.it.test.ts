@@ -6,19 +6,17 @@
  * column); more row deltas under the new schema. After `compactTable`, Spark reads exactly the
  * expected rows and the table has no delete files left.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsToTable, type Row } from '../../src/arrow/builder.js';
+import type { Row } from '../../src/arrow/builder.js';
 import { commitWithRetry } from '../../src/iceberg/catalog/commit.js';
 import { currentSchema } from '../../src/iceberg/spec/metadata.js';
 import { findField } from '../../src/iceberg/spec/schema.js';
-import { FileContent, type DataFile, type Schema, type TableMetadata } from '../../src/iceberg/spec/types.js';
+import { FileContent, type DataFile, type Schema } from '../../src/iceberg/spec/types.js';
 import { RowDelta } from '../../src/iceberg/table/row-delta.js';
 import { compactTable } from '../../src/maintain/compact.js';
-import { writeDataFile } from '../../src/parquet/data-file.js';
-import { dataLocation } from '../../src/parquet/table-files.js';
 import { silentLogger } from '../../src/util/log.js';
 import { OracleTables, schemaOf } from '../iceberg/table/oracle-tables.js';
+import { deleteFile, POSITION_DELETES } from '../iceberg/table/delete-files.js';
 
 const t = new OracleTables('maint_evolve');
 const NAME = 'customers';
@@ -26,30 +24,14 @@ const NAME = 'customers';
 beforeAll(() => t.setup());
 afterAll(() => t.teardown());
 
-const POSITION_DELETES: Schema = {
-  type: 'struct',
-  'schema-id': 0,
-  fields: [
-    { id: 2147483546, name: 'file_path', required: true, type: 'string' },
-    { id: 2147483545, name: 'pos', required: true, type: 'long' },
-  ],
-};
-
-async function deleteFile(metadata: TableMetadata, schema: Schema, rows: Row[], extra: Partial<DataFile>): Promise<DataFile> {
-  const { bytes, metrics } = writeDataFile(rowsToTable(schema, rows), schema, { metricsMode: () => ({ kind: 'full' }) });
-  const filePath = `${dataLocation(metadata)}/${randomUUID()}-deletes.parquet`;
-  await t.io.write(filePath, bytes);
-  return { content: FileContent.PositionDeletes, filePath, fileFormat: 'PARQUET', partition: [], specId: 0, ...metrics, ...extra };
-}
-
 /** One silver commit: the upserted rows, equality deletes of `keys`, position deletes of `positions` in `target`. */
 async function rowDelta(rows: Row[], keys: Row[], positions: { target: DataFile; pos: bigint[] }): Promise<DataFile[]> {
   const metadata = await t.load(NAME);
   const schema = currentSchema(metadata);
   const key = findField(schema, schema['identifier-field-ids']![0]!)!.field;
   const data = rows.length ? await t.writeFiles(metadata, rows) : [];
-  const eq = await deleteFile(metadata, { type: 'struct', 'schema-id': schema['schema-id'], fields: [key] }, keys, { content: FileContent.EqualityDeletes, equalityIds: [key.id] });
-  const pos = await deleteFile(metadata, POSITION_DELETES, positions.pos.map((p) => ({ file_path: positions.target.filePath, pos: p })), { referencedDataFile: positions.target.filePath });
+  const eq = await deleteFile(t.io, metadata, { type: 'struct', 'schema-id': schema['schema-id'], fields: [key] }, keys, { content: FileContent.EqualityDeletes, equalityIds: [key.id] });
+  const pos = await deleteFile(t.io, metadata, POSITION_DELETES, positions.pos.map((p) => ({ file_path: positions.target.filePath, pos: p })), { referencedDataFile: positions.target.filePath });
   await commitWithRetry(t.catalog, t.id(NAME), new RowDelta(t.io, { dataFiles: data, deleteFiles: [eq, pos] }, { properties: { 'floe.offsets': '{"customers":{"0":"42"}}' } }).apply);
   return data;
 }

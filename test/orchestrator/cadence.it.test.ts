@@ -5,7 +5,7 @@
  * count of late commits. The snapshots are read back through Spark's `snapshots` metadata table.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../harness/catalogs.js';
+import { freePort } from '../harness/ports.js';
 import { oracleFor } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 

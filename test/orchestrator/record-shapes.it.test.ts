@@ -10,7 +10,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { hex, PyKafka, type PyRecord } from '../fixtures/kafka-client.js';
 import { oracleFor } from '../harness/oracle.js';
-import { freePort } from '../harness/catalogs.js';
+import { freePort } from '../harness/ports.js';
 import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 
 const stack = inject('stack');

@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, registerSparkCatalog } from '../../harness/catalogs.js';
+import { registerSparkCatalog } from '../../harness/catalogs.js';
+import { freePort } from '../../harness/ports.js';
 import { uniqueSuffix, workDir } from '../../harness/daemon.js';
 import { oracleFor } from '../../harness/oracle.js';
 

@@ -7,22 +7,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../../harness/ports.js';
 import { expect } from 'vitest';
 import { parseJson } from '../../../src/iceberg/spec/json.js';
 import { parseTableMetadata } from '../../../src/iceberg/spec/metadata.js';
 import type { TableMetadata } from '../../../src/iceberg/spec/types.js';
 import { appendChange } from './append-change.js';
 import { floeArgv } from '../../harness/cli.js';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** `floe catalog serve` with `args` (warehouse, store) on `port`, once it answers /v1/config. */
 async function start(port: number, args: string[]): Promise<ChildProcess> {

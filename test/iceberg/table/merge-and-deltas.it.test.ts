@@ -4,17 +4,15 @@
  * an equality delete file, a position delete file and a replacement data file makes Spark (which
  * applies both kinds of deletes) return exactly the surviving rows.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowsToTable, type Row } from '../../../src/arrow/builder.js';
+import type { Row } from '../../../src/arrow/builder.js';
 import { commitWithRetry } from '../../../src/iceberg/catalog/commit.js';
 import { findField } from '../../../src/iceberg/spec/schema.js';
-import { FileContent, type DataFile, type Schema, type TableMetadata } from '../../../src/iceberg/spec/types.js';
+import { FileContent, type Schema } from '../../../src/iceberg/spec/types.js';
 import { RowDelta } from '../../../src/iceberg/table/row-delta.js';
-import { writeDataFile } from '../../../src/parquet/data-file.js';
-import { dataLocation } from '../../../src/parquet/table-files.js';
 import { rowObjects } from '../../harness/oracle.js';
 import { OracleTables, schemaOf } from './oracle-tables.js';
+import { deleteFile, POSITION_DELETES } from './delete-files.js';
 
 const t = new OracleTables('floe_deltas');
 
@@ -51,26 +49,6 @@ describe('merge append', () => {
   });
 });
 
-/** A delete file written and uploaded the way the daemon will: Parquet with field ids, full DataFile. */
-async function deleteFile(metadata: TableMetadata, schema: Schema, rows: Row[], extra: Partial<DataFile>): Promise<DataFile> {
-  // Position deletes keep full file_path bounds (Java's MetricsConfig.forPositionDelete), so
-  // engines can tell which data file they target.
-  const { bytes, metrics } = writeDataFile(rowsToTable(schema, rows), schema, { metricsMode: () => ({ kind: 'full' }) });
-  const filePath = `${dataLocation(metadata)}/${randomUUID()}-deletes.parquet`;
-  await t.io.write(filePath, bytes);
-  return { content: FileContent.PositionDeletes, filePath, fileFormat: 'PARQUET', partition: [], specId: 0, ...metrics, ...extra };
-}
-
-/** The spec's reserved schema of position delete files. */
-const POSITION_DELETES: Schema = {
-  type: 'struct',
-  'schema-id': 0,
-  fields: [
-    { id: 2147483546, name: 'file_path', required: true, type: 'string' },
-    { id: 2147483545, name: 'pos', required: true, type: 'long' },
-  ],
-};
-
 describe('row delta', () => {
   it('equality deletes, position deletes and a replacement row: Spark returns exactly the survivors', async () => {
     const schema = schemaOf([
@@ -86,9 +64,9 @@ describe('row delta', () => {
     // Equality deletes on id for 2 and 3; the same delta adds id 2 again (an upsert): equality
     // deletes only apply to older data (lower sequence numbers), so the new row survives.
     const eqSchema: Schema = { type: 'struct', 'schema-id': 0, fields: [idField] };
-    const eq = await deleteFile(metadata, eqSchema, [{ id: 2n }, { id: 3n }], { content: FileContent.EqualityDeletes, equalityIds: [idField.id] });
+    const eq = await deleteFile(t.io, metadata, eqSchema, [{ id: 2n }, { id: 3n }], { content: FileContent.EqualityDeletes, equalityIds: [idField.id] });
     // Position deletes: rows 0 and 9 of the data file (ids 1 and 10; floe keeps row order).
-    const pos = await deleteFile(metadata, POSITION_DELETES, [{ file_path: data!.filePath, pos: 0n }, { file_path: data!.filePath, pos: 9n }], {
+    const pos = await deleteFile(t.io, metadata, POSITION_DELETES, [{ file_path: data!.filePath, pos: 0n }, { file_path: data!.filePath, pos: 9n }], {
       referencedDataFile: data!.filePath,
     });
     const [replacement] = await t.writeFiles(metadata, [{ id: 2n, name: 'v2-2' }]);
@@ -119,7 +97,7 @@ describe('row delta', () => {
     await t.create('positions', schema);
     const [data] = (await t.append('positions', Array.from({ length: 10 }, (_, i) => ({ id: BigInt(i + 1) })))).files;
     const metadata = await t.load('positions');
-    const pos = await deleteFile(metadata, POSITION_DELETES, [0n, 4n, 9n].map((p) => ({ file_path: data!.filePath, pos: p })), {
+    const pos = await deleteFile(t.io, metadata, POSITION_DELETES, [0n, 4n, 9n].map((p) => ({ file_path: data!.filePath, pos: p })), {
       referencedDataFile: data!.filePath,
     });
     const res = await commitWithRetry(t.catalog, t.id('positions'), new RowDelta(t.io, { deleteFiles: [pos] }).apply);
