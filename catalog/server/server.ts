@@ -19,6 +19,7 @@ import { Router } from './routes.js';
 import { PostgresStore } from './postgres-store.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { CatalogStore } from './store.js';
+import type { PurgeResult } from './purge.js';
 import { TableService } from './tables.js';
 import { ViewService } from './views.js';
 
@@ -48,8 +49,8 @@ export interface CatalogServerOptions {
   maxRequestBytes?: number;
   /** Updates (and requirements) one table or view change may carry; default 100. */
   maxUpdatesPerCommit?: number;
-  /** Told what each purge did (files deleted, or 'shared': skipped, the files are not only this table's). */
-  onPurge?: (table: string, result: number | 'shared') => void;
+  /** Told what each purge did: files deleted, or why none were ('shared': the location is not only this table's; 'unverified': another table's files could not be read). */
+  onPurge?: (table: string, result: PurgeResult) => void;
 }
 
 export interface RunningCatalog {

@@ -11,14 +11,14 @@ import { parseJson, stringifyJson } from '../../src/iceberg/spec/json.js';
 import type { FileIO } from '../../src/iceberg/io/types.js';
 import { emptyTableMetadata, newTableMetadata, parseTableMetadata, refSnapshotId, tableMetadataToJson } from '../../src/iceberg/spec/metadata.js';
 import { applyUpdates, checkRequirements } from '../../src/iceberg/spec/updates.js';
-import { FloeError } from '../../src/util/errors.js';
+import { FloeError, isFloeError } from '../../src/util/errors.js';
 import type { PartitionSpec, Schema, SortOrder, TableMetadata } from '../../src/iceberg/spec/types.js';
 import { checkAddedSnapshots, checkChange, checkLocations, clientInput, DEFAULT_MAX_UPDATES, readerView } from './commit-checks.js';
 import { badRequest, CatalogError, commitFailed, noSuchNamespace, noSuchTable, tableExists } from './errors.js';
 import { checkName, checkNewNamespace } from './identifiers.js';
 import type { LocationPolicy } from './locations.js';
 import { checkProperties, type Namespaces } from './namespaces.js';
-import { purgeTableFiles, rootsOf } from './purge.js';
+import { purgeTableFiles, rootsOf, type OtherObject, type PurgeResult } from './purge.js';
 import type { CatalogStore, Ident, Namespace } from './store.js';
 
 export interface LoadResult {
@@ -51,7 +51,7 @@ export interface TableServiceOptions {
   /** Updates (and requirements) one table change may carry. */
   maxUpdates?: number;
   /** Told what a purge did (files deleted, or skipped because another object shares the files). */
-  onPurge?: (table: string, result: number | 'shared') => void;
+  onPurge?: (table: string, result: PurgeResult) => void;
 }
 
 interface Prepared {
@@ -191,30 +191,45 @@ export class TableService {
     if (purge) {
       const md = await this.readMetadata(row.metadataLocation).catch(() => undefined);
       if (!md) return;
-      const result = await purgeTableFiles(md, row.metadataLocation, this.o.io, await this.otherRoots()).catch(() => undefined);
+      const result = await purgeTableFiles(md, row.metadataLocation, this.o.io, await this.otherObjects()).catch(() => undefined);
       if (result !== undefined) this.o.onPurge?.([...ns, name].join('.'), result);
     }
   }
 
   /**
-   * Where every table and view still in the catalog keeps its files, so a purge leaves them alone.
-   * One metadata read per object: purges are rare, and a wrong answer deletes someone's data.
+   * Every table and view still in the catalog: where it keeps its files and, for a table, its
+   * metadata, so a purge leaves alone what they use. Purges are rare, and a wrong answer deletes
+   * someone's data: a table whose metadata exists but does not parse is 'unreadable'.
    */
-  private async otherRoots(): Promise<string[]> {
-    const roots: string[] = [];
+  private async otherObjects(): Promise<OtherObject[]> {
+    const out: OtherObject[] = [];
     for (const ns of await this.o.store.listNamespaces()) {
-      for (const set of [this.o.store.tables, this.o.store.views]) {
+      for (const [kind, set] of [['table', this.o.store.tables], ['view', this.o.store.views]] as const) {
         for (const n of await set.list(ns)) {
           const row = await set.get(ns, n);
           if (!row) continue;
-          const md = await this.o.io(row.metadataLocation).read(row.metadataLocation)
-            .then((b) => parseJson(Buffer.from(b).toString('utf8')) as { location?: unknown; properties?: Record<string, string> })
-            .catch(() => undefined);
-          roots.push(...rootsOf(md, row.metadataLocation));
+          const at = row.metadataLocation;
+          let raw: unknown;
+          let missing = false;
+          try {
+            raw = parseJson(Buffer.from(await this.o.io(at).read(at)).toString('utf8'));
+          } catch (err) {
+            missing = isFloeError(err, 'IO_NOT_FOUND');
+          }
+          const roots = rootsOf(raw as { location?: unknown; properties?: Record<string, string> } | undefined, at);
+          let metadata: OtherObject['metadata'];
+          if (kind === 'table' && !missing) {
+            try {
+              metadata = parseTableMetadata(raw);
+            } catch {
+              metadata = 'unreadable';
+            }
+          }
+          out.push({ roots, metadataLocation: at, metadata });
         }
       }
     }
-    return roots;
+    return out;
   }
 
   /** A table created by a commit (assert-create): false when another creator got there first. */

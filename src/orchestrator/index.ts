@@ -56,6 +56,7 @@ export async function serveCatalog(config: EmbeddedCatalogConfig, ctx: RunContex
     onError: (err, method, url) => ctx.logger.error({ err, method, url }, 'catalog request failed'),
     onPurge: (table, result) => {
       if (result === 'shared') ctx.logger.warn({ table }, 'purge skipped: the table shares its location with another table or view');
+      else if (result === 'unverified') ctx.logger.warn({ table }, 'purge skipped: the files of another table could not be read, so what it references is unknown');
       else ctx.logger.info({ table, files: result }, 'table purged');
     },
   });
