@@ -3,10 +3,12 @@
  * truncated body. The valid ones land; every bad one is in the dead-letter topic with its original
  * bytes and the reason in its headers; the daemon keeps running and commits on. A tombstone is not
  * a bad record: bronze holds every event, a tombstone as a row of null values with its _kafka.
+ * A record whose value would expand to millions of items is dead-lettered at once (DECODE_TOO_LARGE).
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
 import { oracleFor } from '../harness/oracle.js';
+import { freePort } from '../harness/ports.js';
 import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 
 const stack = inject('stack');
@@ -146,4 +148,77 @@ describe('dead letters', () => {
       daemon.kill('SIGKILL');
     }
   }, 600_000);
+
+  it('a tiny record claiming 40 million array<null> items (DECODE_TOO_LARGE) is dead-lettered at once; the daemon keeps running', async () => {
+    const s = uniqueSuffix();
+    const topic = `floe-bomb-${s}`;
+    const ns = `bomb_${s}`;
+    await producer.createTopic(topic, 1);
+    const id = await producer.register(`${topic}-value`, schema);
+    // The bomb's writer schema, under a subject of its own (it is not compatible with Event): floe
+    // fetches a schema by the id in the record, whatever the subject.
+    const bombId = await producer.register(`${topic}-bomb`, { type: 'record', name: 'Bomb', fields: [{ name: 'id', type: 'long' }, { name: 'nulls', type: { type: 'array', items: 'null' } }] });
+    // id = 0, then 40 blocks of 1,000,000 zero-byte items, then the end of the array: 127 bytes framed.
+    const body = Buffer.from([0, ...Array.from({ length: 40 }, () => varint(2 * 1_000_000)).flat(), 0]);
+    const header = Buffer.alloc(5);
+    header.writeUInt32BE(bombId, 1);
+    const bomb = Buffer.concat([header, body]);
+    expect(bomb.length).toBe(127);
+    const good = (i: number) => ({ value: producer.encode(id, { id: i, label: `l${i}` }), key: `g${i}` });
+    const messages = [
+      ...Array.from({ length: 20 }, (_, i) => good(i)),
+      ...[0, 1, 2].map((i) => ({ value: bomb, key: `bomb${i}` })),
+      ...Array.from({ length: 20 }, (_, i) => good(20 + i)),
+    ];
+    await producer.send(topic, messages);
+
+    const dir = workDir('bomb');
+    const port = await freePort();
+    const config = writeDaemonConfig(stack, dir, { groupId: `floe-bomb-${s}`, serverPort: port, defaults: { namespace: ns }, tables: [{ topics: [topic], table: 'events' }] });
+    const started = Date.now();
+    const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
+    try {
+      const table = `floe.${ns}.events`;
+      const count = async () => Number((await oracle.sparkSql(`SELECT count(*) FROM ${table}`)).rows[0]![0]);
+      await waitFor('the records around the bombs committed', async () => {
+        if (!daemon.running) throw new Error(daemon.log().slice(-3000));
+        return (await count().catch(() => 0)) >= 40 ? true : undefined;
+      }, 120_000, 1000);
+      // Decoding 40 million nulls took minutes and GiBs per record before the cap; now the daemon
+      // commits everything around three of them about as fast as it starts, in little memory.
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeLessThan(60_000);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const rss = Number(metrics.split('\n').find((l) => l.startsWith('process_resident_memory_bytes'))!.split(' ').at(-1));
+      expect(rss).toBeLessThan(1024 * 1024 * 1024);
+
+      const letters = await readAll(`${topic}.floe.dlq`, 3);
+      expect(letters.map((m) => m.key!.toString()).sort()).toEqual(['bomb0', 'bomb1', 'bomb2']);
+      for (const m of letters) {
+        expect(m.headers?.['floe.error.code']?.toString()).toBe('DECODE_TOO_LARGE');
+        expect(m.headers?.['floe.error.message']?.toString()).toMatch(/more than 100000 zero-byte/);
+        expect(Buffer.from(m.value!)).toEqual(bomb);
+      }
+      // Still consuming: later records land too.
+      await producer.send(topic, [good(100), good(101)]);
+      await waitFor('later records committed', async () => ((await count()) >= 42 ? true : undefined), 120_000, 1000);
+      const ids = await oracle.sparkSql(`SELECT count(*), count(DISTINCT id), min(id), max(id) FROM ${table}`);
+      expect(ids.rows[0]!.map(String)).toEqual(['42', '42', '0', '101']);
+      expect(daemon.running).toBe(true);
+      expect((await daemon.stop()).code).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+  }, 300_000);
 });
+
+/** Avro's varint of a non-negative number already zigzag-encoded. */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
