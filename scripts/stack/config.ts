@@ -117,6 +117,29 @@ export function urls(c: StackConfig) {
   };
 }
 
+/**
+ * The variables floe's examples read (`${KAFKA_BROKERS:-…}` and so on), set to this stack's
+ * addresses and credentials: `up` writes them to `<stackDir>/floe.env` so that one step,
+ * `set -a; . .stack/floe.env; set +a`, points every example at the stack, whatever its ports.
+ */
+export function examplesEnv(c: StackConfig): Record<string, string> {
+  const u = urls(c);
+  return {
+    KAFKA_BROKERS: u.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: u.schemaRegistryUrl,
+    CATALOG_URI: u.catalogUri,
+    S3_ENDPOINT: u.s3Endpoint,
+    AWS_ACCESS_KEY_ID: c.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: c.s3.secretAccessKey,
+    AWS_REGION: c.s3.region,
+  };
+}
+
+/** Where `up` writes examplesEnv(c). */
+export function examplesEnvFile(c: StackConfig): string {
+  return join(c.stackDir, 'floe.env');
+}
+
 /** postgres://floe:…@127.0.0.1:<port>/<database>: the stack's PostgreSQL (`floe` database by default). */
 export function postgresUrl(c: StackConfig, database = 'floe'): string {
   return `postgres://floe:${encodeURIComponent(c.postgresPassword)}@${HOST}:${c.ports.postgres}/${database}`;

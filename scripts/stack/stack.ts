@@ -4,7 +4,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, urls, type StackConfig } from './config.js';
+import { examplesEnv, examplesEnvFile, loadConfig, urls, type StackConfig } from './config.js';
 import { installAll, missingSteps } from './install.js';
 import { isAlive, portOpen, readPid, sleep, stopDaemon, waitFor } from './proc.js';
 import { logFile, SERVICES, type Service } from './services.js';
@@ -122,6 +122,7 @@ export async function up(
       else failures.push(`${name}: ${(r.reason as Error).message}`);
     });
     if (failures.length > 0) throw new Error(`stack did not come up:\n${failures.join('\n')}`);
+    writeExamplesEnv(c);
     return { started, alreadyUp, installed, seconds: (Date.now() - t0) / 1000 };
   });
 }
@@ -181,6 +182,28 @@ export function formatStatus(rows: ServiceStatus[]): string {
   const table = [header, ...rows.map((r) => [r.name, r.version, r.address, r.pid ? String(r.pid) : '-', r.health])];
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   return table.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+/**
+ * Writes `<stackDir>/floe.env`: the examples' variables for this stack, as shell assignments
+ * (values single-quoted), readable only by the owner since it holds the stack's S3 key.
+ */
+export function writeExamplesEnv(c: StackConfig): string {
+  const path = examplesEnvFile(c);
+  const lines = Object.entries(examplesEnv(c)).map(([k, v]) => `${k}='${v.replaceAll("'", "'\\''")}'`);
+  mkdirSync(c.stackDir, { recursive: true });
+  writeFileSync(
+    path,
+    [
+      '# The local stack\'s addresses for floe\'s examples (written by `npm run stack:up`). In a shell:',
+      `#   set -a; . ${path}; set +a`,
+      '#   floe run --config examples/bronze.yaml',
+      ...lines,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return path;
 }
 
 export { loadConfig, urls };

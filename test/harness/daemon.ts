@@ -92,11 +92,14 @@ export class DaemonProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** `command`: what runs the CLI (node arguments before `run`); default bin/floe.js. */
-  static start(configPath: string, logFile: string, env: Record<string, string> = {}, command: string[] = floeArgv([])): DaemonProcess {
+  /**
+   * `command`: what runs the CLI (node arguments before `run`); default bin/floe.js. `cwd`: where
+   * it runs (relative paths in the configuration resolve there); default the repository.
+   */
+  static start(configPath: string, logFile: string, env: Record<string, string> = {}, command: string[] = floeArgv([]), cwd = REPO): DaemonProcess {
     const out = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(process.execPath, [...command, 'run', '--config', configPath], {
-      cwd: REPO,
+      cwd,
       env: { ...process.env, FLOE_LOG_LEVEL: process.env.FLOE_IT_LOG_LEVEL ?? 'info', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -12,7 +12,7 @@
 import { existsSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
 import { loadConfig, urls, type StackConfig } from '../../scripts/stack/config.js';
-import { allHealthy, down, up } from '../../scripts/stack/stack.js';
+import { allHealthy, down, up, writeExamplesEnv } from '../../scripts/stack/stack.js';
 import type { StackEndpoints, StackMode } from './endpoints.js';
 
 const log = (line: string) => console.log(`[harness] ${line}`);
@@ -91,6 +91,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     started = r.started;
     log(`local stack healthy in ${r.seconds.toFixed(1)}s (started: ${started.join(', ') || 'none'})`);
   }
+  // Already healthy means `up` did not run here: the examples' env file must match this stack too.
+  writeExamplesEnv(c);
   project.provide('stack', localEndpoints(c));
   project.provide('stackStartedByHarness', started.length > 0);
   project.provide('stackServicesStartedByHarness', started);

@@ -6,12 +6,12 @@
  * also refreshes docs/img/status-page.png (the screenshot in docs/operations.md).
  */
 import { existsSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { oracleFor } from '../harness/oracle.js';
+import { freePort } from '../harness/ports.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 
 const CHROMIUM = process.env.FLOE_CHROMIUM ?? '/usr/bin/chromium';
@@ -30,17 +30,6 @@ const schema = { type: 'record', name: 'Ping', fields: [{ name: 'id', type: 'lon
  * into identifiers, but namespace levels are kept as written (no "/" only): the namespace carries it.
  */
 const HTML_NAME = '<img src=x onerror=window.__xss=1>';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** A fresh profile every run (a persistent context is how playwright takes --user-data-dir). */
 async function launch(): Promise<BrowserContext> {
