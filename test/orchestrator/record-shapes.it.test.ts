@@ -5,7 +5,9 @@
  * values, a value near the broker's size limit, records without a timestamp (CreateTime -1,
  * Kafka's NO_TIMESTAMP: librdkafka sends a timestamp of -1 as it is), a LogAppendTime topic, a
  * compacted topic with offset gaps, and transactions (committed, aborted, committed again). Spark
- * reads the tables; confluent-kafka reads the dead-letter topic and what the broker stored.
+ * reads the tables; confluent-kafka reads the dead-letter topic and what the broker stored. A
+ * table created (by Spark here) with the old required _kafka.timestamp gets it made optional by
+ * the daemon, same field id, old rows unchanged.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { hex, PyKafka, type PyRecord } from '../fixtures/kafka-client.js';
@@ -173,6 +175,54 @@ describe('record shapes', () => {
     const parts = await oracle.sparkSql(`SELECT partition, record_count FROM floe.${ns}.nots.partitions`);
     expect(parts.rows.map((r) => [JSON.stringify(r[0]), Number(r[1])])).toEqual([[JSON.stringify({ '_kafka.timestamp_day': null }), 3]]);
   }, 600_000);
+});
+
+describe('records without a timestamp in a table from before', () => {
+  it('a table whose _kafka.timestamp is required gets it made optional; old rows keep their timestamps', async () => {
+    const s = uniqueSuffix();
+    const ns = `shapes_old_${s}`;
+    const topic = `floe-shapes-old-${s}`;
+    await py.createTopics([{ name: topic }]);
+    const id = await avro.register(`${topic}-value`, schema);
+    // The bronze table as floe created it before: every _kafka field but key required.
+    await oracle.sparkSql(`CREATE NAMESPACE IF NOT EXISTS floe.${ns}`);
+    await oracle.sparkSql(
+      `CREATE TABLE floe.${ns}.t (id BIGINT, label STRING, _kafka STRUCT<topic: STRING NOT NULL, partition: INT NOT NULL, offset: BIGINT NOT NULL,
+        timestamp: TIMESTAMP NOT NULL, key: BINARY, headers: ARRAY<STRUCT<key: STRING NOT NULL, value: BINARY>> NOT NULL> NOT NULL) USING iceberg`,
+    );
+    await oracle.sparkSql(
+      `INSERT INTO floe.${ns}.t VALUES (0, 'old', named_struct('topic', 'before', 'partition', 0, 'offset', 0L, 'timestamp', TIMESTAMP'2020-01-01 00:00:00Z',
+        'key', CAST(NULL AS BINARY), 'headers', CAST(array() AS ARRAY<STRUCT<key: STRING, value: BINARY>>)))`,
+    );
+    const offsets = await py.produce(topic, [{ records: [{ value: hex(avro.encode(id, { id: 1, label: 'a' })), timestamp: -1 }, { value: hex(avro.encode(id, { id: 2, label: 'b' })), timestamp: 2_000 }] }]);
+
+    const dir = workDir('shapes-old');
+    const config = writeDaemonConfig(stack, dir, { groupId: `floe-shapes-old-${s}`, defaults: { namespace: ns }, tables: [{ topics: [topic], table: 't' }] });
+    const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
+    try {
+      const count = async () => Number((await oracle.sparkSql(`SELECT count(*) FROM floe.${ns}.t`)).rows[0]![0]);
+      await waitFor('records committed', async () => {
+        if (!daemon.running) throw new Error(daemon.log().slice(-3000));
+        return (await count()) >= 3 ? true : undefined;
+      }, 180_000, 1000);
+      expect((await daemon.stop()).code).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+    const rows = await oracle.sparkSql(`SELECT id, _kafka.topic, _kafka.offset, unix_millis(_kafka.timestamp) FROM floe.${ns}.t ORDER BY id`);
+    expect(rows.rows.map((r) => r.map((v) => (v === null ? null : String(v))))).toEqual([
+      ['0', 'before', '0', String(Date.UTC(2020, 0, 1))],
+      ['1', topic, String(offsets[0]![1]), null],
+      ['2', topic, String(offsets[1]![1]), '2000'],
+    ]);
+    // The one schema change: timestamp optional with the same field id; nothing else of _kafka moved.
+    type Field = { id: number; name: string; required: boolean; type: { fields?: Field[] } };
+    const kafkaFields = (fields: unknown[]) => (fields as Field[]).find((f) => f.name === '_kafka')!.type.fields!.map((f) => [f.id, f.name, f.required]);
+    const info = await oracle.pyicebergTable(`${ns}.t`);
+    const first = (info.metadata.schemas as Array<{ fields: unknown[] }>)[0]!;
+    expect(kafkaFields(info.schema.fields)).toEqual(kafkaFields(first.fields).map(([fid, name, required]) => [fid, name, name === 'timestamp' ? false : required]));
+    expect(kafkaFields(first.fields).find(([, name]) => name === 'timestamp')![2]).toBe(true);
+  }, 300_000);
 });
 
 /** The `id` field of a framed Avro Shape value: zigzag varint right after the 5-byte frame. */
