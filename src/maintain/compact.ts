@@ -14,6 +14,8 @@
  * field id (src/arrow/project.ts), so a schema change never strands delete files. The work is
  * columnar — one key and one map lookup per row for equality deletes, survivors copied with
  * src/arrow/take.ts — because per-row JS objects made silver compaction crawl (benchmarks.md).
+ * Which rows deletes remove: apply-deletes.ts. Here: plan (pick files per partition), rewrite
+ * (read, drop deleted rows, project, write in bins) and commit.
  */
 import * as arrow from 'apache-arrow';
 import { committedOffsets, OFFSETS_PROPERTY } from '../commit/offsets.js';
@@ -23,11 +25,9 @@ import { takeBatch } from '../arrow/take.js';
 import { commitWithRetry, type RestCatalogClient, type TableIdentifier, type LoadedTable } from '../iceberg/catalog/index.js';
 import type { FileIO } from '../iceberg/io/types.js';
 import { defaultSortOrder } from '../iceberg/spec/metadata.js';
-import { EntryStatus, FileContent, ManifestContent, type DataFile, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
-import type { BaseState } from '../iceberg/table/producer.js';
+import { EntryStatus, ManifestContent, type DataFile, type Schema, type Snapshot, type TableMetadata } from '../iceberg/spec/types.js';
 import { RewriteFiles } from '../iceberg/table/rewrite.js';
 import { branchSnapshot, currentSchema, partitionKey, readEntries, readManifests, specById } from '../iceberg/table/state.js';
-import { deleteMayApply } from '../iceberg/table/validate.js';
 import { dataLocation, writeDataFiles } from '../parquet/index.js';
 import type { Compression } from '../config/index.js';
 import { isFloeError } from '../util/errors.js';
@@ -35,7 +35,8 @@ import type { Logger } from '../util/log.js';
 import type { ProgressFn } from './progress.js';
 import { REPLAYED_PROPERTY, replayedOriginals } from '../commit/replayed.js';
 import { addLineage, lineageArrowSchema, withLineage } from './lineage.js';
-import { EqualityDeletes, readArrow, readDeletionVectorOf, readPositions, rowKeys, type KeyValue } from './read.js';
+import { applies, DeleteMasks, liveIndices, type Live } from './apply-deletes.js';
+import { readArrow } from './read.js';
 
 export interface CompactOptions {
   targetSizeBytes: number;
@@ -59,17 +60,10 @@ export interface CompactResult {
   table: LoadedTable;
 }
 
-interface Live {
-  file: DataFile;
-  /** Data sequence number (deletes apply by comparing it). */
-  seq: number;
-}
-
-/** Whether delete `d` applies to data file `f` (scope and sequence numbers, spec "Scan Planning"). */
-function applies(metadata: TableMetadata, d: Live, f: Live): boolean {
-  const state = { metadata } as BaseState;
-  if (!deleteMayApply(state, d.file, f.file, false)) return false;
-  return d.file.content === FileContent.PositionDeletes ? d.seq >= f.seq : d.seq > f.seq;
+/** One partition's compaction: its live data files, and those picked for rewriting. */
+interface Plan {
+  files: Live[];
+  picked: Live[];
 }
 
 export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTable) => FileIO, id: TableIdentifier, options: CompactOptions, log: Logger): Promise<CompactResult> {
@@ -79,143 +73,13 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
   const snapshot = branchSnapshot(metadata);
   const result: CompactResult = { snapshotId: undefined, partitions: 0, dataFilesRemoved: 0, deleteFilesRemoved: 0, dataFilesAdded: 0, bytesRead: 0, bytesWritten: 0, table };
   if (!snapshot) return result;
-  const data: Live[] = [];
-  const deletes: Live[] = [];
-  for (const m of await readManifests(fio, snapshot)) {
-    for (const e of await readEntries(fio, m)) {
-      if (e.status === EntryStatus.Deleted) continue;
-      (m.content === ManifestContent.Data ? data : deletes).push({ file: e.dataFile, seq: e.sequenceNumber ?? 0 });
-    }
-  }
-  const schema = currentSchema(metadata);
-  const wanted = icebergSchemaToArrow(schema);
-  const small = options.targetSizeBytes * 0.75;
-  const groups = new Map<string, Live[]>();
-  for (const f of data) groups.set(partitionKey(f.file), [...(groups.get(partitionKey(f.file)) ?? []), f]);
-
-  const rewritten: Live[] = [];
-  const added: DataFile[] = [];
-  const equality = new EqualityDeletes(fio, schema);
-  const positions = new Map<string, Map<string, number[]>>();
-  const formatVersion = metadata['format-version'];
-  // v3: moved rows keep their row ids and last-updated sequence numbers, as columns (lineage.ts).
-  const v3 = formatVersion >= 3;
-  const writeSchema = v3 ? withLineage(schema) : schema;
-  const writeArrow = v3 ? lineageArrowSchema(wanted) : wanted;
-  const deleteIndex = new Map(deletes.map((d, i) => [d, i]));
-  const applying = new Map<string, Live[]>();
-  const withDeletes = (f: Live): Live[] => {
-    let ds = applying.get(f.file.filePath);
-    if (!ds) applying.set(f.file.filePath, (ds = deletes.filter((d) => applies(metadata, d, f))));
-    return ds;
-  };
-  /** Rows of data file `f` its deletes remove (a mask over the file's rows), or undefined for none. */
-  const deadRows = async (f: Live, ds: Live[], read: arrow.Table, projected: arrow.RecordBatch[]): Promise<Uint8Array | undefined> => {
-    if (ds.length === 0) return undefined;
-    const dead = new Uint8Array(read.numRows);
-    const applicable = new Uint8Array(deletes.length);
-    const byIds = new Map<string, { ids: number[]; keys: Map<KeyValue, number[]> }>();
-    for (const d of ds) {
-      if (d.file.content === FileContent.PositionDeletes && d.file.fileFormat === 'PUFFIN') {
-        // A v3 deletion vector (written by another engine): only its blob is read.
-        for (const p of await readDeletionVectorOf(fio, d.file, f.file.recordCount)) dead[p] = 1;
-      } else if (d.file.content === FileContent.PositionDeletes) {
-        let byPath = positions.get(d.file.filePath);
-        if (!byPath) positions.set(d.file.filePath, (byPath = await readPositions(fio, d.file.filePath)));
-        for (const p of byPath.get(f.file.filePath) ?? []) if (p < dead.length) dead[p] = 1;
-      } else {
-        const index = deleteIndex.get(d)!;
-        applicable[index] = 1;
-        const g = await equality.load(index, d.file.filePath, d.file.equalityIds ?? []);
-        byIds.set(g.ids.join(','), g);
-      }
-    }
-    for (const g of byIds.values()) {
-      let at = 0;
-      for (let b = 0; b < projected.length; b++) {
-        const key = rowKeys(g.ids, projected[b]!, read.batches[b]!);
-        const n = projected[b]!.numRows;
-        for (let i = 0; i < n; i++) {
-          const hits = g.keys.get(key(i));
-          if (hits !== undefined && !dead[at + i]) for (const d of hits) if (applicable[d]) { dead[at + i] = 1; break; }
-        }
-        at += n;
-      }
-    }
-    return dead;
-  };
-  // Pick first, rewrite after: the totals make progress reportable (done / total, bytes).
-  const plans: Array<{ files: Live[]; picked: Live[] }> = [];
-  for (const files of groups.values()) {
-    const picked = files.filter((f) => f.file.fileSizeInBytes < small || withDeletes(f).length > 0);
-    const smallCount = picked.filter((f) => f.file.fileSizeInBytes < small).length;
-    const anyDeletes = picked.some((f) => withDeletes(f).length > 0);
-    if (!anyDeletes && (smallCount < options.minFiles || picked.length < 2)) continue;
-    plans.push({ files, picked });
-  }
-  const total = plans.reduce((n, p) => n + p.picked.length, 0);
-  const bytesTotal = plans.reduce((n, p) => n + p.picked.reduce((b, f) => b + f.file.fileSizeInBytes, 0), 0);
-  let done = 0;
-  let bytesDone = 0;
-  if (total > 0) options.progress?.({ phase: 'rewrite', done, total, bytesDone, bytesTotal });
-  for (const { files, picked } of plans) {
-    // Bins of about one target file of input each: memory holds one bin, not the partition.
-    let batches: arrow.RecordBatch[] = [];
-    let binBytes = 0;
-    let usedAny = false;
-    const flushBin = async (first: DataFile) => {
-      const input = batches;
-      batches = [];
-      binBytes = 0;
-      if (input.length === 0) return;
-      const written = await writeDataFiles(new arrow.Table(writeArrow, input), {
-        io: fio,
-        dataLocation: dataLocation(metadata),
-        schema: writeSchema,
-        spec: specById(metadata, first.specId),
-        partition: first.partition,
-        targetFileSizeBytes: options.targetSizeBytes,
-        compression: options.compression,
-        rowGroupBytes: options.rowGroupBytes,
-        sortOrder: defaultSortOrder(metadata),
-      });
-      added.push(...written);
-    };
-    for (const f of picked) {
-      const read = await readArrow(fio, f.file.filePath);
-      // Files of any older schema are projected onto the current one by field id (renames,
-      // added columns, promotions, nested changes). What cannot be projected stays as it is,
-      // and so do the delete files that apply to it.
-      let projected: arrow.RecordBatch[];
-      try {
-        projected = read.batches.map((b) => projectBatch(b, schema, { formatVersion }, wanted));
-      } catch (err) {
-        if (!isFloeError(err, 'PROJECTION_UNSUPPORTED')) throw err;
-        log.warn({ file: f.file.filePath, err: err.message }, 'compaction skips a file it cannot project onto the current schema');
-        continue;
-      }
-      const dead = await deadRows(f, withDeletes(f), read, projected);
-      let at = 0;
-      for (let b = 0; b < projected.length; b++) {
-        const batch = v3 ? addLineage(projected[b]!, read.batches[b]!, at, { firstRowId: f.file.firstRowId, sequenceNumber: f.seq }, writeArrow) : projected[b]!;
-        const live = dead ? liveIndices(dead, at, batch.numRows) : undefined;
-        at += batch.numRows;
-        if (live === undefined) batches.push(batch);
-        else if (live.length > 0) batches.push(takeBatch(batch, live));
-      }
-      rewritten.push(f);
-      usedAny = true;
-      options.progress?.({ phase: 'rewrite', done: ++done, total, bytesDone: (bytesDone += f.file.fileSizeInBytes), bytesTotal });
-      result.bytesRead += f.file.fileSizeInBytes;
-      binBytes += f.file.fileSizeInBytes;
-      if (binBytes >= options.targetSizeBytes) await flushBin(f.file);
-    }
-    if (usedAny) {
-      result.partitions++;
-      await flushBin(files[0]!.file);
-    }
-  }
-
+  const { data, deletes } = await liveFiles(fio, snapshot);
+  const masks = new DeleteMasks(fio, currentSchema(metadata), metadata, deletes);
+  const plans = planPartitions(data, masks, options);
+  const rewriter = new Rewriter(fio, metadata, masks, options, log, plans);
+  for (const plan of plans) if (await rewriter.rewrite(plan)) result.partitions++;
+  const { rewritten, added } = rewriter;
+  result.bytesRead = rewriter.bytesRead;
   if (rewritten.length === 0) return result;
 
   // A delete file goes when no data file that stays could still need it.
@@ -245,6 +109,144 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
   return result;
 }
 
+/** The snapshot's live data and delete files, with their data sequence numbers. */
+async function liveFiles(fio: FileIO, snapshot: Snapshot): Promise<{ data: Live[]; deletes: Live[] }> {
+  const data: Live[] = [];
+  const deletes: Live[] = [];
+  for (const m of await readManifests(fio, snapshot)) {
+    for (const e of await readEntries(fio, m)) {
+      if (e.status === EntryStatus.Deleted) continue;
+      (m.content === ManifestContent.Data ? data : deletes).push({ file: e.dataFile, seq: e.sequenceNumber ?? 0 });
+    }
+  }
+  return { data, deletes };
+}
+
+/**
+ * Per partition, the files to rewrite: the small ones and every one a delete file applies to. A
+ * partition is compacted when deletes apply, or when it has at least minFiles small files (and
+ * two files to merge). Picked before anything is read, so progress has totals.
+ */
+function planPartitions(data: Live[], masks: DeleteMasks, options: CompactOptions): Plan[] {
+  const small = options.targetSizeBytes * 0.75;
+  const groups = new Map<string, Live[]>();
+  for (const f of data) groups.set(partitionKey(f.file), [...(groups.get(partitionKey(f.file)) ?? []), f]);
+  const plans: Plan[] = [];
+  for (const files of groups.values()) {
+    const picked = files.filter((f) => f.file.fileSizeInBytes < small || masks.of(f).length > 0);
+    const smallCount = picked.filter((f) => f.file.fileSizeInBytes < small).length;
+    const anyDeletes = picked.some((f) => masks.of(f).length > 0);
+    if (!anyDeletes && (smallCount < options.minFiles || picked.length < 2)) continue;
+    plans.push({ files, picked });
+  }
+  return plans;
+}
+
+/**
+ * Reads the picked files of each partition, drops the rows their deletes remove, projects them
+ * onto the current schema (v3: with their lineage) and writes them in bins of about one target
+ * file of input, so memory holds one bin, not the partition.
+ */
+class Rewriter {
+  readonly rewritten: Live[] = [];
+  readonly added: DataFile[] = [];
+  bytesRead = 0;
+  private readonly schema: Schema;
+  private readonly wanted: arrow.Schema;
+  private readonly writeSchema: Schema;
+  private readonly writeArrow: arrow.Schema;
+  private readonly v3: boolean;
+  private readonly total: number;
+  private readonly bytesTotal: number;
+  private done = 0;
+
+  constructor(
+    private readonly fio: FileIO,
+    private readonly metadata: TableMetadata,
+    private readonly masks: DeleteMasks,
+    private readonly options: CompactOptions,
+    private readonly log: Logger,
+    plans: Plan[],
+  ) {
+    this.schema = currentSchema(metadata);
+    this.wanted = icebergSchemaToArrow(this.schema);
+    // v3: moved rows keep their row ids and last-updated sequence numbers, as columns (lineage.ts).
+    this.v3 = metadata['format-version'] >= 3;
+    this.writeSchema = this.v3 ? withLineage(this.schema) : this.schema;
+    this.writeArrow = this.v3 ? lineageArrowSchema(this.wanted) : this.wanted;
+    this.total = plans.reduce((n, p) => n + p.picked.length, 0);
+    this.bytesTotal = plans.reduce((n, p) => n + p.picked.reduce((b, f) => b + f.file.fileSizeInBytes, 0), 0);
+    if (this.total > 0) options.progress?.({ phase: 'rewrite', done: 0, total: this.total, bytesDone: 0, bytesTotal: this.bytesTotal });
+  }
+
+  /** Rewrites one partition's picked files; false when none could be used. */
+  async rewrite({ files, picked }: Plan): Promise<boolean> {
+    let batches: arrow.RecordBatch[] = [];
+    let binBytes = 0;
+    let usedAny = false;
+    const flushBin = async (first: DataFile) => {
+      const input = batches;
+      batches = [];
+      binBytes = 0;
+      if (input.length > 0) this.added.push(...(await this.write(input, first)));
+    };
+    for (const f of picked) {
+      const rows = await this.survivors(f);
+      if (!rows) continue;
+      batches.push(...rows);
+      this.rewritten.push(f);
+      usedAny = true;
+      this.bytesRead += f.file.fileSizeInBytes;
+      this.options.progress?.({ phase: 'rewrite', done: ++this.done, total: this.total, bytesDone: this.bytesRead, bytesTotal: this.bytesTotal });
+      binBytes += f.file.fileSizeInBytes;
+      if (binBytes >= this.options.targetSizeBytes) await flushBin(f.file);
+    }
+    if (usedAny) await flushBin(files[0]!.file);
+    return usedAny;
+  }
+
+  /** The rows of `f` no delete removes, on the current schema; undefined when it cannot be projected. */
+  private async survivors(f: Live): Promise<arrow.RecordBatch[] | undefined> {
+    const read = await readArrow(this.fio, f.file.filePath);
+    // Files of any older schema are projected onto the current one by field id (renames, added
+    // columns, promotions, nested changes). What cannot be projected stays as it is, and so do
+    // the delete files that apply to it.
+    let projected: arrow.RecordBatch[];
+    try {
+      projected = read.batches.map((b) => projectBatch(b, this.schema, { formatVersion: this.metadata['format-version'] }, this.wanted));
+    } catch (err) {
+      if (!isFloeError(err, 'PROJECTION_UNSUPPORTED')) throw err;
+      this.log.warn({ file: f.file.filePath, err: err.message }, 'compaction skips a file it cannot project onto the current schema');
+      return undefined;
+    }
+    const dead = await this.masks.deadRows(f, read, projected);
+    const out: arrow.RecordBatch[] = [];
+    let at = 0;
+    for (let b = 0; b < projected.length; b++) {
+      const batch = this.v3 ? addLineage(projected[b]!, read.batches[b]!, at, { firstRowId: f.file.firstRowId, sequenceNumber: f.seq }, this.writeArrow) : projected[b]!;
+      const live = dead ? liveIndices(dead, at, batch.numRows) : undefined;
+      at += batch.numRows;
+      if (live === undefined) out.push(batch);
+      else if (live.length > 0) out.push(takeBatch(batch, live));
+    }
+    return out;
+  }
+
+  private write(input: arrow.RecordBatch[], first: DataFile): Promise<DataFile[]> {
+    return writeDataFiles(new arrow.Table(this.writeArrow, input), {
+      io: this.fio,
+      dataLocation: dataLocation(this.metadata),
+      schema: this.writeSchema,
+      spec: specById(this.metadata, first.specId),
+      partition: first.partition,
+      targetFileSizeBytes: this.options.targetSizeBytes,
+      compression: this.options.compression,
+      rowGroupBytes: this.options.rowGroupBytes,
+      sortOrder: defaultSortOrder(this.metadata),
+    });
+  }
+}
+
 /**
  * Keeps `floe.offsets` on the newest snapshot (recovery reads it from main's ancestry): the
  * summary properties of a replace, computed from the fresh metadata of each commit attempt.
@@ -257,16 +259,6 @@ export function carriedOffsets(metadata: TableMetadata): Record<string, string> 
     // The dead letters replayed into the table stay with the offsets (src/commit/replayed.ts).
     ...(replayed.isEmpty ? {} : { [REPLAYED_PROPERTY]: replayed.toJson() }),
   };
-}
-
-/** Indices of the rows of [start, start + n) not marked in `dead`, relative to start; undefined when all live. */
-function liveIndices(dead: Uint8Array, start: number, n: number): Int32Array | undefined {
-  let count = 0;
-  for (let i = 0; i < n; i++) if (!dead[start + i]) count++;
-  if (count === n) return undefined;
-  const out = new Int32Array(count);
-  for (let i = 0, k = 0; i < n; i++) if (!dead[start + i]) out[k++] = i;
-  return out;
 }
 
 export type { Schema };
