@@ -1,5 +1,6 @@
-# floe's container image: the compiled CLI on Node 20. Used by docker-compose.yml (profile "floe").
-FROM node:20-bookworm-slim AS build
+# floe's container image: the compiled CLI on Node 24 LTS, the same version .ci/run tests
+# (scripts/with-node.sh pins it; docs/development.md says why 24). Used by docker-compose.yml (profile "floe").
+FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # npm ci runs the `prepare` script (scripts/build.mjs), which compiles whatever sources exist: none yet.
@@ -8,7 +9,7 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM node:24.21.0-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json ./

@@ -1,6 +1,6 @@
 /**
- * CatalogStore on a SQLite file (better-sqlite3, compiled from source: Node 20 has no
- * node:sqlite). WAL journal + synchronous=FULL: a pointer swap the server has answered 200 for is
+ * CatalogStore on a SQLite file (better-sqlite3, compiled from source: chosen on Node 20, which
+ * has no node:sqlite; docs/catalog.md). WAL journal + synchronous=FULL: a pointer swap the server has answered 200 for is
  * on disk, and a kill -9 mid-commit leaves either the old or the new pointer. Several server
  * processes may share one file; SQLite's locking serializes writers and the CAS is one UPDATE.
  * better-sqlite3 is synchronous: the async methods answer from work already done.

@@ -7,6 +7,7 @@ import type { Kafka, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { registerCodecs } from './codecs.js';
 import { installWireHeaders } from './header-order.js';
+import { installRequestQueueFix } from './request-queue.js';
 import { silentLogger, type Logger } from '../util/log.js';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
@@ -23,6 +24,7 @@ export interface KafkaClientOptions {
 export function createKafkaClient(options: KafkaClientOptions, logger: Logger = silentLogger): Kafka {
   registerCodecs();
   installWireHeaders();
+  installRequestQueueFix();
   const log = logger.child({ component: 'kafkajs' });
   const config: KafkaConfig = {
     brokers: options.brokers,

@@ -139,12 +139,9 @@ function decompress(codec: string, body: Buffer): Buffer {
       return body;
     case 'deflate':
       return zlib.inflateRawSync(body);
-    case 'zstandard': {
-      // Node ≥ 22.15 ships zstd; older runtimes cannot read zstd manifests.
-      const zstd = (zlib as unknown as { zstdDecompressSync?: (b: Buffer) => Buffer }).zstdDecompressSync;
-      if (zstd) return zstd(body);
-      break;
-    }
+    case 'zstandard':
+      // Avro writes one zstd frame per block (node:zlib reads only the first frame of a buffer).
+      return zlib.zstdDecompressSync(body);
   }
   throw new FloeError('AVRO_CODEC_UNSUPPORTED', `unsupported Avro codec "${codec}"`);
 }
