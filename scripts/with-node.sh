@@ -9,10 +9,10 @@
 #
 # The `node` package ships the binary and the C headers (no npm): npm itself is the machine's npm
 # (11.x runs on Node 24), now running on the pinned node because its `#!/usr/bin/env node` finds
-# it first. npm_config_nodedir points node-gyp at the pinned headers, so native modules
-# (better-sqlite3, built from source here) compile for this Node and not for the one a user
-# npmrc names (`nodedir=/usr` would be the system Node 20's headers: wrong ABI), with no
-# download from nodejs.org.
+# it first. npm_config_nodedir points node-gyp at the pinned headers, so a native module (floe
+# has none of its own; testcontainers' optional cpu-features tries to build) compiles for this
+# Node and not for the one a user npmrc names (`nodedir=/usr` would be the system Node 20's
+# headers: wrong ABI), with no download from nodejs.org.
 set -euo pipefail
 
 FLOE_NODE_VERSION=24.21.0

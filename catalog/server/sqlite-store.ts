@@ -1,11 +1,15 @@
 /**
- * CatalogStore on a SQLite file (better-sqlite3, compiled from source: chosen on Node 20, which
- * has no node:sqlite; docs/catalog.md). WAL journal + synchronous=FULL: a pointer swap the server has answered 200 for is
- * on disk, and a kill -9 mid-commit leaves either the old or the new pointer. Several server
- * processes may share one file; SQLite's locking serializes writers and the CAS is one UPDATE.
- * better-sqlite3 is synchronous: the async methods answer from work already done.
+ * CatalogStore on a SQLite file through Node's own `node:sqlite` (Node 24; docs/catalog.md).
+ * WAL journal + synchronous=FULL: a pointer swap the server has answered 200 for is on disk, and
+ * a kill -9 mid-commit leaves either the old or the new pointer. Several server processes may
+ * share one file; SQLite's locking serializes writers and the CAS is one UPDATE. node:sqlite is
+ * synchronous: the async methods answer from work already done.
+ *
+ * It replaced better-sqlite3, whose Statement finalizer aborts the process on Node >= 24.19
+ * (`Assertion failed: (env) != nullptr` in RemoveEnvironmentCleanupHook when a GC collects a
+ * statement; nodejs/node#65446) and which had to be compiled from source on every install.
  */
-import Database from 'better-sqlite3';
+import { DatabaseSync } from 'node:sqlite';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { nsFromKey, nsKey, SEP, type CatalogStore, type Ident, type InsertResult, type Namespace, type PointerSet, type PointerSwap, type RenameResult, type TableRow } from './store.js';
@@ -29,7 +33,23 @@ CREATE TABLE IF NOT EXISTS views (
   PRIMARY KEY (namespace, name)
 );`;
 
-type Db = InstanceType<typeof Database>;
+type Db = DatabaseSync;
+
+/**
+ * Runs `fn` in a BEGIN IMMEDIATE transaction (the write lock from the start, so two servers never
+ * both read-then-write): committed when it returns, rolled back when it throws.
+ */
+function immediate<T>(db: Db, fn: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = fn();
+    db.exec('COMMIT');
+    return result;
+  } catch (err) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+}
 
 export class SqliteStore implements CatalogStore {
   private readonly db: Db;
@@ -38,11 +58,10 @@ export class SqliteStore implements CatalogStore {
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    // Another server process may hold the write lock for a moment; wait instead of failing.
-    this.db.pragma('busy_timeout = 10000');
+    // Another server process may hold the write lock for a moment: wait (busy timeout) instead of failing.
+    this.db = new DatabaseSync(path, { timeout: 10_000 });
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = FULL');
     this.db.exec(SCHEMA);
     this.tables = new SqlitePointers(this.db, 'tables');
     this.views = new SqlitePointers(this.db, 'views');
@@ -76,7 +95,7 @@ export class SqliteStore implements CatalogStore {
 
   async dropNamespace(ns: Namespace): Promise<'missing' | 'not-empty' | 'dropped'> {
     const key = nsKey(ns);
-    return this.db.transaction((): 'missing' | 'not-empty' | 'dropped' => {
+    return immediate(this.db, (): 'missing' | 'not-empty' | 'dropped' => {
       if (!this.db.prepare('SELECT 1 FROM namespaces WHERE name = ?').get(key)) return 'missing';
       if (this.db.prepare('SELECT 1 FROM tables WHERE namespace = ? LIMIT 1').get(key)) return 'not-empty';
       if (this.db.prepare('SELECT 1 FROM views WHERE namespace = ? LIMIT 1').get(key)) return 'not-empty';
@@ -86,7 +105,7 @@ export class SqliteStore implements CatalogStore {
       if (child) return 'not-empty';
       this.db.prepare('DELETE FROM namespaces WHERE name = ?').run(key);
       return 'dropped';
-    }).immediate();
+    });
   }
 
   async replaceTable(row: TableRow): Promise<void> {
@@ -98,7 +117,7 @@ export class SqliteStore implements CatalogStore {
   async swapPointers(swaps: PointerSwap[]): Promise<number> {
     const stmt = this.db.prepare('UPDATE tables SET metadata_location = ? WHERE namespace = ? AND name = ? AND metadata_location = ?');
     const failed = { index: -1 };
-    const tx = this.db.transaction(() => {
+    const tx = () => immediate(this.db, () => {
       swaps.forEach((s, i) => {
         if (failed.index >= 0) return;
         if (stmt.run(s.next, nsKey(s.ns), s.name, s.expected).changes !== 1) failed.index = i;
@@ -107,7 +126,7 @@ export class SqliteStore implements CatalogStore {
       if (failed.index >= 0) throw new RollBack();
     });
     try {
-      tx.immediate();
+      tx();
     } catch (e) {
       if (!(e instanceof RollBack)) throw e;
     }
@@ -138,13 +157,13 @@ class SqlitePointers implements PointerSet {
   }
 
   async insert(row: TableRow): Promise<InsertResult> {
-    return this.db.transaction((): InsertResult => {
+    return immediate(this.db, (): InsertResult => {
       if (!this.namespaceExists(row.namespace)) return 'no-namespace';
       const r = this.db
         .prepare(`INSERT OR IGNORE INTO ${this.kind} (namespace, name, metadata_location) VALUES (?, ?, ?)`)
         .run(nsKey(row.namespace), row.name, row.metadataLocation);
       return r.changes === 1 ? 'inserted' : 'exists';
-    }).immediate();
+    });
   }
 
   async swap(ns: Namespace, name: string, expected: string, next: string): Promise<boolean> {
@@ -154,7 +173,7 @@ class SqlitePointers implements PointerSet {
   }
 
   async rename(from: Ident, to: Ident): Promise<RenameResult> {
-    return this.db.transaction((): RenameResult => {
+    return immediate(this.db, (): RenameResult => {
       if (!this.row(from.ns, from.name)) return 'missing';
       if (!this.namespaceExists(to.ns)) return 'no-namespace';
       if (this.row(to.ns, to.name)) return 'exists';
@@ -162,15 +181,15 @@ class SqlitePointers implements PointerSet {
         .prepare(`UPDATE ${this.kind} SET namespace = ?, name = ? WHERE namespace = ? AND name = ?`)
         .run(nsKey(to.ns), to.name, nsKey(from.ns), from.name);
       return 'renamed';
-    }).immediate();
+    });
   }
 
   async drop(ns: Namespace, name: string): Promise<TableRow | undefined> {
-    return this.db.transaction(() => {
+    return immediate(this.db, () => {
       const row = this.row(ns, name);
       if (row) this.db.prepare(`DELETE FROM ${this.kind} WHERE namespace = ? AND name = ?`).run(nsKey(ns), name);
       return row;
-    }).immediate();
+    });
   }
 
   private namespaceExists(ns: Namespace): boolean {
