@@ -1,18 +1,18 @@
 /**
  * Compression codecs for kafkajs. kafkajs 2.2.4 reads only gzip by itself; real topics use all
- * four codecs Kafka knows, so floe registers the other three from pure JS / wasm packages that
- * install from npm without native builds or downloads (docs/kafka.md has the choice and evidence).
+ * four codecs Kafka knows, so floe registers the other three: zstd from node:zlib, snappy and lz4
+ * from pure JS packages that install from npm without native builds or downloads (docs/kafka.md
+ * has the choice and evidence).
  *
  * kafkajs' codec contract: `CompressionCodecs[type] = () => ({ compress(encoder), decompress(buf) })`,
  * where `compress` gets a kafkajs Encoder (`.buffer` holds the uncompressed records section) and both
  * return promises of Buffers.
  */
-import { createRequire } from 'node:module';
+import zlib from 'node:zlib';
 // kafkajs is CommonJS: its named exports are only reachable through the default import in ESM.
 import kafkajs from 'kafkajs';
 import * as snappy from 'snappyjs';
 import * as lz4 from 'lz4js';
-import { decompress as zstdDecompress } from 'fzstd';
 import { FloeError } from '../util/errors.js';
 
 const { CompressionCodecs, CompressionTypes } = kafkajs;
@@ -138,44 +138,74 @@ function xxh32(data: Uint8Array): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Zstandard. Reading uses fzstd (pure JS): it handles frames without a content size, which is
-// what Java's streaming ZstdOutputStream writes. Writing needs a real compressor: the wasm
-// build of libzstd in @bokuweb/zstd-wasm, loaded lazily because only producers (tests, the
-// dead-letter sink if configured with zstd) need it.
+// Zstandard: libzstd in node:zlib (Node >= 22.15; floe needs 24). It reads frames without a
+// content size (what Java's streaming ZstdOutputStream writes). It replaced fzstd (pure JS) for
+// reading and @bokuweb/zstd-wasm for writing: 1.7-3.4x the MiB per CPU-second reading, 1.4-2.3x
+// writing (docs/benchmarks.md, bench/zstd-codec.ts). The sync calls are used on purpose: the async ones
+// hop to libuv's thread pool, which costs more than it saves for batch-sized inputs (measured).
+//
+// node:zlib stops after the first frame and silently drops the rest, but the format allows
+// several frames back to back (and skippable frames), which fzstd read: zstdDecompressSync walks
+// the frame headers and decompresses frame by frame when there is more than one.
 const ZSTD_LEVEL = 3;
-let zstdWasm: Promise<(buf: Uint8Array, level?: number) => Uint8Array> | undefined;
+const ZSTD_OPTIONS: zlib.ZstdOptions = { params: { [zlib.constants.ZSTD_c_compressionLevel]: ZSTD_LEVEL } };
+const ZSTD_MAGIC = 0xfd2fb528;
+const ZSTD_SKIPPABLE_MASK = 0xfffffff0;
+const ZSTD_SKIPPABLE_MAGIC = 0x184d2a50;
 
-function loadZstdCompressor(): Promise<(buf: Uint8Array, level?: number) => Uint8Array> {
-  zstdWasm ??= (async () => {
-    // The package is CommonJS and reads its .wasm next to itself; createRequire keeps that path.
-    const require = createRequire(import.meta.url);
-    const mod = require('@bokuweb/zstd-wasm') as {
-      init(): Promise<void>;
-      compress(buf: Uint8Array, level?: number): Uint8Array;
-    };
-    await mod.init();
-    return mod.compress;
-  })();
-  return zstdWasm;
-}
-
-export async function zstdCompress(input: Buffer): Promise<Buffer> {
-  const compress = await loadZstdCompressor();
-  // The wasm result is a view into the wasm heap: copy it before the next call reuses the memory.
-  return Buffer.from(compress(input, ZSTD_LEVEL));
+export function zstdCompress(input: Buffer): Buffer {
+  return zlib.zstdCompressSync(input, ZSTD_OPTIONS);
 }
 
 export function zstdDecompressSync(input: Buffer): Buffer {
-  return toBuffer(zstdDecompress(input));
+  if (input.length === 0) return zlib.zstdDecompressSync(input);
+  const first = zstdFrameLength(input, 0);
+  if (first === input.length) return zlib.zstdDecompressSync(input);
+  const parts: Buffer[] = [];
+  for (let pos = 0, len = first; pos < input.length; pos += len, len = pos < input.length ? zstdFrameLength(input, pos) : 0) {
+    if ((input.readUInt32LE(pos) & ZSTD_SKIPPABLE_MASK) >>> 0 !== ZSTD_SKIPPABLE_MAGIC) {
+      parts.push(zlib.zstdDecompressSync(input.subarray(pos, pos + len)));
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** Bytes of the (zstd or skippable) frame at `pos`: RFC 8878 sections 3.1.1 and 3.1.2. */
+function zstdFrameLength(b: Buffer, pos: number): number {
+  const need = (n: number) => {
+    if (n > b.length) throw new Error(`truncated zstd frame at byte ${pos}`);
+  };
+  need(pos + 8);
+  const magic = b.readUInt32LE(pos);
+  if ((magic & ZSTD_SKIPPABLE_MASK) >>> 0 === ZSTD_SKIPPABLE_MAGIC) {
+    need(pos + 8 + b.readUInt32LE(pos + 4));
+    return 8 + b.readUInt32LE(pos + 4);
+  }
+  if (magic !== ZSTD_MAGIC) throw new Error(`no zstd frame at byte ${pos} (magic ${magic.toString(16)})`);
+  const fhd = b[pos + 4]!;
+  const singleSegment = (fhd >> 5) & 1;
+  const fcsBytes = [singleSegment, 2, 4, 8][fhd >> 6]!;
+  const dictIdBytes = [0, 1, 2, 4][fhd & 3]!;
+  let p = pos + 5 + (singleSegment ? 0 : 1) + dictIdBytes + fcsBytes;
+  for (let last = 0; !last; ) {
+    need(p + 3);
+    const header = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16);
+    last = header & 1;
+    const type = (header >> 1) & 3; // 0 raw, 1 RLE (one byte stored), 2 compressed, 3 reserved
+    p += 3 + (type === 1 ? 1 : header >>> 3);
+  }
+  p += (fhd >> 2) & 1 ? 4 : 0; // content checksum
+  need(p);
+  return p - pos;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-function codec(name: string, compress: (b: Buffer) => Buffer | Promise<Buffer>, decompress: (b: Buffer) => Buffer): Codec {
+function codec(name: string, compress: (b: Buffer) => Buffer, decompress: (b: Buffer) => Buffer): Codec {
   return {
     async compress(encoder) {
       try {
-        return await compress(encoder.buffer);
+        return compress(encoder.buffer);
       } catch (err) {
         throw codecError(name, 'compression', err);
       }

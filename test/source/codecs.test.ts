@@ -11,6 +11,7 @@ import {
   snappyCodec,
   snappyCompress,
   snappyDecompress,
+  zstdCodec,
   zstdCompress,
   zstdDecompressSync,
 } from '../../src/source/codecs.js';
@@ -82,6 +83,30 @@ describe('zstd', () => {
     const a = await zstdCompress(Buffer.from('first '));
     const b = await zstdCompress(Buffer.from('second'));
     expect(zstdDecompressSync(Buffer.concat([a, b])).toString()).toBe('first second');
+    expect((await zstdCodec.decompress(Buffer.concat([a, b]))).toString()).toBe('first second');
+    // node:zlib alone stops after the first frame: codecs.ts walks the frames itself
+    const big = zstdCompress(Buffer.from('floe '.repeat(60_000))); // several blocks
+    const skippable = Buffer.from('502a4d1803000000abcdef', 'hex');
+    const all = zstdDecompressSync(Buffer.concat([a, skippable, big, b]));
+    expect(all.toString()).toBe('first ' + 'floe '.repeat(60_000) + 'second');
+  });
+
+  it('reads a streamed frame without a content size, as Java\'s ZstdOutputStream writes', async () => {
+    // `printf '…\n' | zstd -3 -c` (zstd CLI 1.5.4): frame header descriptor 0x04 = no content size
+    // field, not single-segment, with a checksum. Written by libzstd, not by floe.
+    const frame = Buffer.from(
+      '28b52ffd045899010068656c6c6f2066726f6d20746865207a73746420434c492c2073747265616d65643a206e6f20636f6e74656e742073697a650a7e8c1a63',
+      'hex',
+    );
+    expect(frame[4]! & 0xc0).toBe(0); // Frame_Content_Size_flag 0 and …
+    expect(frame[4]! & 0x20).toBe(0); // … not single-segment: the size is not in the header
+    expect((await zstdCodec.decompress(frame)).toString()).toBe('hello from the zstd CLI, streamed: no content size\n');
+  });
+
+  it('reports a corrupt frame as KAFKA_CODEC', async () => {
+    const frame = await zstdCompress(Buffer.from('x'.repeat(1000)));
+    frame[frame.length - 1]! ^= 0xff; // break the checksum
+    await expect(zstdCodec.decompress(frame)).rejects.toMatchObject({ code: 'KAFKA_CODEC', details: { codec: 'zstd' } });
   });
 });
 
