@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { installRequestQueueFix } from '../src/source/request-queue.js';
 import { loadConfig, urls } from './stack/config.js';
 import { formatStatus, status, up } from './stack/stack.js';
 import { OracleClient, rowObjects } from '../test/harness/oracle.js';
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
     );
   });
 
+  installRequestQueueFix(); // no TimeoutNegativeWarning from kafkajs on Node 24
   const kafka = new Kafka({ clientId: 'floe-demo', brokers: u.kafkaBrokers, logLevel: logLevel.NOTHING });
   const registry = new SchemaRegistry({ host: u.schemaRegistryUrl });
   const v1 = {

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Kafka, logLevel } from 'kafkajs';
+import { installRequestQueueFix } from '../../src/source/request-queue.js';
 import { artifacts, HOST, urls, VERSIONS, type StackConfig } from './config.js';
 import { postgres } from './postgres.js';
 import { httpGet, run, startDaemon } from './proc.js';
@@ -96,6 +97,7 @@ const kafka: Service = {
   port: (c) => c.ports.kafka,
   version: async () => VERSIONS.kafka,
   async healthy(c) {
+    installRequestQueueFix(); // no TimeoutNegativeWarning from kafkajs on Node 24
     const client = new Kafka({
       clientId: 'floe-stack-health',
       brokers: urls(c).kafkaBrokers,
