@@ -1,5 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
+// floe needs Node 24 (node:sqlite, node:zlib zstd): on an older Node the tests would fail one by
+// one with obscure errors. Say it once, with the fix (docs/development.md).
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 24) {
+  throw new Error(`floe's tests need Node.js 24 or newer, this is ${process.version}: run them through scripts/with-node.sh (npm test does), e.g. scripts/with-node.sh npx vitest run <file>`);
+}
+
 // Two projects: unit tests need nothing running; integration tests (*.it.test.ts) get the real
 // stack (Kafka, Schema Registry, REST catalog, S3, Spark/PyIceberg oracle) from the global setup.
 export default defineConfig({
