@@ -25,9 +25,13 @@ function expandHome(p: string): string {
 
 /** Pinned versions. Bumping one of these re-downloads on the next `stack:install`. */
 export const VERSIONS = {
-  kafka: '3.9.2',
+  kafka: '4.4.0',
+  // The last 3.x line: test/orchestrator/kafka-3x.it.test.ts starts a broker of this version itself.
+  kafkaCompat: '3.9.2',
   scala: '2.13',
+  // Logging backends: 3.x logs through slf4j 1.7 → reload4j, 4.x through slf4j → log4j2.
   slf4j: '1.7.36',
+  log4j2: '2.25.5',
   // 3.1.x is not on Maven Central (checked); 3.0.9 is the newest 3.0 release and runs on Java 17.
   apicurio: '3.0.9',
   iceberg: '1.10.1',
@@ -145,6 +149,11 @@ export function postgresUrl(c: StackConfig, database = 'floe'): string {
   return `postgres://floe:${encodeURIComponent(c.postgresPassword)}@${HOST}:${c.ports.postgres}/${database}`;
 }
 
+/** Where the jars of one Kafka version live: `<cache>/kafka-<version>/libs`. */
+export function kafkaHome(c: StackConfig, version: string): string {
+  return join(c.cacheDir, `kafka-${version}`);
+}
+
 /** Where installed artifacts live inside the cache (or ~/.m2 for single jars Maven manages). */
 export function artifacts(c: StackConfig) {
   const m2 = (group: string, artifact: string, version: string, file: string) =>
@@ -153,9 +162,10 @@ export function artifacts(c: StackConfig) {
   const launcherSource = join(c.repoRoot, 'scripts', 'stack', 'CatalogServer.java');
   const launcherHash = createHash('sha256').update(readFileSync(launcherSource)).digest('hex').slice(0, 12);
   return {
-    kafkaHome: join(c.cacheDir, `kafka-${v.kafka}`),
-    kafkaLibs: join(c.cacheDir, `kafka-${v.kafka}`, 'libs'),
-    kafkaMarkerJar: join(c.cacheDir, `kafka-${v.kafka}`, 'libs', `kafka_${v.scala}-${v.kafka}.jar`),
+    kafkaHome: kafkaHome(c, v.kafka),
+    kafkaLibs: join(kafkaHome(c, v.kafka), 'libs'),
+    kafkaCompatHome: kafkaHome(c, v.kafkaCompat),
+    kafkaCompatLibs: join(kafkaHome(c, v.kafkaCompat), 'libs'),
     apicurioHome: join(c.cacheDir, `apicurio-registry-${v.apicurio}`),
     apicurioJar: join(c.cacheDir, `apicurio-registry-${v.apicurio}`, `apicurio-registry-app-${v.apicurio}-runner.jar`),
     apicurioTarGz: m2('io.apicurio', 'apicurio-registry-app', v.apicurio, `apicurio-registry-app-${v.apicurio}-all.tar.gz`),

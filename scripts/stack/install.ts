@@ -6,7 +6,8 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { artifacts, VERSIONS, type StackConfig } from './config.js';
+import { artifacts, kafkaHome, VERSIONS, type StackConfig } from './config.js';
+import { majorVersion } from './kafka-broker.js';
 import { postgresInstall } from './postgres.js';
 import { capture, run } from './proc.js';
 
@@ -34,9 +35,30 @@ export async function mavenGet(c: StackConfig, coords: string, logFile: string):
   });
 }
 
-/** A throw-away pom whose only purpose is to let Maven resolve Kafka's runtime classpath. */
-function kafkaPom(): string {
+/** Maven coordinates of one Kafka version's runtime: the broker, its tools, its logging backend. */
+function kafkaDependencies(version: string): Array<[group: string, artifact: string, version: string]> {
   const v = VERSIONS;
+  if (majorVersion(version) >= 4) {
+    return [
+      ['org.apache.kafka', `kafka_${v.scala}`, version],
+      // ConsoleProducer and friends moved out of the core jar in 4.0 (test/source/codecs.it.test.ts).
+      ['org.apache.kafka', 'kafka-tools', version],
+      // 4.x logs through log4j2; the core jar brings log4j-core but not the slf4j binding.
+      ['org.apache.logging.log4j', 'log4j-slf4j-impl', v.log4j2],
+    ];
+  }
+  // Kafka 3.x logs through slf4j 1.7; the binary distribution ships reload4j as backend.
+  return [
+    ['org.apache.kafka', `kafka_${v.scala}`, version],
+    ['org.slf4j', 'slf4j-reload4j', v.slf4j],
+  ];
+}
+
+/** A throw-away pom whose only purpose is to let Maven resolve one Kafka version's classpath. */
+function kafkaPom(version: string): string {
+  const deps = kafkaDependencies(version)
+    .map(([g, a, v]) => `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${v}</version></dependency>`)
+    .join('\n');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
@@ -45,48 +67,52 @@ function kafkaPom(): string {
   <version>1</version>
   <packaging>pom</packaging>
   <dependencies>
-    <dependency>
-      <groupId>org.apache.kafka</groupId>
-      <artifactId>kafka_${v.scala}</artifactId>
-      <version>${v.kafka}</version>
-    </dependency>
-    <!-- Kafka 3.x logs through slf4j 1.7; the binary distribution ships reload4j as backend. -->
-    <dependency>
-      <groupId>org.slf4j</groupId>
-      <artifactId>slf4j-reload4j</artifactId>
-      <version>${v.slf4j}</version>
-    </dependency>
+${deps}
   </dependencies>
 </project>
 `;
 }
 
-const kafka: InstallStep = {
-  name: 'kafka',
-  installed: (c) => existsSync(artifacts(c).kafkaMarkerJar),
-  async install(c, logFile) {
-    const a = artifacts(c);
-    mkdirSync(a.kafkaHome, { recursive: true });
-    writeFileSync(join(a.kafkaHome, 'pom.xml'), kafkaPom());
-    // Copy into a temporary folder and rename, so an interrupted install never looks complete.
-    const tmp = `${a.kafkaLibs}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    await run(
-      'mvn',
-      [
-        ...mvnArgs(c),
-        '-f',
-        join(a.kafkaHome, 'pom.xml'),
-        `${DEPENDENCY_PLUGIN}:copy-dependencies`,
-        `-DoutputDirectory=${tmp}`,
-        '-DincludeScope=runtime',
-      ],
-      { logFile },
-    );
-    rmSync(a.kafkaLibs, { recursive: true, force: true });
-    renameSync(tmp, a.kafkaLibs);
-  },
-};
+/** The jars whose presence says a version's classpath was copied completely (it is renamed into place). */
+function kafkaInstalled(c: StackConfig, version: string): boolean {
+  const libs = join(kafkaHome(c, version), 'libs');
+  return kafkaDependencies(version).every(([, a, v]) => existsSync(join(libs, `${a}-${v}.jar`)));
+}
+
+function kafkaStep(name: string, version: string): InstallStep {
+  return {
+    name,
+    installed: (c) => kafkaInstalled(c, version),
+    async install(c, logFile) {
+      const home = kafkaHome(c, version);
+      const libs = join(home, 'libs');
+      mkdirSync(home, { recursive: true });
+      writeFileSync(join(home, 'pom.xml'), kafkaPom(version));
+      // Copy into a temporary folder and rename, so an interrupted install never looks complete.
+      const tmp = `${libs}.tmp`;
+      rmSync(tmp, { recursive: true, force: true });
+      await run(
+        'mvn',
+        [
+          ...mvnArgs(c),
+          '-f',
+          join(home, 'pom.xml'),
+          `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+          `-DoutputDirectory=${tmp}`,
+          '-DincludeScope=runtime',
+        ],
+        { logFile },
+      );
+      rmSync(libs, { recursive: true, force: true });
+      renameSync(tmp, libs);
+    },
+  };
+}
+
+/** The stack's broker. */
+const kafka = kafkaStep('kafka', VERSIONS.kafka);
+/** The 3.x broker the compatibility test starts (test/orchestrator/kafka-3x.it.test.ts). */
+const kafkaCompat = kafkaStep('kafka-compat', VERSIONS.kafkaCompat);
 
 const schemaRegistry: InstallStep = {
   name: 'schema-registry',
@@ -202,7 +228,7 @@ const python: InstallStep = {
   },
 };
 
-export const INSTALL_STEPS: InstallStep[] = [kafka, schemaRegistry, catalog, catalogLauncher, sparkRuntime, awsBundle, minio, python, postgresInstall];
+export const INSTALL_STEPS: InstallStep[] = [kafka, kafkaCompat, schemaRegistry, catalog, catalogLauncher, sparkRuntime, awsBundle, minio, python, postgresInstall];
 
 /** Installs what is missing. Steps run one after another: they compete for 2 cores and one network. */
 export async function installAll(

@@ -11,7 +11,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { compressionType, lz4Codec, snappyCodec, zstdCodec, type CompressionName } from '../../src/source/codecs.js';
 import { KafkaSource } from '../../src/source/consumer.js';
 import type { SourceRecord } from '../../src/source/types.js';
-import { createTopic, kafkaBrokers, kafkaLibsDir, testKafka, uniqueName, waitFor } from './kafka-test-env.js';
+import { CONSOLE_PRODUCER, createTopic, kafkaBrokers, kafkaLibsDir, testKafka, uniqueName, waitFor } from './kafka-test-env.js';
 
 const JS_RECORDS = 300;
 const JAVA_RECORDS = 50;
@@ -33,7 +33,7 @@ afterAll(async () => {
 function javaProduce(topic: string, codec: CompressionName, lines: string[]): void {
   const result = spawnSync(
     'java',
-    ['-cp', `${libs}/*`, 'kafka.tools.ConsoleProducer', '--bootstrap-server', kafkaBrokers().join(','),
+    ['-cp', `${libs}/*`, CONSOLE_PRODUCER, '--bootstrap-server', kafkaBrokers().join(','),
       '--topic', topic, '--compression-codec', codec, '--property', 'parse.key=true', '--property', 'key.separator=|',
       // one request for everything: every line goes into one compressed batch
       '--producer-property', 'linger.ms=1000', '--producer-property', 'acks=all'],

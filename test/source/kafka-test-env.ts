@@ -3,12 +3,13 @@
  * falling back to FLOE_KAFKA_BROKERS or the local stack's default port when run without it.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafkaClient } from '../../src/source/client.js';
+import { artifacts, loadConfig, VERSIONS } from '../../scripts/stack/config.js';
+import { majorVersion } from '../../scripts/stack/kafka-broker.js';
 
 export function kafkaBrokers(): string[] {
   let injected: string[] | undefined;
@@ -41,16 +42,14 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
   }
 }
 
-/** The Kafka jars the local stack installed (for producing with the Java client), if present. */
+/** The jars of the stack's Kafka version (for producing with the Java client), if installed. */
 export function kafkaLibsDir(): string | undefined {
-  const cache = process.env.FLOE_CACHE_DIR ?? join(homedir(), '.cache', 'floe');
-  if (!existsSync(cache)) return undefined;
-  const dir = readdirSync(cache)
-    .filter((d) => /^kafka-\d/.test(d))
-    .map((d) => join(cache, d, 'libs'))
-    .find((d) => existsSync(d) && readdirSync(d).some((f) => /^kafka_2\.13-.*\.jar$/.test(f)));
-  return dir;
+  const dir = artifacts(loadConfig()).kafkaLibs;
+  return existsSync(join(dir, `kafka_${VERSIONS.scala}-${VERSIONS.kafka}.jar`)) ? dir : undefined;
 }
+
+/** Kafka's console producer: in the core jar (`kafka.tools`) up to 3.x, in kafka-tools from 4.0. */
+export const CONSOLE_PRODUCER = majorVersion(VERSIONS.kafka) >= 4 ? 'org.apache.kafka.tools.ConsoleProducer' : 'kafka.tools.ConsoleProducer';
 
 /** Produces `perPartition` records `p<partition>-<i>` to each partition, in order. */
 export async function produceNumbered(kafka: Kafka, topic: string, partitions: number, perPartition: number, from = 0): Promise<void> {
