@@ -63,7 +63,14 @@ async function loadConfig(path: string, env: CommandContext['env']): Promise<Flo
 /** Reports a failure and returns its exit code; configuration errors get the full listing. */
 function fail(err: unknown, io: CliIO, logger?: Logger): number {
   if (configLoaded && err instanceof configLoaded.ConfigError) printConfigError(err, io);
-  else if (logger && !isFloeError(err, 'USAGE')) logger.fatal({ err, code: isFloeError(err) ? err.code : undefined }, describeError(err));
+  else if (logger && !isFloeError(err, 'USAGE')) {
+    // A FloeError's message says what happened and what to check; its stack helps only a
+    // developer, so it goes to debug. Anything else is unexpected: keep the stack.
+    if (isFloeError(err)) {
+      logger.debug({ err }, 'error detail');
+      logger.fatal({ code: err.code, exitCode: exitCodeFor(err) }, describeError(err));
+    } else logger.fatal({ err, exitCode: exitCodeFor(err) }, describeError(err));
+  }
   else io.stderr(`floe: ${isFloeError(err, 'USAGE') ? err.message : describeError(err)}\n`);
   return exitCodeFor(err);
 }

@@ -41,12 +41,24 @@ export interface KafkaTlsConfig {
   rejectUnauthorized: boolean;
 }
 
-export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+export type KafkaSaslConfig = KafkaPasswordSaslConfig | KafkaOauthBearerConfig;
 
-export interface KafkaSaslConfig {
-  mechanism: SaslMechanism;
+export interface KafkaPasswordSaslConfig {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
   username: string;
   password: string;
+}
+
+/** OAUTHBEARER: a static token, or tokens from an OAuth 2 endpoint (client-credentials grant). */
+export interface KafkaOauthBearerConfig {
+  mechanism: 'oauthbearer';
+  token: string | undefined;
+  tokenEndpoint: string | undefined;
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  scope: string | undefined;
+  /** PEM CA bundle path for the token endpoint. */
+  ca: string | undefined;
 }
 
 export interface KafkaFetchConfig {

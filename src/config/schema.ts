@@ -52,6 +52,8 @@ const tableTemplate = string().refine((v, path, ctx) => {
   else if (v === '') ctx.report(path, 'must not be empty');
 });
 
+const passwordSasl = (mechanism: string) => object({ mechanism: oneOf(mechanism), username: string(), password: string() });
+
 const kafka = object({
   brokers: array(string(), 1).describe('Bootstrap servers, host:port'),
   clientId: string().default('floe'),
@@ -66,10 +68,29 @@ const kafka = object({
       rejectUnauthorized: boolean().default(true),
     }),
   ).default(false),
-  sasl: object({
-    mechanism: oneOf('plain', 'scram-sha-256', 'scram-sha-512'),
-    username: string(),
-    password: string(),
+  sasl: tagged('mechanism', {
+    plain: passwordSasl('plain'),
+    'scram-sha-256': passwordSasl('scram-sha-256'),
+    'scram-sha-512': passwordSasl('scram-sha-512'),
+    oauthbearer: object({
+      mechanism: oneOf('oauthbearer'),
+      token: string().optional().describe('A static bearer token (e.g. ${KAFKA_TOKEN}); instead of tokenEndpoint'),
+      tokenEndpoint: string()
+        .matches(/^https?:\/\//, 'must be an http(s) URL')
+        .optional()
+        .describe('OAuth 2 token endpoint: floe fetches tokens with the client-credentials grant'),
+      clientId: string().optional(),
+      clientSecret: string().optional(),
+      scope: string().optional(),
+      ca: string().optional().describe("Path to a PEM CA bundle for the token endpoint's TLS certificate"),
+    }).refine((v, path, ctx) => {
+      const o = v as { token?: string; tokenEndpoint?: string; clientId?: string; clientSecret?: string };
+      if ((o.token === undefined) === (o.tokenEndpoint === undefined)) ctx.report(path, 'give either token or tokenEndpoint');
+      if (o.tokenEndpoint !== undefined) {
+        if (o.clientId === undefined) ctx.report([...path, 'clientId'], 'is required with tokenEndpoint');
+        if (o.clientSecret === undefined) ctx.report([...path, 'clientSecret'], 'is required with tokenEndpoint');
+      }
+    }),
   }).optional(),
   sessionTimeoutMs: duration().range(1000).default(30_000),
   heartbeatIntervalMs: duration().range(100).default(3_000),

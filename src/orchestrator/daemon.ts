@@ -15,7 +15,9 @@ import { deadLetterTopicFor } from '../config/index.js';
 import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { CatalogTableStore, createCatalog, createKafka, createRegistry, s3Options } from './table-store.js';
+import { CatalogTableStore, catalogAddress, createCatalog, createKafka, createRegistry, kafkaSecurityContext, s3Options } from './table-store.js';
+import { checkKafka } from '../source/kafka-errors.js';
+import { waitForDependency } from './startup.js';
 import { daemonMetrics, maintenanceMetrics, type DaemonMetrics } from './metrics.js';
 import type { CommitInfo, DeadLetterQueue, WriterEvents } from './ports.js';
 import { RecordHandler, type RecordContext } from './records.js';
@@ -51,6 +53,8 @@ export class Daemon implements WriterEvents {
   private readonly waiting = new Map<TpKey, number>();
   /** Lag, freshness over the last hour, recent commits and errors for the status page (bounded). */
   private readonly board = new StatusBoard();
+  /** Set while start-up waits for a dependency: what /readyz reports. */
+  private waitingFor: string | undefined;
 
   constructor(
     private readonly config: FloeConfig,
@@ -65,7 +69,7 @@ export class Daemon implements WriterEvents {
     const server = await this.startServer();
     const timers: NodeJS.Timeout[] = [];
     try {
-      await this.start();
+      await this.start(signal);
       timers.push(setInterval(() => this.tick(), TICK_MS));
       timers.push(setInterval(() => void this.updateLag(), 5000));
       void this.updateLag(); // the status page has lag from the start, not after 5 s
@@ -84,13 +88,20 @@ export class Daemon implements WriterEvents {
     }
   }
 
-  private async start(): Promise<void> {
+  private async start(signal: AbortSignal): Promise<void> {
     const log = this.log;
-    this.catalog = createCatalog(this.config, log);
-    // Fail fast on a wrong URI or credentials (exit 3 for 401/403) before joining the group.
-    await this.catalog.config();
+    const wait = { signal, log, onWaiting: (reason: string | undefined) => void (this.waitingFor = reason) };
+    const catalog = createCatalog(this.config, log);
+    // Wait while the catalog is unreachable; refused credentials (401/403) end the wait with exit 3.
+    if ((await waitForDependency(`the catalog (${catalogAddress(this.config)})`, () => catalog.config(), wait)) === undefined) return;
+    this.catalog = catalog;
     const store = new CatalogTableStore(this.catalog, s3Options(this.config), log.child({ component: 'commit' }));
     const kafka = createKafka(this.config, log);
+    // Proves address, TLS and SASL before joining the group: one clear message per failure.
+    const security = kafkaSecurityContext(this.config);
+    const cluster = await waitForDependency(`Kafka (${this.config.kafka.brokers.join(', ')})`, () => checkKafka(kafka, security), wait);
+    if (cluster === undefined) return;
+    log.info({ brokers: this.config.kafka.brokers, tls: security.tls, sasl: security.sasl?.mechanism, clusterBrokers: cluster.brokers }, 'connected to Kafka');
     const registry = createRegistry(this.config);
     const handler = new RecordHandler(registry, log);
     const deadLetters: DeadLetterQueue = {
@@ -400,7 +411,7 @@ export class Daemon implements WriterEvents {
       metrics: this.metrics.registry,
       liveness: [{ name: 'event loop', check: () => (Date.now() - this.lastTick > 30_000 ? `no tick for ${Date.now() - this.lastTick} ms` : undefined) }],
       readiness: [
-        { name: 'group', check: () => (this.joined ? undefined : 'not joined the consumer group yet') },
+        { name: 'group', check: () => (this.joined ? undefined : (this.waitingFor ?? 'not joined the consumer group yet')) },
         {
           name: 'catalog',
           check: async () => {

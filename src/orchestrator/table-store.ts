@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { startEmbeddedCatalog } from '../../catalog/server/embedded.js';
 import { embeddedServerOptions } from './embedded-catalog.js';
 import type { SASLOptions } from 'kafkajs';
-import type { FileConfig, FloeConfig } from '../config/index.js';
+import type { FileConfig, FloeConfig, KafkaSaslConfig } from '../config/index.js';
 import { confluentRegistryClient, RegistrySchemaSource } from '../decode/index.js';
 import { CatalogErrorCode, commitWithRetry, RestCatalogClient, type LoadedTable, type TableIdentifier } from '../iceberg/catalog/index.js';
 import { resolveFileIO, type S3FileIOOptions } from '../iceberg/io/index.js';
@@ -23,6 +23,8 @@ import { targetFileSizeBytes } from '../iceberg/table/file-size.js';
 import { RowDelta } from '../iceberg/table/row-delta.js';
 import { dataLocation, writeDataFiles } from '../parquet/index.js';
 import { createKafkaClient } from '../source/client.js';
+import type { KafkaSecurityContext } from '../source/kafka-errors.js';
+import { oauthBearerProvider } from '../source/oauth.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { DataFileSink, PartitionData, SchemaUpdate, TableStore } from './ports.js';
@@ -72,6 +74,35 @@ export function createRegistry(config: FloeConfig): RegistrySchemaSource {
   return new RegistrySchemaSource(confluentRegistryClient({ host: r.url, ...(auth ? { auth } : {}) }));
 }
 
+function saslOptions(sasl: KafkaSaslConfig): SASLOptions {
+  if (sasl.mechanism !== 'oauthbearer') return { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as SASLOptions;
+  const provider = oauthBearerProvider({
+    ...(sasl.token !== undefined ? { token: sasl.token } : {}),
+    ...(sasl.tokenEndpoint !== undefined ? { tokenEndpoint: sasl.tokenEndpoint } : {}),
+    ...(sasl.clientId !== undefined ? { clientId: sasl.clientId } : {}),
+    ...(sasl.clientSecret !== undefined ? { clientSecret: sasl.clientSecret } : {}),
+    ...(sasl.scope !== undefined ? { scope: sasl.scope } : {}),
+    ...(sasl.ca !== undefined ? { ca: readFileSync(sasl.ca, 'utf8') } : {}),
+  });
+  return { mechanism: 'oauthbearer', oauthBearerProvider: provider };
+}
+
+/** What error messages may say about how floe authenticates to Kafka (never a secret). */
+export function kafkaSecurityContext(config: FloeConfig): KafkaSecurityContext {
+  const k = config.kafka;
+  return {
+    brokers: k.brokers,
+    tls: k.ssl !== false,
+    ...(k.sasl ? { sasl: { mechanism: k.sasl.mechanism, ...(k.sasl.mechanism !== 'oauthbearer' ? { username: k.sasl.username } : {}) } } : {}),
+  };
+}
+
+/** The catalog's address for log lines: the REST URI, or the embedded server's warehouse. */
+export function catalogAddress(config: FloeConfig): string {
+  const c = config.catalog;
+  return c.type === 'rest' ? c.uri : `embedded, warehouse ${c.warehouse}`;
+}
+
 export function createKafka(config: FloeConfig, log: Logger) {
   const k = config.kafka;
   const ssl =
@@ -88,7 +119,7 @@ export function createKafka(config: FloeConfig, log: Logger) {
       brokers: k.brokers,
       clientId: k.clientId,
       ssl,
-      ...(k.sasl ? { sasl: { mechanism: k.sasl.mechanism, username: k.sasl.username, password: k.sasl.password } as SASLOptions } : {}),
+      ...(k.sasl ? { sasl: saslOptions(k.sasl) } : {}),
       connectionTimeoutMs: k.connectionTimeoutMs,
       requestTimeoutMs: k.requestTimeoutMs,
     },

@@ -33,7 +33,9 @@ export function createKafkaClient(options: KafkaClientOptions, logger: Logger = 
     requestTimeout: options.requestTimeoutMs ?? 30_000,
     logLevel: logLevel.INFO,
     logCreator: () => (entry: LogEntry) => {
-      const { message, timestamp: _t, ...rest } = entry.log;
+      // kafkajs attaches the stack of every connection error; the message says what happened,
+      // and a stack per retry only buries it.
+      const { message, timestamp: _t, stack: _s, ...rest } = entry.log as LogEntry['log'] & { stack?: unknown };
       const fields = { namespace: entry.namespace, ...rest };
       if (entry.level === logLevel.ERROR) log.error(fields, message);
       else if (entry.level === logLevel.WARN) log.warn(fields, message);

@@ -38,6 +38,12 @@ export const ERROR_CODES = {
 
   // Kafka (src/source)
   KAFKA_CONNECT: transient,
+  // start-up (kafka-errors.ts, oauth.ts): refused logins and failed TLS handshakes exit 3
+  KAFKA_AUTHENTICATION_FAILED: refused,
+  KAFKA_TLS_AUTHENTICATION_FAILED: refused,
+  KAFKA_UNREACHABLE: transient,
+  KAFKA_OAUTH_UNREACHABLE: transient,
+  KAFKA_OAUTH_BAD_RESPONSE: transient,
   KAFKA_TOPIC_CREATE: transient,
   KAFKA_WATERMARKS: transient,
   KAFKA_CODEC: plain,

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -88,14 +88,38 @@ describe('floe as a process', () => {
     );
   });
 
-  it('run: loads the configuration and reaches the daemon hook', async () => {
-    const r = await floe(['run', '--config', 'examples/silver.yaml']);
-    // Silver mappings are accepted now; the daemon stops at the first service it cannot use (the
-    // example's embedded catalog, or Kafka), never with a silver refusal.
-    expect(r.code).not.toBe(0);
-    expect(r.stdout).not.toContain('mode silver is not available');
-    expect(r.stdout).not.toContain('floe-secret');
-  });
+  it('run: waits for an unreachable catalog instead of exiting, and a SIGTERM ends the wait with 0', async () => {
+    // Nothing listens on port 1: the daemon must wait (not exit) and say for what.
+    const config = tempFile(
+      'wait.yaml',
+      `kafka: {brokers: ["127.0.0.1:1"], groupId: g, sasl: {mechanism: plain, username: u, password: floe-secret}}
+schemaRegistry: {url: "http://127.0.0.1:1"}
+catalog: {type: rest, uri: "http://127.0.0.1:1"}
+storage: {type: local, root: /tmp/floe-cli-wait}
+server: {port: 0}
+tables:
+  - topics: [orders]
+`,
+    );
+    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'src/cli/main.ts', 'run', '--config', config], {
+      env: { ...process.env, FLOE_LOG_LEVEL: 'info' },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 50_000;
+    while (!out.includes('"attempt":2') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+    // /readyz says what it waits for.
+    const url = /"url":"(http:[^"]+)"/.exec(out)?.[1];
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toMatch(/waiting for the catalog \(http:\/\/127\.0\.0\.1:1\): CATALOG_UNAVAILABLE/);
+    child.kill('SIGTERM');
+    expect(await exited, out).toBe(0);
+    expect(out).toMatch(/"waitingFor":"the catalog \(http:\/\/127\.0\.0\.1:1\)","attempt":2,"retryInMs":2000,"code":"CATALOG_UNAVAILABLE","msg":"waiting for the catalog \(http:\/\/127\.0\.0\.1:1\): .*\(retrying in 2 s\)"/);
+    expect(out).not.toContain('floe-secret');
+  }, 60_000);
 
   it('bin/floe.js runs the same CLI', async () => {
     const { stdout } = await run(process.execPath, ['bin/floe.js', '--version']);

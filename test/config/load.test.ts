@@ -189,7 +189,7 @@ describe('redactConfig', () => {
     expect(r.catalog.type === 'rest' && [r.catalog.token, r.catalog.headers]).toEqual([REDACTED, { 'X-Api-Key': REDACTED }]);
     expect(r.schemaRegistry.url).toBe(`https://user:${REDACTED}@sr:8081`);
     expect(r.tables).toEqual(c.tables);
-    expect(c.kafka.sasl?.password).toBe('p');
+    expect(c.kafka.sasl?.mechanism === 'plain' && c.kafka.sasl.password).toBe('p');
   });
 });
 
@@ -263,5 +263,38 @@ describe('naming rules', () => {
     expect(isDeadLetterTopic(['{topic}.floe.dlq'], 'orders.floe.dlq')).toBe(true);
     expect(isDeadLetterTopic(['{topic}.floe.dlq'], 'orders')).toBe(false);
     expect(isDeadLetterTopic(['dlq'], 'dlq')).toBe(true);
+  });
+});
+
+describe('kafka.sasl', () => {
+  const withSasl = (sasl: string) => MINIMAL.replace('kafka: {brokers: [k:9092], groupId: g}', `kafka: {brokers: [k:9092], groupId: g, ssl: true, sasl: ${sasl}}`);
+  const issues = (text: string) => {
+    try {
+      parseConfig(text, { env: {} });
+    } catch (err) {
+      return (err as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+    }
+    return [];
+  };
+
+  it('oauthbearer takes a token endpoint with client credentials, or a static token', () => {
+    const c = parseConfig(withSasl('{mechanism: oauthbearer, tokenEndpoint: "https://idp/token", clientId: floe, clientSecret: s, scope: kafka}'), { env: {} });
+    expect(c.kafka.sasl).toMatchObject({ mechanism: 'oauthbearer', tokenEndpoint: 'https://idp/token', clientId: 'floe', clientSecret: 's', scope: 'kafka' });
+    expect(redactConfig(c).kafka.sasl).toMatchObject({ clientSecret: REDACTED });
+    const t = parseConfig(withSasl('{mechanism: oauthbearer, token: abc}'), { env: {} });
+    expect(redactConfig(t).kafka.sasl).toMatchObject({ mechanism: 'oauthbearer', token: REDACTED });
+  });
+
+  it('reports what is missing or contradictory, with its path', () => {
+    expect(issues(withSasl('{mechanism: oauthbearer}'))).toEqual(['kafka.sasl: give either token or tokenEndpoint']);
+    expect(issues(withSasl('{mechanism: oauthbearer, tokenEndpoint: "https://idp/token"}'))).toEqual([
+      'kafka.sasl.clientId: is required with tokenEndpoint',
+      'kafka.sasl.clientSecret: is required with tokenEndpoint',
+    ]);
+    expect(issues(withSasl('{mechanism: oauthbearer, token: a, tokenEndpoint: "https://idp/token", clientId: c, clientSecret: s}'))).toEqual([
+      'kafka.sasl: give either token or tokenEndpoint',
+    ]);
+    expect(issues(withSasl('{mechanism: plain, username: u}'))).toEqual(['kafka.sasl.password: is required']);
+    expect(issues(withSasl('{mechanism: gssapi}'))[0]).toMatch(/^kafka.sasl.mechanism: /);
   });
 });

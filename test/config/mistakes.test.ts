@@ -168,7 +168,7 @@ describe('configuration mistakes give path-qualified messages', () => {
   it('unknown catalog type and SASL mechanism', () => {
     const text = BASE.replace('type: rest', 'type: glue').replace('  groupId: floe\n', '  groupId: floe\n  sasl: {mechanism: scram-sha256, username: u, password: p}\n');
     expect(errorsOf(text)).toEqual([
-      'kafka.sasl.mechanism: expected one of "plain", "scram-sha-256", "scram-sha-512", got string "scram-sha256" (did you mean "scram-sha-256"?)',
+      'kafka.sasl.mechanism: expected one of "plain", "scram-sha-256", "scram-sha-512", "oauthbearer", got string "scram-sha256" (did you mean "scram-sha-256"?)',
       'catalog.type: expected one of "rest", "embedded", got string "glue"',
     ]);
   });

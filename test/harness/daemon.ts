@@ -41,6 +41,8 @@ export interface DaemonConfigOptions {
   sessionTimeoutMs?: number;
   /** The `catalog` section; default: the stack's reference catalog (see catalogs.ts). */
   catalog?: Record<string, unknown>;
+  /** Merged over the `kafka` section (TLS, SASL, start positions …). */
+  kafkaOverrides?: Record<string, unknown>;
 }
 
 /** Writes a configuration for the stack (JSON is YAML) and returns its path. */
@@ -53,6 +55,7 @@ export function writeDaemonConfig(stack: StackEndpoints, dir: string, o: DaemonC
       sessionTimeoutMs: o.sessionTimeoutMs ?? 10_000,
       heartbeatIntervalMs: 1000,
       fetch: { maxWaitMs: 200 },
+      ...(o.kafkaOverrides ?? {}),
     },
     schemaRegistry: { url: stack.schemaRegistryUrl },
     catalog: o.catalog ?? { type: 'rest', uri: stack.catalogUri, warehouse: stack.warehouse },
@@ -164,6 +167,7 @@ export class AvroProducer {
   readonly kafka: Kafka;
   private readonly registry: SchemaRegistry;
   private producer: Producer | undefined;
+  private connected: Promise<Producer> | undefined;
   private readonly types = new Map<number, avro.Type>();
 
   constructor(readonly stack: StackEndpoints) {
@@ -196,12 +200,15 @@ export class AvroProducer {
     messages: Array<{ value: Buffer | null; key?: Buffer | string | null; partition?: number; headers?: Record<string, string | Buffer>; timestamp?: string }>,
     compression: kafkajs.CompressionTypes = kafkajs.CompressionTypes.None,
   ): Promise<void> {
-    if (!this.producer) {
+    // One connect shared by concurrent callers (tests that run side by side share a producer).
+    this.connected ??= (async () => {
       this.producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
       await this.producer.connect();
-    }
+      return this.producer;
+    })();
+    const producer = await this.connected;
     for (let i = 0; i < messages.length; i += 5000) {
-      await this.producer.send({ topic, acks: -1, compression, messages: messages.slice(i, i + 5000) });
+      await producer.send({ topic, acks: -1, compression, messages: messages.slice(i, i + 5000) });
     }
   }
 
