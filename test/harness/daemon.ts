@@ -200,11 +200,18 @@ export class AvroProducer {
     messages: Array<{ value: Buffer | null; key?: Buffer | string | null; partition?: number; headers?: Record<string, string | Buffer>; timestamp?: string }>,
     compression: kafkajs.CompressionTypes = kafkajs.CompressionTypes.None,
   ): Promise<void> {
-    // One connect shared by concurrent callers (tests that run side by side share a producer).
+    // One connect shared by concurrent callers (tests that run side by side share a producer). A
+    // failed connect is forgotten so the next send retries instead of replaying the old rejection.
     this.connected ??= (async () => {
-      this.producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
-      await this.producer.connect();
-      return this.producer;
+      const producer = this.kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
+      try {
+        await producer.connect();
+      } catch (err) {
+        this.connected = undefined;
+        throw err;
+      }
+      this.producer = producer;
+      return producer;
     })();
     const producer = await this.connected;
     for (let i = 0; i < messages.length; i += 5000) {
@@ -213,7 +220,11 @@ export class AvroProducer {
   }
 
   async close(): Promise<void> {
-    await this.producer?.disconnect();
+    // Reset first: a send after close() connects a fresh producer rather than using a closed one.
+    const producer = this.producer;
+    this.producer = undefined;
+    this.connected = undefined;
+    await producer?.disconnect();
   }
 }
 
