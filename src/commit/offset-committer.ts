@@ -42,6 +42,12 @@ interface ShardState {
   base: bigint | undefined;
   /** The next offset this table needs; records below it are already in the table (or buffered). */
   next: bigint | undefined;
+  /**
+   * Where the mapping's `startFrom` put a partition the table has no offsets for: records below it
+   * are not wanted even when the partition is read from lower down for another table, and a
+   * restart before the first commit goes back here rather than to the partition's beginning.
+   */
+  start?: bigint;
 }
 
 /** One commit under way: its summary properties, and the offsets it stored once it landed. */
@@ -73,6 +79,19 @@ export class OffsetCommitter {
       out.set(keyOf(s.topic, s.partition), offset);
     }
     return out;
+  }
+
+  /**
+   * Where partitions without table offsets start (the mapping's startFrom, resolved against the
+   * brokers). Partitions the table holds offsets for keep them: the table's offsets always win.
+   */
+  startAt(starts: Map<ShardKey, bigint>): void {
+    for (const [key, offset] of starts) {
+      const s = this.shards.get(key);
+      if (!s || s.base !== undefined) continue;
+      s.start = offset;
+      s.next = offset;
+    }
   }
 
   revoke(shards: Shard[]): void {
@@ -162,8 +181,9 @@ export class OffsetCommitter {
     for (const s of this.shards.values()) {
       const offset = fresh.get(s.shard.topic, s.shard.partition);
       s.base = offset;
-      s.next = offset;
-      out.push({ ...s.shard, offset });
+      // Still no offsets in the table: back to where startFrom put the partition.
+      s.next = offset ?? s.start;
+      out.push({ ...s.shard, offset: s.next });
     }
     return out;
   }
@@ -174,7 +194,7 @@ export class OffsetCommitter {
     for (const s of this.shards.values()) {
       const offset = this.committed.get(s.shard.topic, s.shard.partition);
       s.base = offset;
-      s.next = offset;
+      s.next = offset ?? s.start;
     }
   }
 }

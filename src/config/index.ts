@@ -4,6 +4,7 @@ export { loadConfig, parseConfig, ConfigError, formatIssue, type ConfigIssue, ty
 export { redactConfig, redactSecrets, REDACTED } from '../util/redact.js';
 export { tableMaintenance } from './resolve.js';
 export { jsonSchema } from './schema.js';
+export { parseStartFrom, type StartFrom } from './start-from.js';
 export {
   TRANSFORM_HELP,
   compileTopicPattern,

@@ -182,6 +182,11 @@ export interface TableSettings {
   tableProperties: Record<string, string>;
   /** Create a missing table (and namespace); false makes a missing table a fatal error. */
   createTables: boolean;
+  /**
+   * Where a partition with no offsets in the table starts: `earliest`, `latest` or an ISO-8601
+   * timestamp (validated; parseStartFrom turns it into a StartFrom). Ignored once the table has offsets.
+   */
+  startFrom: string;
 }
 
 export type TableDefaults = TableSettings;

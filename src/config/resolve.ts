@@ -39,6 +39,7 @@ export interface RawTable {
   formatVersion?: 2 | 3;
   tableProperties?: Record<string, string>;
   createTables?: boolean;
+  startFrom?: string;
   maintenance?: { [K in keyof MaintenanceConfig]?: Partial<MaintenanceConfig[K]> };
 }
 
@@ -127,6 +128,7 @@ function resolveTable(t: RawTable, index: number, defaults: TableDefaults, maint
     // Table properties add to the defaults' rather than replacing them.
     tableProperties: { ...defaults.tableProperties, ...(t.tableProperties ?? {}) },
     createTables: t.createTables ?? defaults.createTables,
+    startFrom: t.startFrom ?? defaults.startFrom,
     maintenance: maintenanceOfTable,
   };
 }

@@ -8,6 +8,7 @@ import { DEFAULT_TARGET_FILE_SIZE_BYTES } from '../iceberg/table/file-size.js';
 import { dsl, type JsonSchema, type Node } from './dsl.js';
 import type { PathSegment, ValidationContext } from './dsl-core.js';
 import { KAFKA_TOPIC, fieldPathProblem, templateProblem, transformProblem } from './names.js';
+import { START_FROM_EXPECTED, START_FROM_SHAPE, parseStartFrom } from './start-from.js';
 
 const { string, integer, bytes, duration, boolean, oneOf, array, record, object, tagged, either } = dsl;
 const MiB = 1024 * 1024;
@@ -208,6 +209,14 @@ export const tableSettings = object({
   formatVersion: oneOf(2, 3).default(2),
   tableProperties: record(string().emptyOk()).default({}),
   createTables: boolean().default(true),
+  startFrom: string()
+    .default('earliest')
+    .matches(START_FROM_SHAPE, START_FROM_EXPECTED)
+    .refine((v, path, ctx) => {
+      const parsed = parseStartFrom(v);
+      if (typeof parsed === 'object' && 'problem' in parsed) ctx.report(path, parsed.problem);
+    })
+    .describe('Where a partition with no offsets in the table starts: earliest, latest or an ISO-8601 timestamp (2026-12-01T08:00:00Z)'),
 });
 
 const maintenance = object({

@@ -11,7 +11,7 @@ import { startOpsServer, type OpsServer } from '../ops/server.js';
 import { withAdmin } from '../source/admin.js';
 import { KafkaSource } from '../source/consumer.js';
 import { DeadLetterSink } from '../source/dead-letter.js';
-import { deadLetterTopicFor } from '../config/index.js';
+import { deadLetterTopicFor, parseStartFrom } from '../config/index.js';
 import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -178,6 +178,7 @@ export class Daemon implements WriterEvents {
       }
       for (const [w, list] of byWriter) {
         const offsets = await this.retrying(`offsets of ${w.fullName}`, () => w.assign(list), () => !this.stopping);
+        if (offsets) await this.applyStartFrom(w, list, offsets);
         for (const [key, offset] of offsets ?? []) {
           // A partition feeding several tables is read from the lowest of their offsets; each
           // table skips what it already has.
@@ -194,6 +195,27 @@ export class Daemon implements WriterEvents {
       this.fail(err);
     }
     return out;
+  }
+
+  /**
+   * Partitions the table has no offsets for start where the mapping's startFrom says (resolved per
+   * table: two tables reading one topic may start at different places). `offsets` is updated in
+   * place, so the partition is read from the lowest position any of its tables needs.
+   */
+  private async applyStartFrom(w: TableWriter, tps: TopicPartition[], offsets: Map<TpKey, bigint | undefined>): Promise<void> {
+    const fresh = tps.filter((tp) => offsets.get(tpKey(tp)) === undefined);
+    if (fresh.length === 0) return;
+    const start = parseStartFrom(w.mapping.startFrom);
+    if (typeof start === 'object' && 'problem' in start) throw new FloeError('CONFIG_INVALID', start.problem);
+    const source = this.source!;
+    const starts = await this.retrying(`start positions of ${w.fullName}`, () => source.startOffsets(fresh, start), () => !this.stopping);
+    if (!starts) return;
+    w.startAt(starts);
+    for (const [key, offset] of starts) offsets.set(key, offset);
+    this.log.info(
+      { table: w.fullName, startFrom: w.mapping.startFrom, positions: Object.fromEntries([...starts].map(([k, v]) => [k, String(v)])) },
+      'partitions with no offsets in the table start here',
+    );
   }
 
   private async onRevoked(tps: TopicPartition[]): Promise<void> {

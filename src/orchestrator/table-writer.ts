@@ -105,6 +105,14 @@ export class TableWriter {
     return this.offsets.assign(tps);
   }
 
+  /**
+   * Sets where partitions without table offsets start (the mapping's startFrom, resolved by the
+   * source). Partitions the table holds offsets for keep them: the setting only applies to new ones.
+   */
+  startAt(starts: Map<TpKey, bigint>): void {
+    this.offsets.startAt(starts);
+  }
+
   /** Forgets partitions given away; their buffered rows must have been committed or discarded. */
   revoke(tps: TopicPartition[]): void {
     this.offsets.revoke(tps);

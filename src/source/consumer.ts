@@ -25,6 +25,7 @@ import type { Admin, Consumer, ConsumerConfig, EachBatchPayload, Kafka } from 'k
 import { FloeError, type ErrorCode } from '../util/errors.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { fetchWatermarkMap } from './admin.js';
+import { resolveStartOffsets, type StartPosition } from './start-position.js';
 import { withJoinHook } from './join-hook.js';
 import { groupByTopic, toSourceRecord, tpKey, type SourceBatch, type TopicPartition, type TpKey } from './types.js';
 
@@ -58,7 +59,7 @@ export interface KafkaSourceOptions {
   topics: string[] | RegExp;
   hooks: SourceHooks;
   /** Where to start a partition for which onAssigned returns undefined (default earliest). */
-  startFrom?: 'earliest' | 'latest';
+  startFrom?: StartPosition;
   memory?: MemoryBudget;
   /** Passed to kafkajs (timeouts, fetch sizes); groupId and assigners are set here. */
   consumer?: Omit<ConsumerConfig, 'groupId' | 'partitionAssigners'>;
@@ -127,7 +128,7 @@ export class KafkaSource {
       await this.consumer.subscribe({
         topics: Array.isArray(topics) ? topics : [topics],
         // Only used if kafkajs resets an out-of-range offset itself (data removed by retention).
-        fromBeginning: (this.options.startFrom ?? 'earliest') === 'earliest',
+        fromBeginning: this.options.startFrom !== 'latest',
       });
     } catch (err) {
       throw new FloeError('KAFKA_CONNECT', `cannot start consuming: ${(err as Error).message}`, { cause: err, retryable: true });
@@ -357,6 +358,14 @@ export class KafkaSource {
     });
   }
 
+  /**
+   * Where partitions with no stored offsets start for `start` (the daemon asks per table: tables
+   * reading one topic may start at different places). Only after start().
+   */
+  startOffsets(tps: TopicPartition[], start: StartPosition): Promise<Map<TpKey, bigint>> {
+    return resolveStartOffsets(this.admin, tps, start);
+  }
+
   private async resolvePositions(tps: TopicPartition[], stored: Map<TpKey, bigint | undefined>): Promise<Map<TpKey, bigint>> {
     const positions = new Map<TpKey, bigint>();
     const missing: TopicPartition[] = [];
@@ -365,15 +374,8 @@ export class KafkaSource {
       if (offset === undefined) missing.push(tp);
       else positions.set(tpKey(tp), offset);
     }
-    if (missing.length > 0) {
-      const marks = await fetchWatermarkMap(this.admin, missing);
-      const latest = this.options.startFrom === 'latest';
-      for (const tp of missing) {
-        const w = marks.get(tpKey(tp));
-        if (!w) throw new FloeError('KAFKA_WATERMARKS', `no watermarks for ${tpKey(tp)}`, { retryable: true });
-        positions.set(tpKey(tp), latest ? w.high : w.low);
-      }
-    }
+    const starts = await resolveStartOffsets(this.admin, missing, this.options.startFrom ?? 'earliest');
+    for (const [key, offset] of starts) positions.set(key, offset);
     return positions;
   }
 

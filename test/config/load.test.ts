@@ -103,6 +103,7 @@ describe('defaults', () => {
       schemaEvolution: { incompatible: 'dead-letter' },
       formatVersion: 2,
       createTables: true,
+      startFrom: 'earliest',
     });
     expect(t.maintenance.compaction).toEqual({ enabled: true, intervalMs: 3_600_000, minFiles: 10, targetSizeBytes: 128 * 1024 * 1024 });
   });
@@ -114,9 +115,11 @@ describe('defaults', () => {
   commit: {intervalMs: 5s, maxRecords: 1000}
   file: {targetSizeBytes: 64MiB}
   tableProperties: {a: "1", b: "2"}
+  startFrom: latest
 maintenance:
   compaction: {minFiles: 4}
 tables:`)}    namespace: [other]
+    startFrom: "2026-12-01T08:00:00Z"
     commit: {maxBytes: 1MiB}
     tableProperties: {b: "3"}
     maintenance: {compaction: {enabled: false}}
@@ -135,6 +138,8 @@ tables:`)}    namespace: [other]
     expect(b!.namespace).toEqual(['lake', 'raw']);
     expect(b!.commit).toEqual({ intervalMs: 5000, maxBytes: 256 * 1024 * 1024, maxRecords: 1000 });
     expect(b!.maintenance.compaction.enabled).toBe(true);
+    expect(a!.startFrom).toBe('2026-12-01T08:00:00Z');
+    expect(b!.startFrom).toBe('latest');
   });
 
   it('accepts sizes and durations with units', () => {

@@ -66,6 +66,18 @@ describe('configuration mistakes give path-qualified messages', () => {
     ]);
   });
 
+  it('startFrom that is neither earliest, latest nor a timestamp with a zone', () => {
+    expect(errorsOf(withTables(`  - topics: [orders]\n    startFrom: yesterday\n`))).toEqual([
+      'tables[0].startFrom: expected "earliest", "latest" or an ISO-8601 timestamp with a zone (2026-12-01T08:00:00Z), got "yesterday"',
+    ]);
+    expect(errorsOf(BASE.replace('  namespace: raw\n', '  namespace: raw\n  startFrom: "2026-12-01T08:00:00"\n'))).toEqual([
+      'defaults.startFrom: expected "earliest", "latest" or an ISO-8601 timestamp with a zone (2026-12-01T08:00:00Z), got "2026-12-01T08:00:00"',
+    ]);
+    expect(errorsOf(withTables(`  - topics: [orders]\n    startFrom: "2026-02-30T00:00:00Z"\n`))).toEqual([
+      'tables[0].startFrom: "2026-02-30T00:00:00Z" is not a valid date',
+    ]);
+  });
+
   it('unknown key, with a suggestion', () => {
     expect(errorsOf(withTables(`  - topicPatern: "orders.*"\n`))).toEqual([
       'tables[0]: one of topics or topicPattern is required',

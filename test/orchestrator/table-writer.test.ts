@@ -275,6 +275,42 @@ describe('TableWriter', () => {
     expect(w.wants(record('orders', 0, 1))).toBe(true);
   });
 
+  it('startFrom: partitions without table offsets skip records before their start, also after a stale re-read', async () => {
+    const { store, w, deps } = await setup({ startFrom: 'latest' });
+    w.startAt(new Map([['orders:0', 100n], ['orders:1', 7n]]));
+    expect(w.position({ topic: 'orders', partition: 0 })).toBe(100n);
+    expect(w.wants(record('orders', 0, 99))).toBe(false);
+    expect(w.wants(record('orders', 0, 100))).toBe(true);
+    await add(w, 1, 100, { id: 1n, qty: 2 });
+    await add(w, 1, 7, { id: 2n, qty: 2 }, 1);
+    // Another writer commits partition 0 meanwhile: partition 0 follows the table, 1 goes back to its start.
+    store.beforeAppend = () => {
+      store.beforeAppend = undefined;
+      store.commitOffsets('{"orders":{"0":"140"}}');
+    };
+    await w.flush('test');
+    expect(deps.ev.reseeks.sort()).toEqual(['raw.orders orders/0@140', 'raw.orders orders/1@7']);
+    expect(w.wants(record('orders', 1, 6))).toBe(false);
+    expect(w.wants(record('orders', 1, 7))).toBe(true);
+    await add(w, 1, 7, { id: 2n, qty: 2 }, 1);
+    await w.flush('test');
+    expect(store.events.at(-1)).toBe('append 1 {"orders":{"0":"140","1":"8"}}');
+  });
+
+  it('startFrom is ignored for partitions the table has offsets for', async () => {
+    const { store, w } = await setup();
+    await add(w, 1, 0, { id: 1n, qty: 2 });
+    await w.flush('test');
+    const other = new TableWriter(id, mapping({ startFrom: 'latest' }), fakeDeps(store));
+    const offsets = await other.assign([{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }]);
+    expect(offsets.get('orders:0')).toBe(1n);
+    expect(offsets.get('orders:1')).toBeUndefined();
+    other.startAt(new Map([['orders:0', 50n], ['orders:1', 50n]]));
+    expect(other.position({ topic: 'orders', partition: 0 })).toBe(1n);
+    expect(other.wants(record('orders', 0, 1))).toBe(true);
+    expect(other.position({ topic: 'orders', partition: 1 })).toBe(50n);
+  });
+
   it('partitions rows by the Kafka timestamp', async () => {
     const { store, w } = await setup({ partitioning: [{ field: '$kafka.timestamp', transform: 'day' }] });
     await add(w, 1, 0, { id: 1n, qty: 2 });
