@@ -10,7 +10,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
@@ -20,6 +19,7 @@ import { loadConfig, urls } from './stack/config.js';
 import { formatStatus, status, up } from './stack/stack.js';
 import { OracleClient, rowObjects } from '../test/harness/oracle.js';
 import { FLOE_BIN } from '../test/harness/cli.js';
+import { freePort } from '../test/harness/ports.js';
 
 const t0 = Date.now();
 let stepNo = 0;
@@ -33,18 +33,6 @@ async function step<T>(title: string, fn: () => Promise<T>): Promise<T> {
 }
 
 const say = (line: string) => console.log(`      ${line}`);
-
-/** A loopback port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a floe subcommand as a child process; stderr kept (last 4 KB) for error messages. */
 function floe(args: string[]): { child: ChildProcess; stderr: () => string; exited: Promise<number | null> } {

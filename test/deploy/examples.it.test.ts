@@ -32,18 +32,23 @@ function parseEnvFile(text: string): Record<string, string> {
   return env;
 }
 
+/** The variables the examples read, built from the stack the tests run against. */
+function stackVariables(): Record<string, string> {
+  return {
+    KAFKA_BROKERS: stack.kafkaBrokers.join(','),
+    SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
+    CATALOG_URI: stack.catalogUri,
+    S3_ENDPOINT: stack.s3.endpoint,
+    AWS_ACCESS_KEY_ID: stack.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
+    AWS_REGION: stack.s3.region,
+  };
+}
+
 /** The one step: the env file the stack wrote (with containers, the same variables built here). */
 function stackEnv(): Record<string, string> {
   if (inject('stackMode') === 'containers') {
-    return {
-      KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-      CATALOG_URI: stack.catalogUri,
-      S3_ENDPOINT: stack.s3.endpoint,
-      AWS_ACCESS_KEY_ID: stack.s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
-      AWS_REGION: stack.s3.region,
-    };
+    return stackVariables();
   }
   return parseEnvFile(readFileSync(examplesEnvFile(loadStackConfig()), 'utf8'));
 }
@@ -82,15 +87,7 @@ async function topicWithSchema(topic: string, schema: object, key?: object): Pro
 describe('examples run against the local stack', () => {
   it('the env file stack:up writes points at this stack', () => {
     const env = stackEnv();
-    expect(env).toEqual({
-      KAFKA_BROKERS: stack.kafkaBrokers.join(','),
-      SCHEMA_REGISTRY_URL: stack.schemaRegistryUrl,
-      CATALOG_URI: stack.catalogUri,
-      S3_ENDPOINT: stack.s3.endpoint,
-      AWS_ACCESS_KEY_ID: stack.s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: stack.s3.secretAccessKey,
-      AWS_REGION: stack.s3.region,
-    });
+    expect(env).toEqual(stackVariables());
   });
 
   it('bronze.yaml: orders.eu/orders.us into one table each, clicks.* into one', async () => {

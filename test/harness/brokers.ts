@@ -5,23 +5,11 @@
  * `stop()` ends the JVM and everything it spawned.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { kafkaHome, loadConfig } from '../../scripts/stack/config.js';
 import { startBrokerAndWait, stopBroker, type BrokerListener, type BrokerSpec } from '../../scripts/stack/kafka-broker.js';
 import { workDir } from './daemon.js';
-
-/** A port nothing listens on right now (the kernel's pick; the window until the broker binds it is tiny). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from './ports.js';
 
 export interface TestBroker {
   /** `127.0.0.1:<port>` of the PLAINTEXT listener. */

@@ -10,7 +10,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
-import { freePort } from '../harness/brokers.js';
+import { freePort } from '../harness/ports.js';
 import { oracleFor } from '../harness/oracle.js';
 import { startSecuredBroker, unsecuredJwt, USERS, type SecuredBroker } from '../harness/secured-broker.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
