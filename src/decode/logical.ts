@@ -3,8 +3,9 @@
  * of the pipeline uses, see `PrimitiveValue` in src/iceberg/spec/types.ts):
  *   decimal → bigint unscaled · uuid → lower-case 8-4-4-4-12 string · date → days (number)
  *   time-millis/micros → µs of day (bigint) · timestamp-* / local-timestamp-* → µs since epoch (bigint)
- * Nanosecond timestamps are truncated (floored) to µs: floe writes format-v2 tables, which have no
- * nanosecond type (see docs/schema-mapping.md).
+ * except that timestamp-nanos / local-timestamp-nanos decode to exact ns since the epoch (bigint):
+ * a v3 table stores them as timestamp(tz)_ns; the projector floors them to µs for a micro column
+ * (v2 tables, which have no nanosecond type; see docs/schema-mapping.md).
  *
  * A logical type whose parameters are invalid (decimal scale > precision, `date` on a string, ...)
  * throws in its constructor; the schema parser then falls back to the underlying type, as the Avro
@@ -185,14 +186,14 @@ function floorDiv(a: bigint, b: bigint): bigint {
 
 /** time-micros and every timestamp flavour: a long scaled to µs. */
 abstract class ScaledLongType extends FloeLogicalType {
-  /** Underlying units per µs: ms → µs multiplies, ns → µs divides. */
+  /** ms → µs multiplies; µs and ns are kept as they are (ns exact, for timestamp(tz)_ns columns). */
   protected abstract readonly unit: 'ms' | 'us' | 'ns';
   constructor(schema: LogicalSchema, opts?: unknown) {
     super(schema as never, opts);
     this.expectUnderlying('long');
   }
   protected override _fromValue(v: bigint): bigint {
-    return this.unit === 'us' ? v : this.unit === 'ms' ? v * 1000n : floorDiv(v, 1000n);
+    return this.unit === 'ms' ? v * 1000n : v;
   }
   /** Skips the generic logical-type indirection: timestamps are the most common long there is. */
   _read(tap: Tap): bigint {
@@ -200,7 +201,7 @@ abstract class ScaledLongType extends FloeLogicalType {
   }
   protected override _toValue(v: unknown): bigint | undefined {
     if (typeof v !== 'bigint') return undefined;
-    return this.unit === 'us' ? v : this.unit === 'ms' ? floorDiv(v, 1000n) : v * 1000n;
+    return this.unit === 'ms' ? floorDiv(v, 1000n) : v;
   }
 }
 

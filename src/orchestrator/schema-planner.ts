@@ -131,9 +131,9 @@ export class SchemaPlanner {
       this.setTable(made.table);
     }
     await this.migrateLegacyHeaders();
-    const evolve = (schema: Schema, history: Schema[], lastColumnId: number) => {
+    const evolve = (schema: Schema, history: Schema[], lastColumnId: number, formatVersion: number) => {
       try {
-        return evolveSchema(schema, augmented, { policy, history, lastColumnId, schemaId: Math.max(...history.map((s) => s['schema-id'])) + 1 });
+        return evolveSchema(schema, augmented, { policy, history, lastColumnId, formatVersion, schemaId: Math.max(...history.map((s) => s['schema-id'])) + 1 });
       } catch (err) {
         if (isFloeError(err, 'SCHEMA_INCOMPATIBLE')) {
           throw new FloeError('SCHEMA_INCOMPATIBLE', `table ${this.fullName}, writer schema ${writer.id}: ${err.message} (schemaEvolution.incompatible is halt)`, { cause: err, fatal: true });
@@ -143,7 +143,7 @@ export class SchemaPlanner {
     };
     for (let attempt = 0; ; attempt++) {
       const meta = this.loaded!.metadata;
-      const result = evolve(this.working!, meta.schemas, meta['last-column-id']);
+      const result = evolve(this.working!, meta.schemas, meta['last-column-id'], meta['format-version']);
       if (result.action === 'dead-letter') return this.incompatible(writer, result.incompatible, false);
       if (result.action === 'none') {
         const history = meta.schemas.map((s) => this.valueColumns(s));
@@ -153,7 +153,7 @@ export class SchemaPlanner {
       }
       this.deps.log.info({ writerSchemaId: writer.id, changes: result.changes.map((c) => `${c.kind} ${c.path}`) }, 'table schema evolves');
       await this.commitSchema(attempt, (fresh) => {
-        const r = evolve(currentSchema(fresh), fresh.schemas, fresh['last-column-id']);
+        const r = evolve(currentSchema(fresh), fresh.schemas, fresh['last-column-id'], fresh['format-version']);
         return r.action === 'apply' ? { schema: r.newSchema, lastColumnId: r.lastColumnId } : undefined;
       });
     }

@@ -106,8 +106,12 @@ function primitiveOf(type: AvroType): AvroNode | undefined {
         return { kind: 'primitive', type: 'time', avro: type };
       case 'timestamp-millis':
       case 'timestamp-micros':
-      case 'timestamp-nanos':
         return { kind: 'primitive', type: 'timestamptz', avro: type };
+      // Exact nanoseconds; a v2 table (or an existing micro column) gets timestamptz, floored.
+      case 'timestamp-nanos':
+        return { kind: 'primitive', type: 'timestamptz_ns', avro: type };
+      case 'local-timestamp-nanos':
+        return { kind: 'primitive', type: 'timestamp_ns', avro: type };
       default:
         return { kind: 'primitive', type: 'timestamp', avro: type };
     }

@@ -11,6 +11,7 @@ import type { AvroFieldNode, AvroNode, Slot } from './avro-model.js';
 import type { FieldIdAssigner } from './field-ids.js';
 import { decimalText, jsonWriter } from './json.js';
 import { promote } from './promote.js';
+import { floorDiv } from '../iceberg/spec/datetime.js';
 
 /** A value converter; `undefined` stands for identity so callers can skip the call entirely. */
 export type Conv = ((v: any) => unknown) | undefined;
@@ -49,6 +50,8 @@ export function nodeConverter(node: AvroNode, table: IcebergType, ownerId: numbe
         throw new ProjectionError(`${node.type} cannot be written to ${describe(table)}`);
       }
       if (table === 'long' && node.type === 'int') return (v: number) => BigInt(v);
+      if (node.type.endsWith('_ns') && !table.endsWith('_ns')) return floorMicros; // ns into a µs column
+      if (table.endsWith('_ns') && !node.type.endsWith('_ns')) return (v: bigint) => v * 1000n; // µs into ns, exact
       return undefined;
     case 'json':
       if (table !== 'string') throw new ProjectionError(`recursive ${node.name} cannot be written to ${describe(table)}`);
@@ -99,6 +102,9 @@ export function nodeConverter(node: AvroNode, table: IcebergType, ownerId: numbe
     }
   }
 }
+
+/** Floor, not truncation toward zero: instants before 1970 keep their order. */
+const floorMicros = (v: bigint): bigint => floorDiv(v, 1000n);
 
 function describe(t: IcebergType): string {
   return typeof t === 'string' ? t : t.type;

@@ -17,7 +17,7 @@ import { parseAvroSchema } from '../decode/avro.js';
 import { AvroModel, type AvroFieldNode, type AvroNode, type Slot } from './avro-model.js';
 import { FieldIdAssigner, ROOT_PARENT } from './field-ids.js';
 import { collectDefaults } from './defaults.js';
-import { decimalHint, promote } from './promote.js';
+import { columnType, decimalHint, promote } from './promote.js';
 
 export { promote };
 
@@ -43,6 +43,8 @@ export interface EvolveOptions {
   lastColumnId?: number;
   /** Id for the new schema; defaults to current schema id + 1 (0 for a new table). */
   schemaId?: number;
+  /** The table's format version (default 2): new columns of nanosecond timestamps are `_ns` on v3 only. */
+  formatVersion?: number;
 }
 
 export interface EvolveResult {
@@ -66,13 +68,13 @@ const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
 class Evolver {
   readonly changes: SchemaChange[] = [];
   readonly incompatible: Incompatibility[] = [];
-  constructor(readonly ids: FieldIdAssigner) {}
+  constructor(readonly ids: FieldIdAssigner, readonly formatVersion = 2) {}
 
   /** A brand-new Iceberg type for an Avro node (ids breadth-first per struct, as Iceberg does). */
   fresh(node: AvroNode): IcebergType {
     switch (node.kind) {
       case 'primitive':
-        return node.type;
+        return columnType(node.type, this.formatVersion);
       case 'json':
         return 'string';
       case 'null':
@@ -221,7 +223,7 @@ export function evolveSchema(
   const root = model.root as AvroNode & { kind: 'record' };
   const ids = new FieldIdAssigner({ current: tableSchema, history: options.history, lastColumnId: options.lastColumnId });
   const startLastColumnId = ids.lastColumnId;
-  const ev = new Evolver(ids);
+  const ev = new Evolver(ids, options.formatVersion);
 
   if (!tableSchema) {
     const struct = ev.fresh(root) as StructType;
@@ -299,6 +301,6 @@ export function emptyStructs(type: IcebergType, path: string): Incompatibility[]
 }
 
 /** The initial Iceberg schema for an Avro schema (a new table). */
-export function avroToIceberg(avroSchema: AvroType | string | object): EvolveResult {
-  return evolveSchema(undefined, avroSchema);
+export function avroToIceberg(avroSchema: AvroType | string | object, formatVersion = 2): EvolveResult {
+  return evolveSchema(undefined, avroSchema, { formatVersion });
 }

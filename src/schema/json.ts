@@ -8,6 +8,7 @@
 import type { AvroType } from '../decode/avro.js';
 import { typeNameOf } from '../decode/avro.js';
 import { isFloeLogical, type DecimalType } from '../decode/logical.js';
+import { floorDiv } from '../iceberg/spec/datetime.js';
 
 type Writer = (v: unknown) => string;
 
@@ -54,7 +55,9 @@ export function jsonWriter(root: AvroType): Writer {
       }
       if (type.logicalKind === 'uuid') return (v) => JSON.stringify(v);
       if (type.logicalKind === 'date') return number;
-      return (v) => String(v); // bigint µs
+      // bigint µs; nanosecond timestamps stay floored µs in JSON text, as before v3 (one unit per column).
+      if (type.logicalKind.endsWith('-nanos')) return (v) => String(floorDiv(v as bigint, 1000n));
+      return (v) => String(v);
     }
     if (x.typeName.startsWith('logical:')) return build(x.underlyingType!);
     switch (typeNameOf(type)) {

@@ -3,7 +3,7 @@
  * maps to, and the row value a record of it projects to.
  */
 import { describe, expect, it } from 'vitest';
-import { avroToIceberg } from '../../src/schema/index.js';
+import { avroToIceberg, evolveSchema } from '../../src/schema/index.js';
 import { oneField, roundTrip } from './helpers.js';
 
 function fieldOf(avroType: unknown) {
@@ -37,10 +37,10 @@ describe('Avro → Iceberg mapping, one row at a time', () => {
     ['time-micros → time', { type: 'long', logicalType: 'time-micros' }, 'time', 45_296_000_001n, 45_296_000_001n],
     ['timestamp-millis → timestamptz µs', { type: 'long', logicalType: 'timestamp-millis' }, 'timestamptz', 1_700_000_000_123_000n, 1_700_000_000_123_000n],
     ['timestamp-micros → timestamptz', { type: 'long', logicalType: 'timestamp-micros' }, 'timestamptz', -1n, -1n],
-    ['timestamp-nanos → timestamptz (floored to µs)', { type: 'long', logicalType: 'timestamp-nanos' }, 'timestamptz', 1_700_000_000_123_456n, 1_700_000_000_123_456n],
+    ['timestamp-nanos → timestamptz (v2: floored to µs)', { type: 'long', logicalType: 'timestamp-nanos' }, 'timestamptz', 1_700_000_000_123_456_789n, 1_700_000_000_123_456n],
     ['local-timestamp-millis → timestamp', { type: 'long', logicalType: 'local-timestamp-millis' }, 'timestamp', 86_400_000_000n, 86_400_000_000n],
     ['local-timestamp-micros → timestamp', { type: 'long', logicalType: 'local-timestamp-micros' }, 'timestamp', 123n, 123n],
-    ['local-timestamp-nanos → timestamp', { type: 'long', logicalType: 'local-timestamp-nanos' }, 'timestamp', 7n, 7n],
+    ['local-timestamp-nanos → timestamp (v2: floored to µs)', { type: 'long', logicalType: 'local-timestamp-nanos' }, 'timestamp', 7_999n, 7n],
     ['invalid logical type → underlying', { type: 'bytes', logicalType: 'decimal', precision: 2, scale: 5 }, 'binary', Buffer.from([9]), Buffer.from([9])],
     ['unknown logical type → underlying', { type: 'fixed', name: 'Dur', size: 12, logicalType: 'duration' }, 'fixed[12]', Buffer.alloc(12, 1), Buffer.alloc(12, 1)],
   ];
@@ -55,14 +55,43 @@ describe('Avro → Iceberg mapping, one row at a time', () => {
     });
   }
 
-  it('timestamp-nanos floors toward the past (ordering kept before the epoch)', () => {
+  it('timestamp-nanos floors toward the past on v2 (ordering kept before the epoch)', () => {
     const t = { type: 'long', logicalType: 'timestamp-nanos' };
-    // encode side multiplies by 1000; write raw nanos through a plain long schema instead
-    const plain = oneField('long');
-    const { row } = roundTrip(plain, { f: -1n });
-    expect(row.f).toBe(-1n);
-    const viaNanos = roundTrip(oneField(t), { f: -1n }).row.f; // -1 µs = -1000 ns, exact
-    expect(viaNanos).toBe(-1n);
+    expect(roundTrip(oneField(t), { f: -1n }).row.f).toBe(-1n); // -1 ns is in the µs before the epoch
+    expect(roundTrip(oneField(t), { f: -1000n }).row.f).toBe(-1n);
+    expect(roundTrip(oneField(t), { f: -1001n }).row.f).toBe(-2n);
+  });
+
+  it('v3: timestamp-nanos → timestamptz_ns and local-timestamp-nanos → timestamp_ns, exact', () => {
+    for (const [logicalType, type] of [['timestamp-nanos', 'timestamptz_ns'], ['local-timestamp-nanos', 'timestamp_ns']] as const) {
+      const schema = oneField({ type: 'long', logicalType });
+      const table = avroToIceberg(schema, 3).newSchema;
+      expect(table.fields[0]!.type).toBe(type);
+      for (const ns of [1_700_000_000_123_456_789n, -1n, -(2n ** 63n), 2n ** 63n - 1n]) expect(roundTrip(schema, { f: ns }, table).row.f).toBe(ns);
+    }
+  });
+
+  it('v3: a micro column keeps its type for a nanosecond writer (floored); a micro writer into a ns column is exact', () => {
+    const nanos = oneField({ type: 'long', logicalType: 'timestamp-nanos' });
+    const micros = oneField({ type: 'long', logicalType: 'timestamp-micros' });
+    const v2Table = avroToIceberg(nanos).newSchema;
+    expect(v2Table.fields[0]!.type).toBe('timestamptz');
+    const evolved = evolveSchema(v2Table, nanos, { formatVersion: 3 });
+    expect(evolved.action).toBe('none');
+    expect(roundTrip(nanos, { f: 1_999n }, v2Table).row.f).toBe(1n);
+    const nsTable = avroToIceberg(nanos, 3).newSchema;
+    expect(evolveSchema(nsTable, micros, { formatVersion: 3 }).action).toBe('none');
+    expect(roundTrip(micros, { f: 5n }, nsTable).row.f).toBe(5_000n);
+    // local ↔ UTC stays incompatible in either unit
+    expect(evolveSchema(nsTable, oneField({ type: 'long', logicalType: 'local-timestamp-micros' }), { formatVersion: 3 }).action).toBe('dead-letter');
+  });
+
+  it('v3: a nanosecond column added by evolution is timestamptz_ns; on v2 it is timestamptz', () => {
+    const before = oneField('long');
+    const after = { type: 'record', name: 'R', fields: [{ name: 'f', type: 'long' }, { name: 'at', type: ['null', { type: 'long', logicalType: 'timestamp-nanos' }], default: null }] };
+    const table = avroToIceberg(before).newSchema;
+    expect(evolveSchema(table, after, { formatVersion: 3 }).newSchema.fields[1]!.type).toBe('timestamptz_ns');
+    expect(evolveSchema(table, after, { formatVersion: 2 }).newSchema.fields[1]!.type).toBe('timestamptz');
   });
 
   it('record → struct with nested ids and docs', () => {

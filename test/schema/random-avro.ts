@@ -159,13 +159,19 @@ export class AvroGenerator {
         const [logicalType, iceberg, unit] = rng.pick([
           ['timestamp-millis', 'timestamptz', 1000n],
           ['timestamp-micros', 'timestamptz', 1n],
-          ['timestamp-nanos', 'timestamptz', 1n],
+          ['timestamp-nanos', 'timestamptz', 0n],
           ['local-timestamp-millis', 'timestamp', 1000n],
           ['local-timestamp-micros', 'timestamp', 1n],
-          ['local-timestamp-nanos', 'timestamp', 1n],
+          ['local-timestamp-nanos', 'timestamp', 0n],
         ] as const);
         // µs values the writer's unit can represent and that stay inside a signed 64-bit long.
-        return p({ type: 'long', logicalType }, 'long', iceberg, (r) => same((r.long() / 1_000_000n) * unit));
+        // Nanosecond writers (unit 0n) send ns; a v2 table's µs column holds them floored.
+        return p({ type: 'long', logicalType }, 'long', iceberg, (r) => {
+          const micros = (r.long() / 1_000_000n) * (unit || 1n);
+          if (unit !== 0n) return same(micros);
+          const nanos = micros * 1000n + BigInt(r.int(-999, 999));
+          return { avro: nanos, row: nanos / 1000n - (nanos % 1000n < 0n ? 1n : 0n) };
+        });
       }
     }
   }
