@@ -30,6 +30,8 @@ export interface KafkaConfig {
   rebalanceTimeoutMs: number;
   connectionTimeoutMs: number;
   requestTimeoutMs: number;
+  /** How often the topics matching a `topicPattern` are listed again (new topics, deleted ones). */
+  topicRefreshMs: number;
   fetch: KafkaFetchConfig;
 }
 

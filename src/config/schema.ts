@@ -98,6 +98,10 @@ const kafka = object({
   rebalanceTimeoutMs: duration().range(1000).default(60_000),
   connectionTimeoutMs: duration().range(100).default(10_000),
   requestTimeoutMs: duration().range(100).default(30_000),
+  topicRefreshMs: duration()
+    .range(1000)
+    .default(60_000)
+    .describe('How often topics are listed again for a topicPattern: new matching topics are consumed, deleted ones dropped'),
   fetch: object({
     minBytes: bytes().range(1).default(1),
     maxBytes: bytes().range(1).default(50 * MiB),

@@ -30,6 +30,7 @@ import { settingsFor } from '../maintain/index.js';
 import { version } from '../util/version.js';
 import { freshnessSeconds } from './freshness.js';
 import { StatusBoard, statusRoutes } from './live-status.js';
+import { TopicWatch } from './topic-watch.js';
 
 const TICK_MS = 200;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -55,6 +56,8 @@ export class Daemon implements WriterEvents {
   private readonly board = new StatusBoard();
   /** Set while start-up waits for a dependency: what /readyz reports. */
   private waitingFor: string | undefined;
+  /** With a topicPattern: lists topics every kafka.topicRefreshMs and re-subscribes on a change. */
+  private topicWatch: TopicWatch | undefined;
 
   constructor(
     private readonly config: FloeConfig,
@@ -114,16 +117,30 @@ export class Daemon implements WriterEvents {
     const mlog = log.child({ component: 'maintenance' });
     this.maintenance = new MaintenanceScheduler({ catalog: this.catalog, io: (t) => store.io(t), log: mlog }, mlog, (e) => maintenanceMetrics(this.metrics, e));
 
-    const existing = this.router.needsTopicListing ? await withAdmin(kafka, (a) => a.listTopics()) : [];
-    const topics = this.router.subscription(existing);
+    const listTopics = async () => this.router.subscription(this.router.needsTopicListing ? await withAdmin(kafka, (a) => a.listTopics()) : []);
+    const topics = await listTopics();
     if (topics.length === 0) throw new FloeError('NO_TOPICS', 'no existing topic matches any table mapping');
     log.info({ topics }, 'subscribing');
+    this.source = this.createSource(kafka, topics, handler);
+    await this.source.start();
+    if (this.router.needsTopicListing) {
+      this.topicWatch = new TopicWatch(topics, {
+        intervalMs: this.config.kafka.topicRefreshMs,
+        list: listTopics,
+        apply: (next) => this.resubscribe(kafka, next, handler),
+        log,
+      });
+      this.topicWatch.start();
+    }
+  }
+
+  private createSource(kafka: ReturnType<typeof createKafka>, topics: string[], handler: RecordHandler): KafkaSource {
     const k = this.config.kafka;
-    this.source = new KafkaSource({
+    return new KafkaSource({
       kafka,
       groupId: k.groupId,
       topics,
-      logger: log,
+      logger: this.log,
       memory: { limitBytes: this.config.memory.budgetBytes, usedBytes: () => this.usedBytes },
       consumer: {
         sessionTimeout: k.sessionTimeoutMs,
@@ -138,10 +155,53 @@ export class Daemon implements WriterEvents {
         onAssigned: (tps) => this.onAssigned(tps),
         onRevoked: (tps) => this.onRevoked(tps),
         onRecords: (batch) => this.onRecords(batch, handler),
-        onFatal: (err) => this.fail(err),
+        onFatal: (err) => this.sourceFailed(err),
+        // A deleted topic makes kafkajs crash and restart in a loop, reading nothing meanwhile:
+        // list the topics now rather than at the next refresh.
+        onRestart: () => void this.topicWatch?.checkSoon(),
       },
     });
-    await this.source.start();
+  }
+
+  /**
+   * Replaces the consumer by one subscribed to `topics` (kafkajs cannot change a running
+   * consumer's subscription). The old member stops like at shutdown — its buffers are committed
+   * (onRevoked), then it leaves the group — and the new one joins; every partition, old or new,
+   * is read from the offsets in the tables, as after any rebalance.
+   */
+  private async resubscribe(kafka: ReturnType<typeof createKafka>, topics: string[], handler: RecordHandler): Promise<void> {
+    if (this.stopping) return;
+    await this.source?.stop();
+    let delay = 500;
+    while (!this.stopping) {
+      const next = this.createSource(kafka, topics, handler);
+      this.source = next;
+      try {
+        await next.start();
+        this.log.info({ topics }, 'subscribing');
+        return;
+      } catch (err) {
+        if (!(isFloeError(err) && err.retryable)) return this.fail(err);
+        this.log.warn({ err: err.message, retryInMs: delay }, 're-subscribing: retrying');
+        await next.stop().catch(() => undefined);
+        await sleep(delay);
+        delay = Math.min(delay * 2, 30_000);
+      }
+    }
+  }
+
+  /**
+   * The consumer gave up. With a topicPattern this is what a deleted topic does to kafkajs (its
+   * metadata requests fail for the missing topic): if the topics changed, re-subscribe instead
+   * of stopping; otherwise the failure is fatal.
+   */
+  private sourceFailed(err: FloeError): void {
+    const watch = this.topicWatch;
+    if (!watch || this.stopping) return this.fail(err);
+    const before = watch.topics;
+    void watch.check().then(() => {
+      if (watch.topics === before) this.fail(err);
+    });
   }
 
   private deadLetterSink(kafka: ReturnType<typeof createKafka>, template: string): DeadLetterSink {
@@ -376,6 +436,7 @@ export class Daemon implements WriterEvents {
     const timeoutMs = this.config.shutdown.timeoutMs;
     const work = (async () => {
       // stop(): no more fetching, onRevoked (flush and commit everything), leave the group.
+      await this.topicWatch?.stop(); // a re-subscription under way ends first (it checks stopping)
       await this.maintenance?.stop();
       await this.source?.stop();
       await this.writers.settled();

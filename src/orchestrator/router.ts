@@ -52,7 +52,7 @@ export class Router {
 
   /**
    * The topics to subscribe to: every listed topic, plus the existing topics matching a pattern
-   * (patterns are resolved once at start, like a Kafka regex subscription in kafkajs).
+   * (the daemon lists topics again every kafka.topicRefreshMs, see topic-watch.ts).
    */
   subscription(existingTopics: readonly string[]): string[] {
     const out = new Set<string>();

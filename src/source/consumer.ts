@@ -40,6 +40,8 @@ export interface SourceHooks {
   onRecords(batch: SourceBatch): Promise<void>;
   /** The source cannot go on (crash without restart, a failing hook): the daemon should exit. */
   onFatal?(err: FloeError): void;
+  /** kafkajs crashed and restarts the consumer itself (e.g. a subscribed topic was deleted). */
+  onRestart?(err: unknown): void;
 }
 
 export interface MemoryBudget {
@@ -55,7 +57,7 @@ export interface MemoryBudget {
 export interface KafkaSourceOptions {
   kafka: Kafka;
   groupId: string;
-  /** Topic names, or a pattern resolved when the source starts (kafkajs does not re-evaluate it). */
+  /** Topic names, or a pattern resolved when the source starts (kafkajs does not re-evaluate it: the daemon replaces the source, topic-watch.ts). */
   topics: string[] | RegExp;
   hooks: SourceHooks;
   /** Where to start a partition for which onAssigned returns undefined (default earliest). */
@@ -114,7 +116,9 @@ export class KafkaSource {
     this.consumer.on(CRASH, (e) => {
       const { error, restart } = e.payload;
       this.log.error({ err: error, restart }, 'kafka consumer crashed');
-      if (!restart && !this.stopping) this.fatal('KAFKA_CONSUMER_CRASH', 'the Kafka consumer crashed', error);
+      if (this.stopping) return;
+      if (!restart) this.fatal('KAFKA_CONSUMER_CRASH', 'the Kafka consumer crashed', error);
+      else this.options.hooks.onRestart?.(error);
     });
   }
 
