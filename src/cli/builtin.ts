@@ -18,9 +18,15 @@ import { EXIT, exitCodeFor } from './exit-codes.js';
 const configModule = () => import('../config/index.js');
 const orchestrator = () => import('../orchestrator/index.js');
 
-async function createLogger(level: string): Promise<Logger> {
+/**
+ * `run` logs to stdout (docs/operations.md, "Logs"); every other command to stderr, because its
+ * stdout is its result (`--json`: one document) and a library's warning there would corrupt it.
+ */
+async function createLogger(level: string, to: 'stdout' | 'stderr'): Promise<Logger> {
   const { createLogger: create } = await import('../util/log.js');
-  return create({ level });
+  if (to === 'stdout') return create({ level });
+  const { pino } = await import('pino');
+  return create({ level }, pino.destination({ fd: 2, sync: true }));
 }
 
 export const configOption: OptionSpec = {
@@ -96,14 +102,14 @@ function describeMapping(m: TableMapping, tableNameFor: (template: string, topic
 }
 
 /** Runs a long-lived hook with a logger from the configuration; maps its outcome to an exit code. */
-export async function withConfig(ctx: CommandContext, body: (config: FloeConfig, logger: Logger) => Promise<number>): Promise<number> {
+export async function withConfig(ctx: CommandContext, body: (config: FloeConfig, logger: Logger) => Promise<number>, logs: 'stdout' | 'stderr' = 'stderr'): Promise<number> {
   let config: FloeConfig;
   try {
     config = await loadConfig(configPath(ctx), ctx.env);
   } catch (err) {
     return fail(err, ctx.io);
   }
-  const logger = await createLogger(ctx.env.FLOE_LOG_LEVEL ?? config.logging.level);
+  const logger = await createLogger(ctx.env.FLOE_LOG_LEVEL ?? config.logging.level, logs);
   try {
     return await body(config, logger);
   } catch (err) {
@@ -124,7 +130,7 @@ registerCommand({
       logger.debug({ config: configLoaded!.redactConfig(config) }, 'effective configuration');
       const { runDaemon } = await orchestrator();
       return runDaemon(config, { logger, signal: ctx.signal });
-    }),
+    }, 'stdout'),
 });
 
 registerCommand({
@@ -216,7 +222,7 @@ registerCommand({
     } catch (err) {
       return fail(err, ctx.io);
     }
-    const logger = await createLogger(ctx.env.FLOE_LOG_LEVEL ?? level);
+    const logger = await createLogger(ctx.env.FLOE_LOG_LEVEL ?? level, 'stdout');
     try {
       const { serveCatalog } = await orchestrator();
       return await serveCatalog(catalog, { logger, signal: ctx.signal });

@@ -110,7 +110,7 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
 }
 
 /** The snapshot's live data and delete files, with their data sequence numbers. */
-async function liveFiles(fio: FileIO, snapshot: Snapshot): Promise<{ data: Live[]; deletes: Live[] }> {
+export async function liveFiles(fio: FileIO, snapshot: Snapshot): Promise<{ data: Live[]; deletes: Live[] }> {
   const data: Live[] = [];
   const deletes: Live[] = [];
   for (const m of await readManifests(fio, snapshot)) {

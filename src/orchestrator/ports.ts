@@ -9,6 +9,7 @@ import type { DefinitionChange, TableDefinition } from '../iceberg/table/definit
 import type { RecordBatchBuilder } from '../arrow/builder.js';
 import type { DeadLetter } from '../source/dead-letter.js';
 import type { TopicPartition } from '../source/types.js';
+import type { Coordinates } from '../commit/replayed.js';
 
 export interface SchemaUpdate {
   schema: Schema;
@@ -54,6 +55,11 @@ export interface PartitionData {
 export interface DataFileSink {
   /** Writes and uploads the partitions' rows as Parquet data files of the table. */
   write(table: LoadedTable, spec: PartitionSpec, partitions: PartitionData[], file: FileConfig): Promise<DataFile[]>;
+  /**
+   * Silver: the Kafka position of the live row of each key in `keys` (by keyIdentity) that has
+   * one (src/maintain/key-positions.ts). Optional so fakes need not implement it.
+   */
+  livePositions?(table: LoadedTable, keyColumns: string[], metadataColumn: string, keys: ReadonlySet<string>): Promise<Map<string, Coordinates>>;
 }
 
 export interface DeadLetterQueue {

@@ -150,12 +150,19 @@ export interface KeyedChange {
   key: Row;
   /** The row to keep; null when the key was deleted. */
   row: Row | null;
+  /** A replayed dead letter's original position: the commit drops it if the key's committed state is newer. */
+  replayOf?: ChangePosition;
 }
 
 export interface ChangePosition {
   topic: string;
   partition: number;
   offset: bigint;
+}
+
+/** `a` comes after `b` in their key's history (only positions of one partition are ordered). */
+export function isNewer(a: ChangePosition, b: ChangePosition): boolean {
+  return a.topic === b.topic && a.partition === b.partition && a.offset > b.offset;
 }
 
 /** Every key touched since the last commit, with its last write (offsets only increase per key). */
@@ -168,13 +175,13 @@ export class SilverChanges {
   /**
    * The key's latest change. `at` is where the change sits in the key's history: a replayed dead
    * letter carries its original position, so it never replaces a newer change of the same
-   * partition that is buffered with it.
+   * partition that is buffered with it (`replayed`: `at` is a replayed original's position).
    */
-  put(key: Row, row: Row | null, at?: ChangePosition): void {
+  put(key: Row, row: Row | null, at?: ChangePosition, replayed = false): void {
     const id = keyIdentity(this.columns, key);
     const prev = this.changes.get(id)?.at;
-    if (prev && at && prev.topic === at.topic && prev.partition === at.partition && prev.offset > at.offset) return;
-    this.changes.set(id, { key, row, ...(at ? { at } : {}) });
+    if (prev && at && isNewer(prev, at)) return;
+    this.changes.set(id, { key, row, ...(at ? { at } : {}), ...(at && replayed ? { replayOf: at } : {}) });
     // Rough: the memory budget only needs an order of magnitude.
     this.bytes += 200;
   }
@@ -188,7 +195,7 @@ export class SilverChanges {
   }
 
   drain(): KeyedChange[] {
-    const out = [...this.changes.values()].map(({ key, row }) => ({ key, row }));
+    const out = [...this.changes.values()].map(({ key, row, replayOf }) => ({ key, row, ...(replayOf ? { replayOf } : {}) }));
     this.changes = new Map();
     this.bytes = 0;
     return out;

@@ -28,6 +28,8 @@ import { oauthBearerProvider } from '../source/oauth.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import type { DataFileSink, PartitionData, SchemaUpdate, TableStore } from './ports.js';
+import type { Coordinates } from '../commit/replayed.js';
+import { livePositions } from '../maintain/key-positions.js';
 
 export function createCatalog(config: FloeConfig, log: Logger): RestCatalogClient {
   const c = config.catalog;
@@ -228,6 +230,10 @@ export class CatalogTableStore implements TableStore, DataFileSink {
       },
     );
     return result.table;
+  }
+
+  livePositions(table: LoadedTable, keyColumns: string[], metadataColumn: string, keys: ReadonlySet<string>): Promise<Map<string, Coordinates>> {
+    return livePositions(this.io(table), table.metadata, keyColumns, metadataColumn, keys);
   }
 
   async write(table: LoadedTable, spec: PartitionSpec, partitions: PartitionData[], file: FileConfig): Promise<DataFile[]> {

@@ -29,7 +29,9 @@ import { commitMetrics, type DaemonMetrics } from './metrics.js';
 import { tupleKey, tupleKeyed } from './partition-tuple.js';
 import type { DataFileSink, DeadLetterQueue, TableStore, WriterEvents } from './ports.js';
 import { SchemaPlanner, type WriterPlan } from './schema-planner.js';
-import { KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyRowOf, SilverChanges } from './silver.js';
+import { isNewer, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyIdentity, keyRowOf, SilverChanges, type KeyedChange } from './silver.js';
+import { formatCoordinates } from '../commit/replayed.js';
+import type { LoadedTable } from '../iceberg/catalog/types.js';
 
 export type { WriterPlan } from './schema-planner.js';
 
@@ -166,7 +168,7 @@ export class TableWriter {
     valueRow[this.column] = metadataRow(record);
     const tuple = this.changes ? undefined : this.planner.tupleOf(valueRow);
     this.startRange(record);
-    if (this.changes) this.changes.put(key!, valueRow, this.silverOrder(record));
+    if (this.changes) this.changes.put(key!, valueRow, this.silverOrder(record), replayOf(record) !== undefined);
     else this.buffer.append(tupleKey(tuple!), tuple!, valueRow);
     this.noteReplay(record);
     this.advance(record);
@@ -195,9 +197,28 @@ export class TableWriter {
   remove(record: SourceRecord, key: Row): void {
     if (!this.changes) throw new FloeError('ORCHESTRATOR_STATE', `${this.fullName} is not a silver table`);
     this.startRange(record);
-    this.changes.put(key, null, this.silverOrder(record));
+    this.changes.put(key, null, this.silverOrder(record), replayOf(record) !== undefined);
     this.noteReplay(record);
     this.advance(record);
+  }
+
+  /**
+   * Silver: the changes minus replayed ones older than their key's committed state. A replay is
+   * placed at its original position; SilverChanges orders it against changes buffered with it,
+   * this against the state earlier commits left (its row's Kafka position, read from the table).
+   * Its original stays recorded as replayed, so replaying it again is skipped too.
+   */
+  private async withoutSuperseded(table: LoadedTable, changes: KeyedChange[]): Promise<KeyedChange[]> {
+    const replays = changes.filter((c) => c.replayOf);
+    if (replays.length === 0 || !this.deps.files.livePositions) return changes;
+    const idOf = (c: KeyedChange) => keyIdentity(this.keyColumns!, c.key);
+    const live = await this.deps.files.livePositions(table, this.keyColumns!, this.column, new Set(replays.map(idOf)));
+    return changes.filter((c) => {
+      const committed = c.replayOf && live.get(idOf(c));
+      if (!committed || !isNewer(committed, c.replayOf!)) return true;
+      this.log.info({ replayOf: formatCoordinates(c.replayOf!), committed: formatCoordinates(committed) }, 'replayed change dropped: its key has a newer state');
+      return false;
+    });
   }
 
   /** Bronze: a tombstone is a row with every value column null and its Kafka metadata. */
@@ -306,7 +327,7 @@ export class TableWriter {
     const spec = this.planner.spec!;
     const waitingSince = this.buffer.waitingSince;
     const drained = this.buffer.drain();
-    const changes = this.changes?.drain();
+    const drainedChanges = this.changes?.drain();
     this.cadence.reset();
     // Rows buffered from now on continue from the ranges being committed.
     const commit = this.offsets.begin(drained.ranges);
@@ -314,6 +335,7 @@ export class TableWriter {
     this.inFlightOldestMs = drained.oldestTimestampMs;
     try {
       await this.deps.deadLetters.flush();
+      const changes = drainedChanges && (await this.withoutSuperseded(table, drainedChanges));
       const rowsOut = changes
         ? { kind: 'silver' as const, changes, schema: this.planner.schema!, keyColumns: this.keyColumns!, partitionOf: (row: Row) => tupleKeyed(this.planner.tupleOf(row)) }
         : { kind: 'bronze' as const, partitions: drained.partitions };

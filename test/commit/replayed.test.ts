@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCoordinates, ReplayedSet, replayedOriginals } from '../../src/commit/replayed.js';
-import { SilverChanges } from '../../src/orchestrator/silver.js';
+import { isNewer, SilverChanges } from '../../src/orchestrator/silver.js';
 
 describe('replayed originals', () => {
   it('keeps offsets as merged ranges and round-trips through JSON', () => {
@@ -41,5 +41,14 @@ describe('silver changes and replays', () => {
     c.put({ id: 2 }, { id: 2, v: 'old' }, { topic: 't', partition: 0, offset: 2n });
     c.put({ id: 2 }, { id: 2, v: 'replayed newer' }, { topic: 't', partition: 0, offset: 6n });
     expect(c.drain().map((x) => x.row?.v)).toEqual(['new', 'replayed newer']);
+  });
+
+  it('a drained replayed change names its original, for the check against the committed state', () => {
+    const c = new SilverChanges(['id']);
+    c.put({ id: 1 }, { id: 1, v: 'replayed' }, { topic: 't', partition: 0, offset: 4n }, true);
+    c.put({ id: 2 }, { id: 2, v: 'live' }, { topic: 't', partition: 0, offset: 9n });
+    expect(c.drain().map((x) => [x.row?.v, x.replayOf?.offset])).toEqual([['replayed', 4n], ['live', undefined]]);
+    expect(isNewer({ topic: 't', partition: 0, offset: 5n }, { topic: 't', partition: 0, offset: 4n })).toBe(true);
+    expect(isNewer({ topic: 't', partition: 1, offset: 5n }, { topic: 't', partition: 0, offset: 4n })).toBe(false);
   });
 });

@@ -2,8 +2,12 @@
  * `floe dlq replay` end to end: records dead-lettered because their writer schema was
  * incompatible with the table, the table fixed (the old double column dropped in Spark, so the
  * writer's string field becomes a new column), the letters replayed — twice — and Spark sees each exactly once.
+ * On a silver table, replayed with the CLI as an operator runs it: a replayed change never
+ * overwrites a newer state of its key committed meanwhile, and a replayed key with no newer state lands.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { floeArgv, REPO } from '../harness/cli.js';
 import { main } from '../../src/cli/main.js';
 import { oracleFor, rowObjects } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
@@ -21,6 +25,12 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   let err = '';
   const code = await main(args, { io: { stdout: (t) => void (out += t), stderr: (t) => void (err += t) }, env: { ...process.env, FLOE_LOG_LEVEL: 'warn' }, signal: new AbortController().signal });
   return { code, out, err };
+}
+
+/** The CLI as an operator runs it: bin/floe.js in its own process. */
+function floeCli(args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, floeArgv(args), { cwd: REPO, env: { ...process.env, FLOE_LOG_LEVEL: 'warn' }, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 async function runUntilCaughtUp(config: string, dir: string, label: string): Promise<void> {
@@ -102,5 +112,52 @@ describe('floe dlq replay', () => {
     expect(rows.slice(5).map((r) => [r.key, r.p])).toEqual([[{ $bytes: Buffer.from('k11').toString('base64') }, 0], [{ $bytes: Buffer.from('k12').toString('base64') }, 0], [{ $bytes: Buffer.from('k13').toString('base64') }, 1]]);
     const headers = rowObjects(await oracle.sparkSql(`SELECT id, _kafka.headers AS h FROM floe.${ns}.payments WHERE id = 13`))[0]!;
     expect(JSON.stringify(headers.h)).toContain(Buffer.from(`${topic}/1/2`).toString('base64'));
+  }, 400_000);
+
+  it('silver: a replayed change never overwrites a newer committed state of its key; replaying again changes nothing', async () => {
+    const s = uniqueSuffix();
+    const topic = `floe-replay-silver-${s}`;
+    const dlq = `${topic}.floe.dlq`;
+    const ns = `replay_silver_${s}`;
+    // One partition: every key's history is in one order, the one a replay is placed in.
+    await producer.createTopic(topic, 1);
+    const w1 = { ...v1, fields: [...v1.fields, { name: 'note', type: 'string' }] };
+    const w2 = { ...v2, fields: [...v2.fields, { name: 'note', type: 'string' }] };
+    const good = await producer.register(`${topic}-value`, w1);
+    const bad = await producer.register(`${topic}-bad-value`, w2);
+    const send = (id: number, note: string, schema: number, amount: number | string) =>
+      ({ value: producer.encode(schema, { id, amount, note }), partition: 0, key: `k${id}` });
+    // Offsets 0-1 land; 2-4 (keys 1, 2, 3) are dead-lettered: a string amount in a double column.
+    await producer.send(topic, [send(1, 'first', good, 1.5), send(2, 'first', good, 2.5), send(1, 'dead', bad, 'EUR 1'), send(2, 'dead', bad, 'EUR 2'), send(3, 'dead', bad, 'EUR 3')]);
+    const dir = workDir('replay-silver');
+    const config = writeDaemonConfig(stack, dir, {
+      groupId: `floe-replay-silver-${s}`,
+      defaults: { namespace: ns, commit: { intervalMs: '500ms' } },
+      tables: [{ topics: [topic], table: 'accounts', mode: 'silver', key: { format: 'string', fields: ['id'] } }],
+    });
+    await runUntilCaughtUp(config, dir, 'first');
+    // Meanwhile key 1 moves on, in a later commit: its dead letter is now older than its state.
+    await producer.send(topic, [send(1, 'newer', good, 9.5)]);
+    await runUntilCaughtUp(config, dir, 'second');
+    const state = async () =>
+      rowObjects(await oracle.sparkSql(`SELECT id, amount, note, _kafka.offset AS o FROM floe.${ns}.accounts ORDER BY id, o`)).map((r) => [r.id, r.amount, r.note, r.o]);
+    expect(await state()).toEqual([['1', 9.5, 'newer', '5'], ['2', 2.5, 'first', '1']]);
+
+    // The fix (as above), then the operator's replay.
+    await oracle.sparkSql(`ALTER TABLE floe.${ns}.accounts DROP COLUMN amount`);
+    const r = floeCli(['dlq', 'replay', dlq, '--config', config, '--code', 'SCHEMA_INCOMPATIBLE', '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out).replayed).toBe(3);
+    await runUntilCaughtUp(config, dir, 'third');
+    // Key 1 keeps its newer state; keys 2 and 3 take the replayed one (at new offsets 6 and 7);
+    // every key once.
+    const expected = [['1', null, 'newer', '5'], ['2', 'EUR 2', 'dead', '7'], ['3', 'EUR 3', 'dead', '8']];
+    expect(await state()).toEqual(expected);
+
+    // Replayed again (an operator retrying): every original already landed or was superseded.
+    const again = floeCli(['dlq', 'replay', dlq, '--config', config, '--code', 'SCHEMA_INCOMPATIBLE', '--json']);
+    expect(again.code, again.err).toBe(0);
+    await runUntilCaughtUp(config, dir, 'fourth');
+    expect(await state()).toEqual(expected);
   }, 400_000);
 });
