@@ -1,6 +1,6 @@
 /**
  * Decodes Kafka record values and keys, whatever their format: Confluent-framed (the registry's
- * schema type picks the format: Avro, JSON Schema) or raw (bytes, string, json, long,
+ * schema type picks the format: Avro, JSON Schema, Protobuf) or raw (bytes, string, json, long,
  * int). Every failure is a typed FloeError (see errors.ts); nothing a producer sends can crash the
  * process. The orchestrator holds one `RecordDecoder` per configured format and never asks which.
  */

@@ -1,0 +1,110 @@
+/**
+ * Builds one protobufjs `Root` from a registered Protobuf schema and its references. The registry
+ * hands a schema back either as .proto text (Confluent's registry) or as a base64
+ * `FileDescriptorProto` (Apicurio stores what Confluent's serializers register, which is the
+ * descriptor): both are read. Imports of well-known types are usually not registered as references
+ * (the serializers skip them), so floe carries their definitions: google/protobuf/* (protobufjs's
+ * own copies), google/type/date.proto and google/type/decimal.proto. A file a reference does
+ * provide is never defined twice.
+ */
+import protobuf from 'protobufjs';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
+import type { ResolvedReference } from '../writer.js';
+
+const { Root, Type, Enum } = protobuf;
+type Root = protobuf.Root;
+type Type = protobuf.Type;
+
+const GOOGLE_TYPES: Record<string, string> = {
+  'google/type/date.proto': 'syntax = "proto3"; package google.type; message Date { int32 year = 1; int32 month = 2; int32 day = 3; }',
+  'google/type/decimal.proto': 'syntax = "proto3"; package google.type; message Decimal { string value = 1; }',
+};
+const COMMON = ['any', 'duration', 'timestamp', 'empty', 'struct', 'wrappers', 'field_mask'];
+
+/** A base64 FileDescriptorProto has no spaces, braces or semicolons; .proto text always has some. */
+const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
+
+export interface ProtoFile {
+  /** Full names of the file's top-level messages, in declaration order (index path level one). */
+  messages: string[];
+  /** Full names of map-entry messages (descriptor form), which are maps, not lists of structs. */
+  mapEntries: Set<string>;
+}
+
+function isDescriptor(text: string): boolean {
+  return !/[{};]/.test(text) && BASE64.test(text.trim());
+}
+
+function addDescriptor(root: Root, text: string, mapEntries: Set<string>): string[] {
+  const file = descriptor.FileDescriptorProto.decode(Buffer.from(text.trim(), 'base64')) as unknown as FileDescriptorProto;
+  const pkg = file.package ?? '';
+  const ns = pkg ? root.define(pkg) : root;
+  const prefix = pkg ? `${pkg}.` : '';
+  const edition = file.syntax === 'proto3' ? 'proto3' : file.syntax === 'editions' ? undefined : 'proto2';
+  const collect = (d: DescriptorProto, at: string): void => {
+    for (const n of d.nestedType ?? []) {
+      if (n.options?.mapEntry) mapEntries.add(`${at}.${n.name}`);
+      collect(n, `${at}.${n.name}`);
+    }
+  };
+  const names: string[] = [];
+  for (const m of file.messageType ?? []) {
+    ns.add((Type as unknown as FromDescriptor).fromDescriptor(m, edition));
+    names.push(prefix + m.name);
+    collect(m, prefix + m.name);
+  }
+  for (const e of file.enumType ?? []) ns.add((Enum as unknown as FromDescriptor).fromDescriptor(e, edition));
+  return names;
+}
+
+function addText(root: Root, text: string): string[] {
+  // Parse alone first: the file's own top-level messages, in order, for the index path.
+  const alone = protobuf.parse(text, new Root(), { keepCase: true });
+  const ns = alone.package ? alone.root.lookup(alone.package) : alone.root;
+  const names = ((ns as protobuf.Namespace | null)?.nestedArray ?? []).filter((n): n is Type => n instanceof Type).map((t) => t.fullName.slice(1));
+  protobuf.parse(text, root, { keepCase: true });
+  return names;
+}
+
+/** Parses the schema and its references (dependencies first) into one resolved root. */
+export function loadProto(schema: string, references: readonly ResolvedReference[]): { root: Root; file: ProtoFile } {
+  const root = new Root();
+  const mapEntries = new Set<string>();
+  const provided = new Set(references.map((r) => r.name));
+  for (const name of COMMON) {
+    const file = `google/protobuf/${name}.proto`;
+    if (!provided.has(file)) root.addJSON((protobuf.common.get(file) as { nested: Record<string, protobuf.AnyNestedObject> }).nested);
+  }
+  for (const [file, text] of Object.entries(GOOGLE_TYPES)) if (!provided.has(file)) protobuf.parse(text, root, { keepCase: true });
+  for (const r of references) {
+    if (isDescriptor(r.schema)) addDescriptor(root, r.schema, mapEntries);
+    else addText(root, r.schema);
+  }
+  const messages = isDescriptor(schema) ? addDescriptor(root, schema, mapEntries) : addText(root, schema);
+  root.resolveAll();
+  if (messages.length === 0) throw new Error('the Protobuf schema defines no message');
+  return { root, file: { messages, mapEntries } };
+}
+
+/** The message a Confluent index path names: top-level message, then nested messages, in declaration order. */
+export function messageAt(root: Root, file: ProtoFile, path: readonly number[]): Type | undefined {
+  const top = file.messages[path[0] ?? 0];
+  let type = top === undefined ? undefined : root.lookupType(top);
+  for (const i of path.slice(1)) {
+    type = type?.nestedArray.filter((n): n is Type => n instanceof Type)[i];
+  }
+  return type;
+}
+
+interface DescriptorProto {
+  name: string;
+  nestedType?: DescriptorProto[];
+  options?: { mapEntry?: boolean };
+}
+interface FileDescriptorProto {
+  package?: string;
+  syntax?: string;
+  messageType?: DescriptorProto[];
+  enumType?: unknown[];
+}
+type FromDescriptor = { fromDescriptor(d: unknown, edition?: string): protobuf.ReflectionObject };
