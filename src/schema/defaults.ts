@@ -2,7 +2,8 @@
  * Avro field defaults, in row form, by table field id. When a record's writer schema lacks a
  * field the table has, the projector fills in the default of the newest writer schema that
  * declared one — what an Avro reader using that schema would see — and null otherwise. (Iceberg
- * v2 cannot store defaults in table metadata; `initial-default`/`write-default` are v3.)
+ * v2 cannot store defaults in table metadata; on v3 tables write-default.ts also records the
+ * primitive ones as `initial-default`/`write-default` of new columns.)
  */
 import type { Schema, StructType } from '../iceberg/spec/types.js';
 import type { AvroFieldNode, AvroModel, AvroNode, Slot } from './avro-model.js';

@@ -17,6 +17,7 @@ import { parseAvroSchema } from '../decode/avro.js';
 import { AvroModel, type AvroFieldNode, type AvroNode, type Slot } from './avro-model.js';
 import { FieldIdAssigner, ROOT_PARENT } from './field-ids.js';
 import { collectDefaults } from './defaults.js';
+import { withDefaults } from './write-default.js';
 import { columnType, decimalHint, promote } from './promote.js';
 
 export { promote };
@@ -233,7 +234,9 @@ export function evolveSchema(
       // newSchema is returned for inspection only: a table with it cannot be written.
       return { ...incompatibleResult(empty, options), newSchema, lastColumnId: ids.lastColumnId };
     }
-    return { newSchema, lastColumnId: ids.lastColumnId, changes: [], incompatible: [], action: 'apply', defaults: collectDefaults(model, newSchema, ids) };
+    const defaults = collectDefaults(model, newSchema, ids);
+    const withDefault = v3Defaults(newSchema, defaults, startLastColumnId, new Set(), options);
+    return { newSchema: withDefault, lastColumnId: ids.lastColumnId, changes: [], incompatible: [], action: 'apply', defaults };
   }
 
   const merged = ev.struct(tableSchema, ROOT_PARENT, root.fields, '');
@@ -260,14 +263,21 @@ export function evolveSchema(
   const newSchema: Schema = changed
     ? { ...tableSchema, 'schema-id': options.schemaId ?? tableSchema['schema-id'] + 1, fields: merged.fields }
     : tableSchema;
+  const defaults = collectDefaults(model, newSchema, ids);
+  const added = new Set(ev.changes.flatMap((c) => (c.kind === 'add-column' ? [c.id] : [])));
   return {
-    newSchema,
+    newSchema: changed ? v3Defaults(newSchema, defaults, startLastColumnId, added, options) : newSchema,
     lastColumnId: ids.lastColumnId,
     changes: ev.changes,
     incompatible: [],
     action: changed ? 'apply' : 'none',
-    defaults: collectDefaults(model, newSchema, ids),
+    defaults,
   };
+}
+
+/** v3 tables carry the Avro defaults of new fields in the schema (write-default, initial-default). */
+function v3Defaults(schema: Schema, defaults: ReadonlyMap<number, unknown>, oldLastColumnId: number, added: ReadonlySet<number>, options: EvolveOptions): Schema {
+  return (options.formatVersion ?? 2) >= 3 ? withDefaults(schema, defaults, oldLastColumnId, added) : schema;
 }
 
 function incompatibleResult(incompatible: Incompatibility[], options: EvolveOptions): Omit<EvolveResult, 'newSchema' | 'lastColumnId'> {

@@ -1,9 +1,9 @@
 /**
  * A field's `initial-default` (Iceberg v3: the value of the column in data files written before
  * the column existed) from the spec's JSON single-value serialization to floe's canonical row value
- * (src/arrow/builder.ts). floe itself writes v2 tables and never sets defaults; tables evolved by
- * another engine may carry them, and a reader that fills such a column with null instead of the
- * default would change the rows — compaction must not.
+ * (src/arrow/builder.ts). floe sets them on v3 tables from Avro defaults (write-default.ts), and
+ * tables evolved by another engine may carry them; a reader that fills such a column with null
+ * instead of the default would change the rows — compaction must not.
  *
  * JSON forms (spec Appendix D): boolean; int/long/float/double as numbers; decimal as a string
  * ("14.20"); date "2017-11-16"; time "22:31:08.123456"; timestamp(_ns) "2017-11-16T22:31:08.123456"

@@ -2,8 +2,10 @@
  * Issue #17, v3 types end to end: Avro `timestamp-nanos` / `local-timestamp-nanos` land exactly (every
  * nanosecond digit) in `timestamptz_ns` / `timestamp_ns` columns of a v3 table, with nanosecond
  * column bounds, while a v2 table fed by the same topic keeps microsecond columns (floored).
+ * Avro field defaults become `initial-default`/`write-default` of a column added to a v3 table, and
+ * rows written before the column existed read the default in PyIceberg, Spark and DuckDB.
  * Bodies are Avro binary encoded here by hand (zigzag varints, the Avro spec), not by floe's code;
- * PyIceberg and DuckDB read the tables back through the stack's REST catalog.
+ * PyIceberg, DuckDB and Spark read the tables back through the stack's REST catalog.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -32,6 +34,16 @@ function avroLong(n: bigint): number[] {
   out.push(Number(z));
   return out;
 }
+
+const avroString = (v: string) => {
+  const b = Buffer.from(v, 'utf8');
+  return [...avroLong(BigInt(b.length)), ...b];
+};
+const avroDouble = (v: number) => {
+  const b = Buffer.alloc(8);
+  b.writeDoubleLE(v);
+  return [...b];
+};
 
 const framed = (schemaId: number, body: number[]) => Buffer.from([0, (schemaId >>> 24) & 255, (schemaId >>> 16) & 255, (schemaId >>> 8) & 255, schemaId & 255, ...body]);
 
@@ -145,6 +157,80 @@ describe('format v3 types end to end', () => {
 
       // Spark 3.5 with Iceberg 1.10.1 cannot read nanosecond columns (docs/querying.md's reader matrix).
       await expect(oracle.sparkSql(`SELECT id, local FROM floe.${ns}.local3`)).rejects.toThrow('Cannot convert unknown type to Spark: timestamp_ns');
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+  }, 300_000);
+
+  it('Avro defaults become initial-default / write-default of a column added to a v3 table; rows written before it read the default', async () => {
+    const s = uniqueSuffix();
+    const topic = `floe-v3d-${s}`;
+    const ns = `v3d_${s}`;
+    const dir = workDir('v3defaults');
+    await producer.createTopic(topic, 1);
+    const v1 = { type: 'record', name: 'Row', fields: [{ name: 'id', type: 'long' }] };
+    const v2 = {
+      ...v1,
+      fields: [
+        ...v1.fields,
+        { name: 'note', type: 'string', default: 'n/a' },
+        { name: 'n', type: 'int', default: 7 },
+        { name: 'flag', type: 'boolean', default: true },
+        { name: 'ratio', type: 'double', default: 0.5 },
+        { name: 'day', type: { type: 'int', logicalType: 'date' }, default: 17486 },
+        { name: 'at', type: { type: 'long', logicalType: 'timestamp-micros' }, default: 1_510_871_468_123_456 },
+        { name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 9, scale: 2 }, default: '\u0005\u0039' },
+      ],
+    };
+    const id1 = await producer.register(`${topic}-value`, v1);
+    await producer.send(topic, [0n, 1n, 2n].map((id) => ({ value: framed(id1, avroLong(id)) })));
+    const config = writeDaemonConfig(stack, dir, { groupId: `floe-v3d-${s}`, defaults: { namespace: ns, commit: { intervalMs: 500 }, formatVersion: 3 }, tables: [{ topics: [topic], table: 'rows' }] });
+    const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
+    try {
+      const count = async () => (await oracle.pyicebergScan(`${ns}.rows`, { selectedFields: ['id'] }).catch(() => ({ rows: [] }))).rows.length;
+      const until = (n: number) =>
+        waitFor(`${n} rows`, async () => {
+          if (!daemon.running) throw new Error(`daemon exited: ${daemon.log().slice(-3000)}`);
+          return (await count()) === n;
+        }, 180_000, 1000);
+      await until(3);
+      const id2 = await producer.register(`${topic}-value`, v2);
+      const body = [...avroLong(3n), ...avroString('given'), ...avroLong(-1n), 0, ...avroDouble(2.25), ...avroLong(1n), ...avroLong(1n), ...avroLong(2n), 0xff, 0xff];
+      await producer.send(topic, [{ value: framed(id2, body) }]);
+      await until(4);
+
+      const catalog = new RestCatalogClient({ uri: stack.catalogUri, warehouse: stack.warehouse });
+      const md = (await catalog.loadTable({ namespace: [ns], name: 'rows' })).metadata;
+      const fields = md.schemas.find((x) => x['schema-id'] === md['current-schema-id'])!.fields;
+      // As the reference catalog (Iceberg Java's parser) stored them.
+      expect(Object.fromEntries(fields.map((f) => [f.name, [f['initial-default'], f['write-default']]]))).toEqual({
+        id: [undefined, undefined],
+        _kafka: [undefined, undefined],
+        note: ['n/a', 'n/a'],
+        n: [7, 7],
+        flag: [true, true],
+        ratio: [0.5, 0.5],
+        day: ['2017-11-16', '2017-11-16'],
+        at: ['2017-11-16T22:31:08.123456+00:00', '2017-11-16T22:31:08.123456+00:00'],
+        amount: ['13.37', '13.37'],
+      });
+
+      // Rows 0-2 were committed in files written before the columns existed: they read the initial-default.
+      const defaults = ['n/a', 7, true, 0.5, '2017-11-16', '2017-11-16T22:31:08.123456Z', '13.37'];
+      const expected = [
+        ['0', ...defaults],
+        ['1', ...defaults],
+        ['2', ...defaults],
+        ['3', 'given', -1, false, 2.25, '1970-01-02', '1970-01-01T00:00:00.000001Z', '-0.01'],
+      ];
+      const columns = ['id', 'note', 'n', 'flag', 'ratio', 'day', 'at', 'amount'];
+      const py = await oracle.pyicebergScan(`${ns}.rows`, { selectedFields: columns });
+      expect(rowObjects(py).sort((a, b) => Number(a.id) - Number(b.id)).map((r) => columns.map((c) => r[c]))).toEqual(expected);
+      // Spark 3.5 with Iceberg 1.10.1 honours initial-default too.
+      expect((await oracle.sparkSql(`SELECT ${columns.join(', ')} FROM floe.${ns}.rows ORDER BY id`)).rows).toEqual(expected);
+      // And DuckDB 1.5.5.
+      const [duck] = await duckdb(`SELECT id, note, n, day, amount FROM floe.${ns}.rows ORDER BY id`);
+      expect(duck!.rows).toEqual(expected.map((r) => [r[0], r[1], String(r[2]), r[5], r[7]].map(String)));
     } finally {
       daemon.kill('SIGKILL');
     }
