@@ -1,7 +1,8 @@
 /**
  * Issue #17, v3 types end to end: Avro `timestamp-nanos` / `local-timestamp-nanos` land exactly (every
  * nanosecond digit) in `timestamptz_ns` / `timestamp_ns` columns of a v3 table, with nanosecond
- * column bounds, while a v2 table fed by the same topic keeps microsecond columns (floored).
+ * column bounds, while a v2 table fed by the same topic keeps microsecond columns (floored), also
+ * after its mapping becomes v3 (only a nanosecond field added later gets a `_ns` column).
  * Avro field defaults become `initial-default`/`write-default` of a column added to a v3 table, and
  * rows written before the column existed read the default in PyIceberg, Spark and DuckDB.
  * Bodies are Avro binary encoded here by hand (zigzag varints, the Avro spec), not by floe's code;
@@ -85,7 +86,7 @@ const floorText = (iso: string, ns: bigint) => {
 };
 
 describe('format v3 types end to end', () => {
-  it('timestamp-nanos: exact nanoseconds in timestamptz_ns / timestamp_ns on v3, floored µs on v2; PyIceberg and DuckDB read them', async () => {
+  it('timestamp-nanos: exact nanoseconds in timestamptz_ns / timestamp_ns on v3, floored µs on v2 and in µs columns kept through a v2→v3 upgrade; PyIceberg and DuckDB read them', async () => {
     const s = uniqueSuffix();
     const topic = `floe-v3t-${s}`;
     const ns = `v3t_${s}`;
@@ -157,8 +158,35 @@ describe('format v3 types end to end', () => {
 
       // Spark 3.5 with Iceberg 1.10.1 cannot read nanosecond columns (docs/querying.md's reader matrix).
       await expect(oracle.sparkSql(`SELECT id, local FROM floe.${ns}.local3`)).rejects.toThrow('Cannot convert unknown type to Spark: timestamp_ns');
+      const exit = await daemon.stop();
+      expect(exit.code, daemon.log().slice(-3000)).toBe(0);
     } finally {
       daemon.kill('SIGKILL');
+    }
+
+    // The v2 table's mapping becomes v3: upgraded in place, its µs columns stay µs (no micros → nanos
+    // promotion exists) and keep flooring; a nanosecond field added afterwards gets a timestamptz_ns column.
+    const withExtra = { ...nanosSchema, fields: [...nanosSchema.fields, { name: 'extra', type: ['null', { type: 'long', logicalType: 'timestamp-nanos' }], default: null }] };
+    const sid2 = await producer.register(`${topic}-value`, withExtra);
+    const t = 1_700_000_000_987_654_321n;
+    await producer.send(topic, [{ value: framed(sid2, [...avroLong(6n), ...avroLong(t), ...avroLong(t), ...avroLong(1n), ...avroLong(t)]) }]);
+    const upgraded = DaemonProcess.start(
+      writeDaemonConfig(stack, dir, { groupId: `floe-v3t-${s}`, defaults: { namespace: ns, commit: { intervalMs: 500 } }, tables: [{ topics: [topic], table: 'ticks2', formatVersion: 3 }] }),
+      `${dir}/daemon-upgraded.log`,
+    );
+    try {
+      const scan = async () => rowObjects(await oracle.pyicebergScan(`${ns}.ticks2`, { selectedFields: ['id', 'at', 'extra'], rowFilter: 'id = 6' }).catch(() => ({ columns: [], rows: [] })));
+      await waitFor('the upgraded table has row 6', async () => {
+        if (!upgraded.running) throw new Error(`daemon exited: ${upgraded.log().slice(-3000)}`);
+        return (await scan()).length === 1;
+      }, 180_000, 1000);
+      const md = (await new RestCatalogClient({ uri: stack.catalogUri, warehouse: stack.warehouse }).loadTable({ namespace: [ns], name: 'ticks2' })).metadata;
+      expect(md['format-version']).toBe(3);
+      const current = md.schemas.find((x) => x['schema-id'] === md['current-schema-id'])!;
+      expect(Object.fromEntries(current.fields.map((f) => [f.name, f.type]))).toMatchObject({ at: 'timestamptz', local: 'timestamp', extra: 'timestamptz_ns' });
+      expect(await scan()).toEqual([{ id: '6', at: '2023-11-14T22:13:20.987654Z', extra: '2023-11-14T22:13:20.987654321Z' }]);
+    } finally {
+      upgraded.kill('SIGKILL');
     }
   }, 300_000);
 
