@@ -141,7 +141,7 @@ export function createCatalogServer(o: CatalogServerOptions): CatalogHandler {
       // Authentication before anything else looks at the request: an anonymous caller learns nothing.
       const principal = requireAuth ? auth.verify(req.headers.authorization) : undefined;
       if (requireAuth && principal === undefined) throw notAuthorized('missing or invalid bearer token');
-      if (principal?.readOnly && method !== 'GET' && method !== 'HEAD') {
+      if (principal?.readOnly && method !== 'GET' && method !== 'HEAD' && !(method === 'POST' && isMetricsReport(rawSegments))) {
         throw new CatalogError(403, 'ForbiddenException', 'this token may only read (GET and HEAD)');
       }
       const segments = rawSegments.map(decodeSegment);
@@ -236,4 +236,13 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/**
+ * `POST …/tables/{table}/metrics`: the scan report a reader's client sends after reading (Java's
+ * RESTCatalog, so Spark). The server accepts and keeps nothing, so a read-only token may send it.
+ */
+function isMetricsReport(segments: string[]): boolean {
+  const i = segments.indexOf('tables');
+  return segments[0] === 'v1' && i >= 3 && segments[i - 2] === 'namespaces' && segments.length === i + 3 && segments[i + 2] === 'metrics';
 }

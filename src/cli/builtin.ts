@@ -211,6 +211,7 @@ registerCommand({
     port: { type: 'string', placeholder: 'port', description: 'Port (default 8181)' },
     token: { type: 'string', multiple: true, placeholder: 'token', description: 'Accepted bearer token (repeatable; visible in ps: prefer --token-file or $FLOE_CATALOG_TOKENS)' },
     'token-file': { type: 'string', placeholder: 'path', description: 'File of accepted bearer tokens, one per line' },
+    'read-only-token-file': { type: 'string', placeholder: 'path', description: 'File of bearer tokens that may only load and list, one per line (or $FLOE_CATALOG_READONLY_TOKENS)' },
     'allow-location': { type: 'string', multiple: true, placeholder: 'path|s3://...', description: 'Also allow table locations under this root (repeatable)' },
   },
   positionals: [],
@@ -234,7 +235,7 @@ registerCommand({
 
 async function catalogServeConfig(ctx: CommandContext, setLevel: (level: FloeConfig['logging']['level']) => void): Promise<EmbeddedCatalogConfig> {
   const o = ctx.options as {
-    config?: string; warehouse?: string; store?: string; host?: string; port?: string; token?: string[]; 'token-file'?: string; 'allow-location'?: string[];
+    config?: string; warehouse?: string; store?: string; host?: string; port?: string; token?: string[]; 'token-file'?: string; 'read-only-token-file'?: string; 'allow-location'?: string[];
   };
   let base: EmbeddedCatalogConfig | undefined;
   if (o.config) {
@@ -254,9 +255,13 @@ async function catalogServeConfig(ctx: CommandContext, setLevel: (level: FloeCon
   // Tokens from flags, a file or the environment; the last two keep them out of `ps`.
   const extra = [...splitTokens(ctx.env.FLOE_CATALOG_TOKENS), ...(o['token-file'] ? tokenFile(o['token-file']) : [])];
   const tokens = [...(o.token ?? base?.tokens ?? []), ...extra];
-  const readOnlyTokens = [...(base?.readOnlyTokens ?? []), ...splitTokens(ctx.env.FLOE_CATALOG_READONLY_TOKENS)];
+  const readOnlyTokens = [
+    ...(base?.readOnlyTokens ?? []),
+    ...splitTokens(ctx.env.FLOE_CATALOG_READONLY_TOKENS),
+    ...(o['read-only-token-file'] ? tokenFile(o['read-only-token-file'], '--read-only-token-file') : []),
+  ];
   if (!['127.0.0.1', '::1', 'localhost'].includes(host) && tokens.length === 0 && readOnlyTokens.length === 0) {
-    throw usageError(`--token, --token-file or $FLOE_CATALOG_TOKENS is required when binding to ${host} (only loopback may be unauthenticated)`);
+    throw usageError(`--token, --token-file, $FLOE_CATALOG_TOKENS or read-only tokens (--read-only-token-file, $FLOE_CATALOG_READONLY_TOKENS) are required when binding to ${host} (only loopback may be unauthenticated)`);
   }
   const store: EmbeddedCatalogConfig['store'] = o.store
     ? /^postgres(ql)?:\/\//.test(o.store) ? { type: 'postgres', url: o.store } : { type: 'sqlite', path: o.store }
@@ -270,14 +275,14 @@ function splitTokens(v: string | undefined): string[] {
 }
 
 /** One token per line; blank lines and `#` comments skipped. Errors name the file, never its content. */
-function tokenFile(path: string): string[] {
+function tokenFile(path: string, option = '--token-file'): string[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw usageError(`--token-file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot be read'}`);
+    throw usageError(`${option} ${path}: ${(err as NodeJS.ErrnoException).code ?? 'cannot be read'}`);
   }
   const tokens = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
-  if (tokens.length === 0) throw usageError(`--token-file ${path} holds no token`);
+  if (tokens.length === 0) throw usageError(`${option} ${path} holds no token`);
   return tokens;
 }

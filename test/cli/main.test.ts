@@ -147,7 +147,7 @@ describe('floe in process', () => {
     expect((await inProcess(['run'])).stderr).toBe('floe: --config <file> is required (or set FLOE_CONFIG)\n');
     expect(await inProcess(['validate', 'missing.yaml'])).toMatchObject({ code: 2, stderr: 'floe: CONFIG_NOT_FOUND: configuration file not found: missing.yaml\n' });
     expect(await inProcess(['catalog'])).toMatchObject({ code: 2 });
-    expect((await inProcess(['catalog', 'serve', '--warehouse', '/tmp/w', '--host', '0.0.0.0'])).stderr).toContain('is required when binding to 0.0.0.0');
+    expect((await inProcess(['catalog', 'serve', '--warehouse', '/tmp/w', '--host', '0.0.0.0'])).stderr).toContain('are required when binding to 0.0.0.0');
     expect((await inProcess(['catalog', 'serve', '--warehouse', '/tmp/w', '--port', 'x'])).stderr).toContain('--port must be 0-65535');
   });
 

@@ -23,6 +23,8 @@ const oracle = oracleFor(stack);
 const s = uniqueSuffix();
 const TOKEN = `adv-${s}-admin`;
 const READER = `adv-${s}-reader`;
+/** A read-only token from --read-only-token-file (READER comes from the environment). */
+const FILE_READER = `adv-${s}-file-reader`;
 const prefix = `floe-adv-${s}`;
 const warehouse = `s3://${stack.s3.bucket}/${prefix}/wh`;
 const spark = `floeadv_${s}`;
@@ -35,6 +37,8 @@ let base: string;
 let log = '';
 /** Per table: the metadata file and Spark's rows before any attack. */
 const before = new Map<string, { location: string; rows: string }>();
+/** The seeded view's metadata file before any attack. */
+let viewBefore = '';
 
 const SEEDED = ['t1', 't2'];
 
@@ -70,6 +74,9 @@ async function unharmed(): Promise<void> {
     expect(loaded.body['metadata-location'], `${t} metadata`).toBe(before.get(t)!.location);
     expect(await sparkRows(t), `${t} rows in Spark`).toBe(before.get(t)!.rows);
   }
+  const view = await call('GET', viewUrl);
+  expect(view.status, 'load view v1').toBe(200);
+  expect(view.body['metadata-location'], 'v1 metadata').toBe(viewBefore);
 }
 
 beforeAll(async () => {
@@ -77,13 +84,15 @@ beforeAll(async () => {
   cwd = join(dir, 'cwd');
   mkdirSync(cwd);
   writeFileSync(join(dir, 'tokens'), `# admin\n${TOKEN}\n`);
+  writeFileSync(join(dir, 'read-only-tokens'), `# readers\n${FILE_READER}\n`);
   const port = await freePort();
   base = `${ROOT}:${port}`;
   // The real CLI, tokens from a file and the environment (never on the command line).
   // Its working directory is an empty one of its own, so a write relative to it would show.
   const tsx = pathToFileURL(join(process.cwd(), 'node_modules/tsx/dist/loader.mjs')).href;
   child = spawn(process.execPath, ['--import', tsx, join(process.cwd(), 'src/cli/main.ts'), 'catalog', 'serve',
-    '--warehouse', warehouse, '--store', join(dir, 'catalog.db'), '--port', String(port), '--token-file', join(dir, 'tokens')], {
+    '--warehouse', warehouse, '--store', join(dir, 'catalog.db'), '--port', String(port), '--token-file', join(dir, 'tokens'),
+    '--read-only-token-file', join(dir, 'read-only-tokens')], {
     cwd,
     env: {
       ...process.env,
@@ -114,6 +123,9 @@ beforeAll(async () => {
     const loaded = await call('GET', `/v1/namespaces/adv/tables/${t}`);
     before.set(t, { location: loaded.body['metadata-location'], rows: await sparkRows(t) });
   }
+  const view = await call('POST', '/v1/namespaces/adv/views', { body: { name: 'v1', schema, 'view-version': viewVersion } });
+  expect(view.status, JSON.stringify(view.body)).toBe(200);
+  viewBefore = view.body['metadata-location'];
 }, 180_000);
 
 afterAll(async () => {
@@ -131,6 +143,13 @@ const snapshot = (over: Record<string, unknown>) => ({
   summary: { operation: 'append' }, ...over,
 });
 const commit = (updates: unknown, requirements: unknown = []) => ({ body: { requirements, updates } });
+const viewUrl = '/v1/namespaces/adv/views/v1';
+const viewVersion = { 'version-id': 1, 'timestamp-ms': 1, 'schema-id': 0, summary: {}, representations: [{ type: 'sql', sql: 'SELECT 1 AS id', dialect: 'spark' }], 'default-namespace': ['adv'] };
+const newView = (over: Record<string, unknown>) => ({ body: { name: 'vx', schema, 'view-version': viewVersion, ...over } });
+const renameView = (source: unknown, destination: unknown) => ({ body: { source, destination } });
+/** A read-only token on a route that changes something: 403, whatever the body. */
+const readOnly = (name: string, method: string, path: string, body?: object, token = READER): Attack =>
+  ({ name: `read-only: ${name}`, method, path, options: { token, ...(body ? { body } : {}) }, status: 403, check: (b) => expect(b.error.type).toBe('ForbiddenException') });
 
 interface Attack {
   name: string;
@@ -191,6 +210,22 @@ const attacks: Attack[] = [
   { name: 'set-properties write.metadata.path outside', method: 'POST', path: tableUrl, options: commit([{ action: 'set-properties', updates: { 'write.metadata.path': 's3://other-bucket/m' } }]), status: 400 },
   { name: 'rename into namespace ..', method: 'POST', path: '/v1/tables/rename', options: { body: { source: { namespace: ['adv'], name: 't1' }, destination: { namespace: ['..'], name: 't1' } } }, status: 400 },
   { name: 'view named ..', method: 'POST', path: '/v1/namespaces/adv/views', options: { body: { name: '..', schema, 'view-version': { 'version-id': 1, 'timestamp-ms': 1, 'schema-id': 0, summary: {}, representations: [], 'default-namespace': ['adv'] } } }, status: 400 },
+  // --- the same rules for views: names and locations on create, replace and rename
+  { name: 'view named a/b', method: 'POST', path: '/v1/namespaces/adv/views', options: newView({ name: 'a/b' }), status: 400, check: (b) => expect(b.error.message).toMatch(/invalid view name/) },
+  { name: 'view name with a NUL', method: 'POST', path: '/v1/namespaces/adv/views', options: newView({ name: 'v\u0000x' }), status: 400, check: (b) => expect(b.error.message).toMatch(/invalid view name/) },
+  { name: 'view name of 300 characters', method: 'POST', path: '/v1/namespaces/adv/views', options: newView({ name: 'v'.repeat(300) }), status: 400, check: (b) => expect(b.error.message).toMatch(/invalid view name/) },
+  { name: 'view located at /etc', method: 'POST', path: '/v1/namespaces/adv/views', options: newView({ location: '/etc' }), status: 400, check: (b) => expect(b.error.message).toMatch(/view location .* outside/) },
+  { name: 'view with a relative location', method: 'POST', path: '/v1/namespaces/adv/views', options: newView({ location: 'rel/v' }), status: 400, check: (b) => expect(b.error.message).toMatch(/is relative/) },
+  { name: 'view location with .. segments', method: 'POST', path: '/v1/namespaces/adv/views', options: newView({ location: `${warehouse}/adv/../../x` }), status: 400, check: (b) => expect(b.error.message).toMatch(/"\.\." segment/) },
+  { name: 'view whose write.metadata.path is /tmp', method: 'POST', path: '/v1/namespaces/adv/views', options: newView({ properties: { 'write.metadata.path': '/tmp/escape' } }), status: 400, check: (b) => expect(b.error.message).toMatch(/write\.metadata\.path .* outside/) },
+  { name: 'replace view: set-location to /etc', method: 'POST', path: viewUrl, options: commit([{ action: 'set-location', location: '/etc' }]), status: 400, check: (b) => expect(b.error.message).toMatch(/view location .* outside/) },
+  { name: 'replace view: set-location into another bucket', method: 'POST', path: viewUrl, options: commit([{ action: 'set-location', location: 's3://other-bucket/v' }]), status: 400 },
+  { name: 'replace view: write.metadata.path outside', method: 'POST', path: viewUrl, options: commit([{ action: 'set-properties', updates: { 'write.metadata.path': 's3://other-bucket/m' } }]), status: 400 },
+  { name: 'rename view to ..', method: 'POST', path: '/v1/views/rename', options: renameView({ namespace: ['adv'], name: 'v1' }, { namespace: ['adv'], name: '..' }), status: 400, check: (b) => expect(b.error.message).toMatch(/invalid view name/) },
+  { name: 'rename view into namespace ..', method: 'POST', path: '/v1/views/rename', options: renameView({ namespace: ['adv'], name: 'v1' }, { namespace: ['..'], name: 'v1' }), status: 400, check: (b) => expect(b.error.message).toMatch(/invalid namespace level/) },
+  { name: 'rename view to a name with a control character', method: 'POST', path: '/v1/views/rename', options: renameView({ namespace: ['adv'], name: 'v1' }, { namespace: ['adv'], name: 'v\u0007' }), status: 400 },
+  { name: 'rename view from ../v1 (a name that cannot exist)', method: 'POST', path: '/v1/views/rename', options: renameView({ namespace: ['adv'], name: '../v1' }, { namespace: ['adv'], name: 'v9' }), status: 404 },
+  { name: 'register-view is not served (no view is registered from a file)', method: 'POST', path: '/v1/namespaces/adv/register-view', options: { body: { name: 'rv', 'metadata-location': '/etc/passwd' } }, status: 404 },
   // --- register and purge (item 3)
   {
     name: 'register /etc/passwd', method: 'POST', path: '/v1/namespaces/adv/register', status: 400,
@@ -217,8 +252,22 @@ const attacks: Attack[] = [
   // --- authentication and authorization (item 7)
   { name: 'no token', method: 'GET', path: '/v1/namespaces', options: { token: null }, status: 401 },
   { name: 'a forged issued token', method: 'GET', path: '/v1/namespaces', options: { token: 'eyJzdWIiOiJ0OngiLCJleHAiOjk5OTk5OTk5OTl9.forged' }, status: 401 },
-  { name: 'a read-only token may not commit', method: 'POST', path: tableUrl, options: { token: READER, ...commit([{ action: 'set-properties', updates: { a: 'b' } }]) }, status: 403 },
-  { name: 'a read-only token may not drop', method: 'DELETE', path: tableUrl, options: { token: READER }, status: 403 },
+  readOnly('create namespace', 'POST', '/v1/namespaces', { namespace: ['ro'] }),
+  readOnly('set namespace properties', 'POST', '/v1/namespaces/adv/properties', { updates: { a: 'b' } }),
+  readOnly('drop namespace', 'DELETE', '/v1/namespaces/adv'),
+  readOnly('create table', 'POST', '/v1/namespaces/adv/tables', { name: 'ro', schema }),
+  readOnly('commit', 'POST', tableUrl, commit([{ action: 'set-properties', updates: { a: 'b' } }]).body),
+  readOnly('drop table', 'DELETE', tableUrl),
+  readOnly('purge table', 'DELETE', `${tableUrl}?purgeRequested=true`),
+  readOnly('rename table', 'POST', '/v1/tables/rename', { source: { namespace: ['adv'], name: 't1' }, destination: { namespace: ['adv'], name: 'ro' } }),
+  readOnly('register table', 'POST', '/v1/namespaces/adv/register', { name: 'ro', 'metadata-location': `${warehouse}/adv/t1/metadata/x.metadata.json` }),
+  readOnly('create view', 'POST', '/v1/namespaces/adv/views', newView({ name: 'ro' }).body),
+  readOnly('replace view', 'POST', viewUrl, commit([{ action: 'set-properties', updates: { a: 'b' } }]).body),
+  readOnly('drop view', 'DELETE', viewUrl),
+  readOnly('rename view', 'POST', '/v1/views/rename', renameView({ namespace: ['adv'], name: 'v1' }, { namespace: ['adv'], name: 'ro' }).body),
+  readOnly('transaction', 'POST', '/v1/transactions/commit', { 'table-changes': [{ identifier: { namespace: ['adv'], name: 't2' }, requirements: [], updates: [{ action: 'set-properties', updates: { a: 'b' } }] }] }),
+  readOnly('commit, with a token from --read-only-token-file', 'POST', tableUrl, commit([{ action: 'set-properties', updates: { a: 'b' } }]).body, FILE_READER),
+  readOnly('drop, with a token from --read-only-token-file', 'DELETE', viewUrl, undefined, FILE_READER),
   {
     name: 'exchanging a static token with no OAuth2 clients configured', method: 'POST', path: '/v1/oauth/tokens', status: 400,
     options: { token: null, body: `grant_type=urn:ietf:params:oauth:grant-type:token-exchange&subject_token=${TOKEN}` },
@@ -245,8 +294,23 @@ describe('floe catalog serve under attack', () => {
     await unharmed();
   });
 
-  it('the read-only token still reads', async () => {
-    expect((await call('GET', tableUrl, { token: READER })).status).toBe(200);
+  it('the read-only tokens still read: load, list, config, the scan report; and Spark reads with one', async () => {
+    for (const token of [READER, FILE_READER]) {
+      expect((await call('GET', tableUrl, { token })).status).toBe(200);
+      expect((await call('HEAD', tableUrl, { token })).status).toBe(204);
+      expect((await call('GET', viewUrl, { token })).status).toBe(200);
+      expect((await call('GET', '/v1/namespaces/adv/tables', { token })).body.identifiers).toHaveLength(SEEDED.length);
+      expect((await call('GET', '/v1/namespaces/adv/views', { token })).body.identifiers).toEqual([{ namespace: ['adv'], name: 'v1' }]);
+      expect((await call('GET', '/v1/namespaces', { token })).status).toBe(200);
+      expect((await call('GET', '/v1/config', { token })).status).toBe(200);
+      expect((await call('POST', `${tableUrl}/metrics`, { token, body: { 'report-type': 'scan-report' } })).status).toBe(204);
+    }
+    const ro = `${spark}_ro`;
+    await registerSparkCatalog(oracle, ro, base, stack.s3);
+    await oracle.sparkSql(`SET \`spark.sql.catalog.${ro}.token\`=\`${READER}\``);
+    expect(JSON.stringify(await oracle.sparkSql(`SELECT * FROM ${ro}.adv.t1 ORDER BY id`))).toBe(before.get('t1')!.rows);
+    await expect(oracle.sparkSql(`INSERT INTO ${ro}.adv.t1 VALUES (9, 'z')`)).rejects.toThrow(/Forbidden|403/i);
+    await unharmed();
   });
 
   it("registering a table's metadata under another name, then purging it, leaves the original's files", async () => {
@@ -271,7 +335,7 @@ describe('floe catalog serve under attack', () => {
         token = page.NextContinuationToken;
       } while (token);
       expect(keys.length).toBeGreaterThan(0);
-      expect(keys.filter((k) => !k.startsWith(`${prefix}/wh/adv/t1/`) && !k.startsWith(`${prefix}/wh/adv/t2/`))).toEqual([]);
+      expect(keys.filter((k) => !['t1', 't2', 'v1'].some((t) => k.startsWith(`${prefix}/wh/adv/${t}/`)))).toEqual([]);
     } finally {
       s3.destroy();
     }

@@ -57,13 +57,17 @@ describe('catalog auth', () => {
       warehouse: wh, port: 0,
       auth: { tokens: ['old-static', 'kept'], readOnlyTokens: ['reader'], clients: [{ id: 'spark', secret: 's' }], tokenSecret: secret },
     });
-    let fromStatic: string, fromClient: string;
+    let fromStatic: string, fromClient: string, fromReader: string;
     try {
       fromStatic = (await token(first.url, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: 'old-static' })).body.access_token!;
       fromClient = (await token(first.url, { grant_type: 'client_credentials', client_id: 'spark', client_secret: 's' })).body.access_token!;
       expect(await get(first.url, fromStatic)).toBe(200);
       expect(await get(first.url, 'reader')).toBe(200);
       expect(await get(first.url, 'reader', 'POST')).toBe(403);
+      // Exchanged, a read-only token yields a read-only one.
+      fromReader = (await token(first.url, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: 'reader' })).body.access_token!;
+      expect(await get(first.url, fromReader)).toBe(200);
+      expect(await get(first.url, fromReader, 'POST')).toBe(403);
       expect(await get(first.url, 'kept', 'POST')).toBe(200);
       // Basic credentials with a broken %-escape: a 400 from the token endpoint, not a 500.
       const basic = `Basic ${Buffer.from('spark:%E0%A4%A').toString('base64')}`;
@@ -76,6 +80,7 @@ describe('catalog auth', () => {
     try {
       expect(await get(second.url, fromStatic)).toBe(401);
       expect(await get(second.url, fromClient)).toBe(401);
+      expect(await get(second.url, fromReader)).toBe(401);
       expect(await get(second.url, 'kept')).toBe(200);
       // No OAuth2 clients configured: a static token cannot be exchanged for more tokens.
       const exchanged = await token(second.url, { grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: 'kept' });

@@ -75,6 +75,37 @@ describe('catalog server', () => {
     expect((await raw('POST', '/v1/namespaces/plain/tables', { name: 't', schema })).body.metadata.location).toBe(`${dir}/wh/plain/t`);
   });
 
+  it('locations are checked when set or changed: a table and a view created under a root since disallowed keep committing', async () => {
+    await client.createNamespace(['policy'], { location: `${dir}/elsewhere/policy` });
+    expect((await raw('POST', '/v1/namespaces/policy/tables', { name: 't', schema })).status).toBe(200);
+    const viewVersion = { 'version-id': 1, 'timestamp-ms': 1, 'schema-id': 0, summary: {}, representations: [{ type: 'sql', sql: 'SELECT 1', dialect: 'spark' }], 'default-namespace': ['policy'] };
+    expect((await raw('POST', '/v1/namespaces/policy/views', { name: 'v', schema, 'view-version': viewVersion })).status).toBe(200);
+    // The same warehouse and store, served again without the `elsewhere` root.
+    const strict = await startCatalogServer({ warehouse: join(dir, 'wh'), port: 0 });
+    try {
+      const call = async (path: string, body: unknown) => (await fetch(strict.url + path, { method: 'POST', body: JSON.stringify(body) })).status;
+      const props = { requirements: [], updates: [{ action: 'set-properties', updates: { owner: 'x' } }] };
+      expect(await call('/v1/namespaces/policy/tables/t', props)).toBe(200);
+      expect(await call('/v1/namespaces/policy/views/v', props)).toBe(200);
+      // A new location under the root it no longer allows is refused.
+      const move = { requirements: [], updates: [{ action: 'set-location', location: `${dir}/elsewhere/policy/moved` }] };
+      expect(await call('/v1/namespaces/policy/tables/t', move)).toBe(400);
+      expect(await call('/v1/namespaces/policy/views/v', move)).toBe(400);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('a view change carries at most 100 updates', async () => {
+    await client.createNamespace(['vlimit']);
+    const viewVersion = { 'version-id': 1, 'timestamp-ms': 1, 'schema-id': 0, summary: {}, representations: [{ type: 'sql', sql: 'SELECT 1', dialect: 'spark' }], 'default-namespace': ['vlimit'] };
+    expect((await raw('POST', '/v1/namespaces/vlimit/views', { name: 'v', schema, 'view-version': viewVersion })).status).toBe(200);
+    const updates = Array.from({ length: 101 }, (_, i) => ({ action: 'set-properties', updates: { [`p${i}`]: 'x' } }));
+    const r = await raw('POST', '/v1/namespaces/vlimit/views/v', { requirements: [], updates });
+    expect(r.status).toBe(400);
+    expect(r.body.error.message).toMatch(/at most 100 updates/);
+  });
+
   it('creates, commits, renames, registers and drops tables; metadata files land in the warehouse', async () => {
     await client.createNamespace(['db']);
     const created = await client.createTable({ namespace: ['db'], name: 't' }, { schema });
