@@ -115,7 +115,10 @@ function structJson(typeName: string, v: unknown): unknown {
   const o = (v ?? {}) as Obj;
   if (typeName === '.google.protobuf.Struct') {
     const out: Obj = {};
-    for (const [k, x] of Object.entries((o.fields ?? {}) as Obj)) out[k] = structJson('.google.protobuf.Value', x);
+    // A Struct is a map: its wire order is the producer's hash order, so keys are sorted to make one
+    // value one text.
+    const fields = (o.fields ?? {}) as Obj;
+    for (const k of Object.keys(fields).sort()) out[k] = structJson('.google.protobuf.Value', fields[k]);
     return out;
   }
   if (typeName === '.google.protobuf.ListValue') return ((o.values ?? []) as unknown[]).map((x) => structJson('.google.protobuf.Value', x));
