@@ -174,6 +174,14 @@ describe('Avro → Iceberg mapping, one row at a time', () => {
     );
   });
 
+  it('recursive record: nanosecond timestamps inside the JSON stay floored µs on every format version', () => {
+    const node = { type: 'record', name: 'N', fields: [{ name: 'at', type: { type: 'long', logicalType: 'timestamp-nanos' } }, { name: 'next', type: ['null', 'N'] }] };
+    const v = { at: -1_001n, next: { N: { at: 1_999n, next: null } } };
+    const expected = '{"at":-2,"next":{"at":1,"next":null}}';
+    expect(roundTrip(oneField(node), { f: v }).row.f).toBe(expected);
+    expect(roundTrip(oneField(node), { f: v }, avroToIceberg(oneField(node), 3).newSchema).row.f).toBe(expected);
+  });
+
   it('defaults: Avro default fills a field an older writer lacks', () => {
     const v1 = { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }] };
     const v2 = { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }, { name: 'b', type: 'long', default: 42 }, { name: 'c', type: ['null', 'string'], default: null }] };
