@@ -21,6 +21,7 @@ import { keyIdentity } from '../orchestrator/silver.js';
 import { DeleteMasks } from './apply-deletes.js';
 import { liveFiles } from './compact.js';
 import { readArrow } from './read.js';
+import { isFloeError } from '../util/errors.js';
 
 /**
  * For each key (by keyIdentity) in `wanted` that has a live row, the position of that row.
@@ -40,7 +41,14 @@ export async function livePositions(fio: FileIO, metadata: TableMetadata, keyCol
   const seqOf = new Map<string, number>();
   for (const f of data) {
     const read = await readArrow(fio, f.file.filePath);
-    const projected = read.batches.map((b) => projectBatch(b, schema, { formatVersion: metadata['format-version'] }, target));
+    let projected: arrow.RecordBatch[];
+    try {
+      projected = read.batches.map((b) => projectBatch(b, schema, { formatVersion: metadata['format-version'] }, target));
+    } catch (err) {
+      // As compaction does: a file no projection reaches is left alone (its keys' positions are unknown, so their replays land).
+      if (isFloeError(err, 'PROJECTION_UNSUPPORTED')) continue;
+      throw err;
+    }
     const dead = await masks.deadRows(f, read, projected);
     let at = 0;
     for (const batch of projected) {
