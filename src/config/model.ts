@@ -77,6 +77,8 @@ export interface SchemaRegistryConfig {
   password: string | undefined;
   /** Bearer token. */
   token: string | undefined;
+  /** TLS for an https URL: paths to PEM files. */
+  ssl: { ca: string | undefined; cert: string | undefined; key: string | undefined; rejectUnauthorized: boolean } | undefined;
   timeoutMs: number;
 }
 

@@ -120,9 +120,18 @@ const schemaRegistry = object({
   username: string().optional(),
   password: string().optional(),
   token: string().optional().describe('Bearer token (instead of username/password)'),
+  ssl: object({
+    ca: string().optional().describe("Path to a PEM CA bundle for the registry's certificate"),
+    cert: string().optional().describe('Path to a PEM client certificate (mutual TLS)'),
+    key: string().optional().describe('Path to the PEM client key'),
+    rejectUnauthorized: boolean().default(true),
+  })
+    .optional()
+    .describe('TLS settings for an https URL'),
   timeoutMs: duration().range(100).default(30_000),
 }).refine((v, path, ctx) => {
-  const r = v as { username?: string; password?: string; token?: string };
+  const r = v as { username?: string; password?: string; token?: string; ssl?: { cert?: string; key?: string } };
+  if ((r.ssl?.cert === undefined) !== (r.ssl?.key === undefined)) ctx.report([...path, 'ssl'], 'give both cert and key, or neither');
   if (r.username !== undefined && r.password === undefined) ctx.report([...path, 'password'], 'is required when username is set');
   if (r.password !== undefined && r.username === undefined) ctx.report([...path, 'username'], 'is required when password is set');
   if (r.token !== undefined && r.username !== undefined) ctx.report([...path, 'token'], 'use either token or username/password, not both');

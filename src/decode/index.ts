@@ -11,6 +11,7 @@ export {
   type RawSchema,
   type RetryOptions,
 } from './schema-source.js';
+export { checkRegistry, registryAddress, type RegistryConnection } from './registry-connect.js';
 export {
   ValueDecoder,
   RawValueDecoder,

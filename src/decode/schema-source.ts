@@ -9,6 +9,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { FloeError } from '../util/errors.js';
 import { isFloeError } from '../util/errors.js';
 import { parseAvroSchema } from './avro.js';
+import { registryClientArgs, type RegistryConnection } from './registry-connect.js';
 import { avroWriter } from './avro-format.js';
 import { DecodeCode, decodeError } from './errors.js';
 import { FORMATS } from './formats.js';
@@ -60,9 +61,10 @@ type Api = {
 };
 
 /** Builds a RegistryClient over @kafkajs/confluent-schema-registry's HTTP API (Confluent or Apicurio ccompat). */
-export function confluentRegistryClient(options: { host: string; auth?: { username: string; password: string } }): RegistryClient {
+export function confluentRegistryClient(options: RegistryConnection | { host: string; auth?: { username: string; password: string } }): RegistryClient {
+  const args = 'url' in options ? registryClientArgs(options) : { host: options.host, auth: options.auth };
   // The library's own retry is off: backoff is ours, so that an outage is never mistaken for an answer.
-  const registry = new SchemaRegistry({ host: options.host, auth: options.auth, retry: { retries: 0 } });
+  const registry = new SchemaRegistry({ ...args, retry: { retries: 0 } });
   // getSchema() would hand back an avsc type parsed with the library's options (number longs, no
   // logical types); floe needs the schema text, which the underlying API client returns.
   const api = (registry as unknown as { api: Api }).api;

@@ -15,7 +15,8 @@ import { deadLetterTopicFor, parseStartFrom } from '../config/index.js';
 import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { CatalogTableStore, catalogAddress, createCatalog, createKafka, createRegistry, kafkaSecurityContext, s3Options } from './table-store.js';
+import { CatalogTableStore, catalogAddress, createCatalog, createKafka, createRegistry, kafkaSecurityContext, s3Options, usesRegistry } from './table-store.js';
+import { checkRegistry, registryAddress } from '../decode/index.js';
 import { checkKafka } from '../source/kafka-errors.js';
 import { waitForDependency } from './startup.js';
 import { daemonMetrics, maintenanceMetrics, type DaemonMetrics } from './metrics.js';
@@ -105,6 +106,12 @@ export class Daemon implements WriterEvents {
     const cluster = await waitForDependency(`Kafka (${this.config.kafka.brokers.join(', ')})`, () => checkKafka(kafka, security), wait);
     if (cluster === undefined) return;
     log.info({ brokers: this.config.kafka.brokers, tls: security.tls, sasl: security.sasl?.mechanism, clusterBrokers: cluster.brokers }, 'connected to Kafka');
+    if (usesRegistry(this.config)) {
+      // Proves TLS and credentials now: a refusal exits 3 with one message, an outage is waited for.
+      const r = this.config.schemaRegistry;
+      if ((await waitForDependency(`the schema registry (${registryAddress(r.url)})`, () => checkRegistry(r), wait)) === undefined) return;
+      log.info({ url: registryAddress(r.url), tls: r.url.startsWith('https:'), auth: r.token !== undefined ? 'bearer' : r.username !== undefined ? 'basic' : 'none' }, 'connected to the schema registry');
+    }
     const registry = createRegistry(this.config);
     const handler = new RecordHandler(registry, log);
     const deadLetters: DeadLetterQueue = {

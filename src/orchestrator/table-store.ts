@@ -70,10 +70,12 @@ export function s3Options(config: FloeConfig): S3FileIOOptions {
 }
 
 export function createRegistry(config: FloeConfig): RegistrySchemaSource {
-  const r = config.schemaRegistry;
-  if (r.token !== undefined) throw new FloeError('NOT_IMPLEMENTED', 'schemaRegistry.token is not supported yet; use username and password');
-  const auth = r.username !== undefined && r.password !== undefined ? { username: r.username, password: r.password } : undefined;
-  return new RegistrySchemaSource(confluentRegistryClient({ host: r.url, ...(auth ? { auth } : {}) }));
+  return new RegistrySchemaSource(confluentRegistryClient(config.schemaRegistry));
+}
+
+/** Whether any mapping decodes through the registry (else it is not checked at start). */
+export function usesRegistry(config: FloeConfig): boolean {
+  return config.tables.some((t) => t.value.format === 'registry' || t.key?.format === 'registry' || t.key?.format === 'avro');
 }
 
 function saslOptions(sasl: KafkaSaslConfig): SASLOptions {

@@ -34,7 +34,6 @@ export const ERROR_CODES = {
   USAGE: usage,
   CONFIG_INVALID: usage,
   CONFIG_NOT_FOUND: usage,
-  NOT_IMPLEMENTED: plain,
 
   // Kafka (src/source)
   KAFKA_CONNECT: transient,
@@ -66,6 +65,9 @@ export const ERROR_CODES = {
   DECODE_INVALID_JSON: plain,
   DECODE_SCHEMA_VIOLATION: plain,
   REGISTRY_UNAVAILABLE: transient,
+  // start-up (registry-connect.ts): refused credentials and failed TLS handshakes exit 3
+  REGISTRY_AUTH_FAILED: refused,
+  REGISTRY_TLS_FAILED: refused,
 
   // schema mapping and records (src/schema, src/arrow, src/orchestrator)
   SCHEMA_INCOMPATIBLE: plain,

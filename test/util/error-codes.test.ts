@@ -53,6 +53,8 @@ describe('ERROR_CODES', () => {
         'KAFKA_CONSUMER_CRASH',
         'KAFKA_TLS_AUTHENTICATION_FAILED',
         'RECORD_HALT',
+        'REGISTRY_AUTH_FAILED',
+        'REGISTRY_TLS_FAILED',
         'SOURCE_HOOK',
         'TABLE_FORMAT_UNSUPPORTED',
         'USAGE',
