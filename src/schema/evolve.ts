@@ -3,7 +3,7 @@
  *
  * Allowed (applied as a new table schema): add columns anywhere (nested too, always optional
  * because existing data files lack them), int→long, float→double, decimal precision widening at
- * the same scale, required→optional, rename through Avro aliases, new union branches (new
+ * the same scale, required→optional, rename through Avro aliases (or a Protobuf field number), new union branches (new
  * optional members), doc changes. A column the writer no longer has stays, made optional.
  * Anything else (string→int, decimal scale change, struct↔primitive, fixed size change, local↔UTC
  * timestamp, `[null,T]` turning into a multi-branch union...) is incompatible: with policy
@@ -124,7 +124,7 @@ class Evolver {
       }
       const w = m.writer;
       const nf: NestedField = { ...tf };
-      if (m.how === 'alias') {
+      if (m.how === 'alias' || m.how === 'number') {
         this.changes.push({ kind: 'rename', path: join(path, w.name), id: tf.id, from: tf.name, to: w.name });
         nf.name = w.name;
       }

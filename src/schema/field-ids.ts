@@ -5,6 +5,10 @@
  *   and takes the new name);
  * - else of a current column that had this name in an earlier table schema (an older writer still
  *   using the name from before a rename);
+ * - else, for a Protobuf field (whose doc is `protobuf field N`, see decode/protobuf/mapper.ts), of
+ *   the table field with that doc: Protobuf's identity is the field number, so a field renamed
+ *   under the same number keeps its column and takes the new name (`number`), unless the name is
+ *   one the column had before (an older writer: `former-name`, no rename back);
  * - else it gets a fresh id above `last-column-id`. Ids of removed columns are never handed out
  *   again, because `last-column-id` only grows.
  * "Parent" is identified by the id of the field/element/value whose type is the struct (0 = root).
@@ -40,9 +44,13 @@ function forEachField(type: IcebergType, parentId: number, fn: (parentId: number
 export interface MatchCandidate {
   name: string;
   aliases: readonly string[];
+  doc?: string;
 }
 
-export type MatchHow = 'name' | 'alias' | 'former-name';
+export type MatchHow = 'name' | 'alias' | 'former-name' | 'number';
+
+/** The doc the Protobuf mapper gives a column: the field number, Protobuf's identity of a field. */
+const PROTOBUF_NUMBER = /^protobuf field \d+$/;
 
 export class FieldIdAssigner {
   private last: number;
@@ -100,6 +108,12 @@ export class FieldIdAssigner {
         const id = former.get(r.writer.name);
         if (id !== undefined) claim(r, byId.get(id), 'former-name');
       }
+    }
+    for (const r of result) {
+      const doc = r.writer.doc;
+      if (r.table || doc === undefined || !PROTOBUF_NUMBER.test(doc)) continue;
+      const f = fields.find((t) => t.doc === doc);
+      if (f) claim(r, f, former?.get(r.writer.name) === f.id ? 'former-name' : 'number');
     }
     return result;
   }

@@ -2,7 +2,8 @@
  * Protobuf (Confluent wire format) end to end: records serialized by Confluent's Python
  * ProtobufSerializer (protoc-generated classes, grpcio-tools) through the stack's registry, which
  * hands floe back the registered FileDescriptorProto. An evolution sequence of five versions
- * (added fields, int32 → int64, a removed field number, a message, an enum, a oneof, wrappers,
+ * (added fields, int32 → int64, a field renamed under its number, then removed, a message, an enum,
+ * a oneof, wrappers,
  * Timestamp), every scalar width and well-known type on a second topic whose message is the file's
  * second one (index path [1]) and imports a registered reference (common.proto), and
  * poison records (a wrong index path, a truncated payload, an unknown schema id) that must land in
@@ -41,7 +42,7 @@ describe('Protobuf', () => {
       r(1, { id: 1, name: 'one' }),
       r(2, { id: 2, name: 'two', score: 2.5, note: '' }),
       r(3, { id: '3000000000000', name: 'three', tags: ['a', 'b'], attrs: { x: '9007199254740993' } }),
-      r(4, { id: 4, at: '2024-02-29T23:59:59.123456789Z', color: 'BLUE' }),
+      r(4, { id: 4, label: 'four', at: '2024-02-29T23:59:59.123456789Z', color: 'BLUE' }),
       r(5, { id: 5, address: { zip: '1000', city: 'Gent' }, num: '-7' }),
       // Count 1, index 7: names no message of the schema.
       { topic: readings, value: { framed_like: 'reading_v5_pb2.Reading', body: '\u0002\u000e' } },
@@ -83,21 +84,21 @@ describe('Protobuf', () => {
           const q = await oracle.sparkSql(`SELECT ${cols} FROM floe.${ns}.${table} ORDER BY _kafka.offset`).catch(() => undefined);
           return q && q.rows.length >= n ? q : undefined;
         }, 180_000, 2000);
-      const got = await rows('readings', 6, 'id, name, score, note, tags, attrs, at, color, address, text, num');
-      const base = { name: null, score: 0, note: null, tags: [], attrs: [], at: null, color: 'RED', address: null, text: null, num: null };
+      const got = await rows('readings', 6, 'id, label, score, note, tags, attrs, at, color, address, text, num');
+      const base = { label: null, score: 0, note: null, tags: [], attrs: [], at: null, color: 'RED', address: null, text: null, num: null };
       expect(rowObjects(got)).toEqual([
-        { ...base, id: '1', name: 'one', score: null, tags: null, attrs: null, color: null },
-        { ...base, id: '2', name: 'two', score: 2.5, note: '', tags: null, attrs: null, color: null },
-        { ...base, id: '3000000000000', name: 'three', tags: ['a', 'b'], attrs: [['x', '9007199254740993']], color: null },
+        { ...base, id: '1', label: 'one', score: null, tags: null, attrs: null, color: null },
+        { ...base, id: '2', label: 'two', score: 2.5, note: '', tags: null, attrs: null, color: null },
+        { ...base, id: '3000000000000', label: 'three', tags: ['a', 'b'], attrs: [['x', '9007199254740993']], color: null },
         // Timestamp nanos floored to µs.
-        { ...base, id: '4', at: '2024-02-29T23:59:59.123456Z', color: 'BLUE' },
+        { ...base, id: '4', label: 'four', at: '2024-02-29T23:59:59.123456Z', color: 'BLUE' },
         { ...base, id: '5', address: { zip: '1000', city: 'Gent' }, num: '-7' },
         { ...base, id: '6', text: 'six' },
       ]);
       const types = Object.fromEntries((await oracle.sparkSql(`DESCRIBE TABLE floe.${ns}.readings`)).rows.map((row) => [row[0], row[1]]));
       expect(types).toMatchObject({
         id: 'bigint',
-        name: 'string',
+        label: 'string',
         score: 'double',
         note: 'string',
         tags: 'array<string>',
@@ -111,8 +112,9 @@ describe('Protobuf', () => {
       // Field ids: v1's columns first, then _kafka, then each version's additions in order.
       const info = await oracle.pyicebergTable(`${ns}.readings`);
       const fields = (info.schema as { fields: { id: number; name: string; required: boolean }[] }).fields;
-      expect(fields.slice(0, 2).map((f) => [f.id, f.name])).toEqual([[1, 'id'], [2, 'name']]);
-      expect(fields.find((f) => f.name === 'name')!.required).toBe(false);
+      // The field renamed under number 2 kept id 2; removed in v5, it stays, optional.
+      expect(fields.slice(0, 2).map((f) => [f.id, f.name])).toEqual([[1, 'id'], [2, 'label']]);
+      expect(fields.find((f) => f.name === 'label')!.required).toBe(false);
 
       const sm = await rows('samples', 2, 'i32, s32, u32, f32, i64, s64, sf64, u64, f64, b, fl, d, hex(by) AS by, took, w64, day, doc, tree, tag');
       expect(rowObjects(sm)).toEqual([

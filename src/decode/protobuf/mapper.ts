@@ -212,8 +212,9 @@ export class ProtobufMapper {
       columns.add(column);
       const single = !f.repeated && !f.map;
       const presence = single && hasPresence(f);
-      const jf: JField = { node: s.node, nullable: presence, prop: f.name, column, aliases: [] };
-      if (f.comment) jf.doc = f.comment;
+      // The column's doc names the field number: the id assigner (schema/field-ids.ts) matches a
+      // renamed field to its column by it, as Protobuf identifies fields by number, not name.
+      const jf: JField = { node: s.node, nullable: presence, prop: f.name, column, aliases: [], doc: `protobuf field ${f.id}` };
       fields.push(jf);
       // An absent implicit-presence field reads as its type's default (0, "", false, empty).
       convs.push({ name: f.name, column, conv: s.conv, presence, dflt: single ? f.typeDefault : undefined });

@@ -195,6 +195,23 @@ describe('Protobuf mapping', () => {
     expect(ok.schemaId).toBe(7);
   });
 
+  it('keeps a column by field number: a field renamed under its number keeps its id, an older writer does not rename it back', () => {
+    const v1 = protobufFormat.load(1, 'syntax = "proto3"; message R { int32 id = 1; string name = 2; }', []);
+    const v2 = protobufFormat.load(2, 'syntax = "proto3"; message R { int32 id = 1; string label = 2; }', []);
+    const t1 = evolveSchema(undefined, v1.type).newSchema;
+    const e2 = evolveSchema(t1, v2.type, { history: [t1] });
+    expect(e2.changes).toEqual([{ kind: 'rename', path: 'label', id: 2, from: 'name', to: 'label' }]);
+    expect(e2.newSchema.fields.map((f) => [f.id, f.name, f.doc])).toEqual([
+      [1, 'id', 'protobuf field 1'],
+      [2, 'label', 'protobuf field 2'],
+    ]);
+    const old = evolveSchema(e2.newSchema, v1.type, { history: [t1, e2.newSchema] });
+    expect(old.action).toBe('none');
+    // The older writer's value lands in the renamed column.
+    const r = v1.read(body([0], encode('syntax = "proto3"; message R { int32 id = 1; string name = 2; }', 'R', { id: 1, name: 'x' })), 5);
+    expect(compileProjector(v1.type, e2.newSchema)(r.value)).toMatchObject({ id: 1, label: 'x' });
+  });
+
   it('evolves by field number: added numbers are new columns, int32 → int64 widens, removed numbers are soft drops', () => {
     const v1 = protobufFormat.load(1, 'syntax = "proto3"; message R { int32 id = 1; string name = 2; }', []);
     const v2 = protobufFormat.load(2, 'syntax = "proto3"; message R { int64 id = 1; double score = 3; }', []);
