@@ -20,13 +20,10 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import kafkajs from 'kafkajs';
 import { committedOffsets } from '../src/commit/offsets.js';
 import { RestCatalogClient } from '../src/iceberg/catalog/rest-client.js';
-import { createKafkaClient } from '../src/source/client.js';
 import type { StackEndpoints } from '../test/harness/endpoints.js';
-import { DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
+import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
 import { cpuSeconds, peakRssMiB } from './proc.js';
 import { benchStack } from './stack.js';
 import { WORKLOADS, type Workload } from './pipeline.js';
@@ -37,12 +34,9 @@ const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maxim
  * Context for the CPU figures: what a daemon on an empty topic uses in its first 15 s (loading
  * its modules, joining the group, then idle fetch polls and heartbeats).
  */
-async function idleDaemonCpu(stack: StackEndpoints, kafka: ReturnType<typeof createKafkaClient>, s: string, PARTITIONS: number): Promise<{ at15: number; idlePerSecond: number }> {
+async function idleDaemonCpu(stack: StackEndpoints, producer: AvroProducer, s: string, PARTITIONS: number): Promise<{ at15: number; idlePerSecond: number }> {
   const topic = `floe-bench-idle-${s}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] });
-  await admin.disconnect();
+  await producer.createTopic(topic, PARTITIONS);
   const dir = workDir('bench-idle');
   const config = writeDaemonConfig(stack, dir, { groupId: `floe-bench-idle-${s}`, defaults: { namespace: `bench_idle_${s}` }, tables: [{ topics: [topic], table: 'events' }] });
   const daemon = DaemonProcess.start(config, `${dir}/daemon.log`, { FLOE_LOG_LEVEL: 'warn' });
@@ -79,30 +73,19 @@ async function runWorkload(w: Workload): Promise<void> {
   const s = uniqueSuffix();
   const topic = `floe-bench-${s}`;
   const ns = `bench_${s}`;
-  const kafka = createKafkaClient({ brokers: stack.kafkaBrokers, clientId: 'floe-bench' });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }] });
-  await admin.disconnect();
-  const registry = new SchemaRegistry({ host: stack.schemaRegistryUrl });
-  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(w.schema) }, { subject: `${topic}-value` });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
-  await producer.connect();
+  const producer = new AvroProducer(stack);
+  await producer.createTopic(topic, PARTITIONS);
+  const id = await producer.register(`${topic}-value`, w.schema);
 
   // Workloads frame with schema id 1; rewrite the 4-byte id with the registry's.
   const frames = w.make(N);
   for (const f of frames) f.writeUInt32BE(id, 1);
   const inputBytes = frames.reduce((n, f) => n + f.length, 0);
   const t0 = Date.now();
-  const BATCH = 2000;
-  for (let i = 0; i < N; i += BATCH * 4) {
-    const sends = [];
-    for (let j = i; j < Math.min(N, i + BATCH * 4); j += BATCH) {
-      const messages = frames.slice(j, j + BATCH).map((value, k) => ({ value, partition: (j + k) % PARTITIONS }));
-      sends.push(producer.send({ topic, acks: -1, compression: kafkajs.CompressionTypes.None, messages }));
-    }
-    await Promise.all(sends);
-  }
+  await producer.send(
+    topic,
+    frames.map((value, i) => ({ value, partition: i % PARTITIONS })),
+  );
   console.log(`produced ${fmt(N, 0)} events, ${fmt(inputBytes / MiB)} MiB (avg ${fmt(inputBytes / N, 0)} B) in ${fmt((Date.now() - t0) / 1000)} s`);
 
   const catalog = new RestCatalogClient({ uri: stack.catalogUri, warehouse: stack.warehouse });
@@ -126,7 +109,7 @@ async function runWorkload(w: Workload): Promise<void> {
     defaults: { namespace: ns, commit: { intervalMs: 1000 }, file: { compression: 'zstd' } },
     tables: [{ topics: [topic], table: 'events' }],
   });
-  const startupCpu = await idleDaemonCpu(stack, kafka, s, PARTITIONS);
+  const startupCpu = await idleDaemonCpu(stack, producer, s, PARTITIONS);
   const prof = process.env.FLOE_BENCH_CPU_PROF;
   const daemon = DaemonProcess.start(config, `${dir}/daemon.log`, {
     FLOE_LOG_LEVEL: 'warn',
@@ -182,7 +165,7 @@ async function runWorkload(w: Workload): Promise<void> {
           return { value, partition: (seq + k) % PARTITIONS, timestamp: String(at) };
         });
         seq += messages.length;
-        const meta = await producer.send({ topic, acks: -1, messages });
+        const meta = await producer.send(topic, messages);
         for (const m of meta) {
           const inPartition = messages.filter((x) => x.partition === m.partition).length;
           for (let k = 0; k < inPartition; k++) pending[m.partition]!.push({ offset: Number(m.baseOffset) + k, at });
@@ -214,6 +197,6 @@ async function runWorkload(w: Workload): Promise<void> {
     if (exit.code !== 0) console.log(`daemon exited with ${exit.code ?? exit.signal}`);
   } finally {
     daemon.kill('SIGKILL');
-    await producer.disconnect();
+    await producer.close();
   }
 }

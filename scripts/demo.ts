@@ -12,13 +12,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { installRequestQueueFix } from '../src/source/request-queue.js';
 import { loadConfig, urls } from './stack/config.js';
 import { formatStatus, status, up } from './stack/stack.js';
 import { OracleClient, rowObjects } from '../test/harness/oracle.js';
 import { FLOE_BIN } from '../test/harness/cli.js';
+import { AvroProducer } from '../test/harness/daemon.js';
 import { freePort } from '../test/harness/ports.js';
 
 const t0 = Date.now();
@@ -76,9 +74,7 @@ async function main(): Promise<void> {
     );
   });
 
-  installRequestQueueFix(); // no TimeoutNegativeWarning from kafkajs on Node 24
-  const kafka = new Kafka({ clientId: 'floe-demo', brokers: u.kafkaBrokers, logLevel: logLevel.NOTHING });
-  const registry = new SchemaRegistry({ host: u.schemaRegistryUrl });
+  const producer = new AvroProducer(u);
   const v1 = {
     type: 'record',
     name: 'Order',
@@ -101,18 +97,13 @@ async function main(): Promise<void> {
   };
 
   const [id1, id2] = await step(`Create topic ${topic} (3 partitions) and register two versions of its Avro schema`, async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
-    await admin.disconnect();
-    const a = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v1) }, { subject: `${topic}-value` });
-    const b = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(v2) }, { subject: `${topic}-value` });
-    say(`schema ids ${a.id} (v1) and ${b.id} (v2: amount_cents int → long, new optional coupon)`);
-    return [a.id, b.id];
+    await producer.createTopic(topic, 3);
+    const a = await producer.register(`${topic}-value`, v1);
+    const b = await producer.register(`${topic}-value`, v2);
+    say(`schema ids ${a} (v1) and ${b} (v2: amount_cents int → long, new optional coupon)`);
+    return [a, b];
   });
 
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
   let produced = 0;
   let producing = true;
   const production = (async () => {
@@ -125,10 +116,10 @@ async function main(): Promise<void> {
       for (let i = 0; i < 200; i++) {
         const n = produced + i;
         const order = { id: n, customer: customers[n % customers.length]!, amount_cents: 100 + (n % 9000) };
-        const value = upgraded ? await registry.encode(id2, { ...order, coupon: n % 4 === 0 ? `SAVE${n % 50}` : null }) : await registry.encode(id1, order);
+        const value = upgraded ? producer.encode(id2, { ...order, coupon: n % 4 === 0 ? `SAVE${n % 50}` : null }) : producer.encode(id1, order);
         messages.push({ key: String(n), value });
       }
-      await producer.send({ topic, messages });
+      await producer.send(topic, messages);
       produced += messages.length;
       await sleep(250);
     }
@@ -255,7 +246,7 @@ async function main(): Promise<void> {
       server.child.kill('SIGTERM');
       await server.exited;
     }
-    await producer.disconnect();
+    await producer.close();
   }
 
   console.log(`\n[${elapsed()}] done. The stack keeps running: \`npm run stack:status\`, \`npm run stack:down\`.`);

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
-import type { Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Kafka, KafkaMessage, Producer, RecordMetadata } from 'kafkajs';
 import kafkajs from 'kafkajs';
 import { createKafkaClient } from '../../src/source/client.js';
 import { frame } from '../../src/decode/wire.js';
@@ -162,7 +162,10 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
   }
 }
 
-/** Registers Avro schemas and produces framed records. */
+/**
+ * Registers Avro schemas and produces framed records: the one producer of the tests, the benches
+ * and the demo, which need only Kafka and the registry of a stack.
+ */
 export class AvroProducer {
   readonly kafka: Kafka;
   private readonly registry: SchemaRegistry;
@@ -170,7 +173,7 @@ export class AvroProducer {
   private connected: Promise<Producer> | undefined;
   private readonly types = new Map<number, avro.Type>();
 
-  constructor(readonly stack: StackEndpoints) {
+  constructor(readonly stack: Pick<StackEndpoints, 'kafkaBrokers' | 'schemaRegistryUrl'>) {
     this.kafka = createKafkaClient({ brokers: stack.kafkaBrokers, clientId: 'floe-it-producer' });
     this.registry = new SchemaRegistry({ host: stack.schemaRegistryUrl });
   }
@@ -199,7 +202,7 @@ export class AvroProducer {
     topic: string,
     messages: Array<{ value: Buffer | null; key?: Buffer | string | null; partition?: number; headers?: Record<string, string | Buffer>; timestamp?: string }>,
     compression: kafkajs.CompressionTypes = kafkajs.CompressionTypes.None,
-  ): Promise<void> {
+  ): Promise<RecordMetadata[]> {
     // One connect shared by concurrent callers (tests that run side by side share a producer). A
     // failed connect is forgotten so the next send retries instead of replaying the old rejection.
     this.connected ??= (async () => {
@@ -214,9 +217,11 @@ export class AvroProducer {
       return producer;
     })();
     const producer = await this.connected;
+    const written: RecordMetadata[] = [];
     for (let i = 0; i < messages.length; i += 5000) {
-      await producer.send({ topic, acks: -1, compression, messages: messages.slice(i, i + 5000) });
+      written.push(...(await producer.send({ topic, acks: -1, compression, messages: messages.slice(i, i + 5000) })));
     }
+    return written;
   }
 
   async close(): Promise<void> {
