@@ -1,18 +1,12 @@
 /** Partition tuples of buffered rows: how the table writer groups rows by table partition. */
 import type { Row } from '../arrow/builder.js';
 import { partitionTuple } from '../iceberg/spec/partition.js';
+import { valuesKey } from '../iceberg/spec/values.js';
 import { findField } from '../iceberg/spec/schema.js';
 import type { PartitionSpec, PrimitiveValue, Schema } from '../iceberg/spec/types.js';
 
 export function tupleKeyed(tuple: unknown[]): { tuple: unknown[]; key: string } {
-  return { tuple, key: tupleKey(tuple) };
-}
-
-export function tupleKey(tuple: readonly unknown[]): string {
-  if (tuple.length === 0) return '';
-  return tuple
-    .map((v) => (v === null || v === undefined ? 'n' : v instanceof Uint8Array ? `b${Buffer.from(v).toString('hex')}` : `${typeof v === 'bigint' ? 'number' : typeof v}:${String(v)}`))
-    .join('\u0000');
+  return { tuple, key: valuesKey(tuple) };
 }
 
 /** The partition tuple of a row keyed by field names (the Arrow builder's representation). */

@@ -7,6 +7,7 @@
 import { RecordBatchBuilder, type Row } from '../arrow/builder.js';
 import type { TableMapping } from '../config/index.js';
 import { FileContent, type DataFile, type Schema } from '../iceberg/spec/types.js';
+import { valuesKey } from '../iceberg/spec/values.js';
 import type { PartitionData } from './ports.js';
 import { FloeError } from '../util/errors.js';
 
@@ -65,14 +66,7 @@ export function keyRowOf(columns: string[], row: Row): Row | undefined {
 
 /** A stable in-memory identity for a key row (values of one key column type always compare alike). */
 export function keyIdentity(columns: string[], key: Row): string {
-  return columns
-    .map((c) => {
-      const v = key[c];
-      if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
-      // An int column arrives as number, a long as bigint: 3 and 3n are the same key.
-      return `${typeof v === 'bigint' ? 'number' : typeof v}:${String(v)}`;
-    })
-    .join('\u0000');
+  return valuesKey(columns.map((c) => key[c]));
 }
 
 /** The schema of an equality delete file: the key columns only, same field ids. */

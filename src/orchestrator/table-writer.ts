@@ -26,7 +26,8 @@ import { CommitCadence, type FlushReason } from './cadence.js';
 import { commitRows } from './data-sink.js';
 import { isFatal } from './errors.js';
 import { commitMetrics, type DaemonMetrics } from './metrics.js';
-import { tupleKey, tupleKeyed } from './partition-tuple.js';
+import { valuesKey } from '../iceberg/spec/values.js';
+import { tupleKeyed } from './partition-tuple.js';
 import type { DataFileSink, DeadLetterQueue, TableStore, WriterEvents } from './ports.js';
 import { SchemaPlanner, type WriterPlan } from './schema-planner.js';
 import { isNewer, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyIdentity, keyRowOf, SilverChanges, type KeyedChange } from './silver.js';
@@ -169,7 +170,7 @@ export class TableWriter {
     const tuple = this.changes ? undefined : this.planner.tupleOf(valueRow);
     this.startRange(record);
     if (this.changes) this.changes.put(key!, valueRow, this.silverOrder(record), replayOf(record) !== undefined);
-    else this.buffer.append(tupleKey(tuple!), tuple!, valueRow);
+    else this.buffer.append(valuesKey(tuple!), tuple!, valueRow);
     this.noteReplay(record);
     this.advance(record);
   }

@@ -18,6 +18,7 @@ import type * as arrow from 'apache-arrow';
 import { rowsToTable, type Row } from '../arrow/builder.js';
 import type { FileIO } from '../iceberg/io/types.js';
 import { partitionPath, partitionTuple, partitionType } from '../iceberg/spec/partition.js';
+import { valuesKey } from '../iceberg/spec/values.js';
 import { decimalParams, findField } from '../iceberg/spec/schema.js';
 import { FileContent, type DataFile, type PartitionSpec, type PrimitiveValue, type Schema, type SortOrder, type TableMetadata } from '../iceberg/spec/types.js';
 import { FloeError } from '../util/errors.js';
@@ -69,17 +70,6 @@ function decimalLimits(spec: PartitionSpec, schema: Schema): [number, bigint][] 
   return out;
 }
 
-function tupleKey(tuple: readonly PartitionTupleValue[]): string {
-  return tuple
-    .map((v) => {
-      if (v === null) return 'n';
-      if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
-      // 3 and 3n must land in one group: transforms return numbers for ints, bigints for longs.
-      return `${typeof v === 'bigint' ? 'number' : typeof v}:${String(v)}`;
-    })
-    .join('\u0000');
-}
-
 /**
  * Groups rows by partition, in first-seen order (rows keep their order within a group). Throws
  * FloeError ICEBERG_INVALID_VALUE (with the row index) when a source value cannot be transformed.
@@ -113,7 +103,7 @@ export function splitByPartition(schema: Schema, spec: PartitionSpec, rows: Iter
         });
       }
     }
-    const key = tupleKey(tuple);
+    const key = valuesKey(tuple);
     let group = groups.get(key);
     if (group === undefined) {
       group = { partition: tuple, path: partitionPath(spec, schema, tuple), rows: [] };

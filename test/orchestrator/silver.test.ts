@@ -35,6 +35,14 @@ describe('silver keys', () => {
     expect(keyIdentity(['id'], { id: 3 })).toBe(keyIdentity(['id'], { id: 3n }));
   });
 
+  it('two different composite keys never share an identity, whatever their strings hold', () => {
+    // A producer controls key strings; once these two keys merged and one of them was lost.
+    const c = new SilverChanges(['a', 'b']);
+    c.put({ a: 'x\u0000string:y', b: 'z' }, { a: 'x\u0000string:y', b: 'z', v: 1 });
+    c.put({ a: 'x', b: 'y\u0000string:z' }, { a: 'x', b: 'y\u0000string:z', v: 2 });
+    expect(c.drain().map((ch) => ch.row?.v)).toEqual([1, 2]);
+  });
+
   it('the last change per key wins within a commit', () => {
     const c = new SilverChanges(['id']);
     c.put({ id: 1 }, { id: 1, v: 'a' });

@@ -33,6 +33,19 @@ describe('splitByPartition', () => {
     ]);
   });
 
+  it('keeps rows of two partitions apart when a string value spells the other tuple', () => {
+    const spec = buildPartitionSpec(schema, [{ source: 'name', transform: 'identity' }, { source: 'loc.city', transform: 'identity' }]);
+    // A producer controls these strings; once they grouped together under the first tuple.
+    const rows = [
+      { id: 1n, name: 'a\u0000string:b', loc: { city: 'c' } },
+      { id: 2n, name: 'a', loc: { city: 'b\u0000string:c' } },
+    ];
+    expect(splitByPartition(schema, spec, rows).map((g) => [g.partition, g.rows.map((r) => r.id)])).toEqual([
+      [['a\u0000string:b', 'c'], [1n]],
+      [['a', 'b\u0000string:c'], [2n]],
+    ]);
+  });
+
   it('refuses a row whose decimal truncation leaves the column precision, naming the row', () => {
     const spec = buildPartitionSpec(schema, [{ source: 'price', transform: 'truncate[50]' }]);
     const err = (() => {

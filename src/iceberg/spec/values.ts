@@ -360,3 +360,22 @@ export function truncateUpperBound(type: PrimitiveType, value: PrimitiveValue, w
   }
   return value;
 }
+
+/**
+ * One string per distinct tuple of values: how rows are grouped by partition and how silver keys
+ * are told apart in memory. Each value carries its type and length: a string value may contain any
+ * character, so with a separator alone ['a\u0000…', 'c'] and ['a', '…c'] would share a key (rows of
+ * two partitions in one file; two silver keys merged into one). An int and a long of the same value
+ * are one key (ints arrive as numbers, longs as bigints).
+ */
+export function valuesKey(values: readonly unknown[]): string {
+  if (values.length === 0) return '';
+  return values.map(valueKey).join(',');
+}
+
+function valueKey(v: unknown): string {
+  if (v === null || v === undefined) return 'n';
+  if (v instanceof Uint8Array) return `b${Buffer.from(v).toString('hex')}`;
+  const text = String(v);
+  return `${typeof v === 'bigint' ? 'number' : typeof v}${text.length}:${text}`;
+}

@@ -10,6 +10,7 @@ import {
   serializeValue,
   truncateLowerBound,
   truncateUpperBound,
+  valuesKey,
 } from '../../../src/iceberg/spec/values.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -211,5 +212,25 @@ describe('truncateLowerBound / truncateUpperBound', () => {
     expect(truncateLowerBound('long', 5n)).toBe(5n);
     expect(truncateUpperBound('fixed[20]', new Uint8Array(20))).toEqual(new Uint8Array(20));
     expect(() => truncateLowerBound('string', 'x', 0)).toThrow();
+  });
+});
+
+describe('valuesKey', () => {
+  it('is empty for an unpartitioned table', () => {
+    expect(valuesKey([])).toBe('');
+  });
+
+  it('tells apart values that print alike but differ in type or nullness', () => {
+    const keys = [[null], ['null'], [1], ['1'], [new Uint8Array([0x31])], ['b31']].map(valuesKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    // A long and an int of the same value are the same partition.
+    expect(valuesKey([5n])).toBe(valuesKey([5]));
+  });
+
+  it('cannot be forged by a string value that spells another value’s encoding', () => {
+    // Before lengths were part of the key, these two tuples of two string fields collided.
+    expect(valuesKey(['a\u0000string:b', 'c'])).not.toBe(valuesKey(['a', 'b\u0000string:c']));
+    expect(valuesKey(['a,string1:b', 'c'])).not.toBe(valuesKey(['a', 'b,string1:c']));
+    expect(valuesKey(['x'])).toBe(valuesKey(['x']));
   });
 });
