@@ -10,6 +10,8 @@
  *   (connect.type int8/16/32, float32, bytes; Decimal/Date/Time/Timestamp logical names) ·
  *   anything else (no type, tuples, unions of alike types, recursion) → JSON text.
  */
+import { AvroNames, avroIdent } from '../avro-names.js';
+
 export type Json = boolean | Record<string, unknown>;
 
 export type PrimKind =
@@ -69,18 +71,12 @@ function obj(s: Json): Record<string, unknown> {
   return typeof s === 'object' ? s : {};
 }
 
-function ident(name: string): string {
-  let s = name.replace(/[^A-Za-z0-9_]/g, '_');
-  if (!/^[A-Za-z_]/.test(s)) s = `_${s}`;
-  return s;
-}
-
 function decodePointer(seg: string): string {
   return decodeURIComponent(seg).replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
 export class JsonSchemaMapper {
-  private readonly names = new Set<string>();
+  private readonly names = new AvroNames();
   /** $ref targets being mapped: a target reached again is recursive and becomes JSON text. */
   private readonly stack: Json[] = [];
 
@@ -123,11 +119,7 @@ export class JsonSchemaMapper {
   }
 
   private recordName(hint: string): string {
-    const base = ident(hint);
-    let name = base;
-    for (let i = 2; this.names.has(name); i++) name = `${base}_${i}`;
-    this.names.add(name);
-    return name;
+    return this.names.next(hint);
   }
 
   /** Maps a schema in its document; `hint` names records that have no title. */
@@ -196,8 +188,8 @@ export class JsonSchemaMapper {
     const fields: JField[] = [];
     for (const [prop, sub] of Object.entries(props)) {
       const slot = this.slot(sub, doc, prop);
-      let column = ident(prop);
-      for (let i = 2; columns.has(column); i++) column = `${ident(prop)}_${i}`;
+      let column = avroIdent(prop);
+      for (let i = 2; columns.has(column); i++) column = `${avroIdent(prop)}_${i}`;
       columns.add(column);
       const o = obj(sub);
       const aliases = Array.isArray(o.aliases) ? (o.aliases as unknown[]).filter((a): a is string => typeof a === 'string') : [];

@@ -11,6 +11,7 @@
  */
 import protobuf from 'protobufjs';
 import type { JField, JNode, PrimKind } from '../json-schema/mapper.js';
+import { AvroNames, avroIdent } from '../avro-names.js';
 
 type Type = protobuf.Type;
 type Field = protobuf.Field;
@@ -102,12 +103,6 @@ const WRAPPERS: Record<string, string> = {
 
 const JSON_TYPES = new Set(['.google.protobuf.Struct', '.google.protobuf.Value', '.google.protobuf.ListValue']);
 
-function ident(name: string): string {
-  let s = name.replace(/[^A-Za-z0-9_]/g, '_');
-  if (!/^[A-Za-z_]/.test(s)) s = `_${s}`;
-  return s;
-}
-
 type Obj = Record<string, unknown>;
 
 /** google.protobuf.Value/Struct/ListValue as the JSON they stand for. */
@@ -137,18 +132,14 @@ function hasPresence(f: Field): boolean {
 }
 
 export class ProtobufMapper {
-  private readonly names = new Set<string>();
+  private readonly names = new AvroNames();
   /** Message types being mapped: one reached again is recursive and becomes JSON text. */
   private readonly stack: Type[] = [];
 
   constructor(private readonly mapEntries: ReadonlySet<string>) {}
 
   private recordName(hint: string): string {
-    const base = ident(hint);
-    let name = base;
-    for (let i = 2; this.names.has(name); i++) name = `${base}_${i}`;
-    this.names.add(name);
-    return name;
+    return this.names.next(hint);
   }
 
   /** The record a message type maps to (the top-level type must have fields). */
@@ -207,8 +198,8 @@ export class ProtobufMapper {
     const columns = new Set<string>();
     for (const f of type.fieldsArray) {
       const s = this.field(f);
-      let column = ident(f.name);
-      for (let i = 2; columns.has(column); i++) column = `${ident(f.name)}_${i}`;
+      let column = avroIdent(f.name);
+      for (let i = 2; columns.has(column); i++) column = `${avroIdent(f.name)}_${i}`;
       columns.add(column);
       const single = !f.repeated && !f.map;
       const presence = single && hasPresence(f);
