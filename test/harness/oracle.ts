@@ -7,6 +7,7 @@
  * type has a zone), dates as "YYYY-MM-DD", maps as [key, value] pairs, structs as objects.
  */
 import type { StackEndpoints } from './endpoints.js';
+import { waitFor } from './daemon.js';
 
 export type OracleValue =
   | null
@@ -156,4 +157,22 @@ export function oracleFor(stack: Pick<StackEndpoints, 'oracleUrl'>): OracleClien
 /** Rows as objects keyed by column name: handy for `toEqual` against expected records. */
 export function rowObjects(result: OracleResult): Record<string, OracleValue>[] {
   return result.rows.map((row) => Object.fromEntries(result.columns.map((col, i) => [col.name, row[i] ?? null])));
+}
+
+/**
+ * Spark's answer to `sql` once it has at least `n` rows (the daemon committed them); fails at once
+ * with the end of the daemon's log if the daemon exits meanwhile.
+ */
+export function sparkRowsWhenCommitted(
+  oracle: OracleClient,
+  daemon: { readonly running: boolean; log(): string },
+  sql: string,
+  n: number,
+  timeoutMs = 180_000,
+): Promise<OracleResult> {
+  return waitFor(`${n} rows of: ${sql}`, async () => {
+    if (!daemon.running) throw new Error(daemon.log().slice(-3000));
+    const q = await oracle.sparkSql(sql).catch(() => undefined);
+    return q && q.rows.length >= n ? q : undefined;
+  }, timeoutMs, 2000);
 }

@@ -8,8 +8,8 @@
  * must land in the dead-letter topic. Spark reads every value back, type for type.
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { oracleFor, rowObjects } from '../harness/oracle.js';
-import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
+import { oracleFor, rowObjects, sparkRowsWhenCommitted } from '../harness/oracle.js';
+import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, workDir, writeDaemonConfig } from '../harness/daemon.js';
 import { producePython, type PyMessage } from '../harness/python-producer.js';
 
 const stack = inject('stack');
@@ -91,12 +91,8 @@ describe('JSON Schema', () => {
     });
     const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
     try {
-      const rows = async (table: string, n: number, cols: string) =>
-        waitFor(`${table} committed`, async () => {
-          if (!daemon.running) throw new Error(daemon.log().slice(-3000));
-          const q = await oracle.sparkSql(`SELECT ${cols} FROM floe.${ns}.${table} ORDER BY _kafka.offset`).catch(() => undefined);
-          return q && q.rows.length >= n ? q : undefined;
-        }, 180_000, 2000);
+      const rows = (table: string, n: number, cols: string) =>
+        sparkRowsWhenCommitted(oracle, daemon, `SELECT ${cols} FROM floe.${ns}.${table} ORDER BY _kafka.offset`, n);
       const got = await rows('readings', 6, 'id, name, score, address, tags, at, day, ref, kind, attrs');
       expect(rowObjects(got)).toEqual([
         { id: '1', name: 'one', score: null, address: null, tags: null, at: null, day: null, ref: null, kind: null, attrs: null },

@@ -11,8 +11,8 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { oracleFor, rowObjects } from '../harness/oracle.js';
-import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
+import { oracleFor, rowObjects, sparkRowsWhenCommitted } from '../harness/oracle.js';
+import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, workDir, writeDaemonConfig } from '../harness/daemon.js';
 import { producePython, type PyMessage } from '../harness/python-producer.js';
 
 const stack = inject('stack');
@@ -78,12 +78,8 @@ describe('Protobuf', () => {
     });
     const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
     try {
-      const rows = async (table: string, n: number, cols: string) =>
-        waitFor(`${table} committed`, async () => {
-          if (!daemon.running) throw new Error(daemon.log().slice(-3000));
-          const q = await oracle.sparkSql(`SELECT ${cols} FROM floe.${ns}.${table} ORDER BY _kafka.offset`).catch(() => undefined);
-          return q && q.rows.length >= n ? q : undefined;
-        }, 180_000, 2000);
+      const rows = (table: string, n: number, cols: string) =>
+        sparkRowsWhenCommitted(oracle, daemon, `SELECT ${cols} FROM floe.${ns}.${table} ORDER BY _kafka.offset`, n);
       const got = await rows('readings', 6, 'id, label, score, note, tags, attrs, at, color, address, text, num');
       const base = { label: null, score: 0, note: null, tags: [], attrs: [], at: null, color: 'RED', address: null, text: null, num: null };
       expect(rowObjects(got)).toEqual([

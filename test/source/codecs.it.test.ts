@@ -5,30 +5,20 @@
  * compressors) are all read back by KafkaSource, byte for byte.
  */
 import { spawnSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import kafkajs from 'kafkajs';
-import type { Admin, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { compressionType, lz4Codec, snappyCodec, zstdCodec, type CompressionName } from '../../src/source/codecs.js';
 import { KafkaSource } from '../../src/source/consumer.js';
 import type { SourceRecord } from '../../src/source/types.js';
-import { CONSOLE_PRODUCER, createTopic, kafkaBrokers, kafkaLibsDir, testKafka, uniqueName, waitFor } from './kafka-test-env.js';
+import { CONSOLE_PRODUCER, createTopic, kafkaBrokers, kafkaLibsDir, useKafka, uniqueName, waitFor } from './kafka-test-env.js';
 
 const JS_RECORDS = 300;
 const JAVA_RECORDS = 50;
 const libs = kafkaLibsDir();
 const spies = { snappy: snappyCodec, lz4: lz4Codec, zstd: zstdCodec } as const;
 
-let kafka: Kafka;
-let admin: Admin;
-
-beforeAll(async () => {
-  kafka = testKafka();
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin?.disconnect();
-});
+const env = useKafka();
 
 function javaProduce(topic: string, codec: CompressionName, lines: string[]): void {
   const result = spawnSync(
@@ -45,7 +35,7 @@ function javaProduce(topic: string, codec: CompressionName, lines: string[]): vo
 async function readAll(topic: string, expected: number): Promise<SourceRecord[]> {
   const records: SourceRecord[] = [];
   const source = new KafkaSource({
-    kafka,
+    kafka: env.kafka,
     groupId: uniqueName('floe-codec-test'),
     topics: [topic],
     consumer: { maxWaitTimeInMs: 200 },
@@ -69,10 +59,10 @@ async function readAll(topic: string, expected: number): Promise<SourceRecord[]>
 describe.each(['gzip', 'snappy', 'lz4', 'zstd'] as const)('%s', (codec) => {
   it('round-trips records produced by kafkajs and by the Java client', async () => {
     const topic = uniqueName(`floe-codec-${codec}`);
-    await createTopic(admin, topic);
+    await createTopic(env.admin, topic);
     const spy = codec === 'gzip' ? undefined : vi.spyOn(spies[codec], 'decompress');
 
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    const producer = env.kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const big = 'x'.repeat(70_000); // larger than one lz4 (64 KiB) and xerial (32 KiB) block
     await producer.send({
@@ -115,7 +105,7 @@ it('the broker rejects an LZ4 frame without the block-independence flag (so it v
   // codecs.ts writes frames itself, and it shows the broker decompresses what kafkajs sends.
   const lz4js = await import('lz4js');
   const topic = uniqueName('floe-codec-lz4-bad');
-  await createTopic(admin, topic);
+  await createTopic(env.admin, topic);
   const { CompressionCodecs, CompressionTypes } = kafkajs;
   const codecs = CompressionCodecs as unknown as Record<number, () => unknown>;
   const original = codecs[CompressionTypes.LZ4]!;
@@ -123,7 +113,7 @@ it('the broker rejects an LZ4 frame without the block-independence flag (so it v
     compress: async (encoder: { buffer: Buffer }) => Buffer.from(lz4js.compress(encoder.buffer)),
     decompress: lz4Codec.decompress,
   });
-  const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+  const producer = env.kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
   await producer.connect();
   try {
     const err = await producer

@@ -3,23 +3,12 @@
  * orchestrator returns (never anything before them, even with a slow onAssigned), pause/resume
  * and the memory budget stop and restart fetching, lag and the group-offset hint.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Admin, Kafka } from 'kafkajs';
+import { describe, expect, it } from 'vitest';
 import { KafkaSource, type SourceHooks } from '../../src/source/consumer.js';
 import { tpKey, type SourceBatch, type TopicPartition } from '../../src/source/types.js';
-import { createTopic, produceNumbered, sleep, testKafka, uniqueName, waitFor } from './kafka-test-env.js';
+import { createTopic, produceNumbered, sleep, useKafka, uniqueName, waitFor } from './kafka-test-env.js';
 
-let kafka: Kafka;
-let admin: Admin;
-
-beforeAll(async () => {
-  kafka = testKafka();
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin?.disconnect();
-});
+const env = useKafka();
 
 function recorder(onAssigned: SourceHooks['onAssigned']) {
   const batches: SourceBatch[] = [];
@@ -47,17 +36,17 @@ function recorder(onAssigned: SourceHooks['onAssigned']) {
 describe('seek on assign', () => {
   it('delivers exactly from the returned offsets, and from earliest when none is stored', async () => {
     const topic = uniqueName('floe-seek');
-    await createTopic(admin, topic, 3);
-    await produceNumbered(kafka, topic, 3, 100);
+    await createTopic(env.admin, topic, 3);
+    await produceNumbered(env.kafka, topic, 3, 100);
     const groupId = uniqueName('floe-seek-group');
     // A stale group offset far ahead of the table's: the table must win (the hint is ignored).
-    await admin.setOffsets({ groupId, topic, partitions: [0, 1, 2].map((partition) => ({ partition, offset: '90' })) });
+    await env.admin.setOffsets({ groupId, topic, partitions: [0, 1, 2].map((partition) => ({ partition, offset: '90' })) });
 
     const rec = recorder(async (tps) => {
       await sleep(2000); // a slow table read: kafkajs keeps fetching meanwhile, nothing may leak
       return new Map(tps.map((tp) => [tpKey(tp), tp.partition === 0 ? 10n : tp.partition === 1 ? 55n : undefined]));
     });
-    const source = new KafkaSource({ kafka, groupId, topics: [topic], hooks: rec.hooks, consumer: { maxWaitTimeInMs: 100 } });
+    const source = new KafkaSource({ kafka: env.kafka, groupId, topics: [topic], hooks: rec.hooks, consumer: { maxWaitTimeInMs: 100 } });
     await source.start();
     try {
       await waitFor('all records from the seek positions', () => rec.count() >= 90 + 45 + 100);
@@ -72,7 +61,7 @@ describe('seek on assign', () => {
       const lag = await source.lag();
       expect([...lag.values()]).toEqual([0n, 0n, 0n]);
 
-      await produceNumbered(kafka, topic, 1, 5, 100); // 5 more to partition 0
+      await produceNumbered(env.kafka, topic, 1, 5, 100); // 5 more to partition 0
       await waitFor('new records', () => rec.values(0).length === 95);
       expect(rec.values(0).slice(-5)).toEqual(['p0-100', 'p0-101', 'p0-102', 'p0-103', 'p0-104']);
     } finally {
@@ -83,15 +72,15 @@ describe('seek on assign', () => {
 
   it("starts from the high watermark with startFrom 'latest'", async () => {
     const topic = uniqueName('floe-latest');
-    await createTopic(admin, topic, 1);
-    await produceNumbered(kafka, topic, 1, 20);
+    await createTopic(env.admin, topic, 1);
+    await produceNumbered(env.kafka, topic, 1, 20);
     const rec = recorder(async (tps) => new Map(tps.map((tp) => [tpKey(tp), undefined])));
-    const source = new KafkaSource({ kafka, groupId: uniqueName('g'), topics: [topic], startFrom: 'latest', hooks: rec.hooks, consumer: { maxWaitTimeInMs: 100 } });
+    const source = new KafkaSource({ kafka: env.kafka, groupId: uniqueName('g'), topics: [topic], startFrom: 'latest', hooks: rec.hooks, consumer: { maxWaitTimeInMs: 100 } });
     await source.start();
     try {
       await waitFor('assignment', () => rec.events.includes('assigned-end'));
       await sleep(1000);
-      await produceNumbered(kafka, topic, 1, 3, 20);
+      await produceNumbered(env.kafka, topic, 1, 3, 20);
       await waitFor('new records', () => rec.count() === 3);
       expect(rec.values(0)).toEqual(['p0-20', 'p0-21', 'p0-22']);
     } finally {
@@ -103,9 +92,9 @@ describe('seek on assign', () => {
 describe('backpressure', () => {
   it('pause() stops delivery of a partition and resume() restarts it where it stopped', async () => {
     const topic = uniqueName('floe-pause');
-    await createTopic(admin, topic, 2);
+    await createTopic(env.admin, topic, 2);
     const rec = recorder(async (tps) => new Map(tps.map((tp) => [tpKey(tp), undefined])));
-    const source = new KafkaSource({ kafka, groupId: uniqueName('g'), topics: [topic], hooks: rec.hooks, consumer: { maxWaitTimeInMs: 100 } });
+    const source = new KafkaSource({ kafka: env.kafka, groupId: uniqueName('g'), topics: [topic], hooks: rec.hooks, consumer: { maxWaitTimeInMs: 100 } });
     await source.start();
     try {
       await waitFor('assignment', () => rec.events.includes('assigned-end'));
@@ -114,7 +103,7 @@ describe('backpressure', () => {
       source.pause([p0]);
       await sleep(300); // let a fetch that was already in flight come back
       const before = rec.values(0).length;
-      await produceNumbered(kafka, topic, 2, 10);
+      await produceNumbered(env.kafka, topic, 2, 10);
       await waitFor('partition 1 records', () => rec.values(1).length === 10);
       await sleep(1000);
       expect(rec.values(0).length).toBe(before);
@@ -128,7 +117,7 @@ describe('backpressure', () => {
 
   it('the memory budget pauses all fetching until usage falls', async () => {
     const topic = uniqueName('floe-memory');
-    await createTopic(admin, topic, 1);
+    await createTopic(env.admin, topic, 1);
     let used = 0;
     const rec = recorder(async (tps) => new Map(tps.map((tp) => [tpKey(tp), undefined])));
     const onRecords = rec.hooks.onRecords;
@@ -137,7 +126,7 @@ describe('backpressure', () => {
       await onRecords(batch);
     };
     const source = new KafkaSource({
-      kafka,
+      kafka: env.kafka,
       groupId: uniqueName('g'),
       topics: [topic],
       hooks: rec.hooks,
@@ -147,10 +136,10 @@ describe('backpressure', () => {
     await source.start();
     try {
       await waitFor('assignment', () => rec.events.includes('assigned-end'));
-      await produceNumbered(kafka, topic, 1, 50); // ~550 bytes: over budget after the first batch
+      await produceNumbered(env.kafka, topic, 1, 50); // ~550 bytes: over budget after the first batch
       await waitFor('backpressure', () => source.backpressured);
       const delivered = rec.count();
-      await produceNumbered(kafka, topic, 1, 50, 50);
+      await produceNumbered(env.kafka, topic, 1, 50, 50);
       await sleep(1500);
       expect(rec.count()).toBe(delivered);
       used = 0; // the orchestrator flushed
@@ -166,11 +155,11 @@ describe('backpressure', () => {
 
 it('commitGroupOffsets writes the monitoring hint', async () => {
   const topic = uniqueName('floe-hint');
-  await createTopic(admin, topic, 1);
-  await produceNumbered(kafka, topic, 1, 10);
+  await createTopic(env.admin, topic, 1);
+  await produceNumbered(env.kafka, topic, 1, 10);
   const groupId = uniqueName('g');
   const rec = recorder(async (tps) => new Map(tps.map((tp) => [tpKey(tp), undefined])));
-  const source = new KafkaSource({ kafka, groupId, topics: [topic], hooks: rec.hooks, consumer: { maxWaitTimeInMs: 100 } });
+  const source = new KafkaSource({ kafka: env.kafka, groupId, topics: [topic], hooks: rec.hooks, consumer: { maxWaitTimeInMs: 100 } });
   await source.start();
   try {
     await waitFor('records', () => rec.count() === 10);
@@ -179,6 +168,6 @@ it('commitGroupOffsets writes the monitoring hint', async () => {
   } finally {
     await source.stop();
   }
-  const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const [offsets] = await env.admin.fetchOffsets({ groupId, topics: [topic] });
   expect(offsets!.partitions).toEqual([expect.objectContaining({ partition: 0, offset: '10' })]);
 });

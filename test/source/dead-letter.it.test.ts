@@ -1,24 +1,13 @@
 /** DeadLetterSink against the real broker: letters carry the original record and the floe.* headers. */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Admin, Kafka } from 'kafkajs';
+import { expect, it } from 'vitest';
 import { FloeError } from '../../src/util/errors.js';
 import { KafkaSource } from '../../src/source/consumer.js';
 import { DeadLetterSink } from '../../src/source/dead-letter.js';
 import { headerValues, lastHeader, tpKey, type SourceRecord } from '../../src/source/types.js';
-import { testKafka, uniqueName, waitFor } from './kafka-test-env.js';
+import { useKafka, uniqueName, waitFor } from './kafka-test-env.js';
 
-let kafka: Kafka;
-let admin: Admin;
-
-beforeAll(async () => {
-  kafka = testKafka();
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin?.disconnect();
-});
+const env = useKafka();
 
 const original = (offset: number): SourceRecord => ({
   topic: 'orders',
@@ -38,7 +27,7 @@ const original = (offset: number): SourceRecord => ({
 
 it('writes letters durably, creating the topic, with original bytes and error headers', async () => {
   const dlq = uniqueName('floe-dlq');
-  const sink = new DeadLetterSink({ kafka, topic: dlq, compression: 'zstd' });
+  const sink = new DeadLetterSink({ kafka: env.kafka, topic: dlq, compression: 'zstd' });
   await sink.start();
   for (let i = 0; i < 5; i++) {
     sink.add({ record: original(i), error: new FloeError('DECODE_UNKNOWN_SCHEMA', `schema id ${i} not found`), stage: 'decode' });
@@ -52,7 +41,7 @@ it('writes letters durably, creating the topic, with original bytes and error he
 
   const received: SourceRecord[] = [];
   const source = new KafkaSource({
-    kafka,
+    kafka: env.kafka,
     groupId: uniqueName('g'),
     topics: [dlq],
     consumer: { maxWaitTimeInMs: 100 },
@@ -95,7 +84,7 @@ it('writes letters durably, creating the topic, with original bytes and error he
 });
 
 it('flush() rejects, retryably, when letters cannot be written, and keeps them', async () => {
-  const sink = new DeadLetterSink({ kafka, topic: uniqueName('floe-dlq-missing'), ensureTopic: false, flushTimeoutMs: 5_000 });
+  const sink = new DeadLetterSink({ kafka: env.kafka, topic: uniqueName('floe-dlq-missing'), ensureTopic: false, flushTimeoutMs: 5_000 });
   await sink.start();
   sink.add({ record: original(1), error: new Error('x'), stage: 'decode' });
   const err = await sink.flush().then(() => undefined, (e: unknown) => e);
@@ -108,7 +97,7 @@ it('flush() rejects, retryably, when letters cannot be written, and keeps them',
 async function readAll(topic: string, count: number, timeoutMs = 60_000): Promise<SourceRecord[]> {
   const received: SourceRecord[] = [];
   const source = new KafkaSource({
-    kafka,
+    kafka: env.kafka,
     groupId: uniqueName('g'),
     topics: [topic],
     consumer: { maxWaitTimeInMs: 100 },
@@ -135,7 +124,7 @@ const checksum = (offsets: string[]): string => createHash('sha256').update([...
 // request, which the broker rejected on every flush: commits behind it failed forever.
 it('a burst of 5,000 letters of ~1 KiB (≈5 MiB) flushed at once arrives complete', async () => {
   const dlq = uniqueName('floe-dlq-burst');
-  const sink = new DeadLetterSink({ kafka, topic: dlq });
+  const sink = new DeadLetterSink({ kafka: env.kafka, topic: dlq });
   await sink.start();
   const n = 5_000;
   const offsets: string[] = [];
@@ -159,7 +148,7 @@ it('a burst of 5,000 letters of ~1 KiB (≈5 MiB) flushed at once arrives comple
 
 it('a single letter larger than the request limit still goes, its value cut and the original size in a header', async () => {
   const dlq = uniqueName('floe-dlq-big');
-  const sink = new DeadLetterSink({ kafka, topic: dlq });
+  const sink = new DeadLetterSink({ kafka: env.kafka, topic: dlq });
   await sink.start();
   const big = Buffer.alloc(2 * 1024 * 1024, 7);
   sink.add({ record: { ...original(1), value: big, sizeBytes: big.length }, error: new Error('too big'), stage: 'map' });

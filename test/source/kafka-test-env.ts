@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { createKafkaClient } from '../../src/source/client.js';
 import { artifacts, loadConfig, VERSIONS } from '../../scripts/stack/config.js';
@@ -23,6 +23,23 @@ export function kafkaBrokers(): string[] {
 
 export function testKafka(): Kafka {
   return createKafkaClient({ brokers: kafkaBrokers(), clientId: 'floe-test' });
+}
+
+/**
+ * A Kafka client and a connected admin for the tests of one file: created before they run, the
+ * admin disconnected after. Read its fields inside tests (they are set in beforeAll).
+ */
+export function useKafka(): { kafka: Kafka; admin: Admin } {
+  const env = {} as { kafka: Kafka; admin: Admin };
+  beforeAll(async () => {
+    env.kafka = testKafka();
+    env.admin = env.kafka.admin();
+    await env.admin.connect();
+  });
+  afterAll(async () => {
+    await env.admin?.disconnect();
+  });
+  return env;
 }
 
 /** A fresh topic name per test, so reruns never see old data. */

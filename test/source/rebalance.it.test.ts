@@ -4,25 +4,14 @@
  * the table's next offset equals the range's first offset). Partitions are split, a member joining
  * and one leaving revoke before the rejoin, and the table ends with every record exactly once.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Admin, Kafka } from 'kafkajs';
+import { expect, it } from 'vitest';
 import { KafkaSource } from '../../src/source/consumer.js';
 import { tpKey, type TpKey } from '../../src/source/types.js';
-import { createTopic, produceNumbered, sleep, testKafka, uniqueName, waitFor } from './kafka-test-env.js';
+import { createTopic, produceNumbered, sleep, useKafka, uniqueName, waitFor } from './kafka-test-env.js';
 
 const PARTITIONS = 4;
 
-let kafka: Kafka;
-let admin: Admin;
-
-beforeAll(async () => {
-  kafka = testKafka();
-  admin = kafka.admin();
-  await admin.connect();
-});
-afterAll(async () => {
-  await admin?.disconnect();
-});
+const env = useKafka();
 
 interface Row {
   next: bigint;
@@ -50,7 +39,7 @@ function member(name: string, topic: string, groupId: string, table: Map<TpKey, 
     return true;
   };
   const source: KafkaSource = new KafkaSource({
-    kafka,
+    kafka: env.kafka,
     groupId,
     topics: [topic],
     consumer: { maxWaitTimeInMs: 100, heartbeatInterval: 300, sessionTimeout: 6_000 },
@@ -100,12 +89,12 @@ function member(name: string, topic: string, groupId: string, table: Map<TpKey, 
 it('two members split the partitions; rebalances revoke before rejoin; every record lands once', async () => {
   const topic = uniqueName('floe-rebalance');
   const groupId = uniqueName('floe-rebalance-group');
-  await createTopic(admin, topic, PARTITIONS);
+  await createTopic(env.admin, topic, PARTITIONS);
   const table = new Map<TpKey, Row>();
   let produced = 0;
   const produce = async (rounds: number) => {
     for (let r = 0; r < rounds; r++) {
-      await produceNumbered(kafka, topic, PARTITIONS, 20, produced);
+      await produceNumbered(env.kafka, topic, PARTITIONS, 20, produced);
       produced += 20;
       await sleep(100);
     }
@@ -159,13 +148,13 @@ it('two members split the partitions; rebalances revoke before rejoin; every rec
 it('an expelled member and the new owner both read a partition: table fencing keeps every record once', async () => {
   const topic = uniqueName('floe-expelled');
   const groupId = uniqueName('floe-expelled-group');
-  await createTopic(admin, topic, 2);
+  await createTopic(env.admin, topic, 2);
   const table = new Map<TpKey, Row>();
   let produced = 0;
   let producing = true;
   const producer = (async () => {
     while (producing) {
-      await produceNumbered(kafka, topic, 2, 10, produced);
+      await produceNumbered(env.kafka, topic, 2, 10, produced);
       produced += 10;
       await sleep(200);
     }
