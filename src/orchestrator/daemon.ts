@@ -15,10 +15,8 @@ import { deadLetterTopicFor, parseStartFrom } from '../config/index.js';
 import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { CatalogTableStore, catalogAddress, createCatalog, createKafka, createRegistry, kafkaSecurityContext, s3Options, usesRegistry } from './table-store.js';
-import { checkRegistry, registryAddress } from '../decode/index.js';
-import { checkKafka } from '../source/kafka-errors.js';
-import { waitForDependency } from './startup.js';
+import { CatalogTableStore, consumerSettings, createKafka, createRegistry, s3Options } from './table-store.js';
+import { connectDependencies } from './startup.js';
 import { daemonMetrics, maintenanceMetrics, type DaemonMetrics } from './metrics.js';
 import type { CommitInfo, DeadLetterQueue, WriterEvents } from './ports.js';
 import { RecordHandler, type RecordContext } from './records.js';
@@ -95,23 +93,11 @@ export class Daemon implements WriterEvents {
   private async start(signal: AbortSignal): Promise<void> {
     const log = this.log;
     const wait = { signal, log, onWaiting: (reason: string | undefined) => void (this.waitingFor = reason) };
-    const catalog = createCatalog(this.config, log);
-    // Wait while the catalog is unreachable; refused credentials (401/403) end the wait with exit 3.
-    if ((await waitForDependency(`the catalog (${catalogAddress(this.config)})`, () => catalog.config(), wait)) === undefined) return;
+    const connected = await connectDependencies(this.config, wait);
+    if (connected === undefined) return;
+    const { catalog, kafka } = connected;
     this.catalog = catalog;
     const store = new CatalogTableStore(this.catalog, s3Options(this.config), log.child({ component: 'commit' }));
-    const kafka = createKafka(this.config, log);
-    // Proves address, TLS and SASL before joining the group: one clear message per failure.
-    const security = kafkaSecurityContext(this.config);
-    const cluster = await waitForDependency(`Kafka (${this.config.kafka.brokers.join(', ')})`, () => checkKafka(kafka, security), wait);
-    if (cluster === undefined) return;
-    log.info({ brokers: this.config.kafka.brokers, tls: security.tls, sasl: security.sasl?.mechanism, clusterBrokers: cluster.brokers }, 'connected to Kafka');
-    if (usesRegistry(this.config)) {
-      // Proves TLS and credentials now: a refusal exits 3 with one message, an outage is waited for.
-      const r = this.config.schemaRegistry;
-      if ((await waitForDependency(`the schema registry (${registryAddress(r.url)})`, () => checkRegistry(r), wait)) === undefined) return;
-      log.info({ url: registryAddress(r.url), tls: r.url.startsWith('https:'), auth: r.token !== undefined ? 'bearer' : r.username !== undefined ? 'basic' : 'none' }, 'connected to the schema registry');
-    }
     const registry = createRegistry(this.config);
     const handler = new RecordHandler(registry, log);
     const deadLetters: DeadLetterQueue = {
@@ -149,15 +135,7 @@ export class Daemon implements WriterEvents {
       topics,
       logger: this.log,
       memory: { limitBytes: this.config.memory.budgetBytes, usedBytes: () => this.usedBytes },
-      consumer: {
-        sessionTimeout: k.sessionTimeoutMs,
-        heartbeatInterval: k.heartbeatIntervalMs,
-        rebalanceTimeout: k.rebalanceTimeoutMs,
-        minBytes: k.fetch.minBytes,
-        maxBytes: k.fetch.maxBytes,
-        maxBytesPerPartition: k.fetch.maxBytesPerPartition,
-        maxWaitTimeInMs: k.fetch.maxWaitMs,
-      },
+      consumer: consumerSettings(k),
       hooks: {
         onAssigned: (tps) => this.onAssigned(tps),
         onRevoked: (tps) => this.onRevoked(tps),
@@ -216,14 +194,9 @@ export class Daemon implements WriterEvents {
     if (!sink) {
       sink = new DeadLetterSink({ kafka, topic: (r) => deadLetterTopicFor(template, r.topic), logger: this.log });
       this.dlq.set(template, sink);
-      // add() only queues; the producer connects in the background and flush() awaits it.
-      const s = sink;
-      const started = s.start();
-      const flush = s.flush.bind(s);
-      s.flush = async () => {
-        await started;
-        await flush();
-      };
+      // add() only queues; the producer connects in the background and flush() waits for it
+      // (a failed connect makes the flush, and so the commit, fail and retry).
+      sink.start().catch(() => undefined);
     }
     return sink;
   }

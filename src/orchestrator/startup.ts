@@ -7,8 +7,13 @@
  * untrusted certificate, a missing table that may not be created) are not retryable FloeErrors
  * and end the wait at once with their own exit code.
  */
+import type { FloeConfig } from '../config/index.js';
+import { checkRegistry, registryAddress } from '../decode/index.js';
+import type { RestCatalogClient } from '../iceberg/catalog/index.js';
+import { checkKafka } from '../source/kafka-errors.js';
 import { describeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
+import { catalogAddress, createCatalog, createKafka, kafkaSecurityContext, usesRegistry } from './table-store.js';
 
 export interface WaitOptions {
   signal: AbortSignal;
@@ -62,4 +67,27 @@ function sleepUnlessAborted(ms: number, signal: AbortSignal): Promise<boolean> {
     };
     signal.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/**
+ * The catalog, Kafka and (when a mapping decodes through it) the schema registry, each waited for
+ * in that order; undefined when the signal stopped the wait. Proving address, TLS and credentials
+ * before joining the group gives one clear message per failure.
+ */
+export async function connectDependencies(config: FloeConfig, wait: WaitOptions): Promise<{ catalog: RestCatalogClient; kafka: ReturnType<typeof createKafka> } | undefined> {
+  const log = wait.log;
+  const catalog = createCatalog(config, log);
+  // Refused credentials (401/403) end the wait with exit 3.
+  if ((await waitForDependency(`the catalog (${catalogAddress(config)})`, () => catalog.config(), wait)) === undefined) return undefined;
+  const kafka = createKafka(config, log);
+  const security = kafkaSecurityContext(config);
+  const cluster = await waitForDependency(`Kafka (${config.kafka.brokers.join(', ')})`, () => checkKafka(kafka, security), wait);
+  if (cluster === undefined) return undefined;
+  log.info({ brokers: config.kafka.brokers, tls: security.tls, sasl: security.sasl?.mechanism, clusterBrokers: cluster.brokers }, 'connected to Kafka');
+  if (usesRegistry(config)) {
+    const r = config.schemaRegistry;
+    if ((await waitForDependency(`the schema registry (${registryAddress(r.url)})`, () => checkRegistry(r), wait)) === undefined) return undefined;
+    log.info({ url: registryAddress(r.url), tls: r.url.startsWith('https:'), auth: r.token !== undefined ? 'bearer' : r.username !== undefined ? 'basic' : 'none' }, 'connected to the schema registry');
+  }
+  return { catalog, kafka };
 }

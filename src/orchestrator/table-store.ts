@@ -107,6 +107,19 @@ export function catalogAddress(config: FloeConfig): string {
   return c.type === 'rest' ? c.uri : `embedded, warehouse ${c.warehouse}`;
 }
 
+/** The consumer's group and fetch settings from the `kafka` section. */
+export function consumerSettings(k: FloeConfig['kafka']) {
+  return {
+    sessionTimeout: k.sessionTimeoutMs,
+    heartbeatInterval: k.heartbeatIntervalMs,
+    rebalanceTimeout: k.rebalanceTimeoutMs,
+    minBytes: k.fetch.minBytes,
+    maxBytes: k.fetch.maxBytes,
+    maxBytesPerPartition: k.fetch.maxBytesPerPartition,
+    maxWaitTimeInMs: k.fetch.maxWaitMs,
+  };
+}
+
 export function createKafka(config: FloeConfig, log: Logger) {
   const k = config.kafka;
   const ssl =

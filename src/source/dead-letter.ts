@@ -90,6 +90,7 @@ export class DeadLetterSink {
   private lastError: unknown;
   private sending: Promise<void> | undefined;
   private connected = false;
+  private starting: Promise<void> | undefined;
   private sentCount = 0;
   private sendingCount = 0;
 
@@ -100,13 +101,20 @@ export class DeadLetterSink {
     this.producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 
-  async start(): Promise<void> {
-    try {
-      await this.producer.connect();
-      this.connected = true;
-    } catch (err) {
-      throw new FloeError('KAFKA_CONNECT', `dead-letter producer cannot connect: ${(err as Error).message}`, { cause: err, retryable: true });
-    }
+  /**
+   * Connects the producer. One attempt, shared by every caller: a daemon starts it in the background
+   * and lets add() queue meanwhile, since flush() waits for it (and fails as it did).
+   */
+  start(): Promise<void> {
+    this.starting ??= (async () => {
+      try {
+        await this.producer.connect();
+        this.connected = true;
+      } catch (err) {
+        throw new FloeError('KAFKA_CONNECT', `dead-letter producer cannot connect: ${(err as Error).message}`, { cause: err, retryable: true });
+      }
+    })();
+    return this.starting;
   }
 
   /** Queues a letter. It is durable only after the next successful `flush()`. */
@@ -132,6 +140,7 @@ export class DeadLetterSink {
    * a retryable FloeError if some could not be written; they stay queued for the next flush().
    */
   async flush(): Promise<void> {
+    if (this.starting) await this.starting;
     if (this.failed.length > 0) {
       this.queue.unshift(...this.failed);
       this.failed = [];
