@@ -20,16 +20,21 @@ export interface RegistryConnection {
   token?: string | undefined;
   /** Paths to PEM files; rejectUnauthorized defaults to true. */
   ssl?: { ca?: string | undefined; cert?: string | undefined; key?: string | undefined; rejectUnauthorized?: boolean } | undefined;
+  /** Deadline of each request (schemaRegistry.timeoutMs); none when undefined. */
+  timeoutMs?: number | undefined;
 }
 
 type ClientArgs = ConstructorParameters<typeof SchemaRegistry>[0];
 type Middleware = NonNullable<ClientArgs['middlewares']>[number];
 
-/** Options for @kafkajs/confluent-schema-registry: Basic auth, a bearer-token header, a TLS agent. */
+/** Options for @kafkajs/confluent-schema-registry: Basic auth, a bearer-token header, a TLS agent, a deadline. */
 export function registryClientArgs(c: RegistryConnection): ClientArgs {
   const args: ClientArgs = { host: c.url };
   if (c.username !== undefined && c.password !== undefined) args.auth = { username: c.username, password: c.password };
-  if (c.token !== undefined) args.middlewares = [bearer(c.token)];
+  const middlewares: Middleware[] = [];
+  if (c.token !== undefined) middlewares.push(bearer(c.token));
+  if (c.timeoutMs !== undefined) middlewares.push(deadline(c.timeoutMs));
+  if (middlewares.length > 0) args.middlewares = middlewares;
   if (c.ssl !== undefined && c.url.startsWith('https:')) {
     const s = c.ssl;
     args.agent = new Agent({
@@ -47,6 +52,26 @@ function bearer(token: string): Middleware {
   return () => ({
     prepareRequest: (next) => next().then((request) => request.enhance({ headers: { authorization: `Bearer ${token}` } })),
   });
+}
+
+/**
+ * A whole-request deadline. The library has no timeout of its own, so a registry (or a proxy in
+ * front of it) that accepts the connection and never answers held a schema fetch, and with it the
+ * partition, forever. An abort signal bounds the request from start to last byte (mappersmith's
+ * `timeout` is only a socket idle timer); the abort surfaces as a status-400 error, which callers
+ * treat as an outage (retryable), and `timeoutMessage` names the setting.
+ */
+function deadline(ms: number): Middleware {
+  return () => ({
+    prepareRequest: (next) => next().then((request) => request.enhance({ signal: AbortSignal.timeout(ms) })),
+  });
+}
+
+/** The error of a request aborted by `deadline`, with a message that says so; other errors unchanged. */
+export function explainTimeout(err: unknown, timeoutMs: number | undefined): unknown {
+  if (timeoutMs === undefined || !(err instanceof Error) || !/operation was aborted/i.test(err.message)) return err;
+  err.message = err.message.replace(/The operation was aborted\.?/i, `no answer within ${timeoutMs} ms (schemaRegistry.timeoutMs)`);
+  return err;
 }
 
 function readPem(path: string, key: string): string {
@@ -81,7 +106,7 @@ export async function checkRegistry(c: RegistryConnection): Promise<true> {
     await api.Subject.all({});
     return true; // not undefined: waitForDependency reads that as "stopped while waiting"
   } catch (err) {
-    throw classifyRegistryError(err, c);
+    throw classifyRegistryError(explainTimeout(err, c.timeoutMs), c);
   }
 }
 

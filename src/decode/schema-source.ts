@@ -9,7 +9,7 @@ import { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import type { FloeError } from '../util/errors.js';
 import { isFloeError } from '../util/errors.js';
 import { parseAvroSchema } from './avro.js';
-import { registryClientArgs, type RegistryConnection } from './registry-connect.js';
+import { explainTimeout, registryClientArgs, type RegistryConnection } from './registry-connect.js';
 import { avroWriter } from './avro-format.js';
 import { DecodeCode, decodeError } from './errors.js';
 import { FORMATS } from './formats.js';
@@ -68,10 +68,18 @@ export function confluentRegistryClient(options: RegistryConnection | { host: st
   // getSchema() would hand back an avsc type parsed with the library's options (number longs, no
   // logical types); floe needs the schema text, which the underlying API client returns.
   const api = (registry as unknown as { api: Api }).api;
+  const timeoutMs = 'url' in options ? options.timeoutMs : undefined;
+  const call = async <T>(request: () => Promise<T>): Promise<T> => {
+    try {
+      return await request();
+    } catch (err) {
+      throw explainTimeout(err, timeoutMs);
+    }
+  };
   return {
-    schemaById: async (id) => (await api.Schema.find({ id })).data(),
-    schemaByVersion: async (subject, version) => (await api.Subject.version({ subject, version })).data(),
-    latestId: async (subject) => (await api.Subject.latestVersion({ subject })).data().id,
+    schemaById: (id) => call(async () => (await api.Schema.find({ id })).data()),
+    schemaByVersion: (subject, version) => call(async () => (await api.Subject.version({ subject, version })).data()),
+    latestId: (subject) => call(async () => (await api.Subject.latestVersion({ subject })).data().id),
   };
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DecodeCode, RegistrySchemaSource, type RawSchema, type RegistryClient } from '../../src/decode/index.js';
+import { confluentRegistryClient, DecodeCode, RegistrySchemaSource, type RawSchema, type RegistryClient } from '../../src/decode/index.js';
+import { silentRegistry } from '../harness/silent-registry.js';
 
 const schema = JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'long' }] });
 
@@ -68,5 +69,21 @@ describe('RegistrySchemaSource', () => {
     const source = new RegistrySchemaSource(client((id) => (id === 1 ? { schema: '{}', schemaType: 'PROTOBUF' } : { schema: '{"type":"nope"}' })), noSleep);
     await expect(source.getSchema(1)).rejects.toMatchObject({ code: DecodeCode.BadSchema });
     await expect(source.getSchema(2)).rejects.toMatchObject({ code: DecodeCode.BadSchema });
+  });
+
+  it('fails a schema fetch the registry never answers after schemaRegistry.timeoutMs per attempt, retryably', async () => {
+    const silent = await silentRegistry();
+    try {
+      const source = new RegistrySchemaSource(confluentRegistryClient({ url: silent.url, timeoutMs: 200 }), { ...noSleep, retries: 1 });
+      const started = Date.now();
+      const err = await source.getSchema(7).catch((e: unknown) => e);
+      expect((err as { code: string }).code).toBe(DecodeCode.RegistryUnavailable);
+      expect((err as { retryable: boolean }).retryable).toBe(true);
+      expect((err as Error).message).toMatch(/^schema registry unavailable fetching id 7: .*no answer within 200 ms \(schemaRegistry\.timeoutMs\)$/);
+      expect(silent.requests()).toBe(2); // the first attempt and one retry, each ended by the deadline
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await silent.close();
+    }
   });
 });
