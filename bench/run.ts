@@ -9,6 +9,7 @@
  *   npm run bench -- --records N  records for the in-process pipeline (default 200000)
  *   npm run bench -- --formats    only the per-format comparison (Avro, JSON Schema, raw json) on the event record
  *   npm run bench -- --workload W event (~964 B), small (212 B, 17 fields) or all (default); also for --e2e
+ *   npm run bench -- --threads 0,1 [--rounds 3]  only the Parquet encode inline vs on worker threads (bench/threads.ts)
  */
 import os from 'node:os';
 import { existsSync } from 'node:fs';
@@ -25,6 +26,9 @@ const { values } = parseArgs({
     formats: { type: 'boolean', default: false },
     records: { type: 'string', default: '200000' },
     workload: { type: 'string', default: 'all' },
+    threads: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
+    flush: { type: 'string', default: '25000' },
   },
 });
 
@@ -48,6 +52,11 @@ async function main(): Promise<void> {
   console.log(`machine: ${machine()}`);
   console.log(`load average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
   console.log('');
+  if (values.threads !== undefined) {
+    const { runThreads } = await import('./threads.js');
+    await runThreads(workloads, values.threads.split(',').map(Number), n, Number(values.rounds), Number(values.flush));
+    return;
+  }
   console.log(`## formats: decode → Parquet of the same ${fmt(n, 0)} event records (bench/formats.ts)`);
   for (const r of runFormats(n)) {
     console.log(

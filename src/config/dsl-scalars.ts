@@ -146,3 +146,27 @@ export class IntegerNode extends Node<number> {
     return { anyOf: [int, { type: 'string', pattern: ecma }, ENV_REF_SCHEMA] };
   }
 }
+
+/** A whole number in a range, or one keyword the program resolves at run time (`workerThreads: auto`). */
+export class CountOrKeywordNode<K extends string> extends Node<number | K> {
+  readonly kinds = ['number', 'string'] as const;
+  constructor(
+    readonly keyword: K,
+    readonly min: number,
+    readonly max: number,
+  ) {
+    super();
+  }
+  protected checkValue(value: unknown, path: PathSegment[], ctx: ValidationContext): Checked<number | K> {
+    if (typeof value === 'string' && value.trim() === this.keyword) return this.keyword;
+    const env = envString(value, path, ctx);
+    const n = typeof value === 'number' ? value : env !== undefined && /^\d+$/.test(env) ? Number(env) : undefined;
+    if (n === undefined || !Number.isInteger(n) || n < this.min || n > this.max) {
+      return typeError(`an integer ${this.min}–${this.max} or ${this.keyword}`, value, path, ctx);
+    }
+    return n;
+  }
+  protected schema(): JsonSchema {
+    return { anyOf: [{ type: 'integer', minimum: this.min, maximum: this.max }, { const: this.keyword }, ENV_REF_SCHEMA] };
+  }
+}

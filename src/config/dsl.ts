@@ -9,7 +9,7 @@ export * from './dsl-scalars.js';
 export * from './dsl-composites.js';
 import { ArrayNode, EitherNode, ObjectNode, RecordNode, TaggedNode, type Shape } from './dsl-composites.js';
 import type { Node } from './dsl-core.js';
-import { BYTE_UNITS, BooleanNode, EnumNode, IntegerNode, MS_UNITS, StringNode } from './dsl-scalars.js';
+import { BYTE_UNITS, BooleanNode, CountOrKeywordNode, EnumNode, IntegerNode, MS_UNITS, StringNode } from './dsl-scalars.js';
 
 export const dsl = {
   string: () => new StringNode(),
@@ -17,6 +17,7 @@ export const dsl = {
   bytes: () => new IntegerNode(BYTE_UNITS),
   duration: () => new IntegerNode(MS_UNITS),
   boolean: () => new BooleanNode(),
+  countOr: <K extends string>(keyword: K, min: number, max: number) => new CountOrKeywordNode<K>(keyword, min, max),
   oneOf: <V extends string | number>(...values: V[]) => new EnumNode<V>(values),
   array: <V>(item: Node<V>, minItems = 0) => new ArrayNode<V>(item, minItems),
   record: <V>(value: Node<V>) => new RecordNode<V>(value),

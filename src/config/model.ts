@@ -16,6 +16,7 @@ export interface FloeConfig {
   shutdown: ShutdownConfig;
   logging: LoggingConfig;
   memory: MemoryConfig;
+  performance: PerformanceConfig;
 }
 
 export interface KafkaConfig {
@@ -297,6 +298,11 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export interface LoggingConfig {
   level: LogLevel;
+}
+
+export interface PerformanceConfig {
+  /** Worker threads encoding Parquet + metrics (src/parquet/encode-pool.ts): 0 inline, auto = cores − 1 (≤ 4). */
+  workerThreads: number | 'auto';
 }
 
 export interface MemoryConfig {

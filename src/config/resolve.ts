@@ -70,6 +70,7 @@ export function resolveConfig(raw: RawConfig): FloeConfig {
     shutdown: raw.shutdown,
     logging: raw.logging,
     memory: raw.memory,
+    performance: raw.performance,
   };
 }
 

@@ -10,7 +10,7 @@ import type { PathSegment, ValidationContext } from './dsl-core.js';
 import { KAFKA_TOPIC, fieldPathProblem, templateProblem, transformProblem } from './names.js';
 import { START_FROM_EXPECTED, START_FROM_SHAPE, parseStartFrom } from './start-from.js';
 
-const { string, integer, bytes, duration, boolean, oneOf, array, record, object, tagged, either } = dsl;
+const { string, integer, bytes, duration, boolean, countOr, oneOf, array, record, object, tagged, either } = dsl;
 const MiB = 1024 * 1024;
 const DAY = 86_400_000;
 
@@ -325,6 +325,11 @@ export const configSchema = object({
   memory: object({ budgetBytes: bytes().range(16 * MiB).default(512 * MiB) })
     .default({})
     .describe('Fetching pauses when buffered data reaches the budget'),
+  performance: object({
+    workerThreads: countOr('auto', 0, 64)
+      .default(0)
+      .describe('Threads that encode Parquet off the daemon thread; 0: none, auto: cores − 1, at most 4'),
+  }).default({}),
 });
 
 /** The JSON Schema for editors (draft-07, which the common YAML language servers support best). */

@@ -15,7 +15,7 @@ import { deadLetterTopicFor, parseStartFrom } from '../config/index.js';
 import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
-import { CatalogTableStore, consumerSettings, createKafka, createRegistry, s3Options } from './table-store.js';
+import { CatalogTableStore, consumerSettings, createKafka, createRegistry, encoderFor, s3Options } from './table-store.js';
 import { connectDependencies } from './startup.js';
 import { daemonMetrics, maintenanceMetrics, type DaemonMetrics } from './metrics.js';
 import type { CommitInfo, DeadLetterQueue, WriterEvents } from './ports.js';
@@ -97,7 +97,7 @@ export class Daemon implements WriterEvents {
     if (connected === undefined) return;
     const { catalog, kafka } = connected;
     this.catalog = catalog;
-    const store = new CatalogTableStore(this.catalog, s3Options(this.config), log.child({ component: 'commit' }));
+    const store = new CatalogTableStore(this.catalog, s3Options(this.config), log.child({ component: 'commit' }), encoderFor(this.config, log));
     const registry = createRegistry(this.config);
     const handler = new RecordHandler(registry, log);
     const deadLetters: DeadLetterQueue = {

@@ -21,7 +21,9 @@ import type { DataFile, PartitionSpec, PrimitiveValue, Schema } from '../iceberg
 import { FastAppend } from '../iceberg/table/append.js';
 import { targetFileSizeBytes } from '../iceberg/table/file-size.js';
 import { RowDelta } from '../iceberg/table/row-delta.js';
-import { dataLocation, writeDataFiles } from '../parquet/index.js';
+import { dataLocation, encodePartition, uploadDataFiles, writeDataFiles } from '../parquet/index.js';
+import type { DataFileEncoder } from '../parquet/encode.js';
+import { autoThreads, sharedEncodePool } from '../parquet/encode-pool.js';
 import { createKafkaClient } from '../source/client.js';
 import type { KafkaSecurityContext } from '../source/kafka-errors.js';
 import { oauthBearerProvider } from '../source/oauth.js';
@@ -144,6 +146,17 @@ export function createKafka(config: FloeConfig, log: Logger) {
   );
 }
 
+/**
+ * Where a flush's Parquet is encoded (`performance.workerThreads`): undefined inline on the
+ * daemon's thread, else on the process's shared encode pool (src/parquet/encode-pool.ts).
+ */
+export function encoderFor(config: FloeConfig, log: Logger): DataFileEncoder | undefined {
+  const setting = config.performance.workerThreads;
+  const threads = setting === 'auto' ? autoThreads() : setting;
+  log.info({ workerThreads: threads, setting }, threads === 0 ? 'Parquet encoding on the daemon thread' : 'Parquet encoding on worker threads');
+  return threads === 0 ? undefined : sharedEncodePool(threads).encode;
+}
+
 export class CatalogTableStore implements TableStore, DataFileSink {
   private readonly ios = new Map<string, FileIO>();
 
@@ -151,6 +164,8 @@ export class CatalogTableStore implements TableStore, DataFileSink {
     private readonly catalog: RestCatalogClient,
     private readonly s3: S3FileIOOptions,
     private readonly log: Logger,
+    /** Runs each partition's sort + Parquet + metrics; default inline. */
+    private readonly encode?: DataFileEncoder,
   ) {}
 
   /** A FileIO for a table: the catalog's vended storage configuration over the daemon's own. */
@@ -252,24 +267,35 @@ export class CatalogTableStore implements TableStore, DataFileSink {
   }
 
   async write(table: LoadedTable, spec: PartitionSpec, partitions: PartitionData[], file: FileConfig): Promise<DataFile[]> {
+    const jobs = partitions
+      .filter((p) => p.sink.rowCount > 0)
+      .map((p) => ({
+        table: p.sink.finishTable(),
+        opts: {
+          io: this.io(table),
+          dataLocation: dataLocation(table.metadata),
+          schema: p.sink.schema,
+          spec,
+          partition: p.tuple as (PrimitiveValue | null)[],
+          // The table's write.target-file-size-bytes wins over the mapping, as for compaction.
+          targetFileSizeBytes: targetFileSizeBytes(table.metadata.properties, file.targetSizeBytes),
+          compression: file.compression,
+          rowGroupBytes: file.rowGroupBytes,
+          sortOrder: defaultSortOrder(table.metadata),
+          ...(this.encode ? { encode: this.encode } : {}),
+        },
+      }));
     const out: DataFile[] = [];
-    for (const p of partitions) {
-      if (p.sink.rowCount === 0) continue;
-      const schema = p.sink.schema;
-      const files = await writeDataFiles(p.sink.finishTable(), {
-        io: this.io(table),
-        dataLocation: dataLocation(table.metadata),
-        schema,
-        spec,
-        partition: p.tuple as (PrimitiveValue | null)[],
-        // The table's write.target-file-size-bytes wins over the mapping, as for compaction.
-        targetFileSizeBytes: targetFileSizeBytes(table.metadata.properties, file.targetSizeBytes),
-        compression: file.compression,
-        rowGroupBytes: file.rowGroupBytes,
-        sortOrder: defaultSortOrder(table.metadata),
-      });
-      out.push(...files);
+    if (!this.encode) {
+      // Inline: encode and upload one partition at a time, as little Parquet held as possible.
+      for (const j of jobs) out.push(...(await writeDataFiles(j.table, j.opts)));
+      return out;
     }
+    // Workers: every partition's encode starts now and runs in parallel; uploads follow in
+    // partition order. A failure leaves the other encodes to finish unobserved, not unhandled.
+    const encoded = jobs.map((j) => encodePartition(j.table, j.opts));
+    for (const e of encoded) e.catch(() => undefined);
+    for (const [k, j] of jobs.entries()) out.push(...(await uploadDataFiles(await encoded[k]!, j.opts)));
     return out;
   }
 }

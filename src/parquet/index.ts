@@ -4,7 +4,9 @@ export { writeDataFile, type WriteDataFileOptions, type WrittenDataFile } from '
 export { RollingDataFileWriter, arrowByteSize, type RollingWriterOptions } from './rolling.js';
 export {
   dataLocation,
+  encodePartition,
   splitByPartition,
+  uploadDataFiles,
   writeDataFiles,
   writePartitionedDataFiles,
   type PartitionGroup,
@@ -13,3 +15,4 @@ export {
   type WritePartitionedOptions,
 } from './table-files.js';
 export { applicableOrder, sortTable } from './sort.js';
+export { encodeDataFiles, encodeInline, type DataFileEncoder, type EncodeOptions } from './encode.js';

@@ -22,8 +22,10 @@ import { valuesKey } from '../iceberg/spec/values.js';
 import { decimalParams, findField } from '../iceberg/spec/schema.js';
 import { FileContent, type DataFile, type PartitionSpec, type PrimitiveValue, type Schema, type SortOrder, type TableMetadata } from '../iceberg/spec/types.js';
 import { FloeError } from '../util/errors.js';
-import { RollingDataFileWriter, type RollingWriterOptions } from './rolling.js';
-import { applicableOrder, sortTable } from './sort.js';
+import type { WrittenDataFile } from './data-file.js';
+import { encodeInline, type DataFileEncoder } from './encode.js';
+import type { RollingWriterOptions } from './rolling.js';
+import { applicableOrder } from './sort.js';
 
 export type PartitionTupleValue = PrimitiveValue | null;
 
@@ -130,17 +132,36 @@ export interface WriteDataFilesOptions extends RollingWriterOptions {
    * (`sort_order_id`). Unsorted or absent: rows keep their order and no id is recorded.
    */
   sortOrder?: SortOrder;
+  /** Runs the sort + Parquet encode + metrics (encode.ts): default inline, or an EncodePool's worker. */
+  encode?: DataFileEncoder;
 }
 
 /** The rows (or Arrow table, built for `schema`) of one partition → uploaded data files. */
 export async function writeDataFiles(input: arrow.Table | Iterable<Row>, opts: WriteDataFilesOptions): Promise<DataFile[]> {
+  return uploadDataFiles(await encodePartition(input, opts), opts);
+}
+
+/**
+ * The first half of writeDataFiles: the partition's rows sorted and encoded as Parquet files
+ * (bytes + metrics), not uploaded. Started for several partitions at once, a worker pool
+ * (`opts.encode`) encodes them in parallel.
+ */
+export function encodePartition(input: arrow.Table | Iterable<Row>, opts: WriteDataFilesOptions): Promise<WrittenDataFile[]> {
   if (opts.partition.length !== opts.spec.fields.length) {
-    throw new FloeError('ICEBERG_INVALID_VALUE', `partition tuple has ${opts.partition.length} values, spec ${opts.spec['spec-id']} has ${opts.spec.fields.length} fields`);
+    return Promise.reject(
+      new FloeError('ICEBERG_INVALID_VALUE', `partition tuple has ${opts.partition.length} values, spec ${opts.spec['spec-id']} has ${opts.spec.fields.length} fields`),
+    );
   }
   const order = applicableOrder(opts.sortOrder, opts.schema);
-  const table = sortTable(isArrowTable(input) ? input : rowsToTable(opts.schema, input), opts.schema, order);
-  const writer = new RollingDataFileWriter(opts.schema, opts);
-  const written = [...writer.write(table), ...writer.flush()];
+  const table = isArrowTable(input) ? input : rowsToTable(opts.schema, input);
+  // Only the encoding options travel (to a worker they are copied): not the FileIO, paths or spec.
+  const { io: _io, dataLocation: _dl, schema, spec: _spec, partition: _p, fileName: _fn, sortOrder: _so, encode = encodeInline, ...encodeOpts } = opts;
+  return encode(table, schema, { ...encodeOpts, ...(order ? { sortOrder: order } : {}) });
+}
+
+/** The second half: uploads encoded files under the partition's directory → their DataFiles. */
+export async function uploadDataFiles(written: WrittenDataFile[], opts: WriteDataFilesOptions): Promise<DataFile[]> {
+  const order = applicableOrder(opts.sortOrder, opts.schema);
   const dir = partitionPath(opts.spec, opts.schema, opts.partition);
   const base = dir === '' ? opts.dataLocation : `${opts.dataLocation}/${dir}`;
   const out: DataFile[] = [];

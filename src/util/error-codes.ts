@@ -99,6 +99,8 @@ export const ERROR_CODES = {
   PARQUET_READ_FAILED: plain,
   PARQUET_SCHEMA_MISMATCH: plain,
   PARQUET_WRITE_FAILED: plain,
+  // an encode worker thread died mid-job (encode-pool.ts): the flush is retried from Kafka
+  PARQUET_WORKER_FAILED: transient,
   AVRO_CODEC_UNSUPPORTED: plain,
   AVRO_ENCODE_FAILED: plain,
   AVRO_INVALID_FILE: plain,

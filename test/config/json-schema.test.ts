@@ -57,7 +57,7 @@ describe('JSON Schema', () => {
     expect(schema.$schema).toBe('http://json-schema.org/draft-07/schema#');
     expect(schema.required).toEqual(['kafka', 'schemaRegistry', 'catalog', 'storage', 'tables']);
     expect(Object.keys(schema.properties as object)).toEqual([
-      'kafka', 'schemaRegistry', 'catalog', 'storage', 'defaults', 'tables', 'maintenance', 'server', 'shutdown', 'logging', 'memory',
+      'kafka', 'schemaRegistry', 'catalog', 'storage', 'defaults', 'tables', 'maintenance', 'server', 'shutdown', 'logging', 'memory', 'performance',
     ]);
     expect(schema.additionalProperties).toBe(false);
   });

@@ -151,6 +151,22 @@ tables:`)}    namespace: [other]
     );
   });
 
+  it('takes performance.workerThreads as 0–64 or auto, default 0, and names the path of a bad one', () => {
+    expect(parseConfig(MINIMAL, { env: {} }).performance).toEqual({ workerThreads: 0 });
+    expect(parseConfig(MINIMAL.replace('tables:', 'performance: {workerThreads: 2}\ntables:'), { env: {} }).performance.workerThreads).toBe(2);
+    expect(parseConfig(MINIMAL.replace('tables:', 'performance: {workerThreads: auto}\ntables:'), { env: {} }).performance.workerThreads).toBe('auto');
+    expect(() => parseConfig(MINIMAL.replace('tables:', 'performance: {workerThreads: 65}\ntables:'), { env: {} })).toThrow(
+      'performance.workerThreads: expected an integer 0–64 or auto, got number 65',
+    );
+    expect(() => parseConfig(MINIMAL.replace('tables:', 'performance: {workerThreads: many}\ntables:'), { env: {} })).toThrow(
+      'performance.workerThreads: expected an integer 0–64 or auto, got string "many"',
+    );
+    expect(parseConfig(MINIMAL.replace('tables:', 'performance: {workerThreads: "${T}"}\ntables:'), { env: { T: '3' } }).performance.workerThreads).toBe(3);
+    expect(() => parseConfig(MINIMAL.replace('tables:', 'performance: {workerThreads: true}\ntables:'), { env: {} })).toThrow(
+      'performance.workerThreads: expected an integer 0–64 or auto, got boolean true',
+    );
+  });
+
   it('resolves alsoBronze into the mapping namespace', () => {
     const c = parseConfig(MINIMAL.replace('  - topics: [orders]', '  - topics: [orders]\n    namespace: s\n    mode: silver\n    key: {fields: [id]}\n    alsoBronze: {table: orders_raw}'), { env: {} });
     expect(c.tables[0]!.key).toEqual({ format: 'bytes', fields: ['id'] });

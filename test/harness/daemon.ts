@@ -43,6 +43,12 @@ export interface DaemonConfigOptions {
   catalog?: Record<string, unknown>;
   /** Merged over the `kafka` section (TLS, SASL, start positions …). */
   kafkaOverrides?: Record<string, unknown>;
+  /** `performance.workerThreads`; default the FLOE_IT_WORKER_THREADS environment variable, else unset (0). */
+  workerThreads?: number | 'auto';
+}
+
+function workerThreads(v: number | string): number | 'auto' {
+  return v === 'auto' ? 'auto' : Number(v);
 }
 
 /** Writes a configuration for the stack (JSON is YAML) and returns its path. */
@@ -72,6 +78,9 @@ export function writeDaemonConfig(stack: StackEndpoints, dir: string, o: DaemonC
     server: o.serverPort === undefined ? { enabled: false } : { enabled: true, port: o.serverPort },
     shutdown: { timeoutMs: o.shutdownTimeout ?? '60s' },
     memory: { budgetBytes: o.memoryBudget ?? '256MiB' },
+    // FLOE_IT_WORKER_THREADS runs any integration test's daemons with Parquet encoded on worker
+    // threads (performance.workerThreads), so the crash and scale-out suites prove that path too.
+    ...(o.workerThreads ?? process.env.FLOE_IT_WORKER_THREADS ? { performance: { workerThreads: workerThreads(o.workerThreads ?? process.env.FLOE_IT_WORKER_THREADS!) } } : {}),
     logging: { level: 'info' },
     maintenance: { compaction: { enabled: false }, expireSnapshots: { enabled: false }, orphanFiles: { enabled: false } },
   };
