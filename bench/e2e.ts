@@ -16,7 +16,8 @@
  *
  * Sizes: FLOE_BENCH_E2E_RECORDS (default 200000 events, 1000000 small records), FLOE_BENCH_FRESH_SECONDS (30),
  * FLOE_BENCH_FRESH_RATE records/s (500). FLOE_BENCH_CPU_PROF=<dir> runs the daemon with
- * a CPU profile of the daemon written there (bench/cpu-profile.mjs).
+ * a CPU profile of the daemon written there (bench/cpu-profile.mjs). FLOE_BENCH_WORKER_THREADS
+ * sets the daemon's performance.workerThreads (default 0: Parquet encoded on its own thread).
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -103,8 +104,11 @@ async function runWorkload(w: Workload): Promise<void> {
   const sum = (m: Map<number, bigint>) => [...m.values()].reduce((a, b) => a + Number(b), 0);
 
   const dir = workDir('bench-e2e');
+  const threads = process.env.FLOE_BENCH_WORKER_THREADS ?? '0';
+  console.log(`performance.workerThreads: ${threads}`);
   const config = writeDaemonConfig(stack, dir, {
     groupId: `floe-bench-${s}`,
+    workerThreads: threads === 'auto' ? 'auto' : Number(threads),
     memoryBudget: '512MiB',
     defaults: { namespace: ns, commit: { intervalMs: 1000 }, file: { compression: 'zstd' } },
     tables: [{ topics: [topic], table: 'events' }],
