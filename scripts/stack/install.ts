@@ -205,7 +205,7 @@ const minio: InstallStep = {
 
 const PY_CHECK = `
 import sys
-import pyspark, pyiceberg, pyarrow, confluent_kafka, jsonschema
+import pyspark, pyiceberg, pyarrow, confluent_kafka, jsonschema, fastavro
 ok = pyspark.__version__.startswith("3.5.") and pyiceberg.__version__.startswith("0.12.") and confluent_kafka.version() == "2.12.1"
 print(pyspark.__version__, pyiceberg.__version__, pyarrow.__version__)
 sys.exit(0 if ok else 1)

@@ -45,6 +45,8 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   private partitions = new Map<string, PartitionSlot<Row, Sink>>();
   private ranges = new Map<string, RangeState>();
   private records = 0;
+  /** Offsets passed over: records that landed in a sibling table (see pass). */
+  private passes = 0;
   private inputBytes = 0;
   private newestTimestampMs: number | undefined;
   private oldestTimestampMs: number | undefined;
@@ -91,6 +93,24 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     this.firstAppendAt ??= this.clock();
   }
 
+  /**
+   * Records that offsets below `next` of a partition are covered although none of them is this
+   * table's: a table routed by record type passes over its siblings' records, so that its
+   * committed offsets keep up with the partition instead of holding back every restart. Passes
+   * are no records: no rows, no freshness, no commit interval; they only count toward maxRecords.
+   */
+  pass(topic: string, partition: number, next: bigint): void {
+    const r = this.ranges.get(`${topic}\u0000${partition}`);
+    if (!r) throw new Error(`no range started for ${topic}/${partition}`);
+    if (next > r.next) r.next = next;
+    this.passes++;
+  }
+
+  /** Passes since the last drain. */
+  get passCount(): number {
+    return this.passes;
+  }
+
   append(partitionKey: string, tuple: unknown[], row: Row): void {
     let slot = this.partitions.get(partitionKey);
     if (!slot) {
@@ -125,9 +145,9 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     return this.firstAppendAt;
   }
 
-  /** True when no record advanced any range: not even one that went to the dead-letter topic. */
+  /** True when no record advanced any range: not even one that went to the dead-letter topic, or was passed. */
   get isEmpty(): boolean {
-    return this.records === 0;
+    return this.records === 0 && this.passes === 0;
   }
 
   /** Hands everything over for writing and starts afresh; ranges continue from their ends. */
@@ -143,6 +163,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     this.partitions = new Map();
     this.ranges = new Map();
     this.records = 0;
+    this.passes = 0;
     this.inputBytes = 0;
     this.newestTimestampMs = undefined;
     this.oldestTimestampMs = undefined;

@@ -5,7 +5,7 @@
  */
 import type { PathSegment } from './dsl.js';
 import type { FloeConfig, TableMapping, TableMode } from './model.js';
-import { compileTopicPattern, deadLetterTopicFor, mappingMatchesTopic, tableNameFor } from './names.js';
+import { compileTopicPattern, deadLetterTopicFor, mappingMatchesTopic, routesByRecord, tableNameFor } from './names.js';
 
 type Report = (path: PathSegment[], message: string) => void;
 
@@ -26,6 +26,8 @@ function fullName(namespace: string[], table: string): string {
 function targetsOf(m: TableMapping, extraTopics: string[]): Target[] {
   const out: Target[] = [];
   const add = (key: Target['key'], template: string, namespace: string[], mode: TableMode) => {
+    // A {record} template's tables are only known as record types arrive.
+    if (routesByRecord(template)) return;
     if (!template.includes('{topic}')) {
       out.push({ mapping: m.index, key, mode, fullName: fullName(namespace, template), topic: undefined });
       return;
@@ -122,6 +124,12 @@ function checkTable(m: TableMapping, config: FloeConfig, report: Report): void {
   const overridden = m.file.rowGroupBytes !== d.rowGroupBytes || m.file.targetSizeBytes !== d.targetSizeBytes;
   if (overridden && m.file.rowGroupBytes > m.file.targetSizeBytes) {
     report(at('file', 'rowGroupBytes'), `must not exceed file.targetSizeBytes (${m.file.targetSizeBytes})`);
+  }
+  // Only registry values carry a record type; a raw topic's values have none to route by.
+  for (const [where, template] of [[at('table'), m.table], [at('alsoBronze', 'table'), m.alsoBronze?.table]] as const) {
+    if (template !== undefined && routesByRecord(template) && m.value.format !== 'registry') {
+      report(where, `{record} routes by the record type a registered schema names; value.format ${m.value.format} has none (use value.format: registry, or drop {record})`);
+    }
   }
   const seenFields = new Map<string, number>();
   const seenNames = new Map<string, number>();

@@ -12,6 +12,8 @@ export {
   isDeadLetterTopic,
   mappingMatchesTopic,
   parseTransform,
+  recordTablePattern,
+  routesByRecord,
   sanitizeIdentifier,
   splitNamespace,
   tableNameFor,

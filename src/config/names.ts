@@ -58,8 +58,14 @@ export function sanitizeIdentifier(name: string): string {
   return /^[0-9]/.test(lowered) ? `_${lowered}` : lowered;
 }
 
-/** The only placeholder a table template may use. */
-export const TABLE_PLACEHOLDERS = ['topic'] as const;
+/**
+ * Placeholders of a table template: `{topic}`, and `{record}`, the full name of the record type
+ * (Avro full name, Protobuf message full name, JSON Schema title), for topics that carry several
+ * record types (RecordNameStrategy / TopicRecordNameStrategy): each type gets its own table.
+ */
+export const TABLE_PLACEHOLDERS = ['topic', 'record'] as const;
+/** Dead-letter topics are named per source topic only: a record that failed has no known type. */
+export const DEAD_LETTER_PLACEHOLDERS = ['topic'] as const;
 
 /** Unknown `{placeholder}`s or stray braces in a template, or undefined if fine. */
 export function templateProblem(template: string, allowed: readonly string[] = TABLE_PLACEHOLDERS): string | undefined {
@@ -72,13 +78,33 @@ export function templateProblem(template: string, allowed: readonly string[] = T
   return undefined;
 }
 
-export function expandTemplate(template: string, topic: string): string {
-  return template.replaceAll('{topic}', topic);
+export function expandTemplate(template: string, topic: string, record?: string): string {
+  const t = template.replaceAll('{topic}', topic);
+  return record === undefined ? t : t.replaceAll('{record}', record);
 }
 
-/** The table a topic lands in: the template expanded, then sanitized. */
-export function tableNameFor(template: string, topic: string): string {
-  return sanitizeIdentifier(expandTemplate(template, topic));
+/** Whether a table template routes by record type: its tables are only known as records arrive. */
+export function routesByRecord(template: string): boolean {
+  return template.includes('{record}');
+}
+
+/** The table a topic (and, for a `{record}` template, a record type) lands in: expanded, then sanitized. */
+export function tableNameFor(template: string, topic: string, record?: string): string {
+  return sanitizeIdentifier(expandTemplate(template, topic, record));
+}
+
+/**
+ * Matches every table name `tableNameFor(template, topic, record)` can give for some record
+ * name: how a restarted daemon finds the tables a `{record}` template made for a topic (their
+ * offsets decide where reading resumes). Sanitizing works character by character, so the literal
+ * parts sanitize on their own; only a name starting with a digit gains its `_` prefix. It may
+ * match more than the template made (a record part is anything non-empty), which is safe: a table
+ * without offsets for the topic changes nothing.
+ */
+export function recordTablePattern(template: string, topic: string): RegExp {
+  const parts = expandTemplate(template, topic).split('{record}').map((p) => sanitizeIdentifier(p).replace(/^_(?=[0-9])/, ''));
+  const escaped = parts.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^_?${escaped.join('[a-z0-9_]+')}$`);
 }
 
 /** `analytics.raw` → ['analytics', 'raw']: a dotted string names nested namespace levels. */

@@ -7,7 +7,7 @@ import { identifierProblem } from '../iceberg/catalog/identifiers.js';
 import { DEFAULT_TARGET_FILE_SIZE_BYTES } from '../iceberg/table/file-size.js';
 import { dsl, type JsonSchema, type Node } from './dsl.js';
 import type { PathSegment, ValidationContext } from './dsl-core.js';
-import { KAFKA_TOPIC, fieldPathProblem, templateProblem, transformProblem } from './names.js';
+import { DEAD_LETTER_PLACEHOLDERS, KAFKA_TOPIC, fieldPathProblem, templateProblem, transformProblem } from './names.js';
 import { START_FROM_EXPECTED, START_FROM_SHAPE, parseStartFrom } from './start-from.js';
 
 const { string, integer, bytes, duration, boolean, countOr, oneOf, array, record, object, tagged, either } = dsl;
@@ -211,7 +211,7 @@ export const tableSettings = object({
     deadLetterTopic: string()
       .default('{topic}.floe.dlq')
       .refine((v, path, ctx) => {
-        const problem = templateProblem(v);
+        const problem = templateProblem(v, DEAD_LETTER_PLACEHOLDERS);
         if (problem) ctx.report(path, problem);
         else if (!KAFKA_TOPIC.test(v.replaceAll('{topic}', 't'))) {
           ctx.report(path, `"${v}" does not make a valid Kafka topic name (letters, digits, ".", "_", "-")`);
@@ -268,7 +268,7 @@ export const tableMapping = object({
     })
     .hint({ format: 'regex' })
     .describe('Regex matching whole topic names'),
-  table: tableTemplate.default('{topic}').describe('Table name template; {topic} is the topic'),
+  table: tableTemplate.default('{topic}').describe('Table name template; {topic} is the topic, {record} the record type\'s full name (one table per type)'),
   mode: oneOf('bronze', 'silver').default('bronze'),
   key: object({
     format: oneOf('registry', 'avro', 'bytes', 'string', 'json', 'long', 'int').default('bytes'),

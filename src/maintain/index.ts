@@ -31,11 +31,11 @@ export function settingsFor(config: FloeConfig, id: TableIdentifier): Maintenanc
   for (const m of config.tables) {
     const names = [[...m.namespace, m.table]];
     if (m.alsoBronze) names.push([...m.alsoBronze.namespace, m.alsoBronze.table]);
-    // Templates with {topic} match any expansion: compare with the placeholder stripped to a wildcard.
+    // Templates with {topic} or {record} match any expansion: compare with the placeholders stripped to a wildcard.
     const hit = names.some((n) => {
       const pattern = n.join('.');
-      if (!pattern.includes('{topic}')) return tableNameFor(n.at(-1)!, '') === id.name && n.slice(0, -1).join('.') === id.namespace.join('.');
-      return new RegExp(`^${pattern.split('{topic}').map(escape).join('.+')}$`).test(full);
+      if (!/\{(topic|record)\}/.test(pattern)) return tableNameFor(n.at(-1)!, '') === id.name && n.slice(0, -1).join('.') === id.namespace.join('.');
+      return new RegExp(`^${pattern.split(/\{topic\}|\{record\}/).map(escape).join('.+')}$`).test(full);
     });
     if (hit) return { maintenance: m.maintenance, compression: m.file.compression, rowGroupBytes: m.file.rowGroupBytes };
   }

@@ -5,13 +5,14 @@
  * the signal aborts or a fatal error → stop fetching, flush and commit every table, leave the group
  * → exit 0 (or the fatal error's code). Shutdown is bounded by `shutdown.timeoutMs`.
  */
-import type { FloeConfig } from '../config/index.js';
+import type { FloeConfig, TableMapping } from '../config/index.js';
 import type { RestCatalogClient } from '../iceberg/catalog/index.js';
 import { startOpsServer, type OpsServer } from '../ops/server.js';
 import { withAdmin } from '../source/admin.js';
 import { KafkaSource } from '../source/consumer.js';
 import { DeadLetterSink } from '../source/dead-letter.js';
-import { deadLetterTopicFor, parseStartFrom } from '../config/index.js';
+import { deadLetterTopicFor } from '../config/index.js';
+import { startPositions } from './start-positions.js';
 import { tpKey, type SourceBatch, type TopicPartition, type TpKey } from '../source/types.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -24,6 +25,7 @@ import { Router } from './router.js';
 import { isFatal } from './errors.js';
 import { TableWriter } from './table-writer.js';
 import { WriterSet } from './writers.js';
+import { RecordFamilies } from './record-tables.js';
 import { MaintenanceScheduler } from '../maintain/schedule.js';
 import { settingsFor } from '../maintain/index.js';
 import { version } from '../util/version.js';
@@ -38,6 +40,8 @@ export class Daemon implements WriterEvents {
   readonly metrics: DaemonMetrics;
   private readonly router: Router;
   private readonly writers: WriterSet;
+  /** Targets routed by record type ({record} templates): their tables appear as records arrive. */
+  private readonly families: RecordFamilies;
   private readonly gens = new Map<TpKey, number>();
   private source: KafkaSource | undefined;
   private catalog: RestCatalogClient | undefined;
@@ -65,6 +69,7 @@ export class Daemon implements WriterEvents {
     this.metrics = daemonMetrics({ defaults: true, build: { version: version(), revision: process.env.FLOE_BUILD_REVISION ?? 'unknown' } });
     this.router = new Router(config.tables);
     this.writers = new WriterSet();
+    this.families = new RecordFamilies((topic) => this.router.recordRoutes(topic));
   }
 
   async run(signal: AbortSignal): Promise<number> {
@@ -107,6 +112,7 @@ export class Daemon implements WriterEvents {
       },
     };
     this.writers.configure((route) => new TableWriter(route.table, route.mapping, { store, files: store, deadLetters, events: this, metrics: this.metrics, log }));
+    this.families.configure({ writer: (r) => this.writers.get(r), existing: (name) => this.writers.peek(name), store, deadLetters, metrics: this.metrics });
     const mlog = log.child({ component: 'maintenance' });
     this.maintenance = new MaintenanceScheduler({ catalog: this.catalog, io: (t) => store.io(t), log: mlog }, mlog, (e) => maintenanceMetrics(this.metrics, e));
 
@@ -216,46 +222,36 @@ export class Daemon implements WriterEvents {
           byWriter.set(w, [...(byWriter.get(w) ?? []), tp]);
         }
       }
+      const merge = (key: TpKey, offset: bigint | undefined) => {
+        // A partition feeding several tables is read from the lowest of their offsets; each
+        // table skips what it already has.
+        const prev = out.get(key);
+        out.set(key, !out.has(key) ? offset : prev === undefined || offset === undefined ? undefined : prev < offset ? prev : offset);
+      };
+      const retrying = <T>(what: string, fn: () => Promise<T>) => this.retrying(what, fn, () => !this.stopping);
+      const startsOf = (m: TableMapping, table: string, fresh: TopicPartition[]) => startPositions(this.source!, retrying, this.log, m, table, fresh);
       for (const [w, list] of byWriter) {
-        const offsets = await this.retrying(`offsets of ${w.fullName}`, () => w.assign(list), () => !this.stopping);
-        if (offsets) await this.applyStartFrom(w, list, offsets);
-        for (const [key, offset] of offsets ?? []) {
-          // A partition feeding several tables is read from the lowest of their offsets; each
-          // table skips what it already has.
-          if (!out.has(key)) out.set(key, offset);
-          else {
-            const prev = out.get(key);
-            out.set(key, prev === undefined || offset === undefined ? undefined : prev < offset ? prev : offset);
-          }
+        const offsets = await retrying(`offsets of ${w.fullName}`, () => w.assign(list));
+        if (offsets) {
+          const starts = await startsOf(w.mapping, w.fullName, list.filter((tp) => offsets.get(tpKey(tp)) === undefined));
+          if (starts) w.startAt(starts);
+          for (const [key, offset] of starts ?? []) offsets.set(key, offset);
         }
+        for (const [key, offset] of offsets ?? []) merge(key, offset);
       }
+      // Tables routed by record type: resume at the lowest offset any of the topic's tables holds.
+      const routed = await this.families.assign(tps, {
+        retrying,
+        startPositions: (f, fresh) => startsOf(f.mapping, f.label, fresh),
+        isStatic: (topic, name) => this.router.routes(topic).some((r) => r.fullName === name),
+      });
+      for (const [key, offset] of routed) merge(key, offset);
       this.joined = true;
       this.log.info({ partitions: tps.map(tpKey) }, 'partitions assigned');
     } catch (err) {
       this.fail(err);
     }
     return out;
-  }
-
-  /**
-   * Partitions the table has no offsets for start where the mapping's startFrom says (resolved per
-   * table: two tables reading one topic may start at different places). `offsets` is updated in
-   * place, so the partition is read from the lowest position any of its tables needs.
-   */
-  private async applyStartFrom(w: TableWriter, tps: TopicPartition[], offsets: Map<TpKey, bigint | undefined>): Promise<void> {
-    const fresh = tps.filter((tp) => offsets.get(tpKey(tp)) === undefined);
-    if (fresh.length === 0) return;
-    const start = parseStartFrom(w.mapping.startFrom);
-    if (typeof start === 'object' && 'problem' in start) throw new FloeError('CONFIG_INVALID', start.problem);
-    const source = this.source!;
-    const starts = await this.retrying(`start positions of ${w.fullName}`, () => source.startOffsets(fresh, start), () => !this.stopping);
-    if (!starts) return;
-    w.startAt(starts);
-    for (const [key, offset] of starts) offsets.set(key, offset);
-    this.log.info(
-      { table: w.fullName, startFrom: w.mapping.startFrom, positions: Object.fromEntries([...starts].map(([k, v]) => [k, String(v)])) },
-      'partitions with no offsets in the table start here',
-    );
   }
 
   private async onRevoked(tps: TopicPartition[]): Promise<void> {
@@ -271,6 +267,7 @@ export class Daemon implements WriterEvents {
       for (const w of affected) w.discard();
     }
     for (const w of affected) w.revoke(tps);
+    for (const topic of new Set(tps.map((tp) => tp.topic))) for (const f of this.families.of(topic)) f.revoke(tps);
     for (const tp of tps) {
       this.bump(tp);
       this.metrics.lag.remove({ topic: tp.topic, partition: String(tp.partition) });
@@ -285,6 +282,7 @@ export class Daemon implements WriterEvents {
     this.waiting.delete(key);
     const gen = this.gens.get(key) ?? 0;
     const writers = this.router.routes(batch.topic).map((r) => this.writers.get(r));
+    const families = this.families.of(batch.topic);
     const ctx: RecordContext = {
       current: () => !this.stopping && (this.gens.get(key) ?? 0) === gen,
       retrying: (what, fn) => this.retrying(what, fn, () => ctx.current()),
@@ -293,21 +291,23 @@ export class Daemon implements WriterEvents {
       for (const record of batch.records) {
         if (!ctx.current()) return;
         const targets = writers.filter((w) => w.wants(record));
-        if (targets.length === 0) continue;
+        const routed = families.filter((f) => f.needs(record));
+        if (targets.length === 0 && routed.length === 0) continue;
+        const touched = [...targets, ...routed.flatMap((f) => f.wanting(record))];
         // The commit bounds hold per record, not per fetched batch: a batch read while catching
         // up can hold many times maxRecords (issue #11).
-        for (const w of targets) if (!(await this.makeRoom(w, ctx, batch))) return;
+        for (const w of touched) if (!(await this.makeRoom(w, ctx, batch))) return;
         this.metrics.recordsIn.inc({ topic: record.topic });
         this.metrics.bytesIn.inc({ topic: record.topic }, record.sizeBytes);
-        if (!(await handler.handle(record, targets, ctx))) return;
-        for (const w of targets) this.maybeFlush(w);
+        if (!(await handler.handle(record, targets, ctx, routed))) return;
+        for (const w of [...targets, ...routed.flatMap((f) => f.writers)]) this.maybeFlush(w);
       }
     } catch (err) {
       this.fail(err);
       return;
     }
     this.usedBytes = this.writers.all().reduce((n, w) => n + w.bufferedBytes, 0);
-    for (const w of writers) this.maybeFlush(w);
+    for (const w of [...writers, ...families.flatMap((f) => f.writers)]) this.maybeFlush(w);
   }
 
   // ---- writer events --------------------------------------------------------------------------

@@ -43,6 +43,11 @@ export interface TableStore {
    * `append`. Optional so bronze-only fakes need not implement it.
    */
   rowDelta?(id: TableIdentifier, table: LoadedTable, data: DataFile[], deletes: DataFile[], properties: (metadata: TableMetadata) => Record<string, string>): Promise<LoadedTable>;
+  /**
+   * The tables of a namespace ([] when it does not exist): how tables a `{record}` template made
+   * are found again after a restart. Optional so fakes need not implement it.
+   */
+  list?(namespace: string[]): Promise<TableIdentifier[]>;
   /** Commits a schema change computed from fresh metadata by `evolve` (undefined: nothing to do). */
   updateSchema(id: TableIdentifier, evolve: (metadata: TableMetadata) => SchemaUpdate | undefined): Promise<LoadedTable>;
 }

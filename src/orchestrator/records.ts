@@ -10,7 +10,14 @@ import { describeError, FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { debeziumChange, keyRowFromKafkaKey, keyRowOf } from './silver.js';
 import { isFatal } from './errors.js';
+import type { RecordTables } from './record-tables.js';
 import type { TableWriter } from './table-writer.js';
+
+/** What one decoder serves: tables by name, and tables routed by record type. */
+interface Targets {
+  tables: TableWriter[];
+  families: RecordTables[];
+}
 
 export interface RecordContext {
   /** False once the batch must be abandoned (its partition was re-seeked, or the daemon stops). */
@@ -29,8 +36,8 @@ export class RecordHandler {
     private readonly log: Logger,
   ) {}
 
-  private decoderOf(t: TableWriter): RecordDecoder {
-    const format = t.mapping.value.format;
+  private decoderOf(mapping: TableMapping): RecordDecoder {
+    const format = mapping.value.format;
     let d = this.values.get(format);
     if (!d) this.values.set(format, (d = recordDecoder(format, this.schemas)));
     return d;
@@ -40,38 +47,41 @@ export class RecordHandler {
    * Returns false when the batch was abandoned part-way (nothing more of this record is applied).
    * Each target table is handled on its own: an unexpected exception while landing the record in
    * one table makes it that table's dead letter (the exception is the reason) and the others go
-   * on. Only fatal errors (and `errors.policy: halt`) propagate and stop the daemon.
+   * on. Only fatal errors (and `errors.policy: halt`) propagate and stop the daemon. `families`
+   * are the targets routed by record type that still need the record (record-tables.ts).
    */
-  async handle(record: SourceRecord, all: TableWriter[], ctx: RecordContext): Promise<boolean> {
+  async handle(record: SourceRecord, all: TableWriter[], ctx: RecordContext, families: RecordTables[] = []): Promise<boolean> {
     // A replayed dead letter that already landed in a table (replayed twice, or re-read after a
     // crash) only advances that table's offsets.
-    const targets = all.filter((t) => !t.skipIfReplayed(record));
-    if (targets.length === 0) return true;
-    if (targets.length === 1) return this.handleWith(this.decoderOf(targets[0]!), record, targets, ctx);
+    const tables = all.filter((t) => !t.skipIfReplayed(record));
+    if (tables.length === 0 && families.length === 0) return true;
     // Mappings of one topic may read its values in different formats: decode once per format.
-    const groups = new Map<RecordDecoder, TableWriter[]>();
-    for (const t of targets) {
-      const d = this.decoderOf(t);
-      const g = groups.get(d);
-      if (g) g.push(t);
-      else groups.set(d, [t]);
-    }
-    for (const [d, ts] of groups) if (!(await this.handleWith(d, record, ts, ctx))) return false;
+    const groups = new Map<RecordDecoder, Targets>();
+    const group = (m: TableMapping): Targets => {
+      const d = this.decoderOf(m);
+      let g = groups.get(d);
+      if (!g) groups.set(d, (g = { tables: [], families: [] }));
+      return g;
+    };
+    for (const t of tables) group(t.mapping).tables.push(t);
+    for (const f of families) group(f.mapping).families.push(f);
+    for (const [d, g] of groups) if (!(await this.handleWith(d, record, g, ctx))) return false;
     return true;
   }
 
-  private async handleWith(values: RecordDecoder, record: SourceRecord, targets: TableWriter[], ctx: RecordContext): Promise<boolean> {
+  private async handleWith(values: RecordDecoder, record: SourceRecord, targets: Targets, ctx: RecordContext): Promise<boolean> {
     if (record.value === null) {
-      for (const t of targets) {
+      for (const t of targets.tables) {
         if (!(await this.guarded(t, record, 'map', () => this.nullValue(values, t, record, ctx)))) return false;
       }
+      for (const f of targets.families) if (!(await this.familyNullValue(values, f, record, ctx))) return false;
       return true;
     }
     let decoded: Decoded | undefined;
     try {
       decoded = values.decodeCached(record.value);
     } catch (err) {
-      for (const t of targets) this.reject(t, record, err, 'decode');
+      this.rejectAll(targets, record, err);
       return true;
     }
     if (!decoded) {
@@ -79,14 +89,52 @@ export class RecordHandler {
         // REGISTRY_UNAVAILABLE is retryable: wait for the registry, never dead-letter for it.
         decoded = await ctx.retrying('schema registry', () => values.decode(record.value!));
       } catch (err) {
-        for (const t of targets) this.reject(t, record, err, 'decode');
+        this.rejectAll(targets, record, err);
         return ctx.current();
       }
       if (!decoded || !ctx.current()) return false;
     }
-    for (const t of targets) {
-      const d = decoded;
+    const d = decoded;
+    for (const t of targets.tables) {
       if (!(await this.guarded(t, record, 'map', () => this.value(t, record, d, ctx)))) return false;
+    }
+    for (const f of targets.families) if (!(await this.familyValue(f, record, d, ctx))) return false;
+    return true;
+  }
+
+  private rejectAll(targets: Targets, record: SourceRecord, err: unknown): void {
+    for (const t of targets.tables) this.reject(t, record, err, 'decode');
+    for (const f of targets.families) this.rejectInFamily(f, record, err, 'decode');
+  }
+
+  /** A decoded value into the table of its record type (made on first sight); the others pass it. */
+  private async familyValue(f: RecordTables, record: SourceRecord, decoded: Decoded, ctx: RecordContext): Promise<boolean> {
+    const name = decoded.writer.record;
+    if (name === '') {
+      this.rejectInFamily(f, record, new FloeError('RECORD_TYPE_UNKNOWN', `tables[${f.mapping.index}] routes by record type ({record}) and this ${decoded.writer.format} schema names none (a JSON Schema needs a title)`), 'map');
+      return true;
+    }
+    const t = await f.writerFor(name, ctx.retrying);
+    if (!t || !ctx.current()) return false;
+    if (t.wants(record) && !t.skipIfReplayed(record)) {
+      if (!(await this.guarded(t, record, 'map', () => this.value(t, record, decoded, ctx, true)))) return false;
+    }
+    f.passOthers(record, t);
+    return true;
+  }
+
+  /**
+   * A record without a value names no record type. Silver: the key is deleted from every table of
+   * the mapping (its latest state may be of any type). Bronze: a tombstone row belongs to no one
+   * table, so it is a dead letter (RECORD_TYPE_UNKNOWN).
+   */
+  private async familyNullValue(values: RecordDecoder, f: RecordTables, record: SourceRecord, ctx: RecordContext): Promise<boolean> {
+    if (f.mapping.mode !== 'silver') {
+      this.rejectInFamily(f, record, new FloeError('RECORD_TYPE_UNKNOWN', `a tombstone names no record type, and tables[${f.mapping.index}] routes by record type ({record})`), 'map');
+      return true;
+    }
+    for (const t of f.wanting(record)) {
+      if (!(await this.guarded(t, record, 'map', () => this.nullValue(values, t, record, ctx, true)))) return false;
     }
     return true;
   }
@@ -113,7 +161,7 @@ export class RecordHandler {
   }
 
   /** A record without a value: a bronze row of nulls, or a silver delete. */
-  private async nullValue(values: RecordDecoder, t: TableWriter, record: SourceRecord, ctx: RecordContext): Promise<boolean> {
+  private async nullValue(values: RecordDecoder, t: TableWriter, record: SourceRecord, ctx: RecordContext, routed = false): Promise<boolean> {
     if (!t.silver) {
       // Bronze holds every event: a tombstone is a row with null value columns and its _kafka
       // metadata (key, headers, position). Keys are validated as for any record.
@@ -137,13 +185,14 @@ export class RecordHandler {
     if (!ctx.current()) return false;
     if (!k.ok) return true;
     const key = keyRowFromKafkaKey(t.keyColumns!, k.value);
+    if (key && routed && !(await t.seed(record))) return false;
     if (key) t.remove(record, key);
     else this.reject(t, record, new FloeError('SILVER_NO_KEY', 'tombstone without a key that maps onto the key columns'), 'decode');
     return true;
   }
 
   /** A decoded value into one table: plan (evolving the table if needed), key, project, buffer. */
-  private async value(t: TableWriter, record: SourceRecord, decoded: Decoded, ctx: RecordContext): Promise<boolean> {
+  private async value(t: TableWriter, record: SourceRecord, decoded: Decoded, ctx: RecordContext, routed = false): Promise<boolean> {
     let plan = t.plan(decoded.writer);
     if (!plan) {
       const writer = decoded.writer;
@@ -157,6 +206,8 @@ export class RecordHandler {
     const k = await this.kafkaKey(t, record, ctx);
     if (!k.ok) return true;
     if (!ctx.current()) return false;
+    // A table routed by record type shows an offset for the partition before it takes a record of it.
+    if (routed && !(await t.seed(record))) return false;
     let row;
     try {
       if (t.silver && t.mapping.envelope === 'debezium') {
@@ -214,6 +265,12 @@ export class RecordHandler {
       this.reject(t, record, err, 'decode');
       return { ok: false };
     }
+  }
+
+  private rejectInFamily(f: RecordTables, record: SourceRecord, err: unknown, stage: 'decode' | 'map'): void {
+    if (isFatal(err)) throw err;
+    if (f.mapping.errors.policy === 'halt') throw haltError(f.mapping, record, err);
+    f.deadLetter(record, err, stage);
   }
 
   private reject(t: TableWriter, record: SourceRecord, err: unknown, stage: 'decode' | 'map'): void {

@@ -3,7 +3,7 @@
  * another); each match is one target table. Dead-letter topics are never routed, whatever a
  * pattern says, so floe cannot consume its own dead letters in a loop.
  */
-import { isDeadLetterTopic, mappingMatchesTopic, tableNameFor, type TableMapping } from '../config/index.js';
+import { isDeadLetterTopic, mappingMatchesTopic, routesByRecord, tableNameFor, type TableMapping } from '../config/index.js';
 import type { TableIdentifier } from '../iceberg/catalog/types.js';
 
 export interface Route {
@@ -13,8 +13,19 @@ export interface Route {
   fullName: string;
 }
 
+/**
+ * A target whose table template has `{record}`: its tables are named as records arrive, one per
+ * record type (record-tables.ts). `mapping.table` is the template (alsoBronze's, for that side).
+ */
+export interface RecordRoute {
+  mapping: TableMapping;
+  topic: string;
+  /** The family's identity: mapping, side (silver or its alsoBronze) and topic. */
+  key: string;
+}
+
 export class Router {
-  private readonly cache = new Map<string, Route[]>();
+  private readonly cache = new Map<string, { routes: Route[]; byRecord: RecordRoute[] }>();
   private readonly dlqTemplates: string[];
 
   constructor(private readonly mappings: readonly TableMapping[]) {
@@ -23,24 +34,37 @@ export class Router {
 
   /** The mappings' target tables for a topic, in configuration order; [] for unmapped topics. */
   routes(topic: string): Route[] {
-    let routes = this.cache.get(topic);
-    if (routes === undefined) {
-      routes = this.isDeadLetter(topic)
+    return this.resolve(topic).routes;
+  }
+
+  /** The targets of a topic that route by record type ({record} templates). */
+  recordRoutes(topic: string): RecordRoute[] {
+    return this.resolve(topic).byRecord;
+  }
+
+  private resolve(topic: string): { routes: Route[]; byRecord: RecordRoute[] } {
+    let resolved = this.cache.get(topic);
+    if (resolved === undefined) {
+      const targets = this.isDeadLetter(topic)
         ? []
         : this.mappings
             .filter((m) => mappingMatchesTopic(m, topic))
             .flatMap((mapping) => {
-              const out = [route(mapping, topic)];
+              const out = [mapping];
               // alsoBronze: the same consumption feeds a bronze table with every record.
               if (mapping.mode === 'silver' && mapping.alsoBronze) {
                 const b = mapping.alsoBronze;
-                out.push(route({ ...mapping, mode: 'bronze', envelope: 'none', table: b.table, namespace: b.namespace }, topic));
+                out.push({ ...mapping, mode: 'bronze', envelope: 'none', table: b.table, namespace: b.namespace });
               }
               return out;
             });
-      this.cache.set(topic, routes);
+      resolved = {
+        routes: targets.filter((m) => !routesByRecord(m.table)).map((m) => route(m, topic)),
+        byRecord: targets.filter((m) => routesByRecord(m.table)).map((m) => ({ mapping: m, topic, key: `${m.index}/${m.mode}/${topic}` })),
+      };
+      this.cache.set(topic, resolved);
     }
-    return routes;
+    return resolved;
   }
 
   isDeadLetter(topic: string): boolean {
@@ -59,7 +83,8 @@ export class Router {
     for (const m of this.mappings) for (const t of m.topics ?? []) out.add(t);
     for (const t of existingTopics) {
       if (t.startsWith('__')) continue;
-      if (this.routes(t).length > 0) out.add(t);
+      const r = this.resolve(t);
+      if (r.routes.length > 0 || r.byRecord.length > 0) out.add(t);
     }
     return [...out].sort();
   }
@@ -69,8 +94,9 @@ export class Router {
   }
 }
 
-function route(mapping: TableMapping, topic: string): Route {
-  const name = tableNameFor(mapping.table, topic);
+/** The route to a mapping's table for a topic (and record type, for a {record} template). */
+export function route(mapping: TableMapping, topic: string, record?: string): Route {
+  const name = tableNameFor(mapping.table, topic, record);
   const table = { namespace: [...mapping.namespace], name };
   return { mapping, table, fullName: [...mapping.namespace, name].join('.') };
 }

@@ -188,6 +188,15 @@ export class CatalogTableStore implements TableStore, DataFileSink {
     }
   }
 
+  async list(namespace: string[]): Promise<TableIdentifier[]> {
+    try {
+      return await this.catalog.listTables(namespace);
+    } catch (err) {
+      if (isFloeError(err, CatalogErrorCode.NoSuchNamespace)) return [];
+      throw err;
+    }
+  }
+
   async create(id: TableIdentifier, schema: Schema, definition: (schema: Schema) => TableDefinition): Promise<LoadedTable> {
     await this.catalog.ensureNamespace(id.namespace);
     const def = definition(schema);

@@ -222,6 +222,41 @@ export class TableWriter {
     });
   }
 
+  // ---- tables routed by record type ({record} templates) ------------------------------------
+
+  /**
+   * A record of an assigned partition that landed in a sibling table (or nowhere): this table
+   * holds nothing of it, so its offsets move past it. Without this a type that is rare, or no
+   * longer written, would keep its partitions' restart position where its last record was.
+   */
+  pass(record: SourceRecord): void {
+    if (!this.wants(record)) return;
+    this.startRange(record);
+    this.buffer.pass(record.topic, record.partition, record.offset + 1n);
+    this.offsets.advanced(record.topic, record.partition, record.offset);
+  }
+
+  /**
+   * Before the first record of a partition lands in a record-routed table that holds no offset
+   * for it: commits (empty, or with the passes and dead letters buffered) that the table has
+   * everything of the partition below the record, and waits for that commit to land. A restart
+   * reads a partition from the lowest offset its tables hold, and a table without one is ignored;
+   * without this, a sibling committing past the record and a crash before this table's first
+   * commit would lose it. Once per table and partition. False: the commit failed (the partition is
+   * being re-read, the record's batch is abandoned).
+   */
+  async seed(record: SourceRecord): Promise<boolean> {
+    await this.settled();
+    if (this.offsets.stored.has(record.topic, record.partition)) return true;
+    this.startRange(record);
+    // Every record below this one that this session read was a sibling's: none was this table's
+    // (it would have been seeded then), and the session started where the tables' offsets say.
+    this.buffer.pass(record.topic, record.partition, record.offset);
+    if (record.offset > 0n) this.offsets.advanced(record.topic, record.partition, record.offset - 1n);
+    await this.flush('seed');
+    return this.offsets.stored.has(record.topic, record.partition);
+  }
+
   /** Bronze: a tombstone is a row with every value column null and its Kafka metadata. */
   tombstone(record: SourceRecord): void {
     this.append(record, this.planner.tombstoneRow());
@@ -270,7 +305,7 @@ export class TableWriter {
   /** Which trigger says to flush now, if any (checked per record, so cheap: bytes are sampled). */
   due(now = this.now()): FlushReason | undefined {
     if (this.buffer.isEmpty || this.flushing || now < this.retryAfter) return undefined;
-    return this.cadence.due(this.buffer.recordCount, this.buffer.ageMs(now), () => this.bufferedBytes);
+    return this.cadence.due(this.buffer.recordCount + this.buffer.passCount, this.buffer.ageMs(now), () => this.bufferedBytes);
   }
 
   /**
@@ -279,7 +314,7 @@ export class TableWriter {
    * commit holds more than the bounds, however large the fetched batches.
    */
   full(): FlushReason | undefined {
-    return this.cadence.full(this.buffer.recordCount, () => this.bufferedBytes);
+    return this.cadence.full(this.buffer.recordCount + this.buffer.passCount, () => this.bufferedBytes);
   }
 
   /**

@@ -20,6 +20,11 @@ export class WriterSet {
     return w;
   }
 
+  /** The writer of a table, if there is one (never creates it). */
+  peek(fullName: string): TableWriter | undefined {
+    return this.byName.get(fullName);
+  }
+
   all(): TableWriter[] {
     return [...this.byName.values()];
   }

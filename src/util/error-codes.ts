@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   ROW_DECIMAL_OVERFLOW: plain,
   RECORD_HALT: halt,
   RECORD_UNEXPECTED: plain,
+  // a record of a {record}-routed mapping that names no record type (a tombstone, an untitled JSON Schema)
+  RECORD_TYPE_UNKNOWN: plain,
   BRONZE_COLUMN_CLASH: plain,
   BRONZE_TOMBSTONE_NO_TABLE: plain,
   BRONZE_TOMBSTONE_REQUIRED: transient,

@@ -59,4 +59,24 @@ describe('TableBuffer', () => {
     const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink());
     expect(() => buf.advance('t', 0, 1n, 0, 1)).toThrow(/no range/);
   });
+
+  it('passes move a range past records of other tables without counting them as records', () => {
+    let now = 1_000;
+    const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink(), () => now);
+    buf.startRange('t', 0, 5n, 5n);
+    buf.pass('t', 0, 8n);
+    expect(buf.isEmpty).toBe(false);
+    expect(buf.recordCount).toBe(0);
+    expect(buf.passCount).toBe(1);
+    now = 60_000;
+    // no record waits: passes start no commit interval and no freshness clock
+    expect(buf.ageMs()).toBe(0);
+    expect(buf.oldestTimestamp).toBeUndefined();
+    buf.pass('t', 0, 7n); // never backwards
+    const d = buf.drain();
+    expect(d.ranges).toEqual([{ topic: 't', partition: 0, base: 5n, next: 8n }]);
+    expect(d.records).toBe(0);
+    expect(buf.isEmpty).toBe(true);
+    expect(buf.passCount).toBe(0);
+  });
 });

@@ -192,7 +192,7 @@ describe('configuration mistakes give path-qualified messages', () => {
 
   it('unknown placeholder in a table template', () => {
     expect(errorsOf(withTables(`  - topics: [orders]\n    table: "{topic}_{partition}"\n`))).toEqual([
-      'tables[0].table: unknown placeholder "{partition}" in "{topic}_{partition}" (supported: {topic})',
+      'tables[0].table: unknown placeholder "{partition}" in "{topic}_{partition}" (supported: {topic}, {record})',
     ]);
   });
 
@@ -262,4 +262,27 @@ tables:
     ]);
     expect(error?.message).toContain('6 configuration errors');
   });
+
+  it('{record} on a topic without a registered schema, and in a dead-letter topic', () => {
+    const text = withTables(`  - topics: [orders]
+    table: "{topic}_{record}"
+    value:
+      format: json
+  - topics: [clicks]
+    table: "{topic}_{record}"
+    errors:
+      deadLetterTopic: "{record}.dlq"
+`);
+    expect(errorsOf(text)).toEqual([
+      'tables[1].errors.deadLetterTopic: unknown placeholder "{record}" in "{record}.dlq" (supported: {topic})',
+    ]);
+    expect(errorsOf(withTables(`  - topics: [orders]
+    table: "{topic}_{record}"
+    value:
+      format: json
+`))).toEqual([
+      'tables[0].table: {record} routes by the record type a registered schema names; value.format json has none (use value.format: registry, or drop {record})',
+    ]);
+  });
+
 });

@@ -10,6 +10,8 @@ import {
   sanitizeIdentifier,
   splitNamespace,
   tableNameFor,
+  recordTablePattern,
+  routesByRecord,
   templateProblem,
   transformProblem,
 } from '../../src/config/names.js';
@@ -59,6 +61,24 @@ describe('table names', () => {
   it('expands {topic} in a template, then sanitizes', () => {
     expect(tableNameFor('{topic}_raw', 'Shop.Orders')).toBe('shop_orders_raw');
     expect(tableNameFor('events', 'anything')).toBe('events');
+  });
+
+  it('expands {record}, the record type, sanitized like the rest', () => {
+    expect(tableNameFor('{topic}_{record}', 'shop.orders', 'com.acme.OrderCreated')).toBe('shop_orders_com_acme_ordercreated');
+    expect(routesByRecord('{topic}_{record}')).toBe(true);
+    expect(routesByRecord('{topic}')).toBe(false);
+  });
+
+  it('recordTablePattern matches every name a {record} template gives for the topic, and no other topic\'s', () => {
+    const p = recordTablePattern('{topic}_{record}', 'Shop.Orders');
+    expect(p.test(tableNameFor('{topic}_{record}', 'Shop.Orders', 'com.acme.OrderCreated'))).toBe(true);
+    expect(p.test(tableNameFor('{topic}_{record}', 'Shop.Orders', 'x'))).toBe(true);
+    expect(p.test('shop_orders_')).toBe(false);
+    expect(p.test('shop_clicks_com_acme_click')).toBe(false);
+    // a record name starting with a digit: the whole name gains the `_` prefix
+    const bare = recordTablePattern('{record}', 't');
+    expect(bare.test(tableNameFor('{record}', 't', '1Event'))).toBe(true);
+    expect(recordTablePattern('{record}_v1', '2024').test(tableNameFor('{record}_v1', '2024', 'a.B'))).toBe(true);
   });
 
   it('finds unknown placeholders and stray braces', () => {

@@ -13,6 +13,7 @@ export type Encoded =
   | null
   | { raw: 'string' | 'int' | 'long' | 'bytes' | 'text'; data: unknown }
   | { json_schema: object; data: unknown; strategy?: 'topic' | 'record' | 'topic_record'; validate?: boolean }
+  | { avro: object; data: unknown; strategy?: 'topic' | 'record' | 'topic_record' }
   | { protobuf: string; data: unknown; strategy?: 'topic' | 'record' | 'topic_record' }
   | { framed: string }
   | { framed_like: string; body: string };

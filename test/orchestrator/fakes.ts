@@ -164,3 +164,43 @@ export function fakeDeps(store: FakeStore, now?: () => number): WriterDeps & { d
 export function record(topic: string, partition: number, offset: number, value: Buffer | null = Buffer.from('x'), timestamp = 1_700_000_000_000): SourceRecord {
   return { topic, partition, offset: BigInt(offset), timestamp, key: Buffer.from(`k${offset}`), value, headers: [{ key: 'h', value: Buffer.from('v') }], sizeBytes: 10 };
 }
+
+/**
+ * Several tables, each a FakeStore, addressed by name: what tables routed by record type need
+ * (one writer per table, and a namespace listing to find them again after a restart).
+ */
+export class FakeCatalog implements TableStore, DataFileSink {
+  readonly tables = new Map<string, FakeStore>();
+
+  store(name: string): FakeStore {
+    let s = this.tables.get(name);
+    if (!s) this.tables.set(name, (s = new FakeStore()));
+    return s;
+  }
+
+  load = async (id: TableIdentifier) => this.tables.get(id.name)?.load(id);
+
+  async list(namespace: string[]): Promise<TableIdentifier[]> {
+    return [...this.tables].filter(([, s]) => s.metadata).map(([name]) => ({ namespace, name }));
+  }
+
+  async create(id: TableIdentifier, schema: Schema, definition: (s: Schema) => TableDefinition): Promise<LoadedTable> {
+    const s = this.store(id.name);
+    await s.create(id, schema, definition);
+    // The location tells write() which table the files are for.
+    s.metadata = { ...s.metadata!, location: `mem://${id.name}` };
+    return (await s.load(id))!;
+  }
+
+  append(id: TableIdentifier, t: LoadedTable, files: DataFile[], properties: (m: TableMetadata) => Record<string, string>): Promise<LoadedTable> {
+    return this.store(id.name).append(id, t, files, properties);
+  }
+
+  updateSchema(id: TableIdentifier, evolve: (m: TableMetadata) => SchemaUpdate | undefined): Promise<LoadedTable> {
+    return this.store(id.name).updateSchema(id, evolve);
+  }
+
+  write(t: LoadedTable, spec: PartitionSpec, partitions: PartitionData[]): Promise<DataFile[]> {
+    return this.store(t.metadata.location.slice('mem://'.length)).write(t, spec, partitions);
+  }
+}

@@ -32,4 +32,29 @@ describe('Router', () => {
     expect(router.routes('clicks.mobile.floe.dlq')).toEqual([]);
     expect(router.subscription(['clicks.a', 'clicks.a.floe.dlq', '__consumer_offsets', 'x'])).toEqual(['clicks.a', 'orders.eu', 'orders.us']);
   });
+
+  it('keeps {record} targets apart: their tables are named per record type as records arrive', () => {
+    const c = parseConfig(
+      JSON.stringify({
+        kafka: { brokers: ['k:9092'], groupId: 'g' },
+        schemaRegistry: { url: 'http://r' },
+        catalog: { type: 'rest', uri: 'http://c' },
+        storage: { type: 'local', root: '/tmp' },
+        defaults: { namespace: 'raw' },
+        tables: [
+          { topics: ['events'], table: '{topic}_{record}' },
+          { topics: ['events'], table: 'all_events' },
+          { topics: ['cdc'], mode: 'silver', key: { format: 'string' }, table: '{record}', alsoBronze: { table: 'cdc_history' } },
+        ],
+      }),
+      { env: {} },
+    );
+    const r = new Router(c.tables);
+    expect(r.routes('events').map((x) => x.fullName)).toEqual(['raw.all_events']);
+    expect(r.recordRoutes('events').map((x) => [x.key, x.mapping.table])).toEqual([['0/bronze/events', '{topic}_{record}']]);
+    // silver by record type, its bronze side by name
+    expect(r.routes('cdc').map((x) => x.fullName)).toEqual(['raw.cdc_history']);
+    expect(r.recordRoutes('cdc').map((x) => x.key)).toEqual(['2/silver/cdc']);
+    expect(r.subscription([])).toEqual(['cdc', 'events']);
+  });
 });
