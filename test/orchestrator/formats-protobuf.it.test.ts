@@ -12,7 +12,7 @@
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { oracleFor, rowObjects, sparkRowsWhenCommitted } from '../harness/oracle.js';
-import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, workDir, writeDaemonConfig } from '../harness/daemon.js';
+import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 import { producePython, type PyMessage } from '../harness/python-producer.js';
 
 const stack = inject('stack');
@@ -136,6 +136,47 @@ describe('Protobuf', () => {
       expect(letters.map((m) => m.headers?.['floe.error.code']?.toString())).toEqual(['DECODE_SCHEMA_MISMATCH', 'DECODE_TRUNCATED', 'DECODE_UNKNOWN_SCHEMA']);
       expect(letters[0]!.headers?.['floe.error.message']?.toString()).toMatch(/index path \[7\] names no message/);
       expect(daemon.running).toBe(true);
+      expect((await daemon.stop()).code).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+  }, 600_000);
+
+  it('a Timestamp keeps every nanosecond in a v3 table (timestamptz_ns, read exactly by PyIceberg) and is floored to µs in a v2 table', async () => {
+    const s = uniqueSuffix();
+    const ns = `protobuf_ns_${s}`;
+    const topic = `floe-pb-ns-${s}`;
+    await kafka.createTopic(topic, 1);
+    // [RFC 3339 with 9 digits, what a µs column holds: floored, so before 1970 it rounds down]
+    const at: [string, string][] = [
+      ['2024-02-29T23:59:59.123456789Z', '2024-02-29T23:59:59.123456Z'],
+      ['1969-12-31T23:59:59.999999999Z', '1969-12-31T23:59:59.999999Z'],
+      ['1970-01-01T00:00:00.000000001Z', '1970-01-01T00:00:00.000000Z'],
+      ['1969-12-31T23:59:59.000000001Z', '1969-12-31T23:59:59.000000Z'],
+    ];
+    await producePython(stack, at.map(([t], i) => ({ topic, value: { protobuf: 'reading_v4_pb2.Reading', data: { id: i + 1, at: t }, strategy: 'topic_record' as const } })), PROTOS);
+    const dir = workDir('protobuf-ns');
+    const config = writeDaemonConfig(stack, dir, {
+      groupId: `floe-pb-ns-${s}`,
+      defaults: { namespace: ns },
+      tables: [
+        { topics: [topic], table: 'v3', formatVersion: 3 },
+        { topics: [topic], table: 'v2' },
+      ],
+    });
+    const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
+    try {
+      const scan = async (table: string) =>
+        rowObjects(await oracle.pyicebergScan(`${ns}.${table}`, { selectedFields: ['id', 'at'] }).catch(() => ({ columns: [], rows: [] }))).sort((a, b) => Number(a.id) - Number(b.id));
+      await waitFor('both tables', async () => {
+        if (!daemon.running) throw new Error(daemon.log().slice(-3000));
+        return (await scan('v3')).length === at.length && (await scan('v2')).length === at.length;
+      }, 180_000, 1000);
+      const arrow = async (table: string) => Object.fromEntries((await oracle.pyicebergScan(`${ns}.${table}`, { selectedFields: ['at'] })).columns.map((c) => [c.name, c.type]));
+      expect(await arrow('v3')).toEqual({ at: 'timestamp[ns, tz=UTC]' });
+      expect(await scan('v3')).toEqual(at.map(([t], i) => ({ id: String(i + 1), at: t })));
+      expect(await arrow('v2')).toEqual({ at: 'timestamp[us, tz=UTC]' });
+      expect(await scan('v2')).toEqual(at.map(([, t], i) => ({ id: String(i + 1), at: t })));
       expect((await daemon.stop()).code).toBe(0);
     } finally {
       daemon.kill('SIGKILL');

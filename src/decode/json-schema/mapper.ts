@@ -29,6 +29,8 @@ export type PrimKind =
   | 'date-ms'
   | 'time-ms'
   | 'timestamp-ms'
+  // exact nanoseconds (Protobuf's Timestamp): timestamptz_ns on v3 tables, floored µs on v2
+  | 'timestamp-nanos'
   | { decimal: [precision: number, scale: number] };
 
 export type JNode =
@@ -351,6 +353,8 @@ export function avroPrim(p: PrimKind): { type: unknown; branch: string } {
     case 'timestamp':
     case 'timestamp-ms':
       return { type: { type: 'long', logicalType: 'timestamp-micros' }, branch: 'long' };
+    case 'timestamp-nanos':
+      return { type: { type: 'long', logicalType: 'timestamp-nanos' }, branch: 'long' };
     default:
       return { type: p, branch: p };
   }

@@ -154,6 +154,9 @@ function prim(p: PrimKind): Conv {
         if (!m || us === undefined || !validDate(+m[1]!, +m[2]!, +m[3]!)) fail(path, 'an RFC 3339 date-time with an offset', v);
         return BigInt(daysFromCivil(+m[1]!, +m[2]!, +m[3]!)) * DAY_US + us - offsetMicros(m[8]);
       };
+    case 'timestamp-nanos':
+      // Only Protobuf's Timestamp maps to it; a JSON Schema date-time is `timestamp` (µs).
+      throw new Error('a JSON Schema has no nanosecond timestamp type');
     case 'date-ms':
       return (v, path) => (typeof v === 'number' && Number.isInteger(v) ? v : fail(path, 'days since the epoch', v));
     case 'time-ms':

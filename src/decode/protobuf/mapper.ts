@@ -6,7 +6,7 @@
  * uint64/fixed64 → decimal(20,0) · enum → string (an unknown number as its decimal text) ·
  * message → struct · repeated → list · map → map (keys as text) · oneof members and fields with
  * presence → optional; plain proto3 scalars → required, absent meaning the default · well-known
- * types: Timestamp → timestamptz, Duration → long µs, wrappers → optional scalar, google.type.Date
+ * types: Timestamp → timestamptz (exact ns: timestamptz_ns on v3), Duration → long µs, wrappers → optional scalar, google.type.Date
  * → date, Struct/Value/ListValue → JSON text · recursion and field-less messages → JSON text.
  */
 import protobuf from 'protobufjs';
@@ -159,7 +159,9 @@ export class ProtobufMapper {
   private message(type: Type): PSlot {
     const full = type.fullName;
     if (full === '.google.protobuf.Timestamp') {
-      return { node: prim('timestamp'), conv: (v) => big((v as Obj).seconds ?? 0, false) * 1_000_000n + BigInt(Math.floor(Number((v as Obj).nanos ?? 0) / 1000)) };
+      // Exact nanoseconds, like Avro's timestamp-nanos: a v3 table's column is timestamptz_ns, a
+      // v2 table's (or a µs column made before) timestamptz, floored by the projector.
+      return { node: prim('timestamp-nanos'), conv: (v) => big((v as Obj).seconds ?? 0, false) * 1_000_000_000n + BigInt(Number((v as Obj).nanos ?? 0)) };
     }
     if (full === '.google.protobuf.Duration') {
       return { node: prim('long'), conv: (v) => big((v as Obj).seconds ?? 0, false) * 1_000_000n + BigInt(Math.trunc(Number((v as Obj).nanos ?? 0) / 1000)) };

@@ -104,6 +104,25 @@ describe('Protobuf mapping', () => {
     expect(cols.tree![0]).toMatchObject({ fields: [{ name: 'v', type: 'int' }, { name: 'next', type: 'string' }] });
   });
 
+  it('a Timestamp keeps its nanoseconds: timestamptz_ns on a v3 table, floored µs on v2 (as Avro timestamp-nanos)', () => {
+    const text = 'syntax = "proto3"; package floe.t; import "google/protobuf/timestamp.proto"; message E { google.protobuf.Timestamp at = 1; }';
+    const w = protobufFormat.load(1, text, []);
+    const read = (seconds: string, nanos: number) => w.read(body([0], encode(text, 'floe.t.E', { at: { seconds, nanos } })), 5);
+    const r = read('1709251199', 123_456_789);
+    expect(r.value).toEqual({ at: 1709251199123456789n });
+    // -1 s + 999999999 ns is 1 ns before the epoch: exact on v3, floored to the µs before the epoch on v2.
+    const before = read('-1', 999_999_999);
+    for (const [formatVersion, type, value, early] of [
+      [3, 'timestamptz_ns', 1709251199123456789n, -1n],
+      [2, 'timestamptz', 1709251199123456n, -1n],
+    ] as const) {
+      const table = evolveSchema(undefined, r.writer.type, { formatVersion }).newSchema;
+      expect(table.fields.map((f) => [f.name, f.type])).toEqual([['at', type]]);
+      expect(compileProjector(r.writer.type, table)(r.value)).toEqual({ at: value });
+      expect(compileProjector(r.writer.type, table)(before.value)).toEqual({ at: early });
+    }
+  });
+
   it('decodes every value exactly: 64-bit as bigint, unsigned 64-bit as decimal, defaults of absent proto3 scalars', () => {
     const payload = encode(ALL, 'floe.t.All', {
       i32: -5, s32: -2147483648, sf32: 7, u32: 4294967295, f32: 1,
