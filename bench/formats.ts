@@ -1,10 +1,13 @@
 /**
  * The same logical record in each format floe reads, through decode → project → Arrow → Parquet:
  * `npm run bench -- --formats`. The event workload (bench/pipeline.ts) as Confluent-framed Avro,
- * as Confluent-framed JSON Schema (the JSON a JSONSerializer would write for it) and, for the raw
- * path, as a `json` topic without a schema (one JSON text column). Rates are per CPU second.
+ * as Confluent-framed JSON Schema (the JSON a JSONSerializer would write for it), as
+ * Confluent-framed Protobuf (EVENT_PROTO, encoded by protobufjs, message index path [0]) and, for
+ * the raw path, as a `json` topic without a schema (one JSON text column). Rates are per CPU second.
  */
 import avro from 'avsc';
+import protobuf from 'protobufjs';
+import { protobufFormat, writeIndexPath } from '../src/decode/protobuf/format.js';
 import { RecordBatchBuilder } from '../src/arrow/builder.js';
 import { frame, rawWriter, type WriterSchema } from '../src/decode/index.js';
 import { avroWriter } from '../src/decode/avro-format.js';
@@ -46,6 +49,63 @@ export const EVENT_JSON_SCHEMA = {
     payload: { type: 'string', 'connect.type': 'bytes' },
   },
 };
+
+/**
+ * EVENT_SCHEMA as Protobuf, field for field: uuid as string (Protobuf has no uuid), Timestamp,
+ * enum, proto3 `optional` for the nullable fields, google.type.Date, a map, a nested message. The
+ * decimal `amount` is its unscaled cents in an int64 (`amount_cents`): a Protobuf decimal has no
+ * fixed scale to make a column of.
+ */
+export const EVENT_PROTO = `
+syntax = "proto3";
+package bench;
+import "google/protobuf/timestamp.proto";
+import "google/type/date.proto";
+message PageEvent {
+  enum Kind { VIEW = 0; CLICK = 1; BUY = 2; SIGNUP = 3; }
+  message Geo { double lat = 1; double lon = 2; }
+  string event_id = 1; google.protobuf.Timestamp ts = 2; int64 user_id = 3; string session = 4;
+  Kind event = 5; string url = 6; optional string referrer = 7; string user_agent = 8;
+  optional string country = 9; optional string city = 10; optional int64 amount_cents = 11;
+  double price = 12; int32 quantity = 13; bool is_mobile = 14; google.type.Date day = 15;
+  repeated string tags = 16; map<string, string> attributes = 17; Geo geo = 18; float score = 19;
+  bytes payload = 20;
+}
+`;
+
+/** The Avro frames of makeEvents, re-encoded as Confluent-framed Protobuf of EVENT_PROTO. */
+export function eventsAsProtobuf(avroFrames: Buffer[]): Buffer[] {
+  const root = new protobuf.Root();
+  root.addJSON((protobuf.common.get('google/protobuf/timestamp.proto') as { nested: Record<string, protobuf.AnyNestedObject> }).nested);
+  protobuf.parse('syntax = "proto3"; package google.type; message Date { int32 year = 1; int32 month = 2; int32 day = 3; }', root, { keepCase: true });
+  protobuf.parse(EVENT_PROTO, root, { keepCase: true });
+  root.resolveAll();
+  const msg = root.lookupType('bench.PageEvent');
+  const type = avro.Type.forSchema(EVENT_SCHEMA as avro.Schema);
+  const header = Buffer.concat([frame(1, Buffer.alloc(0)), writeIndexPath([0])]);
+  return avroFrames.map((f) => {
+    const v = type.fromBuffer(f.subarray(5)) as Record<string, unknown>;
+    const ts = BigInt(v.ts as number);
+    const day = new Date((v.day as number) * 86_400_000);
+    const amount = v.amount as Buffer | null;
+    const body = msg
+      .encode(
+        msg.fromObject({
+          ...v,
+          ts: { seconds: String(ts / 1_000_000n), nanos: Number(ts % 1_000_000n) * 1000 },
+          amount_cents: amount === null ? undefined : String(amount.readBigInt64BE()),
+          amount: undefined,
+          day: { year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate() },
+          attributes: Object.fromEntries(v.attributes instanceof Map ? v.attributes : Object.entries(v.attributes as object)),
+          referrer: v.referrer ?? undefined,
+          country: v.country ?? undefined,
+          city: v.city ?? undefined,
+        }),
+      )
+      .finish();
+    return Buffer.concat([header, body]);
+  });
+}
 
 function iso(micros: bigint): string {
   const ms = Number(micros / 1000n);
@@ -99,7 +159,7 @@ export function runFormat(format: string, writer: WriterSchema, frames: Buffer[]
   return { format, records: frames.length, inputBytes, seconds: cpu() - t0 };
 }
 
-/** The three formats on the same n events (a warm-up pass each first). */
+/** The four formats on the same n events (a warm-up pass each first). */
 export function runFormats(n: number): FormatResult[] {
   const avroFrames = makeEvents(n);
   const jsonFrames = eventsAsJson(avroFrames);
@@ -107,6 +167,7 @@ export function runFormats(n: number): FormatResult[] {
   const cases: Array<[string, WriterSchema, Buffer[], number]> = [
     ['avro', avroWriter(1, text, parseAvroSchema(text)), avroFrames, 5],
     ['json-schema', jsonSchemaFormat.load(1, JSON.stringify(EVENT_JSON_SCHEMA), []), jsonFrames, 5],
+    ['protobuf', protobufFormat.load(1, EVENT_PROTO, []), eventsAsProtobuf(avroFrames), 5],
     ['raw json (value.format json)', rawWriter('json'), jsonFrames.map((f) => f.subarray(5)), 0],
   ];
   return cases.map(([name, writer, frames, offset]) => {

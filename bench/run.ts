@@ -7,7 +7,7 @@
  *   npm run bench -- --startup    adds daemon start-up CPU, compiled vs tsx, against the stack (bench/startup.ts)
  *   npm run bench -- --all        all of the above
  *   npm run bench -- --records N  records for the in-process pipeline (default 200000)
- *   npm run bench -- --formats    only the per-format comparison (Avro, JSON Schema, raw json) on the event record
+ *   npm run bench -- --formats    only the per-format comparison (Avro, JSON Schema, Protobuf, raw json) on the event record
  *   npm run bench -- --workload W event (~964 B), small (212 B, 17 fields) or all (default); also for --e2e
  *   npm run bench -- --threads 0,1 [--rounds 3]  only the Parquet encode inline vs on worker threads (bench/threads.ts)
  */
