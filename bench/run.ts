@@ -5,7 +5,10 @@
  *   npm run bench -- --e2e        adds the end-to-end run against the local stack (bench/e2e.ts)
  *   npm run bench -- --silver     adds silver upserts, compaction and scans against the stack (bench/silver.ts)
  *   npm run bench -- --startup    adds daemon start-up CPU, compiled vs tsx, against the stack (bench/startup.ts)
- *   npm run bench -- --all        all of the above
+ *   npm run bench -- --all        all of the above (not --vs-connect)
+ *   npm run bench -- --vs-connect floe and Apache Iceberg's Kafka Connect sink side by side on one topic (bench/vs-connect.ts);
+ *                                 with --smoke on 20,000 records
+ *   npm run bench -- --backlog-memory  floe's peak RSS draining a 10 M record backlog (bench/backlog-memory.ts)
  *   npm run bench -- --records N  records for the in-process pipeline (default 200000)
  *   npm run bench -- --formats    only the per-format comparison (Avro, JSON Schema, Protobuf, raw json) on the event record
  *   npm run bench -- --workload W event (~964 B), small (212 B, 17 fields) or all (default); also for --e2e
@@ -24,6 +27,9 @@ const { values } = parseArgs({
     all: { type: 'boolean', default: false },
     startup: { type: 'boolean', default: false },
     formats: { type: 'boolean', default: false },
+    'vs-connect': { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    'backlog-memory': { type: 'boolean', default: false },
     records: { type: 'string', default: '200000' },
     workload: { type: 'string', default: 'all' },
     threads: { type: 'string' },
@@ -46,6 +52,21 @@ function peakRssMiB(): number {
 }
 
 async function main(): Promise<void> {
+  if (values['vs-connect']) {
+    // Only the side-by-side run: it is long, and the in-process sections would run beside nothing.
+    console.log(`floe bench — ${new Date().toISOString()}`);
+    console.log(`machine: ${machine()}`);
+    const { runVsConnect } = await import('./vs-connect.js');
+    await runVsConnect({ smoke: values.smoke });
+    return;
+  }
+  if (values['backlog-memory']) {
+    console.log(`floe bench — ${new Date().toISOString()}`);
+    console.log(`machine: ${machine()}`);
+    const { runBacklogMemory } = await import('./backlog-memory.js');
+    await runBacklogMemory();
+    return;
+  }
   const n = Number(values.records);
   const workloads = selectWorkloads(values.workload);
   console.log(`floe bench — ${new Date().toISOString()}`);
