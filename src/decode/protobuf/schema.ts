@@ -27,6 +27,13 @@ const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
 export interface ProtoFile {
   /** Full names of the file's top-level messages, in declaration order (index path level one). */
   messages: string[];
+  /**
+   * Text form only: per message full name, its nested types as protoc's descriptor lists them —
+   * nested messages and the synthetic entry type of each map field, in source order (an entry is
+   * undefined: no record can be one). Index paths count in this order; protobufjs keeps no entry
+   * types for text maps, so its own nested list would shift every index after a map field.
+   */
+  nested?: Map<string, (string | undefined)[]>;
   /** Full names of map-entry messages (descriptor form), which are maps, not lists of structs. */
   mapEntries: Set<string>;
 }
@@ -57,13 +64,52 @@ function addDescriptor(root: Root, text: string, mapEntries: Set<string>): strin
   return names;
 }
 
-function addText(root: Root, text: string): string[] {
+function addText(root: Root, text: string): { names: string[]; nested: Map<string, (string | undefined)[]> } {
   // Parse alone first: the file's own top-level messages, in order, for the index path.
   const alone = protobuf.parse(text, new Root(), { keepCase: true });
   const ns = alone.package ? alone.root.lookup(alone.package) : alone.root;
   const names = ((ns as protobuf.Namespace | null)?.nestedArray ?? []).filter((n): n is Type => n instanceof Type).map((t) => t.fullName.slice(1));
   protobuf.parse(text, root, { keepCase: true });
-  return names;
+  return { names, nested: nestedOrder(text, alone.package ?? '') };
+}
+
+/**
+ * The nested types of every message of a .proto text in protoc's order: protoc adds a map field's
+ * entry type to the message's nested types where the field is declared, among the nested messages
+ * (and a proto2 group's type where the group is). A scan of the tokens, comments and strings
+ * skipped, tracking which braces open a message.
+ */
+export function nestedOrder(text: string, pkg: string): Map<string, (string | undefined)[]> {
+  const tokens = text
+    .replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, ' ')
+    .match(/[A-Za-z_][A-Za-z0-9_.]*|[{}<>;=]/g) ?? [];
+  const out = new Map<string, (string | undefined)[]>();
+  // One entry per open brace: the message's full name, or undefined for any other block.
+  const scopes: (string | undefined)[] = [];
+  let opening: string | undefined;
+  const current = () => scopes.at(-1);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === '{') {
+      scopes.push(opening);
+      opening = undefined;
+    } else if (t === '}') {
+      scopes.pop();
+    } else if ((t === 'message' || t === 'group') && /^[A-Za-z_]/.test(tokens[i + 1] ?? '') && (t === 'message' || current() !== undefined)) {
+      const name = tokens[i + 1]!;
+      const parent = current();
+      const full = parent !== undefined ? `${parent}.${name}` : pkg ? `${pkg}.${name}` : name;
+      if (scopes.length === 0 || parent !== undefined) {
+        if (parent !== undefined) out.get(parent)!.push(name);
+        out.set(full, out.get(full) ?? []);
+        opening = full;
+      }
+      i++;
+    } else if (t === 'map' && tokens[i + 1] === '<' && current() !== undefined) {
+      out.get(current()!)!.push(undefined);
+    }
+  }
+  return out;
 }
 
 /** Parses the schema and its references (dependencies first) into one resolved root. */
@@ -80,10 +126,11 @@ export function loadProto(schema: string, references: readonly ResolvedReference
     if (isDescriptor(r.schema)) addDescriptor(root, r.schema, mapEntries);
     else addText(root, r.schema);
   }
-  const messages = isDescriptor(schema) ? addDescriptor(root, schema, mapEntries) : addText(root, schema);
+  const text = isDescriptor(schema) ? undefined : addText(root, schema);
+  const messages = text ? text.names : addDescriptor(root, schema, mapEntries);
   root.resolveAll();
   if (messages.length === 0) throw new Error('the Protobuf schema defines no message');
-  return { root, file: { messages, mapEntries } };
+  return { root, file: { messages, mapEntries, ...(text ? { nested: text.nested } : {}) } };
 }
 
 /** The message a Confluent index path names: top-level message, then nested messages, in declaration order. */
@@ -91,9 +138,17 @@ export function messageAt(root: Root, file: ProtoFile, path: readonly number[]):
   const top = file.messages[path[0] ?? 0];
   let type = top === undefined ? undefined : root.lookupType(top);
   for (const i of path.slice(1)) {
-    type = type?.nestedArray.filter((n): n is Type => n instanceof Type)[i];
+    if (!type) return undefined;
+    const order = file.nested?.get(type.fullName.slice(1));
+    if (order) {
+      // Text form: count as protoc does, map entry types included (they name no record).
+      const name = order[i];
+      type = name === undefined ? undefined : (type.nested?.[name] as Type | undefined);
+    } else {
+      type = type.nestedArray.filter((n): n is Type => n instanceof Type)[i];
+    }
   }
-  return type;
+  return type instanceof Type ? type : undefined;
 }
 
 interface DescriptorProto {

@@ -187,10 +187,42 @@ describe('Protobuf mapping', () => {
       expect(a.writer).toBe(w);
       expect(a.value).toEqual({ a: 'z' });
     }
-    // Nested: in descriptor form the map entry is nested type 0, C is 1; in text form C is 0.
-    const nested = protobufFormat.load(1, text, []).read(body([1, 0], Uint8Array.from([0x08, 1])), 5);
+    // Nested: the map entry is nested type 0 and C is 1, in text form as in descriptor form
+    // (protoc's descriptor, which Confluent's serializers count in, lists the entry type).
+    const nested = protobufFormat.load(1, text, []).read(body([1, 1], Uint8Array.from([0x08, 1])), 5);
     expect(nested.writer.record).toBe('p.B.C');
     expect(nested.value).toEqual({ c: true });
+    expect(() => protobufFormat.load(1, text, []).read(body([1, 0], Uint8Array.from([0x08, 1])), 5)).toThrow(/names no message/);
+  });
+
+  it('counts map entry types in nested index paths of a text schema where protoc puts them, as Confluent\'s serializers do', () => {
+    // The paths are what confluent-kafka 2.12.1's Python ProtobufSerializer (_create_index_array)
+    // writes for this file compiled by protoc: Outer's nested types are CountsEntry, Inner,
+    // ByNameEntry, Last (source order, map entries included) and Last's are MEntry, Deep.
+    const text = `syntax = "proto3";
+package floe.nest;
+// a comment naming message Fake { } and map<string, int32> is not a declaration
+message Outer {
+  map<string, int32> counts = 1;
+  message Inner { int64 id = 1; }
+  map<string, Inner> by_name = 2;
+  oneof pick { string a = 4; int32 b = 5; }
+  message Last { string s = 1; map<int32, string> m = 2; message Deep { bool ok = 1; } }
+  Inner inner = 3;
+  string note = 6 [json_name = "message Fake"];
+}
+message Second { int32 x = 1; }`;
+    const w = protobufFormat.load(1, text, []);
+    const named = (path: number[]) => w.read(body(path, Uint8Array.from([])), 5).writer.record;
+    expect(named([0, 1])).toBe('floe.nest.Outer.Inner');
+    expect(named([0, 3])).toBe('floe.nest.Outer.Last');
+    expect(named([0, 3, 1])).toBe('floe.nest.Outer.Last.Deep');
+    expect(named([1])).toBe('floe.nest.Second');
+    for (const entry of [[0, 0], [0, 2], [0, 3, 0], [0, 4]]) expect(() => named(entry)).toThrow(/names no message/);
+    // A proto2 group's type is a nested type too, where the group is declared.
+    const g = protobufFormat.load(1, 'syntax = "proto2"; package g; message M { optional group Grp = 1 { optional int32 x = 2; } map<string, string> m = 3; message N { optional int32 y = 1; } }', []);
+    expect(g.read(body([0, 0], Uint8Array.from([])), 5).writer.record).toBe('g.M.Grp');
+    expect(g.read(body([0, 2], Uint8Array.from([])), 5).writer.record).toBe('g.M.N');
   });
 
   it('reads the index path: the 0 shorthand, explicit paths, and refuses what is not a path', () => {
