@@ -13,6 +13,7 @@
  *   npm run bench -- --formats    only the per-format comparison (Avro, JSON Schema, Protobuf, raw json) on the event record
  *   npm run bench -- --workload W event (~964 B), small (212 B, 17 fields) or all (default); also for --e2e
  *   npm run bench -- --threads 0,1 [--rounds 3]  only the Parquet encode inline vs on worker threads (bench/threads.ts)
+ *   npm run bench -- --kafka-clients  only the Kafka client comparison against the stack's Kafka (bench/kafka-clients.ts)
  */
 import os from 'node:os';
 import { existsSync } from 'node:fs';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     'vs-connect': { type: 'boolean', default: false },
     smoke: { type: 'boolean', default: false },
     'backlog-memory': { type: 'boolean', default: false },
+    'kafka-clients': { type: 'boolean', default: false },
     records: { type: 'string', default: '200000' },
     workload: { type: 'string', default: 'all' },
     threads: { type: 'string' },
@@ -69,6 +71,11 @@ async function main(): Promise<void> {
   }
   const n = Number(values.records);
   const workloads = selectWorkloads(values.workload);
+  if (values['kafka-clients']) {
+    const { runKafkaClients } = await import('./kafka-clients.js');
+    console.log(`floe bench — ${new Date().toISOString()}\nmachine: ${machine()}\nload average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}\n`);
+    return runKafkaClients();
+  }
   console.log(`floe bench — ${new Date().toISOString()}`);
   console.log(`machine: ${machine()}`);
   console.log(`load average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}`);
