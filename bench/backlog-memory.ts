@@ -9,7 +9,8 @@
  * external memory), and prints where the peak came from. VmHWM at the end is the figure.
  *
  * Sizes: FLOE_BENCH_BACKLOG_RECORDS (default 10,000,000), FLOE_BENCH_BACKLOG_BUDGET (512MiB),
- * FLOE_BENCH_BACKLOG_COMMIT_MS (1000). Reuse a topic produced by an earlier run (its name is
+ * FLOE_BENCH_BACKLOG_COMMIT_MS (1000), FLOE_BENCH_BACKLOG_COMMIT_MAX_BYTES (commit.maxBytes; floe's default),
+ * FLOE_BENCH_BACKLOG_FETCH_MAX_BYTES (kafka.fetch.maxBytes; floe's default). Reuse a topic produced by an earlier run (its name is
  * printed) with FLOE_BENCH_BACKLOG_TOPIC=<topic> and FLOE_BENCH_BACKLOG_RECORDS=<its count>.
  */
 import os from 'node:os';
@@ -47,8 +48,14 @@ export async function runBacklogMemory(): Promise<void> {
   const N = Number(process.env.FLOE_BENCH_BACKLOG_RECORDS ?? 10_000_000);
   const budget = process.env.FLOE_BENCH_BACKLOG_BUDGET ?? '512MiB';
   const commitMs = Number(process.env.FLOE_BENCH_BACKLOG_COMMIT_MS ?? 1000);
+  // commit.maxBytes for the table (default: floe's own default), to measure its effect on the peak.
+  const commitMaxBytes = process.env.FLOE_BENCH_BACKLOG_COMMIT_MAX_BYTES;
+  // kafka.fetch.maxBytes (default: floe's own default, 50 MiB).
+  const fetchMaxBytes = process.env.FLOE_BENCH_BACKLOG_FETCH_MAX_BYTES;
   const { stack, versions } = await benchStack();
   console.log(`## backlog memory: one floe run daemon draining ${fmt(N, 0)} small records (212 B) over ${PARTITIONS} partitions, memory budget ${budget}, commit interval ${fmt(commitMs / 1000)} s`);
+  if (commitMaxBytes) console.log(`commit.maxBytes: ${commitMaxBytes}`);
+  if (fetchMaxBytes) console.log(`kafka.fetch.maxBytes: ${fetchMaxBytes}`);
   console.log(`versions: node ${process.version}, kafka ${versions.kafka}, catalog ${versions.catalog}`);
   console.log(`load average before: ${load()}`);
   const s = uniqueSuffix();
@@ -79,7 +86,8 @@ export async function runBacklogMemory(): Promise<void> {
       groupId: `floe-backlog-${s}`,
       memoryBudget: budget,
       serverPort: port,
-      defaults: { namespace, commit: { intervalMs: commitMs }, file: { compression: 'zstd' } },
+      ...(fetchMaxBytes ? { kafkaOverrides: { fetch: { maxWaitMs: 200, maxBytes: fetchMaxBytes } } } : {}),
+      defaults: { namespace, commit: { intervalMs: commitMs, ...(commitMaxBytes ? { maxBytes: commitMaxBytes } : {}) }, file: { compression: 'zstd' } },
       tables: [{ topics: [topic], table: 'events' }],
     });
     const startedAt = Date.now();

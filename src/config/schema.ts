@@ -104,7 +104,7 @@ const kafka = object({
     .describe('How often topics are listed again for a topicPattern: new matching topics are consumed, deleted ones dropped'),
   fetch: object({
     minBytes: bytes().range(1).default(1),
-    maxBytes: bytes().range(1).default(50 * MiB),
+    maxBytes: bytes().range(1).default(10 * MiB),
     maxBytesPerPartition: bytes().range(1).default(10 * MiB),
     maxWaitMs: duration().range(0).default(500),
   }).default({}),

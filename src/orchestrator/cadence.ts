@@ -24,6 +24,23 @@ const LATE_WARNING_EVERY_MS = 60_000;
 
 export type FlushReason = 'records' | 'bytes' | 'interval';
 
+/**
+ * One commit's share of memory.budgetBytes: a commit holds at most budget / COMMIT_BUDGET_SHARE of
+ * buffered data, whatever commit.maxBytes says. Draining a backlog, a commit of B buffered bytes
+ * briefly needs several times B (the Arrow table, its IPC copy, parquet-wasm's copy, whose memory
+ * never shrinks, and the Parquet output) while the next buffer fills: with the 256 MiB default a
+ * 512 MiB budget peaked at 1,678 MiB RSS on a 10 M record backlog; at 1/16 (32 MiB) it stays
+ * within budget + 256 MiB (docs/benchmarks.md, "Bounded memory").
+ */
+export const COMMIT_BUDGET_SHARE = 16;
+
+/** The commit bounds a table gets under a memory budget: maxBytes at most budget / COMMIT_BUDGET_SHARE. */
+export function boundsWithinBudget<B extends { maxBytes: number }>(bounds: B, budgetBytes: number | undefined): B {
+  if (budgetBytes === undefined) return bounds;
+  const share = Math.floor(budgetBytes / COMMIT_BUDGET_SHARE);
+  return share < bounds.maxBytes ? { ...bounds, maxBytes: share } : bounds;
+}
+
 export class CommitCadence {
   private sizedBytes = 0;
   private sizedAtRecords = 0;

@@ -111,7 +111,7 @@ export class Daemon implements WriterEvents {
         await Promise.all([...this.dlq.values()].map((s) => s.flush()));
       },
     };
-    this.writers.configure((route) => new TableWriter(route.table, route.mapping, { store, files: store, deadLetters, events: this, metrics: this.metrics, log }));
+    this.writers.configure((route) => new TableWriter(route.table, route.mapping, { store, files: store, deadLetters, events: this, metrics: this.metrics, log, memoryBudgetBytes: this.config.memory.budgetBytes }));
     this.families.configure({ writer: (r) => this.writers.get(r), existing: (name) => this.writers.peek(name), store, deadLetters, metrics: this.metrics });
     const mlog = log.child({ component: 'maintenance' });
     this.maintenance = new MaintenanceScheduler({ catalog: this.catalog, io: (t) => store.io(t), log: mlog }, mlog, (e) => maintenanceMetrics(this.metrics, e));

@@ -22,7 +22,7 @@ import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../so
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { metadataRow, replayOf } from './bronze.js';
-import { CommitCadence, type FlushReason } from './cadence.js';
+import { boundsWithinBudget, CommitCadence, type FlushReason } from './cadence.js';
 import { commitRows } from './data-sink.js';
 import { isFatal } from './errors.js';
 import { commitMetrics, type DaemonMetrics } from './metrics.js';
@@ -44,6 +44,8 @@ export interface WriterDeps {
   metrics: DaemonMetrics;
   log: Logger;
   now?: () => number;
+  /** memory.budgetBytes: caps what one commit holds (boundsWithinBudget). */
+  memoryBudgetBytes?: number;
 }
 
 export class TableWriter {
@@ -74,7 +76,7 @@ export class TableWriter {
     this.log = deps.log.child({ table: this.fullName });
     this.now = deps.now ?? Date.now;
     this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.planner.schema!), this.now);
-    this.cadence = new CommitCadence(mapping.commit, this.fullName, deps.metrics, this.log, this.now);
+    this.cadence = new CommitCadence(boundsWithinBudget(mapping.commit, deps.memoryBudgetBytes), this.fullName, deps.metrics, this.log, this.now);
     if (mapping.mode === 'silver') {
       this.keyColumns = keyColumns(mapping);
       this.changes = new SilverChanges(this.keyColumns);

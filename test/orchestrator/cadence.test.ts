@@ -3,7 +3,7 @@
  * late commits counted and warned about at most once a minute.
  */
 import { describe, expect, it } from 'vitest';
-import { BYTES_SAMPLE_RECORDS, CommitCadence } from '../../src/orchestrator/cadence.js';
+import { boundsWithinBudget, BYTES_SAMPLE_RECORDS, COMMIT_BUDGET_SHARE, CommitCadence } from '../../src/orchestrator/cadence.js';
 import { daemonMetrics } from '../../src/orchestrator/metrics.js';
 import type { Logger } from '../../src/util/log.js';
 import { silentLogger } from '../../src/util/log.js';
@@ -76,5 +76,20 @@ describe('CommitCadence', () => {
   it('the grace is intervalMs itself when that is longer than 5 s', () => {
     const c = new CommitCadence({ ...bounds, intervalMs: 60_000 }, 't', daemonMetrics(), silentLogger, () => 0);
     expect(c.lateAfterMs).toBe(120_000);
+  });
+});
+
+describe('boundsWithinBudget', () => {
+  const bounds = { maxRecords: 100, maxBytes: 256 * 1024 * 1024, intervalMs: 1000 };
+
+  it('caps maxBytes at the budget over COMMIT_BUDGET_SHARE, keeping the other bounds', () => {
+    const capped = boundsWithinBudget(bounds, 512 * 1024 * 1024);
+    expect(capped).toEqual({ ...bounds, maxBytes: (512 * 1024 * 1024) / COMMIT_BUDGET_SHARE });
+  });
+
+  it('leaves a smaller maxBytes, and bounds without a budget, as they are', () => {
+    const small = { ...bounds, maxBytes: 1024 };
+    expect(boundsWithinBudget(small, 512 * 1024 * 1024)).toBe(small);
+    expect(boundsWithinBudget(bounds, undefined)).toBe(bounds);
   });
 });
