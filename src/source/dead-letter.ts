@@ -215,6 +215,11 @@ export class DeadLetterSink {
       list.push(message);
     }
     for (const topic of byTopic.keys()) await this.ensure(topic);
+    // Never send before connect() is done: kafkajs' idempotent producer takes its broker lock only
+    // once it has a producer id, so a send that starts before initProducerId ends fails to release
+    // the lock after the broker stored the batch ("Cannot read properties of undefined (reading
+    // 'release')"), and its retry writes the letters a second time.
+    await this.start();
     await this.producer.sendBatch({
       acks: -1,
       compression: compressionType(this.options.compression ?? 'none'),

@@ -1,5 +1,6 @@
 /** DeadLetterSink against the real broker: letters carry the original record and the floe.* headers. */
 import { createHash } from 'node:crypto';
+import type { Producer } from 'kafkajs';
 import { expect, it } from 'vitest';
 import { FloeError } from '../../src/util/errors.js';
 import { KafkaSource } from '../../src/source/consumer.js';
@@ -23,6 +24,34 @@ const original = (offset: number): SourceRecord => ({
     { key: 'multi', value: Buffer.from('y') },
   ],
   sizeBytes: 20,
+});
+
+it('letters added while the producer still connects are written once', async () => {
+  // The daemon starts the sink in the background and dead-letters meanwhile. A send that began
+  // before kafkajs' idempotent producer had its id used to be retried after the broker stored it.
+  for (let round = 0; round < 3; round++) {
+    const dlq = uniqueName('floe-dlq-early');
+    const admin = env.kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: dlq, numPartitions: 1 }], waitForLeaders: true });
+    // The topic exists (as on any restart), so the first send starts at once.
+    const sink = new DeadLetterSink({ kafka: env.kafka, topic: dlq, ensureTopic: false });
+    // kafkajs reports 'connect' once the cluster is connected, before the producer id is fetched:
+    // the window in which a send used to go out unlocked.
+    const producer = (sink as unknown as { producer: Producer }).producer;
+    producer.on(producer.events.CONNECT, () => sink.add({ record: original(2), error: new FloeError('DECODE_UNKNOWN_SCHEMA', 'early'), stage: 'decode' }));
+    sink.add({ record: original(1), error: new FloeError('DECODE_UNKNOWN_SCHEMA', 'early'), stage: 'decode' });
+    await sink.start();
+    await sink.flush();
+    expect(sink.sent).toBe(2);
+    await sink.stop();
+    try {
+      const ends = await admin.fetchTopicOffsets(dlq);
+      expect(ends.reduce((n, p) => n + Number(p.high) - Number(p.low), 0)).toBe(2);
+    } finally {
+      await admin.disconnect();
+    }
+  }
 });
 
 it('writes letters durably, creating the topic, with original bytes and error headers', async () => {
