@@ -1,7 +1,8 @@
 /**
  * Compaction: per partition, bin-pack small data files — and every data file that delete files
  * apply to — into files near the target size, applying the deletes while reading, and commit one
- * `replace` that also removes the delete files no remaining data file needs.
+ * `replace` that also removes the delete files no remaining data file needs (keeping, merged, the
+ * rows that record where a key was removed: removals.ts).
  *
  * Concurrency with ingest (docs/silver.md): the replace is validated on every attempt against the
  * fresh table — the rewritten files must still be live, and no position delete committed after
@@ -37,6 +38,7 @@ import { REPLAYED_PROPERTY, replayedOriginals } from '../commit/replayed.js';
 import { addLineage, lineageArrowSchema, withLineage } from './lineage.js';
 import { applies, DeleteMasks, liveIndices, type Live } from './apply-deletes.js';
 import { readArrow } from './read.js';
+import { keepRemovals } from './removals.js';
 
 export interface CompactOptions {
   targetSizeBytes: number;
@@ -54,6 +56,8 @@ export interface CompactResult {
   partitions: number;
   dataFilesRemoved: number;
   deleteFilesRemoved: number;
+  /** Merged files of removed keys' positions that replace some of the removed ones (removals.ts). */
+  deleteFilesAdded: number;
   dataFilesAdded: number;
   bytesRead: number;
   bytesWritten: number;
@@ -71,7 +75,7 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
   const fio = io(table);
   const metadata = table.metadata;
   const snapshot = branchSnapshot(metadata);
-  const result: CompactResult = { snapshotId: undefined, partitions: 0, dataFilesRemoved: 0, deleteFilesRemoved: 0, dataFilesAdded: 0, bytesRead: 0, bytesWritten: 0, table };
+  const result: CompactResult = { snapshotId: undefined, partitions: 0, dataFilesRemoved: 0, deleteFilesRemoved: 0, deleteFilesAdded: 0, dataFilesAdded: 0, bytesRead: 0, bytesWritten: 0, table };
   if (!snapshot) return result;
   const { data, deletes } = await liveFiles(fio, snapshot);
   const masks = new DeleteMasks(fio, currentSchema(metadata), metadata, deletes);
@@ -86,10 +90,18 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
   const gone = new Set(rewritten.map((f) => f.file.filePath));
   const kept = data.filter((f) => !gone.has(f.file.filePath));
   const deadDeletes = deletes.filter((d) => !kept.some((f) => applies(metadata, d, f)));
+  // The positions of removed keys outlive their delete files (removals.ts).
+  const removals = await keepRemovals(fio, metadata, deadDeletes, options);
 
   const op = new RewriteFiles(
     fio,
-    { remove: [...rewritten.map((f) => f.file), ...deadDeletes.map((d) => d.file)], add: added, startingSnapshotId: snapshot['snapshot-id'], useStartingSequenceNumber: true },
+    {
+      remove: [...rewritten.map((f) => f.file), ...deadDeletes.map((d) => d.file)],
+      add: added,
+      addDeletesAt: removals,
+      startingSnapshotId: snapshot['snapshot-id'],
+      useStartingSequenceNumber: true,
+    },
     { properties: carriedOffsets },
   );
   const committed = await commitWithRetry(
@@ -104,6 +116,7 @@ export async function compactTable(catalog: RestCatalogClient, io: (t: LoadedTab
   result.snapshotId = branchSnapshot(committed.table.metadata)?.['snapshot-id'];
   result.dataFilesRemoved = rewritten.length;
   result.deleteFilesRemoved = deadDeletes.length;
+  result.deleteFilesAdded = removals.length;
   result.dataFilesAdded = added.length;
   result.bytesWritten = added.reduce((n, f) => n + f.fileSizeInBytes, 0);
   return result;

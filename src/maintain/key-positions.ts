@@ -5,17 +5,20 @@
  * committed the daemon asks this for the keys it replays and drops the changes older than the
  * state already committed (docs/operations.md, "Replaying dead letters").
  *
- * It scans the table's live data files (deletes applied as compaction applies them): costly on a
- * big table, but only commits that carry replayed silver changes pay it, and replays are rare
- * operator actions. Only the key columns and the Kafka metadata column are turned into JS values.
+ * It scans the table's live data files (deletes applied as compaction applies them) and its live
+ * equality delete files: floe writes a removed key's delete row with the Kafka metadata of the
+ * record that removed it (and compaction keeps those rows: removals.ts), so a key whose newest
+ * state is a removal has a position too (the entry of the newest sequence number wins). Costly on a big table, but only commits that carry
+ * replayed silver changes pay it, and replays are rare operator actions. Only the key columns and
+ * the Kafka metadata column are turned into JS values.
  */
 import type * as arrow from 'apache-arrow';
-import { projectBatch } from '../arrow/project.js';
+import { fieldIdOf, projectBatch } from '../arrow/project.js';
 import { icebergSchemaToArrow } from '../arrow/schema.js';
 import type { Row } from '../arrow/builder.js';
 import { parseCoordinates, REPLAY_OF_HEADER, type Coordinates } from '../commit/replayed.js';
 import type { FileIO } from '../iceberg/io/types.js';
-import type { TableMetadata } from '../iceberg/spec/types.js';
+import { FileContent, type Schema, type TableMetadata } from '../iceberg/spec/types.js';
 import { branchSnapshot, currentSchema } from '../iceberg/table/state.js';
 import { keyIdentity } from '../orchestrator/silver.js';
 import { DeleteMasks } from './apply-deletes.js';
@@ -67,7 +70,59 @@ export async function livePositions(fio: FileIO, metadata: TableMetadata, keyCol
       }
     }
   }
+  await deletePositions(fio, metadata, schema, keyColumns, metadataColumn, wanted, deletes, (id, seq, position) => {
+    // A delete removes rows of lower sequence numbers only: the newest entry is the key's state.
+    if ((seqOf.get(id) ?? -1) >= seq) return;
+    out.set(id, position);
+    seqOf.set(id, seq);
+  });
   return out;
+}
+
+/** The positions floe's equality delete files hold for the wanted keys (other files are skipped). */
+async function deletePositions(
+  fio: FileIO,
+  metadata: TableMetadata,
+  schema: Schema,
+  keyColumns: string[],
+  metadataColumn: string,
+  wanted: ReadonlySet<string>,
+  deletes: Array<{ file: { filePath: string; content?: number; equalityIds?: number[] }; seq: number }>,
+  found: (id: string, seq: number, position: Coordinates) => void,
+): Promise<void> {
+  // Only the key columns and the metadata column, as the current schema types them.
+  const subset: Schema = { ...schema, fields: schema.fields.filter((f) => keyColumns.includes(f.name) || f.name === metadataColumn) };
+  const meta = subset.fields.find((f) => f.name === metadataColumn);
+  const keyIds = keyColumns.map((c) => subset.fields.find((f) => f.name === c)?.id);
+  if (!meta || keyIds.some((id) => id === undefined)) return;
+  const target = icebergSchemaToArrow(subset);
+  for (const d of deletes) {
+    const ids = d.file.equalityIds ?? [];
+    if (d.file.content !== FileContent.EqualityDeletes || ids.length !== keyIds.length || !keyIds.every((id) => ids.includes(id!))) continue;
+    const read = await readArrow(fio, d.file.filePath);
+    // A delete file without the metadata column (older floe, another engine) tells nothing.
+    if (!read.batches[0]?.schema.fields.some((f) => fieldIdOf(f) === meta.id)) continue;
+    for (const b of read.batches) {
+      let batch: arrow.RecordBatch;
+      try {
+        batch = projectBatch(b, subset, { formatVersion: metadata['format-version'] }, target);
+      } catch (err) {
+        if (isFloeError(err, 'PROJECTION_UNSUPPORTED')) break;
+        throw err;
+      }
+      const keys = keyColumns.map((c) => batch.getChild(c));
+      const metaColumn = batch.getChild(metadataColumn);
+      if (!metaColumn) continue;
+      for (let i = 0; i < batch.numRows; i++) {
+        const key: Row = {};
+        keyColumns.forEach((c, k) => (key[c] = keys[k]?.get(i) ?? null));
+        const id = keyIdentity(keyColumns, key);
+        if (!wanted.has(id)) continue;
+        const position = positionOf(metaColumn, i);
+        if (position) found(id, d.seq, position);
+      }
+    }
+  }
 }
 
 /** The row's Kafka coordinates, or its replayed original's. */

@@ -92,6 +92,7 @@ export function summarize(report: TaskReport): Record<string, unknown> {
       dataFilesIn: r.dataFilesRemoved,
       dataFilesOut: r.dataFilesAdded,
       deleteFilesRemoved: r.deleteFilesRemoved,
+      deleteFilesAdded: r.deleteFilesAdded,
       bytesIn: r.bytesRead,
       bytesOut: r.bytesWritten,
       partitions: r.partitions,

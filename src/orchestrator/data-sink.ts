@@ -14,7 +14,7 @@ import { writeChangeFiles, type KeyedChange } from './silver.js';
 /** What one commit holds: bronze rows per table partition, or silver's touched keys. */
 export type DrainedRows =
   | { kind: 'bronze'; partitions: PartitionData[] }
-  | { kind: 'silver'; changes: KeyedChange[]; schema: Schema; keyColumns: string[]; partitionOf: (key: Row) => { tuple: unknown[]; key: string } };
+  | { kind: 'silver'; changes: KeyedChange[]; schema: Schema; keyColumns: string[]; metadataColumn: string; partitionOf: (key: Row) => { tuple: unknown[]; key: string } };
 
 export interface Committed {
   table: LoadedTable;
@@ -36,7 +36,7 @@ export async function commitRows(
 ): Promise<Committed> {
   const write = (partitions: PartitionData[]) => deps.files.write(table, spec, partitions, file);
   if (rows.kind === 'silver') {
-    const delta = await writeChangeFiles(rows.changes, rows.schema, rows.keyColumns, rows.partitionOf, write);
+    const delta = await writeChangeFiles(rows.changes, rows.schema, rows.keyColumns, rows.metadataColumn, rows.partitionOf, write);
     const committed = await deps.store.rowDelta!(id, table, delta.data, delta.deletes, properties);
     return { table: committed, files: delta.data, rows: delta.data.reduce((n, f) => n + f.recordCount, 0) };
   }

@@ -185,9 +185,17 @@ export class RecordHandler {
     if (!ctx.current()) return false;
     if (!k.ok) return true;
     const key = keyRowFromKafkaKey(t.keyColumns!, k.value);
-    if (key && routed && !(await t.seed(record))) return false;
-    if (key) t.remove(record, key);
-    else this.reject(t, record, new FloeError('SILVER_NO_KEY', 'tombstone without a key that maps onto the key columns'), 'decode');
+    if (!key) {
+      this.reject(t, record, new FloeError('SILVER_NO_KEY', 'tombstone without a key that maps onto the key columns'), 'decode');
+      return true;
+    }
+    if (routed && !(await t.seed(record))) return false;
+    try {
+      t.remove(record, key);
+    } catch (err) {
+      if (isFatal(err)) throw err;
+      this.reject(t, record, err, 'decode');
+    }
     return true;
   }
 

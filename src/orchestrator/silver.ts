@@ -53,6 +53,45 @@ export function keyRowFromKafkaKey(columns: string[], decoded: unknown): Row | u
   return undefined;
 }
 
+/**
+ * A key taken from the Kafka key, in the key columns' types. A Kafka key is often a string even
+ * when the key field is a long (`"42"` for id 42); left as is, one such delete would fail every
+ * commit of the table. Integers written as text become int/long, numbers become text for string
+ * columns; anything else that does not fit is refused here, so the record is dead-lettered alone.
+ */
+export function keyInColumnTypes(columns: string[], key: Row, schema: Schema | undefined): Row {
+  if (!schema) return key;
+  const out: Row = { ...key };
+  for (const c of columns) {
+    const field = schema.fields.find((f) => f.name === c);
+    if (!field || typeof field.type !== 'string') continue;
+    out[c] = coerceKeyValue(c, field.type, key[c]);
+  }
+  return out;
+}
+
+const INT_RANGE = { min: -(2n ** 31n), max: 2n ** 31n - 1n };
+const LONG_RANGE = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
+
+function coerceKeyValue(column: string, type: string, v: unknown): unknown {
+  const refuse = () => new FloeError('SILVER_BAD_KEY', `key column ${column} is ${type}; the Kafka key gives a ${v instanceof Uint8Array ? 'bytes' : typeof v} that is not one`);
+  if (type === 'string') {
+    if (typeof v === 'string') return v;
+    if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+    throw refuse();
+  }
+  if (type === 'int' || type === 'long') {
+    const range = type === 'int' ? INT_RANGE : LONG_RANGE;
+    let n: bigint | undefined;
+    if (typeof v === 'bigint') n = v;
+    else if (typeof v === 'number' && Number.isInteger(v)) n = BigInt(v);
+    else if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) n = BigInt(v);
+    if (n === undefined || n < range.min || n > range.max) throw refuse();
+    return type === 'int' ? Number(n) : n;
+  }
+  return v;
+}
+
 /** The key columns of a row; undefined when one is null (such a row cannot be keyed). */
 export function keyRowOf(columns: string[], row: Row): Row | undefined {
   const out: Row = {};
@@ -69,15 +108,23 @@ export function keyIdentity(columns: string[], key: Row): string {
   return valuesKey(columns.map((c) => key[c]));
 }
 
-/** The schema of an equality delete file: the key columns only, same field ids. */
-export function keySchema(schema: Schema, columns: string[]): { schema: Schema; ids: number[] } {
+/**
+ * The schema of an equality delete file: the key columns (its equality ids), plus — when given and
+ * in the table — the Kafka metadata column, same field ids. The spec lets a delete file store any
+ * subset of the table's columns and matches only the equality ids, so readers ignore the extra
+ * column; floe reads it back as the position of the change that deleted the key, which is what
+ * keeps a replayed dead letter from bringing back a key deleted after it (key-positions.ts).
+ */
+export function keySchema(schema: Schema, columns: string[], metadataColumn?: string): { schema: Schema; ids: number[] } {
   const fields = columns.map((c) => {
     const f = schema.fields.find((x) => x.name === c);
     if (!f) throw new FloeError('CONFIG_INVALID', `key column "${c}" is not in the table schema`);
     if (typeof f.type !== 'string') throw new FloeError('CONFIG_INVALID', `key column "${c}" is not a primitive column`);
     return f;
   });
-  return { schema: { type: 'struct', 'schema-id': schema['schema-id'], fields }, ids: fields.map((f) => f.id) };
+  const ids = fields.map((f) => f.id);
+  const meta = metadataColumn === undefined ? undefined : schema.fields.find((x) => x.name === metadataColumn);
+  return { schema: { type: 'struct', 'schema-id': schema['schema-id'], fields: meta ? [...fields, meta] : fields }, ids };
 }
 
 // ---- Debezium ---------------------------------------------------------------------------------
@@ -146,6 +193,8 @@ export interface KeyedChange {
   row: Row | null;
   /** A replayed dead letter's original position: the commit drops it if the key's committed state is newer. */
   replayOf?: ChangePosition;
+  /** A removal's Kafka metadata row, stored beside the key in its delete file (key-positions.ts). */
+  meta?: Row;
 }
 
 export interface ChangePosition {
@@ -171,11 +220,11 @@ export class SilverChanges {
    * letter carries its original position, so it never replaces a newer change of the same
    * partition that is buffered with it (`replayed`: `at` is a replayed original's position).
    */
-  put(key: Row, row: Row | null, at?: ChangePosition, replayed = false): void {
+  put(key: Row, row: Row | null, at?: ChangePosition, replayed = false, meta?: Row): void {
     const id = keyIdentity(this.columns, key);
     const prev = this.changes.get(id)?.at;
     if (prev && at && isNewer(prev, at)) return;
-    this.changes.set(id, { key, row, ...(at ? { at } : {}), ...(at && replayed ? { replayOf: at } : {}) });
+    this.changes.set(id, { key, row, ...(at ? { at } : {}), ...(at && replayed ? { replayOf: at } : {}), ...(meta ? { meta } : {}) });
     // Rough: the memory budget only needs an order of magnitude.
     this.bytes += 200;
   }
@@ -189,7 +238,7 @@ export class SilverChanges {
   }
 
   drain(): KeyedChange[] {
-    const out = [...this.changes.values()].map(({ key, row, replayOf }) => ({ key, row, ...(replayOf ? { replayOf } : {}) }));
+    const out = [...this.changes.values()].map(({ key, row, replayOf, meta }) => ({ key, row, ...(replayOf ? { replayOf } : {}), ...(meta ? { meta } : {}) }));
     this.changes = new Map();
     this.bytes = 0;
     return out;
@@ -200,27 +249,37 @@ export class SilverChanges {
  * The last row of every key touched since the last commit as data files, plus one equality delete
  * per touched key. The deletes get the commit's sequence number, so they remove the key's rows of
  * earlier commits and never this commit's own rows. Partitioning is by key columns only, so a
- * key's row and its delete share one partition.
+ * key's row and its delete share one partition. The deletes of removed keys also carry the Kafka
+ * metadata of the record that removed them (`metadataColumn`), in their own file.
  */
 export async function writeChangeFiles(
   changes: KeyedChange[],
   schema: Schema,
   columns: string[],
+  metadataColumn: string | undefined,
   partitionOf: (key: Row) => { tuple: unknown[]; key: string },
   write: (partitions: PartitionData[]) => Promise<DataFile[]>,
 ): Promise<{ data: DataFile[]; deletes: DataFile[] }> {
   if (changes.length === 0) return { data: [], deletes: [] };
-  const key = keySchema(schema, columns);
-  const parts = new Map<string, { tuple: unknown[]; rows: RecordBatchBuilder; keys: RecordBatchBuilder }>();
+  const plain = keySchema(schema, columns);
+  const positioned = metadataColumn !== undefined && schema.fields.some((f) => f.name === metadataColumn) ? keySchema(schema, columns, metadataColumn) : undefined;
+  type Part = { tuple: unknown[]; rows: RecordBatchBuilder; keys: RecordBatchBuilder; removed?: RecordBatchBuilder };
+  const parts = new Map<string, Part>();
   for (const c of changes) {
     const p0 = partitionOf(c.key);
     let p = parts.get(p0.key);
-    if (!p) parts.set(p0.key, (p = { tuple: p0.tuple, rows: new RecordBatchBuilder(schema), keys: new RecordBatchBuilder(key.schema) }));
+    if (!p) parts.set(p0.key, (p = { tuple: p0.tuple, rows: new RecordBatchBuilder(schema), keys: new RecordBatchBuilder(plain.schema) }));
     if (c.row) p.rows.append(c.row);
+    else if (positioned && c.meta) {
+      // A removed key's delete keeps its position: a file of its own, so compaction can keep the
+      // positions of deleted keys (and only those) when it drops the delete files.
+      (p.removed ??= new RecordBatchBuilder(positioned.schema)).append({ ...c.key, [metadataColumn!]: c.meta });
+      continue;
+    }
     p.keys.append(c.key);
   }
   const list = [...parts.values()];
   const data = await write(list.map((p) => ({ tuple: p.tuple, sink: p.rows })));
-  const written = await write(list.map((p) => ({ tuple: p.tuple, sink: p.keys })));
-  return { data, deletes: written.map((f) => ({ ...f, content: FileContent.EqualityDeletes, equalityIds: key.ids })) };
+  const written = await write([...list.map((p) => ({ tuple: p.tuple, sink: p.keys })), ...list.flatMap((p) => (p.removed ? [{ tuple: p.tuple, sink: p.removed }] : []))]);
+  return { data, deletes: written.map((f) => ({ ...f, content: FileContent.EqualityDeletes, equalityIds: plain.ids })) };
 }

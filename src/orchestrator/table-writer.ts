@@ -30,7 +30,7 @@ import { valuesKey } from '../iceberg/spec/values.js';
 import { tupleKeyed } from './partition-tuple.js';
 import type { DataFileSink, DeadLetterQueue, TableStore, WriterEvents } from './ports.js';
 import { SchemaPlanner, type WriterPlan } from './schema-planner.js';
-import { isNewer, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyIdentity, keyRowOf, SilverChanges, type KeyedChange } from './silver.js';
+import { isNewer, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyIdentity, keyInColumnTypes, keyRowOf, SilverChanges, type KeyedChange } from './silver.js';
 import { formatCoordinates } from '../commit/replayed.js';
 import type { LoadedTable } from '../iceberg/catalog/types.js';
 
@@ -196,11 +196,12 @@ export class TableWriter {
     return replayOf(record) ?? record;
   }
 
-  /** Silver: the record deletes the key (a tombstone or a Debezium delete). */
+  /** Silver: the record deletes the key (a tombstone or a Debezium delete); throws SILVER_BAD_KEY, nothing buffered, when the key does not fit the key columns. */
   remove(record: SourceRecord, key: Row): void {
     if (!this.changes) throw new FloeError('ORCHESTRATOR_STATE', `${this.fullName} is not a silver table`);
+    key = keyInColumnTypes(this.keyColumns!, key, this.planner.schema);
     this.startRange(record);
-    this.changes.put(key, null, this.silverOrder(record), replayOf(record) !== undefined);
+    this.changes.put(key, null, this.silverOrder(record), replayOf(record) !== undefined, metadataRow(record) as unknown as Row);
     this.noteReplay(record);
     this.advance(record);
   }
@@ -375,7 +376,7 @@ export class TableWriter {
       await this.deps.deadLetters.flush();
       const changes = drainedChanges && (await this.withoutSuperseded(table, drainedChanges));
       const rowsOut = changes
-        ? { kind: 'silver' as const, changes, schema: this.planner.schema!, keyColumns: this.keyColumns!, partitionOf: (row: Row) => tupleKeyed(this.planner.tupleOf(row)) }
+        ? { kind: 'silver' as const, changes, schema: this.planner.schema!, keyColumns: this.keyColumns!, metadataColumn: this.column, partitionOf: (row: Row) => tupleKeyed(this.planner.tupleOf(row)) }
         : { kind: 'bronze' as const, partitions: drained.partitions };
       const { table: committed, files, rows } = await commitRows(this.deps, this.id, table, spec, this.mapping.file, rowsOut, (metadata) => commit.properties(metadata));
       this.planner.setTable(committed);

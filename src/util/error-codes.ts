@@ -89,6 +89,7 @@ export const ERROR_CODES = {
   BRONZE_TOMBSTONE_REQUIRED: transient,
   BRONZE_VALUE_NOT_RECORD: plain,
   SILVER_NO_KEY: plain,
+  SILVER_BAD_KEY: plain,
   DEBEZIUM_BAD_OP: plain,
   DEBEZIUM_NOT_ENVELOPE: plain,
   DEBEZIUM_NO_AFTER: plain,

@@ -129,14 +129,17 @@ describe('DuckDB reads tables floe wrote', () => {
     const idField = findField(metadata.schemas[0]!, 'id')!.field;
     // Equality deletes on ids 2 and 3, with id 2 written again in the same delta (an upsert: the
     // new row has the delete's sequence number, so it survives); position deletes on rows 0 and 9
-    // (ids 1 and 10).
+    // (ids 1 and 10). Id 3's delete is written as floe writes a silver removal: its own file whose
+    // rows carry a column beyond the equality ids (here a name no row has), which readers ignore.
     const eqSchema: Schema = { type: 'struct', 'schema-id': 0, fields: [idField] };
-    const eq = await deleteFile(t.io, metadata, eqSchema, [{ id: 2n }, { id: 3n }], { content: FileContent.EqualityDeletes, equalityIds: [idField.id] });
+    const removalSchema: Schema = { type: 'struct', 'schema-id': 0, fields: [idField, findField(metadata.schemas[0]!, 'name')!.field] };
+    const eq = await deleteFile(t.io, metadata, eqSchema, [{ id: 2n }], { content: FileContent.EqualityDeletes, equalityIds: [idField.id] });
+    const removal = await deleteFile(t.io, metadata, removalSchema, [{ id: 3n, name: 'removed' }], { content: FileContent.EqualityDeletes, equalityIds: [idField.id] });
     const pos = await deleteFile(t.io, metadata, POSITION_DELETES, [{ file_path: data!.filePath, pos: 0n }, { file_path: data!.filePath, pos: 9n }], {
       referencedDataFile: data!.filePath,
     });
     const [replacement] = await t.writeFiles(metadata, [{ id: 2n, name: 'v2-2' }]);
-    await commitWithRetry(t.catalog, t.id('upserts'), new RowDelta(t.io, { dataFiles: [replacement!], deleteFiles: [eq, pos] }).apply);
+    await commitWithRetry(t.catalog, t.id('upserts'), new RowDelta(t.io, { dataFiles: [replacement!], deleteFiles: [eq, removal, pos] }).apply);
 
     const want = [['2', 'v2-2'], ...[4, 5, 6, 7, 8, 9].map((i) => [String(i), `v1-${i}`])];
     const spark = await t.sparkRows(`SELECT id, name FROM ${t.name('upserts')} ORDER BY id`);

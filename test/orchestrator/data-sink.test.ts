@@ -99,7 +99,7 @@ describe('commitRows', () => {
       { key: { id: 3n }, row: { id: 3n, qty: 7 } },
     ];
     const partitionOf = (key: Row) => ({ tuple: [Number(key.id) % 2], key: String(Number(key.id) % 2) });
-    const out = await commitRows({ store: store as unknown as TableStore, files: store }, id, loaded(before), spec, file, { kind: 'silver', changes, schema, keyColumns: ['id'], partitionOf }, properties);
+    const out = await commitRows({ store: store as unknown as TableStore, files: store }, id, loaded(before), spec, file, { kind: 'silver', changes, schema, keyColumns: ['id'], metadataColumn: '_kafka', partitionOf }, properties);
     // Rows of keys 1 and 3 share partition [1]; key 2 (deleted) has no row, only a delete in [0].
     expect(store.events).toEqual(['write 2 [1]', 'write 2 [1]', 'write 1 [0]']);
     const [commit] = store.commits;

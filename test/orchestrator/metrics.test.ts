@@ -25,7 +25,7 @@ describe('daemon metrics', () => {
 
   it('counts maintenance passes and what they did', async () => {
     const m = daemonMetrics();
-    const result = { snapshotId: 1, partitions: 1, dataFilesRemoved: 5, deleteFilesRemoved: 2, dataFilesAdded: 1, bytesRead: 500, bytesWritten: 400 };
+    const result = { snapshotId: 1, partitions: 1, dataFilesRemoved: 5, deleteFilesRemoved: 2, deleteFilesAdded: 0, dataFilesAdded: 1, bytesRead: 500, bytesWritten: 400 };
     maintenanceMetrics(m, { table: 't', task: 'compact', ok: true, durationMs: 1500, report: { task: 'compact', result } });
     maintenanceMetrics(m, { table: 't', task: 'expire', ok: true, durationMs: 10, report: { task: 'expire', expiredSnapshotIds: [1, 2], files: ['a', 'b', 'c'] } });
     maintenanceMetrics(m, { table: 't', task: 'orphans', ok: false, durationMs: 10 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { debeziumChange, debeziumRowSchema, kafkaKeyText, keyIdentity, keyRowFromKafkaKey, keyRowOf, SilverChanges } from '../../src/orchestrator/silver.js';
+import type { RecordBatchBuilder } from '../../src/arrow/builder.js';
+import type { DataFile, Schema } from '../../src/iceberg/spec/types.js';
+import type { PartitionData } from '../../src/orchestrator/ports.js';
+import { debeziumChange, debeziumRowSchema, kafkaKeyText, keyIdentity, keyInColumnTypes, keyRowFromKafkaKey, keyRowOf, SilverChanges, writeChangeFiles } from '../../src/orchestrator/silver.js';
+import type { FloeError } from '../../src/util/errors.js';
 
 const envelope = {
   type: 'record',
@@ -28,6 +32,34 @@ describe('silver keys', () => {
     expect(keyRowFromKafkaKey(['id'], 'x')).toEqual({ id: 'x' });
     expect(keyRowFromKafkaKey(['id', 'r'], { id: 3n })).toBeUndefined();
     expect(keyRowFromKafkaKey(['id'], null)).toBeUndefined();
+  });
+
+  it('keys from the Kafka key take the key columns types, or are refused with SILVER_BAD_KEY', () => {
+    const schema = { type: 'struct', 'schema-id': 0, fields: [
+      { id: 1, name: 'id', type: 'long', required: true },
+      { id: 2, name: 'n', type: 'int', required: true },
+      { id: 3, name: 's', type: 'string', required: true },
+      { id: 4, name: 'd', type: 'date', required: true },
+    ] } as unknown as Schema;
+    const cols = ['id', 'n', 's', 'd'];
+    expect(keyInColumnTypes(cols, { id: '42', n: '-7', s: 9, d: 5 }, schema)).toEqual({ id: 42n, n: -7, s: '9', d: 5 });
+    expect(keyInColumnTypes(cols, { id: 42, n: 7n, s: 'x', d: 5 }, schema)).toEqual({ id: 42n, n: 7, s: 'x', d: 5 });
+    expect(keyInColumnTypes(['id'], { id: '9223372036854775807' }, schema)).toEqual({ id: 9223372036854775807n });
+    const refused = (key: Record<string, unknown>) => {
+      try {
+        keyInColumnTypes(Object.keys(key), key, schema);
+      } catch (err) {
+        return (err as FloeError).code;
+      }
+      return 'accepted';
+    };
+    expect(refused({ id: 'k4' })).toBe('SILVER_BAD_KEY');
+    expect(refused({ id: '9223372036854775808' })).toBe('SILVER_BAD_KEY');
+    expect(refused({ id: 1.5 })).toBe('SILVER_BAD_KEY');
+    expect(refused({ n: '2147483648' })).toBe('SILVER_BAD_KEY');
+    expect(refused({ s: new Uint8Array([1]) })).toBe('SILVER_BAD_KEY');
+    // No table yet: nothing to coerce against.
+    expect(keyInColumnTypes(['id'], { id: 'k4' }, undefined)).toEqual({ id: 'k4' });
   });
 
   it('rows with a null key column have no key; 3 and 3n are the same key', () => {
@@ -72,5 +104,44 @@ describe('Debezium envelopes', () => {
     expect(debeziumChange({ op: 'd', before: { id: 1 }, after: null })).toEqual({ kind: 'delete', before: { id: 1 } });
     expect(() => debeziumChange({ op: 'd', before: null, after: null })).toThrow(/before/);
     expect(() => debeziumChange({ op: 't', before: null, after: null })).toThrow(/unsupported/);
+  });
+});
+
+describe('writeChangeFiles', () => {
+  const meta = { topic: 'orders', partition: 0, offset: 9n, timestamp: null, key: null, headers: [] };
+  const schema: Schema = {
+    type: 'struct',
+    'schema-id': 0,
+    fields: [
+      { id: 1, name: 'id', required: true, type: 'long' },
+      { id: 2, name: 'qty', required: false, type: 'int' },
+      { id: 3, name: '_kafka', required: true, type: { type: 'struct', fields: [{ id: 4, name: 'offset', required: true, type: 'long' }] } },
+    ],
+  };
+
+  it("writes a removed key's delete with its Kafka metadata, in a file of its own; upserts' deletes hold the key only", async () => {
+    const sinks: Array<{ names: string[]; rows: number }> = [];
+    const write = async (parts: PartitionData[]): Promise<DataFile[]> =>
+      parts
+        .filter((p) => p.sink.rowCount > 0)
+        .map((p) => {
+          sinks.push({ names: (p.sink as RecordBatchBuilder).schema.fields.map((f) => f.name), rows: p.sink.rowCount });
+          return { content: 0, filePath: `f${sinks.length}`, fileFormat: 'PARQUET', partition: [], recordCount: p.sink.rowCount, fileSizeInBytes: 1, specId: 0 } as unknown as DataFile;
+        });
+    const changes = [
+      { key: { id: 1n }, row: { id: 1n, qty: 2, _kafka: { offset: 8n } } },
+      { key: { id: 2n }, row: null, meta: { offset: meta.offset } },
+      { key: { id: 3n }, row: null }, // a removal without metadata (no position known)
+    ];
+    const out = await writeChangeFiles(changes, schema, ['id'], '_kafka', () => ({ tuple: [], key: '' }), write);
+    expect(sinks).toEqual([
+      { names: ['id', 'qty', '_kafka'], rows: 1 },
+      { names: ['id'], rows: 2 },
+      { names: ['id', '_kafka'], rows: 1 },
+    ]);
+    expect(out.deletes.map((f) => [f.content, f.equalityIds])).toEqual([
+      [2, [1]],
+      [2, [1]],
+    ]);
   });
 });

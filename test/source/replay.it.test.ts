@@ -114,7 +114,7 @@ describe('floe dlq replay', () => {
     expect(JSON.stringify(headers.h)).toContain(Buffer.from(`${topic}/1/2`).toString('base64'));
   }, 400_000);
 
-  it('silver: a replayed change never overwrites a newer committed state of its key; replaying again changes nothing', async () => {
+  it('silver: a replayed change never overwrites a newer committed state of its key, a removal included, also after compaction; replaying again changes nothing', async () => {
     const s = uniqueSuffix();
     const topic = `floe-replay-silver-${s}`;
     const dlq = `${topic}.floe.dlq`;
@@ -127,8 +127,11 @@ describe('floe dlq replay', () => {
     const bad = await producer.register(`${topic}-bad-value`, w2);
     const send = (id: number, note: string, schema: number, amount: number | string) =>
       ({ value: producer.encode(schema, { id, amount, note }), partition: 0, key: `k${id}` });
-    // Offsets 0-1 land; 2-4 (keys 1, 2, 3) are dead-lettered: a string amount in a double column.
-    await producer.send(topic, [send(1, 'first', good, 1.5), send(2, 'first', good, 2.5), send(1, 'dead', bad, 'EUR 1'), send(2, 'dead', bad, 'EUR 2'), send(3, 'dead', bad, 'EUR 3')]);
+    // Offsets 0-1 and 5 land; 2-4 and 6 (keys 1, 2, 3, 4) are dead-lettered: a string amount in a double column.
+    await producer.send(topic, [
+      send(1, 'first', good, 1.5), send(2, 'first', good, 2.5), send(1, 'dead', bad, 'EUR 1'), send(2, 'dead', bad, 'EUR 2'), send(3, 'dead', bad, 'EUR 3'),
+      send(4, 'first', good, 4.5), send(4, 'dead', bad, 'EUR 4'),
+    ]);
     const dir = workDir('replay-silver');
     const config = writeDaemonConfig(stack, dir, {
       groupId: `floe-replay-silver-${s}`,
@@ -136,22 +139,32 @@ describe('floe dlq replay', () => {
       tables: [{ topics: [topic], table: 'accounts', mode: 'silver', key: { format: 'string', fields: ['id'] } }],
     });
     await runUntilCaughtUp(config, dir, 'first');
-    // Meanwhile key 1 moves on, in a later commit: its dead letter is now older than its state.
-    await producer.send(topic, [send(1, 'newer', good, 9.5)]);
+    // Meanwhile key 1 moves on and key 4 is removed (a tombstone), in a later commit: their dead
+    // letters are now older than their states. A tombstone's only key is the Kafka key, which must
+    // fit the long id column: 'k4' cannot (dead-lettered, offset 8), '4' can (offset 9).
+    await producer.send(topic, [send(1, 'newer', good, 9.5), { value: null, partition: 0, key: 'k4' }, { value: null, partition: 0, key: '4' }]);
     await runUntilCaughtUp(config, dir, 'second');
     const state = async () =>
       rowObjects(await oracle.sparkSql(`SELECT id, amount, note, _kafka.offset AS o FROM floe.${ns}.accounts ORDER BY id, o`)).map((r) => [r.id, r.amount, r.note, r.o]);
-    expect(await state()).toEqual([['1', 9.5, 'newer', '5'], ['2', 2.5, 'first', '1']]);
+    expect(await state()).toEqual([['1', 9.5, 'newer', '7'], ['2', 2.5, 'first', '1']]);
+    // Compaction drops the delete files; the removal's position must survive it.
+    const compacted = floeCli(['compact', `${ns}.accounts`, '--config', config, '--json']);
+    expect(compacted.code, compacted.err).toBe(0);
+    expect(compacted.out).toContain('"deleteFilesAdded":1');
+    expect(await state()).toEqual([['1', 9.5, 'newer', '7'], ['2', 2.5, 'first', '1']]);
 
     // The fix (as above), then the operator's replay.
     await oracle.sparkSql(`ALTER TABLE floe.${ns}.accounts DROP COLUMN amount`);
+    const badKey = floeCli(['dlq', 'replay', dlq, '--config', config, '--code', 'SILVER_BAD_KEY', '--dry-run', '--json']);
+    expect(badKey.code, badKey.err).toBe(0);
+    expect(JSON.parse(badKey.out).letters.map((l: { source: string }) => l.source)).toEqual([`${topic}/0/8`]);
     const r = floeCli(['dlq', 'replay', dlq, '--config', config, '--code', 'SCHEMA_INCOMPATIBLE', '--json']);
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out).replayed).toBe(3);
+    expect(JSON.parse(r.out).replayed).toBe(4);
     await runUntilCaughtUp(config, dir, 'third');
-    // Key 1 keeps its newer state; keys 2 and 3 take the replayed one (at new offsets 6 and 7);
-    // every key once.
-    const expected = [['1', null, 'newer', '5'], ['2', 'EUR 2', 'dead', '7'], ['3', 'EUR 3', 'dead', '8']];
+    // Key 1 keeps its newer state and key 4 stays removed; keys 2 and 3 take the replayed one (the
+    // replays are offsets 10-13); every key once.
+    const expected = [['1', null, 'newer', '7'], ['2', 'EUR 2', 'dead', '11'], ['3', 'EUR 3', 'dead', '12']];
     expect(await state()).toEqual(expected);
 
     // Replayed again (an operator retrying): every original already landed or was superseded.

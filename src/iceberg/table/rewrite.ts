@@ -40,6 +40,11 @@ export interface RewriteInput {
    * committed after the start still apply to them (Iceberg's use-starting-sequence-number).
    */
   useStartingSequenceNumber?: boolean;
+  /**
+   * Delete files to add at a given data sequence number (older than this snapshot's): a merge of
+   * delete files being removed keeps their sequence number, so it applies to exactly what they did.
+   */
+  addDeletesAt?: ReadonlyArray<{ file: DataFile; seq: number }>;
 }
 
 interface Rewritten {
@@ -140,10 +145,14 @@ export class RewriteFiles extends SnapshotProducer {
     const dataSeq = this.input.useStartingSequenceNumber ? startSeq : undefined;
     const addedData = await this.newManifests(state, 'add-data', this.add.filter((f) => f.content === FileContent.Data), dataSeq);
     const addedDeletes = await this.newManifests(state, 'add-deletes', this.add.filter((f) => f.content !== FileContent.Data));
+    const at = this.input.addDeletesAt ?? [];
+    for (const seq of new Set(at.map((d) => d.seq))) {
+      addedDeletes.push(...(await this.newManifests(state, `add-deletes@${seq}`, at.filter((d) => d.seq === seq).map((d) => d.file), seq)));
+    }
     return {
       dataManifests: [...addedData, ...carried.filter((m) => m.content === ManifestContent.Data)],
       deleteManifests: [...addedDeletes, ...carried.filter((m) => m.content === ManifestContent.Deletes)],
-      added: [...this.add],
+      added: [...this.add, ...(this.input.addDeletesAt ?? []).map((d) => d.file)],
       removed,
       replacedManifests: replaced,
     };
