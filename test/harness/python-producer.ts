@@ -15,6 +15,7 @@ export type Encoded =
   | { json_schema: object; data: unknown; strategy?: 'topic' | 'record' | 'topic_record'; validate?: boolean }
   | { avro: object; data: unknown; strategy?: 'topic' | 'record' | 'topic_record' }
   | { protobuf: string; data: unknown; strategy?: 'topic' | 'record' | 'topic_record' }
+  | { protobuf_text: string; schema: string; subject: string; data: unknown }
   | { framed: string }
   | { framed_like: string; body: string };
 

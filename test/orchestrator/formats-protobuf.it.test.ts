@@ -7,8 +7,12 @@
  * Timestamp), every scalar width and well-known type on a second topic whose message is the file's
  * second one (index path [1]) and imports a registered reference (common.proto), and
  * poison records (a wrong index path, a truncated payload, an unknown schema id) that must land in
- * the dead-letter topic with their reasons. Spark reads every value back, type for type.
+ * the dead-letter topic with their reasons. Spark reads every value back, type for type. Decimals
+ * (money.proto: confluent.type.Decimal and google.type.Decimal with and without field_meta params)
+ * come both from the serializer (descriptor form) and from .proto text registered through the REST
+ * API with a payload from Python's protobuf runtime.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { oracleFor, rowObjects, sparkRowsWhenCommitted } from '../harness/oracle.js';
@@ -22,8 +26,16 @@ afterAll(() => kafka.close());
 
 const PROTOS = {
   dir: resolve(import.meta.dirname, '../fixtures/formats/protobuf'),
-  files: ['reading_v1.proto', 'reading_v2.proto', 'reading_v3.proto', 'reading_v4.proto', 'reading_v5.proto', 'common.proto', 'types.proto'],
+  files: ['reading_v1.proto', 'reading_v2.proto', 'reading_v3.proto', 'reading_v4.proto', 'reading_v5.proto', 'common.proto', 'types.proto', 'money.proto'],
 };
+
+/** Big-endian two's complement of an unscaled decimal, base64 (a confluent.type.Decimal's value in proto3 JSON). */
+function twos(n: bigint): string {
+  let len = 1;
+  while (n >= 1n << BigInt(len * 8 - 1) || n < -(1n << BigInt(len * 8 - 1))) len++;
+  const x = BigInt.asUintN(len * 8, n);
+  return Buffer.from(Uint8Array.from({ length: len }, (_, i) => Number((x >> BigInt((len - 1 - i) * 8)) & 0xffn))).toString('base64');
+}
 
 describe('Protobuf', () => {
   it('five evolving versions, every scalar width and well-known type, and poison records, read back by Spark', async () => {
@@ -136,6 +148,58 @@ describe('Protobuf', () => {
       expect(letters.map((m) => m.headers?.['floe.error.code']?.toString())).toEqual(['DECODE_SCHEMA_MISMATCH', 'DECODE_TRUNCATED', 'DECODE_UNKNOWN_SCHEMA']);
       expect(letters[0]!.headers?.['floe.error.message']?.toString()).toMatch(/index path \[7\] names no message/);
       expect(daemon.running).toBe(true);
+      expect((await daemon.stop()).code).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+  }, 600_000);
+
+  it('decimals: confluent.type.Decimal and google.type.Decimal with field_meta precision/scale land as decimal(p,s), from a descriptor and from .proto text; one that does not fit is dead-lettered', async () => {
+    const s = uniqueSuffix();
+    const ns = `protobuf_dec_${s}`;
+    const topic = `floe-pb-dec-${s}`;
+    await kafka.createTopic(topic, 1);
+    const max38 = 10n ** 38n - 1n;
+    // Python's ProtobufSerializer registers money.proto as protoc's descriptor (field_meta inside its
+    // FieldOptions); the last good record's schema is the .proto text, registered as written.
+    const pay = (data: object) => ({ topic, value: { protobuf: 'money_pb2.Payment', data } });
+    const messages: PyMessage[] = [
+      pay({ id: 1, amount: { value: twos(-1234567n), scale: 2 }, rate: { value: '-12.345' }, whole: [{ value: twos(max38) }, { value: twos(-1n) }], raw: { value: twos(-5n), scale: 1 }, text: { value: '1.50' } }),
+      pay({ id: 2, amount: { scale: 2 }, rate: { value: '0' } }),
+      pay({ id: 3, amount: { value: twos(9999999n), scale: 2 }, rate: { value: '99.999' }, whole: [{ value: twos(-max38) }] }),
+      // 100000.00 needs 8 digits: decimal(7,2) cannot hold it.
+      pay({ id: 4, amount: { value: twos(10000000n), scale: 2 } }),
+      {
+        topic,
+        value: {
+          protobuf_text: 'money_pb2.Payment',
+          schema: readFileSync(resolve(PROTOS.dir, 'money.proto'), 'utf8'),
+          subject: `${topic}-text-value`,
+          data: { id: 5, amount: { value: twos(1234n), scale: 2 }, rate: { value: '2.5E-2' } },
+        },
+      },
+    ];
+    const ids = await producePython(stack, messages, PROTOS);
+    expect(ids[topic]!['money_pb2.Payment']).not.toBe(ids[topic]![`${topic}-text-value`]);
+    const dir = workDir('protobuf-dec');
+    const config = writeDaemonConfig(stack, dir, { groupId: `floe-pb-dec-${s}`, defaults: { namespace: ns }, tables: [{ topics: [topic], table: 'payments' }] });
+    const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
+    try {
+      const got = await sparkRowsWhenCommitted(oracle, daemon, `SELECT id, amount, rate, whole, raw, text FROM floe.${ns}.payments ORDER BY _kafka.offset`, 4);
+      expect(rowObjects(got)).toEqual([
+        { id: 1, amount: '-12345.67', rate: '-12.345', whole: [max38.toString(), '-1'], raw: { value: { $bytes: twos(-5n) }, precision: '0', scale: 1 }, text: { value: '1.50' } },
+        { id: 2, amount: '0.00', rate: '0.000', whole: [], raw: null, text: null },
+        { id: 3, amount: '99999.99', rate: '99.999', whole: [(-max38).toString()], raw: null, text: null },
+        { id: 5, amount: '12.34', rate: '0.025', whole: [], raw: null, text: null },
+      ]);
+      const types = Object.fromEntries((await oracle.sparkSql(`DESCRIBE TABLE floe.${ns}.payments`)).rows.map((row) => [row[0], row[1]]));
+      expect(types).toMatchObject({
+        amount: 'decimal(7,2)', rate: 'decimal(5,3)', whole: 'array<decimal(38,0)>',
+        raw: 'struct<value:binary,precision:bigint,scale:int>', text: 'struct<value:string>',
+      });
+      const letters = await readTopic(kafka, `${topic}.floe.dlq`, 1);
+      expect(letters.map((m) => m.headers?.['floe.error.code']?.toString())).toEqual(['DECODE_SCHEMA_MISMATCH']);
+      expect(letters[0]!.headers?.['floe.error.message']?.toString()).toMatch(/confluent.type.Decimal 100000.00 does not fit decimal\(7,2\)/);
       expect((await daemon.stop()).code).toBe(0);
     } finally {
       daemon.kill('SIGKILL');

@@ -72,7 +72,7 @@ type PathWriter = WriterSchema & { decodeAt(buf: Buffer, at: number): unknown };
 
 /** The writer of one message type; `read` is the schema's (any body names its own message). */
 function messageWriter(id: number, key: string, type: protobuf.Type, file: ProtoFile, read: WriterSchema['read']): PathWriter {
-  const mapped = new ProtobufMapper(file.mapEntries).root(type);
+  const mapped = new ProtobufMapper(file.mapEntries, file.fieldMeta).root(type);
   const text = JSON.stringify(toAvro(mapped.node));
   const writer: WriterSchema = {
     id,

@@ -7,17 +7,20 @@
  * message → struct · repeated → list · map → map (keys as text) · oneof members and fields with
  * presence → optional; plain proto3 scalars → required, absent meaning the default · well-known
  * types: Timestamp → timestamptz (exact ns: timestamptz_ns on v3), Duration → long µs, wrappers → optional scalar, google.type.Date
- * → date, Struct/Value/ListValue → JSON text · recursion and field-less messages → JSON text.
+ * → date, Struct/Value/ListValue → JSON text · recursion and field-less messages → JSON text ·
+ * confluent.type.Decimal and google.type.Decimal with `(confluent.field_meta)` precision/scale →
+ * decimal(p,s) (decimal.ts), without them the struct of their fields.
  */
 import protobuf from 'protobufjs';
 import type { JField, JNode, PrimKind } from '../json-schema/mapper.js';
 import { AvroNames, avroIdent } from '../avro-names.js';
+import { CONFLUENT_DECIMAL, confluentDecimal, decimalOf, fieldMetaParams, GOOGLE_DECIMAL, googleDecimal } from './decimal.js';
+import { Violation } from './violation.js';
 
 type Type = protobuf.Type;
 type Field = protobuf.Field;
 
-/** A value the model cannot hold (an impossible date): dead-letters the record. */
-export class Violation extends Error {}
+export { Violation } from './violation.js';
 
 export type Conv = (v: unknown) => unknown;
 
@@ -136,7 +139,14 @@ export class ProtobufMapper {
   /** Message types being mapped: one reached again is recursive and becomes JSON text. */
   private readonly stack: Type[] = [];
 
-  constructor(private readonly mapEntries: ReadonlySet<string>) {}
+  /**
+   * @param mapEntries descriptor-form map entry types
+   * @param fieldMeta descriptor-form `(confluent.field_meta).params` by `message.field` (protobufjs's descriptor reader drops them)
+   */
+  constructor(
+    private readonly mapEntries: ReadonlySet<string>,
+    private readonly fieldMeta?: ReadonlyMap<string, Record<string, string>>,
+  ) {}
 
   private recordName(hint: string): string {
     return this.names.next(hint);
@@ -230,6 +240,17 @@ export class ProtobufMapper {
 
   /** The slot of one field's type, before optionality. */
   private field(f: Field): PSlot {
+    const rt0 = f.resolvedType;
+    if (!f.map && rt0 instanceof protobuf.Type && (rt0.fullName === CONFLUENT_DECIMAL || rt0.fullName === GOOGLE_DECIMAL)) {
+      // The field's options say what the decimal message cannot: its precision and scale.
+      const ps = decimalOf(fieldMetaParams(f, this.fieldMeta), `${f.parent?.fullName.slice(1)}.${f.name}`);
+      if (ps) {
+        const conv = (rt0.fullName === CONFLUENT_DECIMAL ? confluentDecimal : googleDecimal)(ps[0], ps[1]);
+        const node = prim({ decimal: ps });
+        if (f.repeated) return { node: { kind: 'list', item: { node, nullable: false } }, conv: (v) => (v as unknown[]).map(conv) };
+        return { node, conv };
+      }
+    }
     if (f.map) {
       const mf = f as unknown as protobuf.MapField;
       const value = this.valueType(mf.type, mf.resolvedType);

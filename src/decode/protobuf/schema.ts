@@ -4,12 +4,15 @@
  * `FileDescriptorProto` (Apicurio stores what Confluent's serializers register, which is the
  * descriptor): both are read. Imports of well-known types are usually not registered as references
  * (the serializers skip them), so floe carries their definitions: google/protobuf/* (protobufjs's
- * own copies), google/type/date.proto and google/type/decimal.proto. A file a reference does
- * provide is never defined twice.
+ * own copies), google/type/date.proto, google/type/decimal.proto, and Confluent's
+ * confluent/meta.proto and confluent/type/decimal.proto (Java's name; Python's is
+ * confluent/types/decimal.proto). A file a reference does provide is never defined twice.
+ * Confluent's `(confluent.field_meta)` field options are collected per field (field-meta.ts).
  */
 import protobuf from 'protobufjs';
 import descriptor from 'protobufjs/ext/descriptor/index.js';
 import type { ResolvedReference } from '../writer.js';
+import { descriptorFieldMeta, expandMessageLists } from './field-meta.js';
 
 const { Root, Type, Enum } = protobuf;
 type Root = protobuf.Root;
@@ -18,7 +21,13 @@ type Type = protobuf.Type;
 const GOOGLE_TYPES: Record<string, string> = {
   'google/type/date.proto': 'syntax = "proto3"; package google.type; message Date { int32 year = 1; int32 month = 2; int32 day = 3; }',
   'google/type/decimal.proto': 'syntax = "proto3"; package google.type; message Decimal { string value = 1; }',
+  // Only the option's message: protobufjs keeps a custom option without its extension declared, and
+  // declaring it would need google/protobuf/descriptor.proto in every root.
+  'confluent/meta.proto': 'syntax = "proto3"; package confluent; message Meta { string doc = 1; map<string, string> params = 2; repeated string tags = 3; }',
+  'confluent/type/decimal.proto': 'syntax = "proto3"; package confluent.type; message Decimal { bytes value = 1; uint32 precision = 2; int32 scale = 3; }',
 };
+/** Other names a bundled file goes by: a reference under any of them provides it. */
+const ALIASES: Record<string, string[]> = { 'confluent/type/decimal.proto': ['confluent/types/decimal.proto'] };
 const COMMON = ['any', 'duration', 'timestamp', 'empty', 'struct', 'wrappers', 'field_mask'];
 
 /** A base64 FileDescriptorProto has no spaces, braces or semicolons; .proto text always has some. */
@@ -36,14 +45,18 @@ export interface ProtoFile {
   nested?: Map<string, (string | undefined)[]>;
   /** Full names of map-entry messages (descriptor form), which are maps, not lists of structs. */
   mapEntries: Set<string>;
+  /** Descriptor form: `(confluent.field_meta).params` by `message.full.Name.field` (text form: protobufjs keeps them on the field). */
+  fieldMeta: Map<string, Record<string, string>>;
 }
 
 function isDescriptor(text: string): boolean {
   return !/[{};]/.test(text) && BASE64.test(text.trim());
 }
 
-function addDescriptor(root: Root, text: string, mapEntries: Set<string>): string[] {
-  const file = descriptor.FileDescriptorProto.decode(Buffer.from(text.trim(), 'base64')) as unknown as FileDescriptorProto;
+function addDescriptor(root: Root, text: string, mapEntries: Set<string>, fieldMeta: Map<string, Record<string, string>>): string[] {
+  const bytes = Buffer.from(text.trim(), 'base64');
+  const file = descriptor.FileDescriptorProto.decode(bytes) as unknown as FileDescriptorProto;
+  descriptorFieldMeta(bytes, fieldMeta);
   const pkg = file.package ?? '';
   const ns = pkg ? root.define(pkg) : root;
   const prefix = pkg ? `${pkg}.` : '';
@@ -64,7 +77,8 @@ function addDescriptor(root: Root, text: string, mapEntries: Set<string>): strin
   return names;
 }
 
-function addText(root: Root, text: string): { names: string[]; nested: Map<string, (string | undefined)[]> } {
+function addText(root: Root, source: string): { names: string[]; nested: Map<string, (string | undefined)[]> } {
+  const text = expandMessageLists(source);
   // Parse alone first: the file's own top-level messages, in order, for the index path.
   const alone = protobuf.parse(text, new Root(), { keepCase: true });
   const ns = alone.package ? alone.root.lookup(alone.package) : alone.root;
@@ -116,21 +130,24 @@ export function nestedOrder(text: string, pkg: string): Map<string, (string | un
 export function loadProto(schema: string, references: readonly ResolvedReference[]): { root: Root; file: ProtoFile } {
   const root = new Root();
   const mapEntries = new Set<string>();
+  const fieldMeta = new Map<string, Record<string, string>>();
   const provided = new Set(references.map((r) => r.name));
   for (const name of COMMON) {
     const file = `google/protobuf/${name}.proto`;
     if (!provided.has(file)) root.addJSON((protobuf.common.get(file) as { nested: Record<string, protobuf.AnyNestedObject> }).nested);
   }
-  for (const [file, text] of Object.entries(GOOGLE_TYPES)) if (!provided.has(file)) protobuf.parse(text, root, { keepCase: true });
+  for (const [file, text] of Object.entries(GOOGLE_TYPES)) {
+    if (![file, ...(ALIASES[file] ?? [])].some((f) => provided.has(f))) protobuf.parse(text, root, { keepCase: true });
+  }
   for (const r of references) {
-    if (isDescriptor(r.schema)) addDescriptor(root, r.schema, mapEntries);
+    if (isDescriptor(r.schema)) addDescriptor(root, r.schema, mapEntries, fieldMeta);
     else addText(root, r.schema);
   }
   const text = isDescriptor(schema) ? undefined : addText(root, schema);
-  const messages = text ? text.names : addDescriptor(root, schema, mapEntries);
+  const messages = text ? text.names : addDescriptor(root, schema, mapEntries, fieldMeta);
   root.resolveAll();
   if (messages.length === 0) throw new Error('the Protobuf schema defines no message');
-  return { root, file: { messages, mapEntries, ...(text ? { nested: text.nested } : {}) } };
+  return { root, file: { messages, mapEntries, fieldMeta, ...(text ? { nested: text.nested } : {}) } };
 }
 
 /** The message a Confluent index path names: top-level message, then nested messages, in declaration order. */
