@@ -53,6 +53,14 @@ describe('Protobuf decimals', () => {
     });
   }
 
+  it('finds the option on a nested message\'s snake_case field and a oneof member, in both forms', () => {
+    for (const schema of [readFileSync(`${FIXTURES}/nested-decimal.proto`, 'utf8'), readFileSync(`${FIXTURES}/nested-decimal.desc.b64`, 'utf8').trim()]) {
+      const t = types(schema);
+      expect(t.lines).toMatchObject({ type: 'list', element: { type: 'struct', fields: [{ name: 'unit_price', type: 'decimal(9,4)' }] } });
+      expect(t.one_of_dec).toBe('decimal(38,1)');
+    }
+  });
+
   it('reads the unscaled two\'s-complement value exactly: negative, zero, the largest of the precision, zero scale', () => {
     const r = read(MONEY_DESCRIPTOR, {
       id: 1,
