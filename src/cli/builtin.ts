@@ -87,7 +87,8 @@ function fullName(namespace: string[], table: string): string {
 
 function describeMapping(m: TableMapping, tableNameFor: (template: string, topic: string) => string): string[] {
   const source = m.topics ? `topics ${m.topics.join(', ')}` : `topicPattern /${m.topicPattern}/`;
-  // A {record} template is named per record type as records arrive: show it as the template.
+  // A {record} template is named per record type as records arrive, and validate reads no
+  // catalog: show it as the template (`floe status` lists the tables it made).
   const targets = m.topics && m.table.includes('{topic}') && !m.table.includes('{record}')
     ? [...new Set(m.topics.map((t) => fullName(m.namespace, tableNameFor(m.table, t))))].join(', ')
     : fullName(m.namespace, m.table);

@@ -24,7 +24,7 @@ export function formatStatus(tables: TableStatus[], nowMs: number): string {
       t.mode,
       String(t.lagRecords),
       formatDuration(t.lagSeconds),
-      t.lastCommitMs === undefined ? (t.exists ? 'never' : 'no table') : `${formatDuration((nowMs - t.lastCommitMs) / 1000)} ago`,
+      t.lastCommitMs === undefined ? (t.exists ? 'never' : t.template === undefined ? 'no table' : 'no table yet') : `${formatDuration((nowMs - t.lastCommitMs) / 1000)} ago`,
       String(t.snapshots),
       String(t.dataFiles),
       t.dataFiles === 0 ? '-' : formatBytes(t.avgDataFileBytes),

@@ -101,7 +101,7 @@ function render(s) {
     const lagging = t.lagRecords > 0 ? 'num lagging' : 'num';
     const c = el('td');
     c.appendChild(chart(t.freshness, now, s.windowMs));
-    return [name, el('td', t.topics.join(', ')), el('td', t.lagRecords, lagging + ' lag-records'), el('td', t.bufferedRecords, 'num buffered'), el('td', seconds(t.lagSeconds), lagging + ' lag-age'), el('td', ago(t.lastCommitMs, now), 'last-commit'), c];
+    return [name, el('td', t.topics.join(', ')), el('td', t.lagRecords, lagging + ' lag-records'), el('td', t.bufferedRecords, 'num buffered'), el('td', seconds(t.lagSeconds), lagging + ' lag-age'), el('td', t.exists === false ? 'no table yet' : ago(t.lastCommitMs, now), 'last-commit'), c];
   }), 'no tables yet', 7);
   fill('commits', s.commits.map((c) => [el('td', ago(c.at, now)), el('td', c.table), el('td', c.records, 'num'), el('td', c.rows, 'num'), el('td', c.files, 'num'), el('td', c.ms + ' ms', 'num'), el('td', c.reason)]), 'no commits yet', 7);
   fill('errors', s.errors.map((e) => [el('td', ago(e.at, now)), el('td', e.table || ''), el('td', e.code || ''), el('td', e.message, 'error')]), 'no errors', 4);

@@ -494,6 +494,7 @@ export class Daemon implements WriterEvents {
           groupId: this.config.kafka.groupId,
           ready: this.joined && this.catalog !== undefined,
           writers: this.writers.all(),
+          templates: this.families.all().map((f) => f.view()),
           waiting: this.waiting,
           now: Date.now(),
         }),

@@ -31,6 +31,10 @@ export interface LiveTableStatus {
   lastCommitMs: number | undefined;
   /** [time ms, freshness s] over the last hour, oldest first. */
   freshness: Array<[number, number]>;
+  /** For a table a `{record}` template named, and for the template's own row: `namespace.template`. */
+  template?: string;
+  /** false on a template's own row: it has no table yet (none made since this daemon started, none found). */
+  exists?: false;
 }
 
 export interface LiveStatus {
@@ -53,10 +57,20 @@ export interface WriterView {
   coversKey(key: TpKey): boolean;
 }
 
+/** A `{record}` template of a topic as the daemon routes it: the tables made so far. */
+export interface TemplateView {
+  /** `namespace.template`. */
+  label: string;
+  members: string[];
+  coversKey(key: TpKey): boolean;
+}
+
 export interface StatusSnapshotInput {
   groupId: string;
   ready: boolean;
   writers: WriterView[];
+  /** The `{record}` templates of the assigned topics (their tables are among `writers`). */
+  templates?: TemplateView[];
   /** Partitions with records in Kafka no batch has brought yet, since when (ms). */
   waiting: ReadonlyMap<TpKey, number>;
   now: number;
@@ -97,12 +111,33 @@ export class StatusBoard {
   }
 
   snapshot(input: StatusSnapshotInput): LiveStatus {
-    const tables = input.writers.map((w): LiveTableStatus => {
+    const templateOf = new Map<string, string>();
+    for (const t of input.templates ?? []) for (const m of t.members) templateOf.set(m, t.label);
+    // A template with no table yet for some assigned topic is a row of its own, so its lag shows.
+    const empty = new Map<string, TemplateView[]>();
+    for (const t of input.templates ?? []) if (t.members.length === 0) empty.set(t.label, [...(empty.get(t.label) ?? []), t]);
+    const views: Array<WriterView & { template?: string; exists?: false }> = [
+      ...input.writers.map((w) => {
+        const template = templateOf.get(w.fullName);
+        return template === undefined ? w : { fullName: w.fullName, oldestPendingMs: w.oldestPendingMs, bufferedRecords: w.bufferedRecords, coversKey: (k: TpKey) => w.coversKey(k), template };
+      }),
+      ...[...empty].filter(([label]) => !input.writers.some((w) => w.fullName === label)).map(([label, ts]) => ({
+        fullName: label,
+        oldestPendingMs: undefined,
+        bufferedRecords: 0,
+        coversKey: (k: TpKey) => ts.some((t) => t.coversKey(k)),
+        template: label,
+        exists: false as const,
+      })),
+    ];
+    const tables = views.flatMap((w): LiveTableStatus[] => {
       const keys = [...this.lag.keys()].filter((k) => w.coversKey(k));
+      // A template of partitions given away: nothing of it is this daemon's to show.
+      if (w.exists === false && keys.length === 0) return [];
       const topics = [...new Set(keys.map((k) => k.slice(0, k.lastIndexOf(':'))))].sort();
       const unread = keys.reduce((n, k) => n + Number(this.lag.get(k) ?? 0n), 0);
       const waitingSince = [...input.waiting].filter(([k]) => w.coversKey(k)).map(([, since]) => since);
-      return {
+      return [{
         table: w.fullName,
         topics,
         lagRecords: unread + w.bufferedRecords,
@@ -110,7 +145,9 @@ export class StatusBoard {
         lagSeconds: Math.round(freshnessSeconds(input.now, w.oldestPendingMs, waitingSince) * 1000) / 1000,
         lastCommitMs: this.lastCommitAt.get(w.fullName),
         freshness: this.history.freshness(w.fullName, input.now),
-      };
+        ...(w.template === undefined ? {} : { template: w.template }),
+        ...(w.exists === false ? { exists: false as const } : {}),
+      }];
     });
     tables.sort((a, b) => a.table.localeCompare(b.table));
     return {

@@ -16,7 +16,8 @@
  *   template can give for this topic and that hold offsets of the topic.
  */
 import { committedOffsets } from '../commit/offsets.js';
-import { recordTablePattern } from '../config/index.js';
+import { recordTablePattern, type TableMapping } from '../config/index.js';
+import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/index.js';
 import type { SourceRecord, TopicPartition, TpKey } from '../source/types.js';
 import { tpKey } from '../source/types.js';
 import { isFloeError } from '../util/errors.js';
@@ -86,12 +87,8 @@ export class RecordTables {
    */
   async assign(tps: TopicPartition[], isStatic: (fullName: string) => boolean): Promise<Map<TpKey, bigint | undefined>> {
     for (const tp of tps) this.assigned.set(tpKey(tp), tp);
-    const namespace = [...this.mapping.namespace];
-    for (const id of (await this.deps.store.list?.(namespace)) ?? []) {
-      const fullName = [...id.namespace, id.name].join('.');
-      if (this.members.has(fullName) || !this.pattern.test(id.name) || isStatic(fullName) || !this.mine(fullName)) continue;
-      const loaded = await this.deps.store.load(id);
-      if (!loaded || ![...committedOffsets(loaded.metadata).entries()].some(([topic]) => topic === this.route.topic)) continue;
+    const skip = (fullName: string) => this.members.has(fullName) || isStatic(fullName) || !this.mine(fullName);
+    for (const { id, fullName } of await findRecordTables(this.deps.store, this.mapping, this.route.topic, skip, this.pattern)) {
       this.members.set(fullName, this.deps.writer({ mapping: this.mapping, table: { namespace: [...id.namespace], name: id.name }, fullName }));
     }
     const out = new Map<TpKey, bigint | undefined>(tps.map((tp) => [tpKey(tp), undefined]));
@@ -162,11 +159,48 @@ export class RecordTables {
     this.deps.metrics.deadLetters.inc({ table: this.label, code: isFloeError(error) ? error.code : 'UNEXPECTED' });
   }
 
+  /** For the status page: the template, the tables made so far, the partitions it reads. */
+  view(): { label: string; members: string[]; coversKey(key: TpKey): boolean } {
+    return { label: this.label, members: [...this.members.keys()], coversKey: (key) => this.assigned.has(key) };
+  }
+
   /** Another target of the same mapping side (the same template on another topic) wrote the table. */
   private mine(fullName: string): boolean {
     const w = this.deps.existing(fullName);
     return w === undefined || (w.mapping.index === this.mapping.index && w.mapping.mode === this.mapping.mode);
   }
+}
+
+/** What finding a template's tables needs: the namespace's list and each table's metadata. */
+export interface TableLister {
+  list?(namespace: string[]): Promise<TableIdentifier[]>;
+  load(id: TableIdentifier): Promise<LoadedTable | undefined>;
+}
+
+/**
+ * The tables a `{record}` template made for a topic: in the mapping's namespace, named as the
+ * template can name them for the topic (`recordTablePattern`, the sanitising rules of
+ * `tableNameFor`), and holding offsets of the topic (a table the daemon made for the topic
+ * commits an offset before its first record: `TableWriter.seed`). The one rule both for a
+ * restarted daemon finding its members and for `floe status` listing them; `skip` drops names
+ * before their metadata is read.
+ */
+export async function findRecordTables(
+  store: TableLister,
+  mapping: Pick<TableMapping, 'namespace' | 'table'>,
+  topic: string,
+  skip: (fullName: string) => boolean = () => false,
+  pattern = recordTablePattern(mapping.table, topic),
+): Promise<Array<{ id: TableIdentifier; fullName: string; loaded: LoadedTable }>> {
+  const out: Array<{ id: TableIdentifier; fullName: string; loaded: LoadedTable }> = [];
+  for (const id of (await store.list?.([...mapping.namespace])) ?? []) {
+    const fullName = [...id.namespace, id.name].join('.');
+    if (!pattern.test(id.name) || skip(fullName)) continue;
+    const loaded = await store.load(id);
+    if (!loaded || ![...committedOffsets(loaded.metadata).entries()].some(([t]) => t === topic)) continue;
+    out.push({ id, fullName, loaded });
+  }
+  return out;
 }
 
 export interface FamilyAssignment {
@@ -209,6 +243,11 @@ export class RecordFamilies {
       }
     }
     return out;
+  }
+
+  /** Every family made so far (topics the daemon has read or been assigned). */
+  all(): RecordTables[] {
+    return [...this.byKey.values()];
   }
 
   of(topic: string): RecordTables[] {

@@ -53,6 +53,35 @@ describe('StatusBoard', () => {
   });
 });
 
+describe('StatusBoard and {record} templates', () => {
+  it('marks the tables a template made, and shows a template with no table yet while its partitions are assigned', () => {
+    const b = new StatusBoard();
+    b.lagPolled('orders:0', 2n);
+    b.lagPolled('quiet:0', 4n);
+    const template = (label: string, members: string[], topic: string) => ({ label, members, coversKey: (k: string) => k.startsWith(`${topic}:`) });
+    const snap = () =>
+      b.snapshot({
+        groupId: 'g',
+        ready: true,
+        writers: [writer('raw.orders_com_acme_a', ['orders']), writer('raw.static', ['orders'])],
+        templates: [template('raw.{topic}_{record}', ['raw.orders_com_acme_a'], 'orders'), template('raw.{topic}_{record}', [], 'quiet')],
+        waiting: new Map(),
+        now: 1000,
+      });
+    const s = snap();
+    const byName = [...s.tables].sort((x, y) => (x.table < y.table ? -1 : 1));
+    expect(byName.map((t) => [t.table, t.template, t.exists, t.topics, t.lagRecords])).toEqual([
+      ['raw.orders_com_acme_a', 'raw.{topic}_{record}', undefined, ['orders'], 2],
+      ['raw.static', undefined, undefined, ['orders'], 2],
+      ['raw.{topic}_{record}', 'raw.{topic}_{record}', false, ['quiet'], 4],
+    ]);
+    expect(byName[1]).not.toHaveProperty('template');
+    // The quiet topic given away: the empty template has nothing of this daemon's to show.
+    b.revoked('quiet:0');
+    expect(snap().tables.map((t) => t.table).sort()).toEqual(['raw.orders_com_acme_a', 'raw.static']);
+  });
+});
+
 describe('status routes', () => {
   it('serve the page with a CSP that admits exactly its inline script and style, and the JSON', async () => {
     const b = new StatusBoard();

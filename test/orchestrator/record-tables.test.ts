@@ -10,7 +10,7 @@ import { committedOffsets } from '../../src/commit/offsets.js';
 import { StaticSchemaSource } from '../../src/decode/index.js';
 import { frame } from '../../src/decode/wire.js';
 import { RecordHandler, type RecordContext } from '../../src/orchestrator/records.js';
-import { RecordFamilies } from '../../src/orchestrator/record-tables.js';
+import { findRecordTables, RecordFamilies } from '../../src/orchestrator/record-tables.js';
 import { Router } from '../../src/orchestrator/router.js';
 import { TableWriter } from '../../src/orchestrator/table-writer.js';
 import { WriterSet } from '../../src/orchestrator/writers.js';
@@ -160,5 +160,26 @@ describe('tables routed by record type', () => {
     // The tombstone's offset is carried by a table (A's), so a restart does not send it again.
     expect(offsets(catalog, TA)).toBe('{"orders":{"0":"4"}}');
     expect(ids(catalog, TB)).toEqual([2]);
+  });
+
+  it('findRecordTables: the tables the template can name for the topic that hold its offsets (the daemon\'s rule and floe status\')', async () => {
+    const catalog = new FakeCatalog();
+    const d = daemon(catalog);
+    await d.assign([P0]);
+    await d.feed(record('orders', 0, 0, A(1)), record('orders', 0, 1, B(2)));
+    await d.flushAll();
+    // Named like the template's tables but holding no offsets of the topic: not the template's.
+    const other = daemon(catalog, { topics: ['orders_eu'], table: '{topic}_{record}' });
+    await other.assign([{ topic: 'orders_eu', partition: 0 }]);
+    await other.feed(record('orders_eu', 0, 0, A(5)));
+    await other.flushAll();
+    expect([...catalog.tables.keys()].sort()).toEqual([TA, TB, 'orders_eu_com_acme_ordercreated']);
+    const m = mapping({ table: '{topic}_{record}' });
+    const found = await findRecordTables(catalog, m, 'orders');
+    expect(found.map((f) => f.fullName).sort()).toEqual([`raw.${TA}`, `raw.${TB}`]);
+    expect(committedOffsets(found[0]!.loaded.metadata).toJson()).toBe('{"orders":{"0":"2"}}');
+    // skip drops names before their metadata is read; a template that cannot name them finds none.
+    expect((await findRecordTables(catalog, m, 'orders', (n) => n === `raw.${TA}`)).map((f) => f.fullName)).toEqual([`raw.${TB}`]);
+    expect(await findRecordTables(catalog, mapping({ table: 'x_{record}' }), 'orders')).toEqual([]);
   });
 });

@@ -1,9 +1,16 @@
 /**
  * `floe status` against the real stack, after the daemon has stopped: lag in records and as the
  * age of the oldest uncommitted record (produced with a known timestamp), snapshots and files as
- * Spark's metadata tables count them, dead letters per source topic.
+ * Spark's metadata tables count them, dead letters per source topic. Then a `{record}` template:
+ * `floe status --json`, run as its own process, lists each table the template made (offsets and
+ * files as Spark reads them) and the template with no table yet; the daemon's /status.json too.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { sanitizeIdentifier } from '../../src/config/index.js';
+import { floeArgv } from '../harness/cli.js';
+import { freePort } from '../harness/ports.js';
 import { main } from '../../src/cli/main.js';
 import { oracleFor, rowObjects } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
@@ -93,5 +100,83 @@ describe('floe status', () => {
     expect(text.out).toMatch(new RegExp(`${ns}\\.pings\\s+bronze\\s+5\\s+(6\\d|7\\d)s\\s`));
     expect(text.out).toContain(`${topic}/0: committed 10 of 15, 5 behind`);
     expect(text.out).toContain(`${topic}.floe.dlq: 3 dead letters from ${topic}`);
+  }, 300_000);
+
+  it('lists every table a {record} template made, with offsets and files as Spark reads them', async () => {
+    const s = uniqueSuffix();
+    const topic = `floe-status-rt-${s}`;
+    const quiet = `floe-status-rt-quiet-${s}`;
+    const ns = `status_rt_${s}`;
+    await producer.createTopic(topic, 2);
+    await producer.createTopic(quiet, 1);
+    // TopicRecordNameStrategy: a subject per topic and record type (a subject of its own, so this
+    // test's schemas never meet another test's under RecordNameStrategy's global subjects); floe
+    // routes by the schema's full name.
+    const created = await producer.register(`${topic}-com.acme.OrderCreated`, { type: 'record', name: 'OrderCreated', namespace: 'com.acme', fields: [{ name: 'id', type: 'long' }] });
+    const shipped = await producer.register(`${topic}-com.acme.OrderShipped`, { type: 'record', name: 'OrderShipped', namespace: 'com.acme', fields: [{ name: 'id', type: 'long' }, { name: 'carrier', type: 'string' }] });
+    const msg = (i: number, partition: number) => ({ value: i % 3 === 2 ? producer.encode(shipped, { id: i, carrier: `c${i}` }) : producer.encode(created, { id: i }), partition });
+    await producer.send(topic, Array.from({ length: 24 }, (_, i) => msg(i, i % 2)));
+    const tableOf = (record: string) => `${ns}.${sanitizeIdentifier(`${topic}_${record}`)}`;
+    const names = [tableOf('com.acme.OrderCreated'), tableOf('com.acme.OrderShipped')];
+    const template = `${ns}.{topic}_{record}`;
+
+    const dir = workDir('status-rt');
+    const port = await freePort();
+    const config = writeDaemonConfig(stack, dir, {
+      groupId: `floe-status-rt-${s}`,
+      serverPort: port,
+      defaults: { namespace: ns, commit: { intervalMs: '500ms' } },
+      tables: [{ topics: [topic, quiet], table: '{topic}_{record}' }],
+    });
+    const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
+    try {
+      await waitFor('16 + 8 rows', async () => {
+        const a = await oracle.sparkSql(`SELECT count(*) FROM floe.${names[0]}`).catch(() => undefined);
+        const b = await oracle.sparkSql(`SELECT count(*) FROM floe.${names[1]}`).catch(() => undefined);
+        return a && b && Number(a.rows[0]![0]) === 16 && Number(b.rows[0]![0]) === 8 ? true : undefined;
+      }, 120_000, 1000);
+      // The daemon's page shows the tables it made, and the quiet topic's template as no table yet.
+      type Live = { tables: Array<{ table: string; topics: string[]; template?: string; exists?: boolean }> };
+      const live = await waitFor('both tables in /status.json', async () => {
+        const j = (await (await fetch(`http://127.0.0.1:${port}/status.json`)).json()) as Live;
+        return [...names, template].every((n) => j.tables.some((t) => t.table === n)) ? j : undefined;
+      }, 30_000, 500);
+      for (const n of names) expect(live.tables.find((t) => t.table === n), n).toMatchObject({ topics: [topic], template });
+      expect(live.tables.find((t) => t.table === template)).toMatchObject({ topics: [quiet], template, exists: false });
+      expect(live.tables).toHaveLength(3);
+      expect((await daemon.stop()).code, daemon.log().slice(-2000)).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+    // Records the stopped daemon never read: every table of the topic is behind by them.
+    await producer.send(topic, [msg(100, 0), msg(101, 0), msg(102, 0)]);
+
+    const run = await promisify(execFile)(process.execPath, floeArgv(['status', '--config', config, '--json']), { env: { ...process.env, FLOE_LOG_LEVEL: 'warn' } });
+    type Row = { table: string; template?: string; exists: boolean; topics: string[]; lagRecords: number; snapshots: number; dataFiles: number; dataBytes: number; deleteFiles: number; partitions: Array<{ topic: string; partition: number; committed?: string; high: string; lagRecords: number }> };
+    const status = JSON.parse(run.stdout) as { tables: Row[] };
+    expect(status.tables.map((t) => t.table).sort()).toEqual([...names, template].sort());
+    for (const name of names) {
+      const t = status.tables.find((r) => r.table === name)!;
+      expect(t, name).toMatchObject({ template, exists: true, topics: [topic] });
+      // Spark: the latest snapshot's offsets, the snapshots and the files.
+      const q = await oracle.sparkSql(`SELECT summary['floe.offsets'] FROM floe.${name}.snapshots ORDER BY committed_at DESC LIMIT 1`);
+      const offsets = JSON.parse(String(q.rows[0]![0]))[topic] as Record<string, string>;
+      // A clean stop leaves every table's offsets at the end of both partitions (12 records each).
+      expect(offsets, name).toEqual({ '0': '12', '1': '12' });
+      expect(t.partitions.map((p) => [p.partition, p.committed, p.high, p.lagRecords]), name).toEqual([[0, '12', '15', 3], [1, '12', '12', 0]]);
+      expect(t.lagRecords, name).toBe(3);
+      const snaps = rowObjects(await oracle.sparkSql(`SELECT count(*) AS n FROM floe.${name}.snapshots`))[0]!;
+      const files = rowObjects(await oracle.sparkSql(`SELECT count(*) AS n, sum(file_size_in_bytes) AS bytes FROM floe.${name}.data_files`))[0]!;
+      const deletes = rowObjects(await oracle.sparkSql(`SELECT count(*) AS n FROM floe.${name}.delete_files`))[0]!;
+      expect([t.snapshots, t.dataFiles, t.dataBytes, t.deleteFiles], name).toEqual([Number(snaps.n), Number(files.n), Number(files.bytes), Number(deletes.n)]);
+    }
+    // The quiet topic has no table of the template: its row says so, with its partition.
+    const none = status.tables.find((r) => r.table === template)!;
+    expect(none).toMatchObject({ template, exists: false, topics: [quiet], lagRecords: 0, dataFiles: 0, snapshots: 0 });
+    expect(none.partitions).toEqual([expect.objectContaining({ topic: quiet, partition: 0, high: '0', lagRecords: 0 })]);
+
+    const text = await cli(['status', '--config', config]);
+    expect(text.out).toMatch(new RegExp(`${names[0]!.replace(/\./g, '\\.')}\\s+bronze\\s+3\\s`));
+    expect(text.out).toMatch(/\{topic\}_\{record\}\s+bronze\s+0\s.*no table yet/);
   }, 300_000);
 });
