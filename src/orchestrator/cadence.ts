@@ -8,6 +8,9 @@
  * never per fetched batch. The size of the Arrow builders costs a walk over the column tree, so it
  * is measured every few records only: a commit may exceed maxBytes by that many records.
  *
+ * The interval trigger fires early by about one commit's duration (leadMs), so that a record is
+ * queryable within intervalMs of being read rather than a commit's duration after it.
+ *
  * A commit is *late* when its oldest record waited longer than intervalMs plus a grace of
  * max(intervalMs, 5 s) between being read and being committed: commits take longer than the
  * configured cadence allows, i.e. the machine (or the catalog, or storage) cannot keep up.
@@ -23,6 +26,9 @@ const LATE_GRACE_MIN_MS = 5000;
 const LATE_WARNING_EVERY_MS = 60_000;
 
 export type FlushReason = 'records' | 'bytes' | 'interval';
+
+/** Commits remembered for the interval trigger's lead (see CommitCadence.leadMs). */
+const LEAD_COMMITS = 8;
 
 /**
  * One commit's share of memory.budgetBytes: a commit holds at most budget / COMMIT_BUDGET_SHARE of
@@ -48,6 +54,8 @@ export class CommitCadence {
   private lastCommitAt: number;
   private lateSinceWarning = 0;
   private lastWarningAt = Number.NEGATIVE_INFINITY;
+  /** How long the last few commits took, from drain to landing (ms). */
+  private readonly durations: number[] = [];
 
   constructor(
     private readonly bounds: CommitConfig,
@@ -80,9 +88,19 @@ export class CommitCadence {
     return this.sizedBytes >= this.bounds.maxBytes ? 'bytes' : undefined;
   }
 
+  /**
+   * How much earlier than intervalMs the interval trigger fires: the longest of the last few
+   * commits, at most half the interval. `commit.intervalMs` is how long a record waits from being
+   * read until it is queryable; a commit started at intervalMs would land that much later (a
+   * quarter of a second at 1 s on the local stack: p99 freshness 1.24 s, docs/benchmarks.md).
+   */
+  get leadMs(): number {
+    return Math.min(Math.max(0, ...this.durations), this.bounds.intervalMs / 2);
+  }
+
   /** Why the buffer should be committed now, if it should. */
   due(records: number, ageMs: number, measure: () => number): FlushReason | undefined {
-    return this.full(records, measure) ?? (records > 0 && ageMs >= this.bounds.intervalMs ? 'interval' : undefined);
+    return this.full(records, measure) ?? (records > 0 && ageMs >= this.bounds.intervalMs - this.leadMs ? 'interval' : undefined);
   }
 
   /** The buffer was drained or dropped: the next measurement starts afresh. */
@@ -104,6 +122,8 @@ export class CommitCadence {
   committed(waitingSinceMs: number | undefined, details: CommitInfo): void {
     const now = this.now();
     this.lastCommitAt = now;
+    this.durations.push(details.ms);
+    if (this.durations.length > LEAD_COMMITS) this.durations.shift();
     this.log.debug(details, 'committed');
     if (waitingSinceMs === undefined) return;
     const waitedMs = now - waitingSinceMs;

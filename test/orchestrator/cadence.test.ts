@@ -50,6 +50,26 @@ describe('CommitCadence', () => {
     expect(c.due(100, 0, () => 0)).toBe('records');
   });
 
+  it('fires the interval early by the longest recent commit, at most half the interval', () => {
+    let now = 0;
+    const c = new CommitCadence(bounds, 't', daemonMetrics(), silentLogger, () => now);
+    expect(c.leadMs).toBe(0);
+    const landed = (ms: number) => c.committed(undefined, { reason: 'interval', records: 1, rows: 1, files: 1, ms });
+    landed(300);
+    landed(120);
+    expect(c.leadMs).toBe(300);
+    expect(c.due(1, 1699, () => 0)).toBeUndefined();
+    expect(c.due(1, 1700, () => 0)).toBe('interval');
+    // One slow commit (a backlog's large one) never makes the trigger fire before half the interval.
+    landed(9000);
+    expect(c.leadMs).toBe(1000);
+    expect(c.due(1, 999, () => 0)).toBeUndefined();
+    expect(c.due(1, 1000, () => 0)).toBe('interval');
+    // Only the last 8 commits count.
+    for (let i = 0; i < 8; i++) landed(200);
+    expect(c.leadMs).toBe(200);
+  });
+
   it('counts late commits and warns at most once a minute, with how many were late', async () => {
     let now = 100_000;
     const m = daemonMetrics();
