@@ -184,7 +184,7 @@ export class RecordHandler {
     const k = await this.kafkaKey(t, record, ctx);
     if (!ctx.current()) return false;
     if (!k.ok) return true;
-    const key = keyRowFromKafkaKey(t.keyColumns!, k.value);
+    const key = keyRowFromKafkaKey(t.keyColumns!, k.value, t.mapping.key?.format);
     if (!key) {
       this.reject(t, record, new FloeError('SILVER_NO_KEY', 'tombstone without a key that maps onto the key columns'), 'decode');
       return true;
@@ -221,7 +221,7 @@ export class RecordHandler {
       if (t.silver && t.mapping.envelope === 'debezium') {
         const change = debeziumChange(decoded.value);
         if (change.kind === 'delete') {
-          const key = keyRowOf(t.keyColumns!, plan.project(change.before)) ?? keyRowFromKafkaKey(t.keyColumns!, k.value);
+          const key = keyRowOf(t.keyColumns!, plan.project(change.before)) ?? keyRowFromKafkaKey(t.keyColumns!, k.value, t.mapping.key?.format);
           if (!key) throw new FloeError('SILVER_NO_KEY', 'delete event whose before image and Kafka key carry no key');
           t.remove(record, key);
           return true;

@@ -40,9 +40,11 @@ export function kafkaKeyText(decoded: unknown): string | null {
  * The key columns of a delete whose only source is the Kafka key (a tombstone), or undefined when
  * the key cannot be mapped onto the key columns.
  */
-export function keyRowFromKafkaKey(columns: string[], decoded: unknown): Row | undefined {
+export function keyRowFromKafkaKey(columns: string[], decoded: unknown, format?: string): Row | undefined {
   if (decoded === null || decoded === undefined) return undefined;
   if (columns.length === 1 && columns[0] === KAFKA_KEY_COLUMN) return { [KAFKA_KEY_COLUMN]: kafkaKeyText(decoded) };
+  // A `json` key decodes to its text (what `_key` stores); key fields are read from the document.
+  if (format === 'json' && typeof decoded === 'string') decoded = parseJsonKey(decoded);
   if (typeof decoded === 'object' && !(decoded instanceof Uint8Array)) {
     const obj = decoded as Record<string, unknown>;
     if (columns.every((c) => obj[c] !== undefined && obj[c] !== null)) return Object.fromEntries(columns.map((c) => [c, obj[c]]));
@@ -51,6 +53,17 @@ export function keyRowFromKafkaKey(columns: string[], decoded: unknown): Row | u
   // A primitive key for a single key field (e.g. a string key equal to the id field).
   if (columns.length === 1) return { [columns[0]!]: decoded };
   return undefined;
+}
+
+/**
+ * A JSON key document; integers beyond 2^53 keep every digit (as BigInt, from their source text),
+ * since a key that lost digits would delete another key.
+ */
+function parseJsonKey(text: string): unknown {
+  type Context = { source?: string };
+  const exact = (_key: string, value: unknown, context?: Context): unknown =>
+    typeof value === 'number' && !Number.isSafeInteger(value) && context?.source !== undefined && /^-?\d+$/.test(context.source) ? BigInt(context.source) : value;
+  return JSON.parse(text, exact as (key: string, value: unknown) => unknown);
 }
 
 /**

@@ -34,6 +34,17 @@ describe('silver keys', () => {
     expect(keyRowFromKafkaKey(['id'], null)).toBeUndefined();
   });
 
+  it('a json Kafka key is read as a document for key fields, big integers exactly; _key keeps its text', () => {
+    expect(keyRowFromKafkaKey(['id'], '{"id": 2, "x": 1.5}', 'json')).toEqual({ id: 2 });
+    expect(keyRowFromKafkaKey(['id'], '{"id": 9007199254740993}', 'json')).toEqual({ id: 9007199254740993n });
+    expect(keyRowFromKafkaKey(['id', 'r'], '{"r": "eu", "id": -3}', 'json')).toEqual({ id: -3, r: 'eu' });
+    expect(keyRowFromKafkaKey(['id'], '42', 'json')).toEqual({ id: 42 });
+    expect(keyRowFromKafkaKey(['id'], '{"other": 1}', 'json')).toBeUndefined();
+    expect(keyRowFromKafkaKey(['_key'], '{"id": 2}', 'json')).toEqual({ _key: '{"id": 2}' });
+    // A string key format is not parsed: '{"id": 2}' is the key's whole value.
+    expect(keyRowFromKafkaKey(['id'], '{"id": 2}', 'string')).toEqual({ id: '{"id": 2}' });
+  });
+
   it('keys from the Kafka key take the key columns types, or are refused with SILVER_BAD_KEY', () => {
     const schema = { type: 'struct', 'schema-id': 0, fields: [
       { id: 1, name: 'id', type: 'long', required: true },
