@@ -9,6 +9,7 @@ export {
   TRANSFORM_HELP,
   compileTopicPattern,
   deadLetterTopicFor,
+  expandTemplate,
   isDeadLetterTopic,
   mappingMatchesTopic,
   parseTransform,

@@ -13,10 +13,11 @@
  *   committed an offset for the partition (`TableWriter.seed`): no sibling can commit past a
  *   record whose table does not yet show it;
  * - after a restart the members are found again by listing the namespace: tables whose name the
- *   template can give for this topic and that hold offsets of the topic.
+ *   template can give for this topic, and no template of the topic that spells out more of the
+ *   name can, and that hold offsets of the topic (findRecordTables).
  */
 import { committedOffsets } from '../commit/offsets.js';
-import { recordTablePattern, type TableMapping } from '../config/index.js';
+import { expandTemplate, recordTablePattern, type TableMapping } from '../config/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/index.js';
 import type { SourceRecord, TopicPartition, TpKey } from '../source/types.js';
 import { tpKey } from '../source/types.js';
@@ -44,15 +45,15 @@ export class RecordTables {
   private readonly assigned = new Map<TpKey, TopicPartition>();
   /** Where each assigned partition is read from, for members that hold no offset for it. */
   private readonly starts = new Map<TpKey, bigint>();
-  private readonly pattern: RegExp;
   /** `namespace.template`, the label of dead letters that reach no member. */
   readonly label: string;
 
   constructor(
     readonly route: RecordRoute,
     private readonly deps: RecordTablesDeps,
+    /** The topic's other `{record}` templates (findRecordTables). */
+    private readonly rivals: readonly RecordTemplate[] = [],
   ) {
-    this.pattern = recordTablePattern(route.mapping.table, route.topic);
     this.label = [...route.mapping.namespace, route.mapping.table].join('.');
   }
 
@@ -88,7 +89,7 @@ export class RecordTables {
   async assign(tps: TopicPartition[], isStatic: (fullName: string) => boolean): Promise<Map<TpKey, bigint | undefined>> {
     for (const tp of tps) this.assigned.set(tpKey(tp), tp);
     const skip = (fullName: string) => this.members.has(fullName) || isStatic(fullName) || !this.mine(fullName);
-    for (const { id, fullName } of await findRecordTables(this.deps.store, this.mapping, this.route.topic, skip, this.pattern)) {
+    for (const { id, fullName } of await findRecordTables(this.deps.store, this.mapping, this.route.topic, { skip, rivals: this.rivals })) {
       this.members.set(fullName, this.deps.writer({ mapping: this.mapping, table: { namespace: [...id.namespace], name: id.name }, fullName }));
     }
     const out = new Map<TpKey, bigint | undefined>(tps.map((tp) => [tpKey(tp), undefined]));
@@ -177,25 +178,43 @@ export interface TableLister {
   load(id: TableIdentifier): Promise<LoadedTable | undefined>;
 }
 
+/** A `{record}` template as findRecordTables reads it. */
+export type RecordTemplate = Pick<TableMapping, 'namespace' | 'table'>;
+
+/** How much of a table's name a template spells out for a topic (everything but `{record}`). */
+function literalLength(t: RecordTemplate, topic: string): number {
+  return expandTemplate(t.table, topic).replaceAll('{record}', '').length;
+}
+
 /**
  * The tables a `{record}` template made for a topic: in the mapping's namespace, named as the
  * template can name them for the topic (`recordTablePattern`, the sanitising rules of
  * `tableNameFor`), and holding offsets of the topic (a table the daemon made for the topic
  * commits an offset before its first record: `TableWriter.seed`). The one rule both for a
- * restarted daemon finding its members and for `floe status` listing them; `skip` drops names
- * before their metadata is read.
+ * restarted daemon finding its members and for `floe status` listing them.
+ *
+ * `rivals` are the topic's other `{record}` templates: a name that also fits one of them in the
+ * same namespace that spells out more of it belongs to that one (`{topic}_{record}_raw`'s
+ * `orders_com_acme_a_raw` also fits `{topic}_{record}` with a record named `com.acme.a_raw`);
+ * equally specific templates that fit one name cannot be told apart by it, and the first in
+ * configuration order takes it. `skip` drops names before their metadata is read.
  */
 export async function findRecordTables(
   store: TableLister,
-  mapping: Pick<TableMapping, 'namespace' | 'table'>,
+  template: RecordTemplate,
   topic: string,
-  skip: (fullName: string) => boolean = () => false,
-  pattern = recordTablePattern(mapping.table, topic),
+  options: { skip?: (fullName: string) => boolean; rivals?: readonly RecordTemplate[] } = {},
 ): Promise<Array<{ id: TableIdentifier; fullName: string; loaded: LoadedTable }>> {
+  const pattern = recordTablePattern(template.table, topic);
+  const ns = template.namespace.join('.');
+  const mine = literalLength(template, topic);
+  const stronger = (options.rivals ?? [])
+    .filter((r) => r.namespace.join('.') === ns && literalLength(r, topic) > mine)
+    .map((r) => recordTablePattern(r.table, topic));
   const out: Array<{ id: TableIdentifier; fullName: string; loaded: LoadedTable }> = [];
-  for (const id of (await store.list?.([...mapping.namespace])) ?? []) {
+  for (const id of (await store.list?.([...template.namespace])) ?? []) {
     const fullName = [...id.namespace, id.name].join('.');
-    if (!pattern.test(id.name) || skip(fullName)) continue;
+    if (!pattern.test(id.name) || stronger.some((p) => p.test(id.name)) || options.skip?.(fullName)) continue;
     const loaded = await store.load(id);
     if (!loaded || ![...committedOffsets(loaded.metadata).entries()].some(([t]) => t === topic)) continue;
     out.push({ id, fullName, loaded });
@@ -251,11 +270,13 @@ export class RecordFamilies {
   }
 
   of(topic: string): RecordTables[] {
-    return this.routes(topic).map((r) => {
+    const routes = this.routes(topic);
+    return routes.map((r) => {
       let f = this.byKey.get(r.key);
       if (!f) {
         if (!this.deps) throw new Error('RecordFamilies used before configure()');
-        this.byKey.set(r.key, (f = new RecordTables(r, this.deps)));
+        const rivals = routes.filter((x) => x !== r).map((x) => x.mapping);
+        this.byKey.set(r.key, (f = new RecordTables(r, this.deps, rivals)));
       }
       return f;
     });

@@ -238,9 +238,11 @@ async function addRecordTables(
     load: (id) => loadTable(catalog, id),
   };
   const claimed = new Set<string>();
-  for (const { mapping } of router.recordRoutes(topic)) {
+  const routes = router.recordRoutes(topic);
+  for (const { mapping } of routes) {
     const template = [...mapping.namespace, mapping.table].join('.');
-    const found = await findRecordTables(lister, mapping, topic, (name) => named.has(name) || claimed.has(name));
+    const rivals = routes.map((r) => r.mapping).filter((m) => m !== mapping);
+    const found = await findRecordTables(lister, mapping, topic, { skip: (name) => named.has(name) || claimed.has(name), rivals });
     const held = new Set<number>();
     for (const { id, fullName, loaded } of found) {
       claimed.add(fullName);

@@ -7,6 +7,7 @@
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { committedOffsets } from '../../src/commit/offsets.js';
+import { parseConfig } from '../../src/config/index.js';
 import { StaticSchemaSource } from '../../src/decode/index.js';
 import { frame } from '../../src/decode/wire.js';
 import { RecordHandler, type RecordContext } from '../../src/orchestrator/records.js';
@@ -31,11 +32,11 @@ const P1 = { topic: 'orders', partition: 1 };
 const ctx: RecordContext = { current: () => true, retrying: (_what, fn) => fn() };
 
 /** What the daemon does for one member of the group, against `catalog` (which outlives it). */
-function daemon(catalog: FakeCatalog, table: Record<string, unknown> = { table: '{topic}_{record}' }) {
+function daemon(catalog: FakeCatalog, table: Record<string, unknown> = { table: '{topic}_{record}' }, mappings = [mapping(table)]) {
   const deps = { ...fakeDeps(new FakeStore()), store: catalog, files: catalog };
   const writers = new WriterSet();
   writers.configure((r) => new TableWriter(r.table, r.mapping, deps));
-  const router = new Router([mapping(table)]);
+  const router = new Router(mappings);
   const families = new RecordFamilies((topic) => router.recordRoutes(topic));
   families.configure({ writer: (r) => writers.get(r), existing: (n) => writers.peek(n), store: catalog, deadLetters: deps.deadLetters, metrics: deps.metrics });
   const handler = new RecordHandler(schemas, silentLogger);
@@ -179,7 +180,40 @@ describe('tables routed by record type', () => {
     expect(found.map((f) => f.fullName).sort()).toEqual([`raw.${TA}`, `raw.${TB}`]);
     expect(committedOffsets(found[0]!.loaded.metadata).toJson()).toBe('{"orders":{"0":"2"}}');
     // skip drops names before their metadata is read; a template that cannot name them finds none.
-    expect((await findRecordTables(catalog, m, 'orders', (n) => n === `raw.${TA}`)).map((f) => f.fullName)).toEqual([`raw.${TB}`]);
+    expect((await findRecordTables(catalog, m, 'orders', { skip: (n) => n === `raw.${TA}` })).map((f) => f.fullName)).toEqual([`raw.${TB}`]);
+    // A template of the topic that spells out more of a name owns it.
+    const rival = { namespace: ['raw'], table: '{topic}_com_acme_{record}' };
+    expect(await findRecordTables(catalog, m, 'orders', { rivals: [rival] })).toEqual([]);
+    expect((await findRecordTables(catalog, rival, 'orders', { rivals: [m] })).map((f) => f.fullName).sort()).toEqual([`raw.${TA}`, `raw.${TB}`]);
     expect(await findRecordTables(catalog, mapping({ table: 'x_{record}' }), 'orders')).toEqual([]);
+  });
+
+  it('two templates of one topic whose names overlap keep their own tables across a restart', async () => {
+    // `{topic}_{record}` could name `orders_com_acme_ordercreated_copy` too (a record named
+    // com.acme.OrderCreated_copy): without telling them apart, a restarted daemon took the copy
+    // table into the first template, moved its offsets past record 1 and never wrote it there.
+    const two = parseConfig(
+      JSON.stringify({
+        kafka: { brokers: ['k:9092'], groupId: 'g' },
+        schemaRegistry: { url: 'http://r' },
+        catalog: { type: 'rest', uri: 'http://c' },
+        storage: { type: 'local', root: '/tmp' },
+        defaults: { namespace: 'raw' },
+        tables: [{ topics: ['orders'], table: '{topic}_{record}' }, { topics: ['orders'], table: '{topic}_{record}_copy' }],
+      }),
+      { env: {} },
+    ).tables;
+    const catalog = new FakeCatalog();
+    const first = daemon(catalog, {}, two);
+    await first.assign([P0]);
+    await first.feed(record('orders', 0, 0, A(1)));
+    await first.flushAll();
+    const second = daemon(catalog, {}, two);
+    await second.assign([P0]);
+    await second.feed(record('orders', 0, 1, A(2)));
+    await second.flushAll();
+    expect(second.writers.all().map((w) => [w.fullName, w.mapping.index]).sort()).toEqual([[`raw.${TA}`, 0], [`raw.${TA}_copy`, 1]]);
+    expect(ids(catalog, TA)).toEqual([1, 2]);
+    expect(ids(catalog, `${TA}_copy`)).toEqual([1, 2]);
   });
 });
