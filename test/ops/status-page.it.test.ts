@@ -53,6 +53,9 @@ describe('status page', () => {
     const ns = `page_${s}`;
     await producer.createTopic(topic, 2);
     await producer.createTopic(slowTopic, 1);
+    // A {record} template whose topic has no records: no table yet, a row of its own.
+    const quietTopic = `floe-page-quiet-${s}`;
+    await producer.createTopic(quietTopic, 1);
     const id = await producer.register(`${topic}-value`, schema);
     const slowId = await producer.register(`${slowTopic}-value`, schema);
     await producer.send(topic, Array.from({ length: 30 }, (_, i) => ({ value: producer.encode(id, { id: i }), partition: i % 2 })));
@@ -69,6 +72,7 @@ describe('status page', () => {
         // freshness climbs to ~6 s before each commit; once the records stop it stays at 0. The
         // chart must show both.
         { topics: [slowTopic], table: 'slow', commit: { intervalMs: '6s' } },
+        { topics: [quietTopic], table: '{topic}_{record}' },
       ],
     });
     const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
@@ -143,6 +147,12 @@ describe('status page', () => {
       expect(await slowRow.locator('text.chart-max').textContent()).toBe(`max ${slowMax.toFixed(1)} s · last 1 min`);
       const xs = slowPoints.map((p) => Number(p.split(',')[0]));
       expect(Math.min(...xs)).toBeLessThan(180);
+
+      // The template with no table yet says so instead of a last commit.
+      const quietRow = rowOf(`${ns}.{topic}_{record}`);
+      await quietRow.waitFor({ timeout: 30_000 });
+      expect(await quietRow.locator('td').nth(1).textContent()).toBe(quietTopic);
+      expect(await quietRow.locator('.last-commit').textContent()).toBe('no table yet');
 
       // The HTML-named table: its name is text in a cell, no <img> was created, no script ran.
       const htmlCell = page.locator('#tables td').filter({ hasText: HTML_NAME });
