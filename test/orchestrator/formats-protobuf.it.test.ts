@@ -164,7 +164,10 @@ describe('Protobuf', () => {
     // FieldOptions); the last good record's schema is the .proto text, registered as written.
     const pay = (data: object) => ({ topic, value: { protobuf: 'money_pb2.Payment', data } });
     const messages: PyMessage[] = [
-      pay({ id: 1, amount: { value: twos(-1234567n), scale: 2 }, rate: { value: '-12.345' }, whole: [{ value: twos(max38) }, { value: twos(-1n) }], raw: { value: twos(-5n), scale: 1 }, text: { value: '1.50' } }),
+      pay({
+        id: 1, amount: { value: twos(-1234567n), scale: 2 }, rate: { value: '-12.345' }, whole: [{ value: twos(max38) }, { value: twos(-1n) }], raw: { value: twos(-5n), scale: 1 }, text: { value: '1.50' },
+        prices: { a: { value: twos(-123456789n), scale: 2 }, b: { value: twos(999999999n), scale: 2 } },
+      }),
       pay({ id: 2, amount: { scale: 2 }, rate: { value: '0' } }),
       pay({ id: 3, amount: { value: twos(9999999n), scale: 2 }, rate: { value: '99.999' }, whole: [{ value: twos(-max38) }] }),
       // 100000.00 needs 8 digits: decimal(7,2) cannot hold it.
@@ -185,16 +188,19 @@ describe('Protobuf', () => {
     const config = writeDaemonConfig(stack, dir, { groupId: `floe-pb-dec-${s}`, defaults: { namespace: ns }, tables: [{ topics: [topic], table: 'payments' }] });
     const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
     try {
-      const got = await sparkRowsWhenCommitted(oracle, daemon, `SELECT id, amount, rate, whole, raw, text FROM floe.${ns}.payments ORDER BY _kafka.offset`, 4);
+      const got = await sparkRowsWhenCommitted(oracle, daemon, `SELECT id, amount, rate, whole, raw, text, prices FROM floe.${ns}.payments ORDER BY _kafka.offset`, 4);
       expect(rowObjects(got)).toEqual([
-        { id: 1, amount: '-12345.67', rate: '-12.345', whole: [max38.toString(), '-1'], raw: { value: { $bytes: twos(-5n) }, precision: '0', scale: 1 }, text: { value: '1.50' } },
-        { id: 2, amount: '0.00', rate: '0.000', whole: [], raw: null, text: null },
-        { id: 3, amount: '99999.99', rate: '99.999', whole: [(-max38).toString()], raw: null, text: null },
-        { id: 5, amount: '12.34', rate: '0.025', whole: [], raw: null, text: null },
+        {
+          id: 1, amount: '-12345.67', rate: '-12.345', whole: [max38.toString(), '-1'], raw: { value: { $bytes: twos(-5n) }, precision: '0', scale: 1 }, text: { value: '1.50' },
+          prices: [['a', '-1234567.89'], ['b', '9999999.99']],
+        },
+        { id: 2, amount: '0.00', rate: '0.000', whole: [], raw: null, text: null, prices: [] },
+        { id: 3, amount: '99999.99', rate: '99.999', whole: [(-max38).toString()], raw: null, text: null, prices: [] },
+        { id: 5, amount: '12.34', rate: '0.025', whole: [], raw: null, text: null, prices: [] },
       ]);
       const types = Object.fromEntries((await oracle.sparkSql(`DESCRIBE TABLE floe.${ns}.payments`)).rows.map((row) => [row[0], row[1]]));
       expect(types).toMatchObject({
-        amount: 'decimal(7,2)', rate: 'decimal(5,3)', whole: 'array<decimal(38,0)>',
+        amount: 'decimal(7,2)', rate: 'decimal(5,3)', whole: 'array<decimal(38,0)>', prices: 'map<string,decimal(9,2)>',
         raw: 'struct<value:binary,precision:bigint,scale:int>', text: 'struct<value:string>',
       });
       const letters = await readTopic(kafka, `${topic}.floe.dlq`, 1);

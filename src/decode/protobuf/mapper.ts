@@ -9,7 +9,7 @@
  * types: Timestamp → timestamptz (exact ns: timestamptz_ns on v3), Duration → long µs, wrappers → optional scalar, google.type.Date
  * → date, Struct/Value/ListValue → JSON text · recursion and field-less messages → JSON text ·
  * confluent.type.Decimal and google.type.Decimal with `(confluent.field_meta)` precision/scale →
- * decimal(p,s) (decimal.ts), without them the struct of their fields.
+ * decimal(p,s) (decimal.ts; a map field's option for its values), without them the struct of their fields.
  */
 import protobuf from 'protobufjs';
 import type { JField, JNode, PrimKind } from '../json-schema/mapper.js';
@@ -239,21 +239,27 @@ export class ProtobufMapper {
   }
 
   /** The slot of one field's type, before optionality. */
+  /**
+   * A decimal column for field `f` whose values are of message type `rt`, when `rt` is a decimal
+   * message and the field's options say what the message cannot: its precision and scale. A map
+   * field's options speak for its values.
+   */
+  private decimalSlot(f: Field, rt: unknown): PSlot | undefined {
+    if (!(rt instanceof protobuf.Type) || (rt.fullName !== CONFLUENT_DECIMAL && rt.fullName !== GOOGLE_DECIMAL)) return undefined;
+    const ps = decimalOf(fieldMetaParams(f, this.fieldMeta), `${f.parent?.fullName.slice(1)}.${f.name}`);
+    if (!ps) return undefined;
+    return { node: prim({ decimal: ps }), conv: (rt.fullName === CONFLUENT_DECIMAL ? confluentDecimal : googleDecimal)(ps[0], ps[1]) };
+  }
+
   private field(f: Field): PSlot {
-    const rt0 = f.resolvedType;
-    if (!f.map && rt0 instanceof protobuf.Type && (rt0.fullName === CONFLUENT_DECIMAL || rt0.fullName === GOOGLE_DECIMAL)) {
-      // The field's options say what the decimal message cannot: its precision and scale.
-      const ps = decimalOf(fieldMetaParams(f, this.fieldMeta), `${f.parent?.fullName.slice(1)}.${f.name}`);
-      if (ps) {
-        const conv = (rt0.fullName === CONFLUENT_DECIMAL ? confluentDecimal : googleDecimal)(ps[0], ps[1]);
-        const node = prim({ decimal: ps });
-        if (f.repeated) return { node: { kind: 'list', item: { node, nullable: false } }, conv: (v) => (v as unknown[]).map(conv) };
-        return { node, conv };
-      }
+    const dec = f.map ? undefined : this.decimalSlot(f, f.resolvedType);
+    if (dec) {
+      if (f.repeated) return { node: { kind: 'list', item: { node: dec.node, nullable: false } }, conv: (v) => (v as unknown[]).map(dec.conv) };
+      return dec;
     }
     if (f.map) {
       const mf = f as unknown as protobuf.MapField;
-      const value = this.valueType(mf.type, mf.resolvedType);
+      const value = this.decimalSlot(f, mf.resolvedType) ?? this.valueType(mf.type, mf.resolvedType);
       const key = this.mapKey(mf.keyType);
       return { node: { kind: 'map', value: { node: value.node, nullable: false } }, conv: (v) => this.mapOf(v as Obj, key, value.conv) };
     }
@@ -262,7 +268,7 @@ export class ProtobufMapper {
       // Descriptor-form schemas spell a map as a repeated entry message with fields key and value.
       const k = rt.fields.key!;
       const val = rt.fields.value!;
-      const value = this.valueType(val.type, val.resolvedType);
+      const value = this.decimalSlot(f, val.resolvedType) ?? this.valueType(val.type, val.resolvedType);
       const key = (x: unknown) => this.mapKey(k.type)(x === undefined ? k.typeDefault : x);
       return {
         node: { kind: 'map', value: { node: value.node, nullable: false } },

@@ -61,6 +61,30 @@ describe('Protobuf decimals', () => {
     }
   });
 
+  it('a map field\'s option makes its decimal values decimal(p,s); without it they keep the struct (both forms)', () => {
+    const text = readFileSync(`${FIXTURES}/map-decimal.proto`, 'utf8');
+    const descriptor = readFileSync(`${FIXTURES}/map-decimal.desc.b64`, 'utf8').trim();
+    const root = new protobuf.Root();
+    protobuf.parse('syntax = "proto3"; package confluent.type; message Decimal { bytes value = 1; uint32 precision = 2; int32 scale = 3; }', root);
+    protobuf.parse('syntax = "proto3"; package google.type; message Decimal { string value = 1; }', root);
+    protobuf.parse('syntax = "proto3"; package a.m; message Prices { map<string, confluent.type.Decimal> by_sku = 1; map<int32, google.type.Decimal> rates = 2; map<string, confluent.type.Decimal> plain = 3; }', root, { keepCase: true });
+    root.resolveAll();
+    const prices = root.lookupType('a.m.Prices');
+    for (const schema of [text, descriptor]) {
+      const t = types(schema);
+      expect(t.by_sku).toMatchObject({ type: 'map', key: 'string', value: 'decimal(9,2)' });
+      expect(t.rates).toMatchObject({ type: 'map', value: 'decimal(6,4)' });
+      expect(t.plain).toMatchObject({ type: 'map', value: { type: 'struct' } });
+      const w = protobufFormat.load(1, schema, []);
+      const body = Buffer.concat([writeIndexPath([0]), prices.encode(prices.fromObject({ by_sku: { a: { value: twos(-123456789n), scale: 2 }, z: { scale: 2 } }, rates: { 7: { value: '0.0625' } } })).finish()]);
+      const v = w.read(frame(1, body), 5).value as { by_sku: Map<string, unknown>; rates: Map<string, unknown> };
+      expect([...v.by_sku]).toEqual([['a', -123456789n], ['z', 0n]]);
+      expect([...v.rates]).toEqual([['7', 625n]]);
+      const tooBig = Buffer.concat([writeIndexPath([0]), prices.encode(prices.fromObject({ by_sku: { a: { value: twos(10n ** 9n), scale: 2 } } })).finish()]);
+      expect(() => w.read(frame(1, tooBig), 5)).toThrow(/does not fit decimal\(9,2\)/);
+    }
+  });
+
   it('reads the unscaled two\'s-complement value exactly: negative, zero, the largest of the precision, zero scale', () => {
     const r = read(MONEY_DESCRIPTOR, {
       id: 1,

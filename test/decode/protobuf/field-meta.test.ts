@@ -14,6 +14,7 @@ describe('confluent.field_meta', () => {
       'floe.it.Payment.amount': { precision: '7', scale: '2' },
       'floe.it.Payment.rate': { precision: '5', scale: '3' },
       'floe.it.Payment.whole': { precision: '38', scale: '0' },
+      'floe.it.Payment.prices': { precision: '9', scale: '2' },
     });
   });
 
