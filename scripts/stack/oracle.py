@@ -533,11 +533,17 @@ class Handler(BaseHTTPRequestHandler):
 
 def boot():
     try:
-        import pyarrow
-        import pyiceberg
         import pyspark
 
-        state["versions"] = {"spark": pyspark.__version__, "pyiceberg": pyiceberg.__version__, "pyarrow": pyarrow.__version__}
+        state["versions"] = {"spark": pyspark.__version__}
+        # The Spark 4 reader (scripts/stack/spark4.ts) runs this same file from a venv of its own
+        # that holds pyspark only: pyspark 3.5 and 4.x cannot share one. Its /pyiceberg/* routes
+        # then answer 500 with the ImportError; /spark/* is all that reader is for.
+        for module in ("pyiceberg", "pyarrow"):
+            try:
+                state["versions"][module] = __import__(module).__version__
+            except ImportError:
+                pass
         t0 = time.time()
         spark = start_spark()
         state["spark"] = spark
