@@ -128,8 +128,14 @@ export class DaemonProcess {
     if (this.running) this.child.kill(signal);
   }
 
-  /** SIGTERM and wait for the exit. */
+  /**
+   * SIGTERM and wait for the exit. Waits for the daemon's first log line first: until Node has
+   * booted and floe installed its handlers (a second or more on a loaded machine), SIGTERM's
+   * default action kills the process, and the exit would say nothing about floe's shutdown.
+   */
   async stop(): Promise<DaemonExit> {
+    const deadline = Date.now() + 60_000;
+    while (this.running && !this.log().includes('"msg":') && Date.now() < deadline) await sleep(50);
     this.kill('SIGTERM');
     return this.exited;
   }

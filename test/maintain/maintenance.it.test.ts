@@ -32,7 +32,12 @@ beforeAll(async () => {
     { id: 1, name: 'id', required: true, type: 'long' },
     { id: 2, name: 'p', required: true, type: 'int' },
     { id: 3, name: 'name', required: false, type: 'string' },
-  ]), [{ source: 'p', transform: 'identity' }]);
+  ]), [{ source: 'p', transform: 'identity' }], {
+    // Every commit merges manifests (Iceberg's default waits for 100): the replace then merges a
+    // bin that each concurrent append grows, which once kept it from ever landing (issue: a
+    // compaction losing every retry to a busy ingest).
+    'commit.manifest.min-count-to-merge': '4',
+  });
 });
 afterAll(() => t.teardown());
 

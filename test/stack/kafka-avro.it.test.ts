@@ -6,11 +6,15 @@ import { randomUUID } from 'node:crypto';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { installRequestQueueFix } from '../../src/source/request-queue.js';
 
 const stack = inject('stack');
 const suffix = randomUUID().slice(0, 8);
 const topic = `floe-smoke-${suffix}`;
 
+// A plain kafkajs client, as a user's producer; without floe's fix its idle request queue makes
+// Node 24 print a TimeoutNegativeWarning into the test output (src/source/request-queue.ts).
+installRequestQueueFix();
 const kafka = new Kafka({ clientId: 'floe-smoke', brokers: stack.kafkaBrokers, logLevel: logLevel.WARN });
 const registry = new SchemaRegistry({ host: stack.schemaRegistryUrl });
 

@@ -46,6 +46,9 @@ import {
 } from './state.js';
 import { buildSummary } from './summary.js';
 
+/** Attempts that merge manifests; later retries of the operation commit without merging. */
+const MERGING_ATTEMPTS = 3;
+
 export interface SnapshotOptions {
   /** Branch to commit to; default main. */
   branch?: string;
@@ -102,6 +105,8 @@ export abstract class SnapshotProducer {
   private readonly written = new Set<string>();
   private readonly listManifests = new Map<string, string[]>();
   private readonly newManifestCache = new Map<string, ManifestFile[]>();
+  /** Entries of the manifests read so far, by path: manifests are immutable, and a retry reads the same ones again. */
+  private readonly entries = new Map<string, ManifestEntry[]>();
 
   constructor(
     protected readonly io: FileIO,
@@ -158,7 +163,11 @@ export abstract class SnapshotProducer {
     await this.options.validate?.(state);
     const produced = await this.produce(state);
     // Read per attempt: the table's commit.manifest.* properties may change between attempts.
-    const settings = mergeSettings(metadata.properties, this.mergeEnabled() ? this.options.merge : { enabled: false });
+    // After a few conflicts, stop merging: every append that lands adds a manifest to the bin, so
+    // the merge (and with it the window between reading the table and committing) grows with each
+    // retry, and a replace racing frequent appends would never land. The next commit merges.
+    const merging = this.mergeEnabled() && this.attempt < MERGING_ATTEMPTS;
+    const settings = mergeSettings(metadata.properties, merging ? this.options.merge : { enabled: false });
     const merger = this.merger;
     merger.replacedCount = 0;
     const merged = [
@@ -230,10 +239,13 @@ export abstract class SnapshotProducer {
    * wrote (their sequence numbers are still to be assigned by the manifest list).
    */
   protected async entriesOf(manifest: ManifestFile): Promise<ManifestEntry[]> {
-    if (this.written.has(manifest.manifestPath)) {
-      return readManifest(await this.io.read(manifest.manifestPath)).entries;
-    }
-    return readEntries(this.io, manifest);
+    const cached = this.entries.get(manifest.manifestPath);
+    if (cached !== undefined) return cached;
+    const entries = this.written.has(manifest.manifestPath)
+      ? readManifest(await this.io.read(manifest.manifestPath)).entries
+      : await readEntries(this.io, manifest);
+    this.entries.set(manifest.manifestPath, entries);
+    return entries;
   }
 
   /** Writes one manifest for this snapshot under the table's metadata directory. */

@@ -23,7 +23,7 @@ import {
   type SnapshotOperation,
 } from '../spec/types.js';
 import { SnapshotProducer, type BaseState, type Produced, type SnapshotOptions } from './producer.js';
-import { readEntries, snapshotById } from './state.js';
+import { snapshotById } from './state.js';
 import { findConflictingDeletes } from './validate.js';
 
 export interface RewriteInput {
@@ -91,7 +91,7 @@ export class RewriteFiles extends SnapshotProducer {
   private async rewrite(state: BaseState, manifest: ManifestFile): Promise<Rewritten> {
     const cached = this.rewrites.get(manifest.manifestPath);
     if (cached !== undefined) return cached;
-    const entries = await readEntries(this.io, manifest);
+    const entries = await this.entriesOf(manifest);
     const removed: DataFile[] = [];
     const kept: ManifestEntry[] = [];
     for (const entry of entries) {

@@ -116,6 +116,31 @@ describe('merge append', () => {
     ]);
   });
 
+  it('a merging replace retried against appends reads each committed manifest once, and stops merging after three attempts', async () => {
+    const io = new MemoryFileIO();
+    let md = await appendN(io, newTable(loc), 4, FastAppend);
+    const op = replaceFiles(io, { remove: [`${loc}/data/f0.parquet`], add: [dataFile(`${loc}/data/c.parquet`, 'p0', 10)] }, { merge: { minCountToMerge: 2 } });
+    const merged: number[] = [];
+    const readsPerAttempt: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      // Each attempt loses to an append that lands first, as against a busy ingest.
+      md = await appendN(io, md, 1, FastAppend);
+      const before = io.reads;
+      const change = await op.apply(md);
+      readsPerAttempt.push(io.reads - before);
+      const list = (change.updates[0] as { snapshot: { 'manifest-list': string } }).snapshot['manifest-list'];
+      merged.push(readManifestList(await io.read(list)).manifests.length);
+    }
+    // One manifest while merging; afterwards every append's manifest is carried as it is (8 and
+    // 9 appends, f0's rewritten in place, plus the replace's own).
+    expect(merged.slice(0, 3)).toEqual([1, 1, 1]);
+    expect(merged.slice(3)).toEqual([9, 10]);
+    // The manifest list, the one new manifest (rewritten by the replace, then merged): nothing read twice.
+    expect(readsPerAttempt.slice(1)).toEqual([2, 2, 2, 2]);
+    md = await run(md, op);
+    expect(md.snapshots!.at(-1)!.summary.operation).toBe('replace');
+  });
+
   it('produces merged manifests PyIceberg reads with the right inherited values', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'floe-merge-'));
     const io = new DiskFileIO();
