@@ -1,0 +1,76 @@
+// Drain bench, step 2 (`node bench/drain-run.mjs <state.json> [floe checkout]`): one fresh `floe
+// run` daemon (its own consumer group and namespace) drains the backlog bench/drain.ts produced,
+// is stopped once the table's current snapshot holds every record, and prints its CPU (utime +
+// stime of all its threads, /proc) and peak RSS as one JSON line. Plain JavaScript on purpose:
+// alternating two checkouts as whole processes, this runner adds only a node start and a catalog
+// poll every 250 ms to what is measured. FLOE_DRAIN_PROF=<dir> adds node's --cpu-prof there.
+import { spawn, execSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const [statePath, checkout = resolve(import.meta.dirname, '..')] = process.argv.slice(2);
+const state = JSON.parse(readFileSync(statePath, 'utf8'));
+const { stack, topic, records } = state;
+const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+const ns = `drain_${suffix}`;
+const dir = mkdtempSync(join(tmpdir(), 'floe-drain-'));
+const config = {
+  kafka: { brokers: stack.kafkaBrokers, groupId: `floe-drain-${suffix}`, clientId: 'floe-drain', fetch: { maxWaitMs: 200 } },
+  schemaRegistry: { url: stack.schemaRegistryUrl },
+  catalog: { type: 'rest', uri: stack.catalogUri, warehouse: stack.warehouse },
+  storage: { type: 's3', endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
+  defaults: { namespace: ns, commit: { intervalMs: 1000 }, file: { compression: 'zstd' } },
+  tables: [{ topics: [topic], table: 'events' }],
+  server: { enabled: false },
+  memory: { budgetBytes: '512MiB' },
+  logging: { level: 'warn' },
+  maintenance: { compaction: { enabled: false }, expireSnapshots: { enabled: false }, orphanFiles: { enabled: false } },
+};
+const configPath = join(dir, 'floe.yaml');
+writeFileSync(configPath, JSON.stringify(config, null, 2));
+
+const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
+const cpu = (pid) => {
+  const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+};
+const hwm = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+
+const prof = process.env.FLOE_DRAIN_PROF;
+const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+const started = Date.now();
+const child = spawn(process.execPath, [...nodeArgs, join(checkout, 'bin', 'floe.js'), 'run', '--config', configPath], {
+  cwd: checkout,
+  env: { ...process.env, FLOE_LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'ignore', 'inherit'],
+});
+let exited = false;
+const exit = new Promise((r) => child.once('exit', () => { exited = true; r(); }));
+
+const url = `${stack.catalogUri}/v1/namespaces/${ns}/tables/events?snapshots=refs`;
+async function rows() {
+  try {
+    const res = await fetch(url);
+    if (!res.ok) return 0;
+    const { metadata } = await res.json();
+    const snap = (metadata.snapshots ?? []).find((s) => s['snapshot-id'] === metadata['current-snapshot-id']);
+    return Number(snap?.summary?.['total-records'] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+let done = 0;
+while (done < records) {
+  if (exited) throw new Error('daemon exited early');
+  if (Date.now() - started > 600_000) throw new Error(`timed out at ${done}/${records}`);
+  await new Promise((r) => setTimeout(r, 250));
+  done = await rows();
+}
+const cpuS = cpu(child.pid);
+const peak = hwm(child.pid);
+const wall = (Date.now() - started) / 1000;
+child.kill('SIGTERM');
+await exit;
+console.log(JSON.stringify({ checkout, records: done, cpuS, perCpuS: Math.round(done / cpuS), wallS: wall, peakRssMiB: Math.round(peak) }));
