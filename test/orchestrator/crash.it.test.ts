@@ -9,11 +9,18 @@
  * as the commit cadence promises while catching up (issue #11). Lives that join too late to
  * commit, or find nothing to read, are not held to it.
  *
+ * The same daemons also write a second topic, produced alongside at a tenth of the rate, into a
+ * format v3 table (ticks_v3): the kills hit its commits too, and afterwards it holds every record
+ * exactly once and its row lineage holds (test/harness/lineage.ts) — snapshot row-id ranges
+ * contiguous up to next-row-id, every row's `_row_id` distinct and inside its commit's range. (A
+ * tenth, not a copy of the topic: the lives' commit cadence above is checked on a loaded machine.)
+ *
  * Scale: 500k small records, 12 kills (FLOE_IT_CRASH_RECORDS / FLOE_IT_CRASH_KILLS override).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { oracleFor } from '../harness/oracle.js';
+import { catalogMetadata, expectRowLineage } from '../harness/lineage.js';
 import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 
 const stack = inject('stack');
@@ -23,6 +30,8 @@ afterAll(() => producer.close());
 
 const TOTAL = Number(process.env.FLOE_IT_CRASH_RECORDS ?? 500_000);
 const KILLS = Number(process.env.FLOE_IT_CRASH_KILLS ?? 12);
+/** Records of the v3 table's topic: one for every ten of the main topic. */
+const TOTAL_V3 = Math.ceil(TOTAL / 10);
 /** commit.intervalMs below, plus the 5 s a commit may take before it counts as late, plus slack. */
 const READ_MS = 8000;
 
@@ -70,14 +79,17 @@ describe('crash safety', () => {
     const s = uniqueSuffix();
     const topic = `floe-crash-${s}`;
     const ns = `crash_${s}`;
+    const topicV3 = `floe-crash-v3-${s}`;
     await producer.createTopic(topic, 3);
+    await producer.createTopic(topicV3, 3);
     const id = await producer.register(`${topic}-value`, schema);
+    const idV3 = await producer.register(`${topicV3}-value`, schema);
     const dir = workDir('crash');
     const config = writeDaemonConfig(stack, dir, {
       groupId: `floe-crash-${s}`,
       sessionTimeoutMs: 6000,
       defaults: { namespace: ns, commit: { intervalMs: 700 } },
-      tables: [{ topics: [topic], table: 'ticks' }],
+      tables: [{ topics: [topic], table: 'ticks' }, { topics: [topicV3], table: 'ticks_v3', formatVersion: 3 }],
     });
 
     // Produce in the background, spread over most of the kill phase: lives start behind a backlog.
@@ -92,6 +104,12 @@ describe('crash safety', () => {
         });
         await producer.send(topic, messages);
         produced += messages.length;
+        const v3From = from / 10;
+        const v3Messages = Array.from({ length: Math.max(0, Math.min(chunk / 10, TOTAL_V3 - v3From)) }, (_, k) => {
+          const i = v3From + k;
+          return { value: producer.encode(idV3, { id: i, v: i % 1000 }), partition: i % 3 };
+        });
+        if (v3Messages.length > 0) await producer.send(topicV3, v3Messages);
         await sleep(pause);
       }
     })();
@@ -124,7 +142,8 @@ describe('crash safety', () => {
         async () => {
           if (!d.running) throw new Error(`daemon exited: ${d.log().slice(-3000)}`);
           const [n] = await counts(`floe.${ns}.ticks`);
-          return n >= TOTAL ? true : undefined;
+          const [n3] = await counts(`floe.${ns}.ticks_v3`);
+          return n >= TOTAL && n3 >= TOTAL_V3 ? true : undefined;
         },
         300_000,
         3000,
@@ -153,10 +172,14 @@ describe('crash safety', () => {
     });
     console.log(`[crash] lives held to committing: ${held.map((h) => `#${h.life}: ${h.commits}`).join(', ')}`);
     expect(held.filter((h) => h.commits === 0)).toEqual([]);
-    expect(await counts(`floe.${ns}.ticks`)).toEqual([TOTAL, TOTAL, TOTAL]);
-    const sum = await oracle.sparkSql(`SELECT sum(id), sum(v) FROM floe.${ns}.ticks`);
-    let sumV = 0;
-    for (let i = 0; i < TOTAL; i++) sumV += i % 1000;
-    expect(sum.rows[0]!.map(String)).toEqual([String((BigInt(TOTAL) * BigInt(TOTAL - 1)) / 2n), String(sumV)]);
+    for (const [table, n] of [['ticks', TOTAL], ['ticks_v3', TOTAL_V3]] as const) {
+      expect(await counts(`floe.${ns}.${table}`), table).toEqual([n, n, n]);
+      let sumV = 0;
+      for (let i = 0; i < n; i++) sumV += i % 1000;
+      const sum = await oracle.sparkSql(`SELECT sum(id), sum(v) FROM floe.${ns}.${table}`);
+      expect(sum.rows[0]!.map(String), table).toEqual([String((BigInt(n) * BigInt(n - 1)) / 2n), String(sumV)]);
+    }
+    const lineage = await expectRowLineage(oracle, `floe.${ns}.ticks_v3`, await catalogMetadata(stack.catalogUri, ns, 'ticks_v3', stack.warehouse));
+    console.log(`[crash] v3 lineage: ${lineage.snapshots} snapshots, ${lineage.rows} rows, next-row-id ${lineage.nextRowId}`);
   }, 900_000);
 });

@@ -1,11 +1,16 @@
 /**
  * The daemon end to end, as a child process against the real stack: records produced through the
  * Schema Registry into Kafka end up in an Iceberg table that Spark reads exactly.
+ *
+ * Against floe's own catalog the same daemon also writes the topics into a format v3 table
+ * (readings_v3, issue #17): the same exact rows, and its row lineage as the catalog serves it
+ * (test/harness/lineage.ts). The crash and scale-out suites do the same on the reference catalog.
  */
 import { afterAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import { oracleFor } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
 import { CATALOG_KINDS, testCatalog, type CatalogKind } from '../harness/catalogs.js';
+import { catalogMetadata, expectRowLineage } from '../harness/lineage.js';
 
 const stack = inject('stack');
 const oracle = oracleFor(stack);
@@ -60,6 +65,7 @@ describe.each(CATALOG_KINDS)('floe run (%s catalog): 2 topics × 3 partitions in
       await producer.send(topic, messages);
     }
 
+    const tableNames = kind === 'embedded' ? ['readings', 'readings_v3'] : ['readings'];
     const dir = workDir('e2e');
     const catalog = await testCatalog(kind, stack, oracle, dir);
     onTestFinished(() => catalog.stopServing());
@@ -67,7 +73,7 @@ describe.each(CATALOG_KINDS)('floe run (%s catalog): 2 topics × 3 partitions in
       catalog: catalog.config,
       groupId: `floe-e2e-${s}`,
       defaults: { namespace: ns, commit: { intervalMs: 2000 } },
-      tables: [{ topics, table: 'readings', partitioning: [{ field: '$kafka.timestamp', transform: 'day' }] }],
+      tables: tableNames.map((table) => ({ topics, table, partitioning: [{ field: '$kafka.timestamp', transform: 'day' }], ...(table.endsWith('_v3') ? { formatVersion: 3 } : {}) })),
     });
     const started = Date.now();
     const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
@@ -76,8 +82,9 @@ describe.each(CATALOG_KINDS)('floe run (%s catalog): 2 topics × 3 partitions in
         'all records committed',
         async () => {
           if (!daemon.running) throw new Error(`daemon exited: ${daemon.log().slice(-3000)}`);
-          const n = await scalar(`SELECT count(*) FROM ${catalog.spark}.${ns}.readings`).catch(() => '0');
-          return Number(n) >= TOTAL ? true : undefined;
+          let least = Infinity;
+          for (const table of tableNames) least = Math.min(least, Number(await scalar(`SELECT count(*) FROM ${catalog.spark}.${ns}.${table}`).catch(() => '0')));
+          return least >= TOTAL ? true : undefined;
         },
         480_000,
         3000,
@@ -89,8 +96,15 @@ describe.each(CATALOG_KINDS)('floe run (%s catalog): 2 topics × 3 partitions in
       daemon.kill('SIGKILL');
     }
     await catalog.serve();
+    for (const table of tableNames) await expectExactly(`${catalog.spark}.${ns}.${table}`, topics);
+    if (tableNames.includes('readings_v3')) {
+      const lineage = await expectRowLineage(oracle, `${catalog.spark}.${ns}.readings_v3`, await catalogMetadata(`http://127.0.0.1:${String(catalog.config.port)}`, ns, 'readings_v3'));
+      console.log(`[e2e] v3 lineage: ${lineage.snapshots} snapshots, ${lineage.rows} rows, next-row-id ${lineage.nextRowId}`);
+    }
+  }, 600_000);
 
-    const t = `${catalog.spark}.${ns}.readings`;
+  /** Spark reads exactly the TOTAL records of the test from `t`, values and Kafka metadata. */
+  async function expectExactly(t: string, topics: string[]): Promise<void> {
     const agg = await oracle.sparkSql(
       `SELECT count(*), count(DISTINCT _kafka.topic, _kafka.partition, _kafka.offset), sum(id), sum(amount), sum(CASE WHEN flag THEN 1 ELSE 0 END),
               sum(length(name)), count(note), count(DISTINCT id), sum(length(note))
@@ -113,7 +127,7 @@ describe.each(CATALOG_KINDS)('floe run (%s catalog): 2 topics × 3 partitions in
         noteLen += v.note.length;
       }
     }
-    expect(agg.rows[0]!.map(String)).toEqual([TOTAL, TOTAL, sumId, sumAmount, flags, nameLen, notes, TOTAL, noteLen].map(String));
+    expect(agg.rows[0]!.map(String), t).toEqual([TOTAL, TOTAL, sumId, sumAmount, flags, nameLen, notes, TOTAL, noteLen].map(String));
 
     // A sample of full rows, including the Kafka metadata column.
     const sample = await oracle.sparkSql(
@@ -125,6 +139,6 @@ describe.each(CATALOG_KINDS)('floe run (%s catalog): 2 topics × 3 partitions in
       const v = valueOf(i);
       expected.push([String(i), v.name, v.amount, v.flag, v.note, topics[i < TOTAL / 2 ? 0 : 1], i % 3, `k${i}`, `v${i % 7}`]);
     }
-    expect(sample.rows).toEqual(expected);
-  }, 600_000);
+    expect(sample.rows, t).toEqual(expected);
+  }
 });

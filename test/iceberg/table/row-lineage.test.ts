@@ -2,15 +2,21 @@
  * v3 row lineage as floe writes it (spec "Row Lineage"): snapshot first-row-id/added-rows, the
  * table's next-row-id, each new data manifest's first_row_id in the list, data files inheriting
  * theirs; an upgraded v2 table assigns ids to its existing files on the first v3 commit; a
- * rewrite keeps the ids of the rows it keeps listing (explicit first_row_id on existing entries).
+ * rewrite keeps the ids of the rows it keeps listing (explicit first_row_id on existing entries);
+ * a commit retried after a conflict takes its ids from the fresh next-row-id, and one whose
+ * response was lost is found in the table and assigns nothing twice.
  */
 import { describe, expect, it } from 'vitest';
+import { commitWithRetry } from '../../../src/iceberg/catalog/commit.js';
+import { CatalogErrorCode } from '../../../src/iceberg/catalog/errors.js';
+import type { TableChange } from '../../../src/iceberg/spec/changes.js';
+import { FloeError } from '../../../src/util/errors.js';
 import { readManifest } from '../../../src/iceberg/manifest/index.js';
 import { applyUpdates } from '../../../src/iceberg/spec/updates.js';
 import type { TableMetadata } from '../../../src/iceberg/spec/types.js';
 import { FastAppend, MergeAppend, RewriteFiles } from '../../../src/iceberg/table/index.js';
 import { branchSnapshot, readEntries, readManifests } from '../../../src/iceberg/table/state.js';
-import { dataFile, MemoryFileIO, newTable, run } from './helpers.js';
+import { commit, dataFile, MemoryFileIO, newTable, run } from './helpers.js';
 
 const loc = 'mem://warehouse/db/events';
 const v3 = (): TableMetadata => ({ ...newTable(), 'format-version': 3, 'next-row-id': 0 });
@@ -65,5 +71,44 @@ describe('row lineage (v3)', () => {
     expect(files.find((f) => f[0] === 'c.parquet')).toEqual(['c.parquet', 15, 1]);
     expect(files.find((f) => f[0] === 'b2.parquet')![1]).toBeGreaterThanOrEqual(16);
     expect(md['next-row-id']).toBeGreaterThanOrEqual(21);
+  });
+
+  it('a retried commit takes its ids from the fresh next-row-id; a lost response assigns none twice', async () => {
+    const io = new MemoryFileIO();
+    let metadata = await run(v3(), new FastAppend(io, [dataFile(`${loc}/data/a.parquet`, 'x', 10)]));
+    const faults = ['conflict', 'lost'];
+    const catalog = {
+      loadTable: async () => ({ metadataLocation: undefined, metadata, config: {} }),
+      commitTable: async (_id: unknown, change: TableChange) => {
+        const fault = faults.shift();
+        if (fault === 'conflict') {
+          // Another writer lands 7 rows first: the attempt's first-row-id 10 is stale now.
+          metadata = await run(metadata, new FastAppend(io, [dataFile(`${loc}/data/other.parquet`, 'y', 7)]));
+          throw new FloeError(CatalogErrorCode.CommitConflict, '409', { retryable: true });
+        }
+        metadata = commit(metadata, change);
+        if (fault === 'lost') throw new FloeError(CatalogErrorCode.CommitStateUnknown, '504');
+        return { metadataLocation: undefined, metadata, config: {} };
+      },
+    };
+    // Merging on every attempt: the merged manifest carries a's explicit id and b's inherited one.
+    const op = new MergeAppend(io, [dataFile(`${loc}/data/b.parquet`, 'x', 5)], { merge: { minCountToMerge: 2 } });
+    const result = await commitWithRetry(catalog, { namespace: ['db'], name: 'events' }, op.apply, { sleep: async () => {} });
+    expect(result.recovered).toBe(true);
+    expect(faults).toEqual([]);
+    const snapshots = metadata.snapshots!.map((x) => [x['first-row-id'], x['added-rows']]);
+    // a: [0, 10); other: [10, 17); b's commit starts at 17 and also covers the merged rows.
+    expect(snapshots.slice(0, 2)).toEqual([[0, 10], [10, 7]]);
+    expect(snapshots).toHaveLength(3);
+    expect(snapshots[2]![0]).toBe(17);
+    expect(metadata['next-row-id']).toBe(17 + snapshots[2]![1]!);
+    const files = await filesOf(io, metadata);
+    expect(files.find((f) => f[0] === 'a.parquet')).toEqual(['a.parquet', 0, 10]);
+    expect(files.find((f) => f[0] === 'other.parquet')).toEqual(['other.parquet', 10, 7]);
+    const b = files.find((f) => f[0] === 'b.parquet')!;
+    expect(b[1]).toBeGreaterThanOrEqual(17);
+    expect(b[1]! + 5).toBeLessThanOrEqual(metadata['next-row-id']!);
+    // Re-applying after the recovery changes nothing (no second snapshot, no new ids).
+    expect(await op.apply(metadata)).toEqual({ requirements: [], updates: [] });
   });
 });
