@@ -8,7 +8,7 @@
  * packing runs from the oldest end so the under-filled bin is the newest one, merged next time.
  */
 import { EntryStatus, type LongId, type ManifestContent, type ManifestEntry, type ManifestFile } from '../spec/types.js';
-import { sameId } from './state.js';
+import { manifestKey, sameId } from './state.js';
 
 export interface MergeSettings {
   enabled: boolean;
@@ -103,7 +103,7 @@ export class ManifestMerger {
 
   private async mergeBin(specId: number, bin: ManifestFile[]): Promise<ManifestFile> {
     for (const m of bin) if (!sameId(m.addedSnapshotId, this.snapshotId)) this.replacedCount++;
-    const key = bin.map((m) => m.manifestPath).join('\n');
+    const key = bin.map(manifestKey).join('\n');
     const cached = this.cache.get(key);
     if (cached !== undefined) return cached;
     const entries: ManifestEntry[] = [];

@@ -36,6 +36,7 @@ import { ManifestMerger, mergeSettings, type MergeSettings } from './merge.js';
 import {
   branchSnapshot,
   currentSchema,
+  manifestKey,
   metadataDir,
   newSnapshotId,
   readEntries,
@@ -105,7 +106,7 @@ export abstract class SnapshotProducer {
   private readonly written = new Set<string>();
   private readonly listManifests = new Map<string, string[]>();
   private readonly newManifestCache = new Map<string, ManifestFile[]>();
-  /** Entries of the manifests read so far, by path: manifests are immutable, and a retry reads the same ones again. */
+  /** Entries of the manifests read so far, by manifestKey: manifests are immutable, and a retry reads the same ones again. */
   private readonly entries = new Map<string, ManifestEntry[]>();
 
   constructor(
@@ -239,12 +240,13 @@ export abstract class SnapshotProducer {
    * wrote (their sequence numbers are still to be assigned by the manifest list).
    */
   protected async entriesOf(manifest: ManifestFile): Promise<ManifestEntry[]> {
-    const cached = this.entries.get(manifest.manifestPath);
+    const key = manifestKey(manifest);
+    const cached = this.entries.get(key);
     if (cached !== undefined) return cached;
     const entries = this.written.has(manifest.manifestPath)
       ? readManifest(await this.io.read(manifest.manifestPath)).entries
       : await readEntries(this.io, manifest);
-    this.entries.set(manifest.manifestPath, entries);
+    this.entries.set(key, entries);
     return entries;
   }
 

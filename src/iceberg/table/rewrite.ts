@@ -23,7 +23,7 @@ import {
   type SnapshotOperation,
 } from '../spec/types.js';
 import { SnapshotProducer, type BaseState, type Produced, type SnapshotOptions } from './producer.js';
-import { snapshotById } from './state.js';
+import { manifestKey, snapshotById } from './state.js';
 import { findConflictingDeletes } from './validate.js';
 
 export interface RewriteInput {
@@ -57,7 +57,7 @@ interface Rewritten {
 export class RewriteFiles extends SnapshotProducer {
   private readonly removePaths: Set<string>;
   private readonly add: readonly DataFile[];
-  /** Rewritten manifests by source path: the same source always yields the same rewrite. */
+  /** Rewritten manifests by source (manifestKey): the same source always yields the same rewrite. */
   private readonly rewrites = new Map<string, Rewritten>();
 
   constructor(
@@ -89,7 +89,7 @@ export class RewriteFiles extends SnapshotProducer {
   }
 
   private async rewrite(state: BaseState, manifest: ManifestFile): Promise<Rewritten> {
-    const cached = this.rewrites.get(manifest.manifestPath);
+    const cached = this.rewrites.get(manifestKey(manifest));
     if (cached !== undefined) return cached;
     const entries = await this.entriesOf(manifest);
     const removed: DataFile[] = [];
@@ -109,7 +109,7 @@ export class RewriteFiles extends SnapshotProducer {
       const written = await this.writeManifest(state, manifest.partitionSpecId, manifest.content, kept);
       result = { manifest: written, removed, rewritten: true };
     }
-    this.rewrites.set(manifest.manifestPath, result);
+    this.rewrites.set(manifestKey(manifest), result);
     return result;
   }
 

@@ -50,6 +50,17 @@ export async function readManifests(io: FileIO, snapshot: Snapshot | undefined):
   return readManifestList(await io.read(list)).manifests;
 }
 
+/**
+ * What a manifest's inherited entries depend on, for caches that outlive one commit attempt: its
+ * path and, on v3, the first_row_id its list entry gives it. A manifest's file never changes, but a
+ * v2-era manifest of an upgraded table has no first_row_id until the table's first v3 commit
+ * assigns one; a retry across that commit must not reuse entries (or merges and rewrites of them)
+ * read without it, or the rows it lists would get new ids (a row id never changes).
+ */
+export function manifestKey(manifest: ManifestFile): string {
+  return manifest.firstRowId === undefined ? manifest.manifestPath : `${manifest.manifestPath}#first_row_id=${manifest.firstRowId}`;
+}
+
 /** Entries of a manifest with snapshot ids and sequence numbers inherited from the list entry. */
 export async function readEntries(io: FileIO, manifest: ManifestFile): Promise<ManifestEntry[]> {
   const { entries } = readManifest(await io.read(manifest.manifestPath));

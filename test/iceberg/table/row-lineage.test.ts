@@ -111,4 +111,39 @@ describe('row lineage (v3)', () => {
     // Re-applying after the recovery changes nothing (no second snapshot, no new ids).
     expect(await op.apply(metadata)).toEqual({ requirements: [], updates: [] });
   });
+
+  it('a retry that merges an upgraded table\'s manifest keeps the ids another writer gave it meanwhile', async () => {
+    const io = new MemoryFileIO();
+    const v2 = await run(newTable(), new FastAppend(io, [dataFile(`${loc}/data/old.parquet`, 'x', 4)]));
+    const upgraded = applyUpdates(v2, [{ action: 'upgrade-format-version', 'format-version': 3 }]);
+    // Attempt 1 reads the v2-era manifest while it has no first_row_id yet, and merges it.
+    const op = new MergeAppend(io, [dataFile(`${loc}/data/b.parquet`, 'x', 5)], { merge: { minCountToMerge: 2 } });
+    const attempt1 = await op.apply(upgraded);
+    // Another writer's first v3 commit lands first and gives the old file its ids.
+    const other = await run(upgraded, new FastAppend(io, [dataFile(`${loc}/data/other.parquet`, 'y', 3)]));
+    expect(() => commit(other, attempt1)).toThrow(/409/);
+    const given = (await filesOf(io, other)).find((f) => f[0] === 'old.parquet')!;
+    expect(given[1]).toBeDefined();
+    // The retry merges the same manifest again: its rows keep those ids (a row id never changes).
+    const md = commit(other, await op.apply(other));
+    const files = await filesOf(io, md);
+    expect(files.find((f) => f[0] === 'old.parquet')).toEqual(given);
+    expect(files.find((f) => f[0] === 'other.parquet')).toEqual((await filesOf(io, other)).find((f) => f[0] === 'other.parquet'));
+    expect(files.find((f) => f[0] === 'b.parquet')![1]).toBeGreaterThanOrEqual(other['next-row-id']!);
+  });
+
+  it('a compaction retried across an upgraded table\'s first v3 commit keeps the ids its kept files got', async () => {
+    const io = new MemoryFileIO();
+    const v2 = await run(newTable(), new FastAppend(io, [dataFile(`${loc}/data/old.parquet`, 'x', 4), dataFile(`${loc}/data/old2.parquet`, 'x', 2)]));
+    const upgraded = applyUpdates(v2, [{ action: 'upgrade-format-version', 'format-version': 3 }]);
+    const old2 = (await readEntries(io, (await readManifests(io, branchSnapshot(upgraded)))[0]!)).map((e) => e.dataFile).find((f) => f.filePath.endsWith('old2.parquet'))!;
+    const op = new RewriteFiles(io, { remove: [old2], add: [dataFile(`${loc}/data/old2-compacted.parquet`, 'x', 2)] });
+    const attempt1 = await op.apply(upgraded);
+    const other = await run(upgraded, new FastAppend(io, [dataFile(`${loc}/data/other.parquet`, 'y', 3)]));
+    expect(() => commit(other, attempt1)).toThrow(/409/);
+    const given = (await filesOf(io, other)).find((f) => f[0] === 'old.parquet')!;
+    expect(given[1]).toBeDefined();
+    const md = commit(other, await op.apply(other));
+    expect((await filesOf(io, md)).find((f) => f[0] === 'old.parquet')).toEqual(given);
+  });
 });
