@@ -105,6 +105,14 @@ export function createColumn(type: IcebergType, arrowType: arrow.DataType, nulla
       case 'binary': return new BinaryColumn(arrowType as arrow.Binary, nullable, path, cap);
       case 'uuid': return new FixedColumn(arrowType as arrow.FixedSizeBinary, true, nullable, path, cap);
       case 'fixed': return new FixedColumn(arrowType as arrow.FixedSizeBinary, false, nullable, path, cap);
+      case 'variant': {
+        // Rows hold an EncodedVariant ({ metadata, value }); both parts are required binaries.
+        const st = arrowType as arrow.Struct;
+        const part = (k: number, name: string) => ({
+          name, required: true, column: new BinaryColumn(st.children[k]!.type as arrow.Binary, false, childPath(path, name), cap),
+        });
+        return new StructColumn(st, [part(0, 'metadata'), part(1, 'value')], nullable, path, cap);
+      }
     }
   }
   switch (type.type) {

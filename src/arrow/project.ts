@@ -64,6 +64,7 @@ function projectStruct(fields: readonly arrow.Field[], data: arrow.Data, target:
 /** One column of a file (`source` describes it) → the target Iceberg type. */
 export function projectData(source: arrow.Field, data: arrow.Data, target: IcebergType, type: arrow.DataType, path: string, options: ProjectOptions = {}): arrow.Data {
   const st = source.type as arrow.DataType;
+  if (target === 'variant') return projectVariant(st, data, type as arrow.Struct, path);
   if (typeof target === 'string') return projectPrimitive(data, target, type, path, options);
   const base = { offset: data.offset, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap };
   switch (target.type) {
@@ -88,6 +89,24 @@ export function projectData(source: arrow.Field, data: arrow.Data, target: Icebe
       return arrow.makeData({ type: mt, ...base, valueOffsets: data.valueOffsets, child });
     }
   }
+}
+
+/**
+ * A variant group as read back: its parts are found by name (they carry no field ids, and a
+ * writer may order them either way), both binary, their bytes kept.
+ */
+function projectVariant(st: arrow.DataType, data: arrow.Data, type: arrow.Struct, path: string): arrow.Data {
+  if (!arrow.DataType.isStruct(st)) throw unsupported(path, `the file holds ${String(st)}, the table a variant`);
+  const part = (name: string): arrow.Data => {
+    const k = st.children.findIndex((c) => c.name === name);
+    if (k < 0) throw unsupported(path, `the variant group has no ${name} field (shredded variants are not read)`);
+    const child = data.children[k]!;
+    if (!arrow.DataType.isBinary(child.type)) throw unsupported(path, `the variant's ${name} is ${String(child.type)}, not binary`);
+    return child;
+  };
+  if (st.children.length !== 2) throw unsupported(path, 'only unshredded variants (metadata and value) are read');
+  const children = [part('metadata'), part('value')];
+  return arrow.makeData({ type, offset: data.offset, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap, children });
 }
 
 /** The Iceberg primitive an Arrow type of a floe/Iceberg Parquet file stands for, if any. */

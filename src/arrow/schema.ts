@@ -17,6 +17,10 @@
  *   Timestamp(µs, "UTC") (isAdjustedToUTC=true); the _ns variants use nanoseconds.
  * - time → Time64(µs); date → Date32 (days).
  * - map → Map with entries struct "entries" holding "key" (never null) and "value", keysSorted=false.
+ * - variant → Struct of required binaries `metadata` and `value` without field ids (Parquet group
+ *   with the column's id). parquet-wasm 0.8 cannot annotate the group with Parquet's VARIANT
+ *   logical type; Iceberg's readers resolve the column by field id and the table type, which is
+ *   what Spark 4.1 with Iceberg 1.12 does (test/orchestrator/variant.it.test.ts).
  */
 import * as arrow from 'apache-arrow';
 import { decimalParams, fixedLength, primitiveKind } from '../iceberg/spec/schema.js';
@@ -72,7 +76,17 @@ export function primitiveToArrow(p: ParsedPrimitive): arrow.DataType {
     case 'uuid': return new arrow.FixedSizeBinary(16);
     case 'fixed': return new arrow.FixedSizeBinary(p.length);
     case 'binary': return new arrow.Binary();
+    case 'variant': return variantArrowType();
   }
+}
+
+/**
+ * An unshredded variant: a struct of two required binaries, `metadata` and `value` (the Variant
+ * encoding's two parts). The spec says these two must not carry field ids: the group has the
+ * column's id and readers find its parts by name.
+ */
+export function variantArrowType(): arrow.Struct {
+  return new arrow.Struct([new arrow.Field('metadata', new arrow.Binary(), false), new arrow.Field('value', new arrow.Binary(), false)]);
 }
 
 /** The Arrow type of an Iceberg type; nested children carry their field ids. */

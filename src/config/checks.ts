@@ -131,6 +131,7 @@ function checkTable(m: TableMapping, config: FloeConfig, report: Report): void {
       report(where, `{record} routes by the record type a registered schema names; value.format ${m.value.format} has none (use value.format: registry, or drop {record})`);
     }
   }
+  checkVariant(m, report);
   const seenFields = new Map<string, number>();
   const seenNames = new Map<string, number>();
   m.partitioning.forEach((p, i) => {
@@ -158,4 +159,22 @@ function checkTable(m: TableMapping, config: FloeConfig, report: Report): void {
       if (f.startsWith('$kafka.')) report(at('key', 'fields', i), `key fields come from the record value, got "${f}"`);
     });
   }
+}
+
+/** `value.json: variant` writes a v3-only type from a json value, which no transform or key can use. */
+function checkVariant(m: TableMapping, report: Report): void {
+  if (m.value.json !== 'variant') return;
+  const at: PathSegment[] = ['tables', m.index, 'value', 'json'];
+  if (m.value.format !== 'json') report(at, `variant applies to value.format json only (value.format is ${m.value.format})`);
+  if (m.formatVersion !== 3) report(at, `variant needs formatVersion 3 (this mapping's formatVersion is ${m.formatVersion}); use text on v2 tables`);
+  // The variant column is `value`: Iceberg has no transform, order or identity for variants.
+  m.partitioning.forEach((p, i) => {
+    if (p.field === 'value') report(['tables', m.index, 'partitioning', i, 'field'], 'cannot partition by the variant column value');
+  });
+  m.sortOrder.forEach((s, i) => {
+    if (s.field === 'value') report(['tables', m.index, 'sortOrder', i, 'field'], 'cannot sort by the variant column value');
+  });
+  m.key?.fields?.forEach((f, i) => {
+    if (f === 'value') report(['tables', m.index, 'key', 'fields', i], 'the variant column value cannot be a key field');
+  });
 }

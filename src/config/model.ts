@@ -237,8 +237,11 @@ export interface TableMapping extends TableSettings {
   table: string;
   mode: TableMode;
   key: KeyConfig | undefined;
-  /** How the Kafka value is decoded. */
-  value: { format: ValueFormat };
+  /**
+   * How the Kafka value is decoded; `json`: how a `json` value is stored, as its text (a string
+   * column) or as an Iceberg v3 `variant` (format-version 3 only).
+   */
+  value: { format: ValueFormat; json: 'text' | 'variant' };
   envelope: Envelope;
   partitioning: PartitionFieldConfig[];
   sortOrder: SortFieldConfig[];

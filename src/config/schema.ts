@@ -278,6 +278,9 @@ export const tableMapping = object({
     format: oneOf('registry', 'bytes', 'string', 'json', 'long', 'int')
       .default('registry')
       .describe('registry: Confluent-framed Avro or JSON Schema; the others: topics without a schema'),
+    json: oneOf('text', 'variant')
+      .default('text')
+      .describe('How value.format json values are stored: text (a string column) or variant (formatVersion 3 only)'),
   }).default({}),
   envelope: oneOf('none', 'debezium').default('none'),
   partitioning: array(object({ field: fieldPath, transform: transform('identity'), name: string().optional() })).default([]),

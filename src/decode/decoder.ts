@@ -5,7 +5,7 @@
  * process. The orchestrator holds one `RecordDecoder` per configured format and never asks which.
  */
 import { FloeError } from '../util/errors.js';
-import { decodeRaw, isRawFormat, rawWriter, RAW_SCHEMA_ID, type RawFormat } from './raw.js';
+import { decodeRaw, isRawFormat, rawWriter, RAW_SCHEMA_ID, type JsonStorage, type RawFormat } from './raw.js';
 import type { SchemaSource, WriterSchema } from './schema-source.js';
 import { HEADER_SIZE, readSchemaId } from './wire.js';
 
@@ -62,8 +62,11 @@ export class ValueDecoder implements RecordDecoder {
 /** A topic without a schema: every value is one `value` column of the configured raw format. */
 export class RawValueDecoder implements RecordDecoder {
   readonly writer: WriterSchema;
-  constructor(readonly format: RawFormat) {
-    this.writer = rawWriter(format);
+  constructor(
+    readonly format: RawFormat,
+    json: JsonStorage = 'text',
+  ) {
+    this.writer = rawWriter(format, json);
   }
   decodeCached(buf: Uint8Array): Decoded {
     return { schemaId: RAW_SCHEMA_ID, writer: this.writer, value: this.writer.read(asBuffer(buf), 0).value };
@@ -80,8 +83,8 @@ export class RawValueDecoder implements RecordDecoder {
 export type ValueFormat = 'registry' | RawFormat;
 
 /** The decoder of a configured value format. */
-export function recordDecoder(format: ValueFormat, source: SchemaSource): RecordDecoder {
-  return format === 'registry' ? new ValueDecoder(source) : new RawValueDecoder(format);
+export function recordDecoder(format: ValueFormat, source: SchemaSource, json: JsonStorage = 'text'): RecordDecoder {
+  return format === 'registry' ? new ValueDecoder(source) : new RawValueDecoder(format, json);
 }
 
 /** `avro` is the former name of `registry` (any registered schema type is accepted). */

@@ -25,7 +25,8 @@ export type LogicalKind =
   | 'timestamp-nanos'
   | 'local-timestamp-millis'
   | 'local-timestamp-micros'
-  | 'local-timestamp-nanos';
+  | 'local-timestamp-nanos'
+  | 'floe-variant';
 
 interface LogicalSchema {
   type: string;
@@ -212,6 +213,26 @@ function scaled(kind: LogicalKind, unit: 'ms' | 'us' | 'ns') {
   };
 }
 
+/**
+ * floe's internal marker for a value stored as an Iceberg `variant` (the raw `json` writer with
+ * `value.json: variant`, see raw.ts): that writer hands the projector encoded variants itself and
+ * never decodes through avsc. A registered schema that borrows the name gets its bytes refused
+ * (dead-lettered) rather than misread.
+ */
+export class FloeVariantType extends FloeLogicalType {
+  readonly logicalKind = 'floe-variant' as const;
+  constructor(schema: LogicalSchema, opts?: unknown) {
+    super(schema as never, opts);
+    this.expectUnderlying('bytes');
+  }
+  protected override _fromValue(): never {
+    throw new InvalidValueError('logical type floe-variant is internal to floe; registered schemas cannot use it');
+  }
+  protected override _toValue(): undefined {
+    return undefined;
+  }
+}
+
 export const LOGICAL_TYPES: Record<LogicalKind, new (schema: LogicalSchema, opts?: unknown) => FloeLogicalType> = {
   decimal: DecimalType,
   uuid: UuidType,
@@ -224,6 +245,7 @@ export const LOGICAL_TYPES: Record<LogicalKind, new (schema: LogicalSchema, opts
   'local-timestamp-millis': scaled('local-timestamp-millis', 'ms'),
   'local-timestamp-micros': scaled('local-timestamp-micros', 'us'),
   'local-timestamp-nanos': scaled('local-timestamp-nanos', 'ns'),
+  'floe-variant': FloeVariantType,
 };
 
 export function isFloeLogical(t: avro.Type): t is FloeLogicalType {

@@ -4,10 +4,14 @@
  * table like any other (value column + Kafka metadata) and goes through the same mapping code.
  * `long` and `int` are what Kafka's LongSerializer / IntegerSerializer write: 8 / 4 bytes,
  * big-endian two's complement. `json` is validated (a body that is not JSON is dead-lettered) and
- * stored as its text, exactly as sent: re-serializing would round numbers beyond 2^53.
+ * stored as its text, exactly as sent: re-serializing would round numbers beyond 2^53; or, with
+ * `value.json: variant` (format-v3 tables), parsed exactly and stored as an Iceberg `variant`
+ * (json-variant.ts has the number rules).
  */
 import { parseAvroSchema } from './avro.js';
+import { encodeVariant } from '../iceberg/spec/variant.js';
 import { DecodeCode, decodeError } from './errors.js';
+import { parseJsonVariant } from './json-variant.js';
 import type { WriterSchema } from './writer.js';
 
 export const RAW_FORMATS = ['bytes', 'string', 'json', 'long', 'int'] as const;
@@ -19,6 +23,9 @@ export const RAW_SCHEMA_ID = -1;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 const AVRO_TYPE: Record<RawFormat, string> = { bytes: 'bytes', string: 'string', json: 'string', long: 'long', int: 'int' };
+
+/** How a `json` value is stored: its text, or an Iceberg v3 variant. */
+export type JsonStorage = 'text' | 'variant';
 
 export function isRawFormat(format: string): format is RawFormat {
   return (RAW_FORMATS as readonly string[]).includes(format);
@@ -61,18 +68,26 @@ export function decodeRaw(format: RawFormat, buf: Uint8Array, what = 'value'): u
 }
 
 /** The writer of a raw topic: one record `floe.raw.<Format>Value` with one field `value`. */
-export function rawWriter(format: RawFormat): WriterSchema {
-  const doc = format === 'json' ? 'the Kafka value as JSON text' : `the Kafka value (${format})`;
-  const record = `floe.raw.${format[0]!.toUpperCase()}${format.slice(1)}Value`;
-  const text = JSON.stringify({ type: 'record', name: record, fields: [{ name: 'value', type: AVRO_TYPE[format], doc }] });
+export function rawWriter(format: RawFormat, json: JsonStorage = 'text'): WriterSchema {
+  const variant = format === 'json' && json === 'variant';
+  const doc = format === 'json' ? (variant ? 'the Kafka value (JSON) as a variant' : 'the Kafka value as JSON text') : `the Kafka value (${format})`;
+  const record = variant ? 'floe.raw.JsonVariantValue' : `floe.raw.${format[0]!.toUpperCase()}${format.slice(1)}Value`;
+  const type = variant ? { type: 'bytes', logicalType: 'floe-variant' } : AVRO_TYPE[format];
+  const text = JSON.stringify({ type: 'record', name: record, fields: [{ name: 'value', type, doc }] });
+  const decode = variant ? (buf: Uint8Array) => decodeJsonVariant(buf) : (buf: Uint8Array) => decodeRaw(format, buf);
   const writer: WriterSchema = {
     id: RAW_SCHEMA_ID,
-    key: `raw:${format}`,
+    key: variant ? 'raw:json-variant' : `raw:${format}`,
     format: 'raw',
     record,
     text,
     type: parseAvroSchema(text),
-    read: (buf, offset) => ({ writer, value: { value: decodeRaw(format, offset === 0 ? buf : buf.subarray(offset)) } }),
+    read: (buf, offset) => ({ writer, value: { value: decode(offset === 0 ? buf : buf.subarray(offset)) } }),
   };
   return writer;
+}
+
+/** A JSON value as an encoded variant; not JSON, or not representable: a typed decode error. */
+export function decodeJsonVariant(buf: Uint8Array, what = 'value'): ReturnType<typeof encodeVariant> {
+  return encodeVariant(parseJsonVariant(text(buf, what)));
 }

@@ -37,9 +37,10 @@ export class RecordHandler {
   ) {}
 
   private decoderOf(mapping: TableMapping): RecordDecoder {
-    const format = mapping.value.format;
-    let d = this.values.get(format);
-    if (!d) this.values.set(format, (d = recordDecoder(format, this.schemas)));
+    const { format, json } = mapping.value;
+    const key = `${format}/${json}`;
+    let d = this.values.get(key);
+    if (!d) this.values.set(key, (d = recordDecoder(format, this.schemas, json)));
     return d;
   }
 

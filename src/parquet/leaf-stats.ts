@@ -163,7 +163,9 @@ function scanLeaf(leaf: Leaf, data: arrow.Data, slots: Slots): void {
   leaf.nullCount += nulls;
   leaf.nanCount += nans;
   // Iceberg keeps no bounds for leaves under lists and maps: skip the comparisons altogether.
-  if (leaf.repeated || nulls + nans === count) return;
+  // Nor for an unshredded variant: its bounds would be per-path variant objects (spec, "Bounds
+  // for Variant"), which only shredded columns can give.
+  if (leaf.repeated || p.kind === 'variant' || nulls + nans === count) return;
   const { min, max } = boundSlots(p, data, slots, count);
   // Merge with earlier batches in the spec's order (compareValues), once per batch.
   const lo = materialize(p, data, min);

@@ -33,18 +33,28 @@ export interface MetricsOptions {
   metricsMode?: (fieldId: number) => MetricsMode;
 }
 
-/** Leaf field ids in column order, read from the Parquet schema (its flattened depth-first list). */
+/**
+ * Leaf field ids in column order, read from the Parquet schema (its flattened depth-first list).
+ * A leaf without an id takes its nearest ancestor's: the `metadata` and `value` parts of a variant
+ * group have none (spec), and both belong to the variant column.
+ */
 function footerLeafIds(md: FileMetaData): number[] {
   const ids: number[] = [];
   let i = 1; // element 0 is the root
-  const walk = (): void => {
+  const walk = (inherited: number): void => {
     const el = md.schema[i++]!;
     const n = el.num_children ?? 0;
-    if (n === 0) ids.push(el.field_id ?? -1);
-    for (let k = 0; k < n; k++) walk();
+    const id = el.field_id ?? inherited;
+    if (n === 0) ids.push(id);
+    for (let k = 0; k < n; k++) walk(id);
   };
-  while (i < md.schema.length) walk();
+  while (i < md.schema.length) walk(-1);
   return ids;
+}
+
+/** One id per Iceberg leaf: consecutive Parquet leaves of one variant collapse into its id. */
+function icebergLeafIds(parquetLeafIds: number[]): number[] {
+  return parquetLeafIds.filter((id, k) => id === -1 || k === 0 || parquetLeafIds[k - 1] !== id);
 }
 
 export function computeMetrics(table: arrow.Table, schema: Schema, parquet: Uint8Array, opts: MetricsOptions = {}): DataFileMetrics {
@@ -63,7 +73,8 @@ export function computeMetrics(table: arrow.Table, schema: Schema, parquet: Uint
   const ab = parquet.buffer.slice(parquet.byteOffset, parquet.byteOffset + parquet.byteLength) as ArrayBuffer;
   const md = parquetMetadata(ab);
   const ids = footerLeafIds(md);
-  if (ids.length !== leaves.length || ids.some((id, k) => id !== leaves[k]!.id)) {
+  const leafIds = icebergLeafIds(ids);
+  if (leafIds.length !== leaves.length || leafIds.some((id, k) => id !== leaves[k]!.id)) {
     throw new FloeError('PARQUET_SCHEMA_MISMATCH', `Parquet leaf field ids [${ids.join(',')}] differ from the schema's`);
   }
   if (Number(md.num_rows) !== table.numRows) {

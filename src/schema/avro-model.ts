@@ -112,6 +112,8 @@ function primitiveOf(type: AvroType): AvroNode | undefined {
         return { kind: 'primitive', type: 'timestamptz_ns', avro: type };
       case 'local-timestamp-nanos':
         return { kind: 'primitive', type: 'timestamp_ns', avro: type };
+      case 'floe-variant':
+        return { kind: 'primitive', type: 'variant', avro: type };
       default:
         return { kind: 'primitive', type: 'timestamp', avro: type };
     }

@@ -63,6 +63,8 @@ export const ERROR_CODES = {
   DECODE_TOO_LARGE: plain,
   DECODE_BAD_SCHEMA: plain,
   DECODE_INVALID_JSON: plain,
+  /** A JSON value a variant cannot hold (a number beyond 38 digits, a duplicate key, nesting too deep). */
+  VARIANT_UNREPRESENTABLE: plain,
   DECODE_SCHEMA_VIOLATION: plain,
   REGISTRY_UNAVAILABLE: transient,
   // start-up (registry-connect.ts): refused credentials and failed TLS handshakes exit 3

@@ -285,4 +285,28 @@ tables:
     ]);
   });
 
+
+  it('value.json: variant on a v2 table, on a format other than json, and on a bad value', () => {
+    expect(errorsOf(withTables(`  - topics: [orders]
+    value: {format: json, json: variant}
+`))).toEqual([
+      "tables[0].value.json: variant needs formatVersion 3 (this mapping's formatVersion is 2); use text on v2 tables",
+    ]);
+    expect(errorsOf(withTables(`  - topics: [orders]
+    formatVersion: 3
+    value: {format: string, json: variant}
+    partitioning: [{field: value, transform: identity}]
+`))).toEqual([
+      'tables[0].value.json: variant applies to value.format json only (value.format is string)',
+      'tables[0].partitioning[0].field: cannot partition by the variant column value',
+    ]);
+    expect(errorsOf(withTables(`  - topics: [orders]
+    value: {format: json, json: jsonb}
+`))).toEqual(['tables[0].value.json: expected one of "text", "variant", got string "jsonb"']);
+    // Accepted on a v3 table (the default stays text).
+    expect(() => parseConfig(withTables(`  - topics: [orders]
+    formatVersion: 3
+    value: {format: json, json: variant}
+`), { env: {} })).not.toThrow();
+  });
 });

@@ -17,7 +17,7 @@ import type {
 
 const PRIMITIVE_NAMES: ReadonlySet<string> = new Set<PrimitiveTypeName>([
   'boolean', 'int', 'long', 'float', 'double', 'date', 'time', 'timestamp', 'timestamptz',
-  'timestamp_ns', 'timestamptz_ns', 'string', 'uuid', 'binary',
+  'timestamp_ns', 'timestamptz_ns', 'string', 'uuid', 'binary', 'variant',
 ]);
 
 /** Iceberg reserves ids above Integer.MAX_VALUE - 200 for metadata columns (_file, _pos, ...). */
@@ -239,7 +239,7 @@ export function validateSchema(schema: Schema): void {
     const f = byId.get(id);
     if (!f) throw invalid(`identifier field ${id} does not exist`);
     const name = f.path.join('.');
-    if (!isPrimitive(f.field.type)) throw invalid(`identifier field ${name} is not a primitive`);
+    if (!isPrimitive(f.field.type) || f.field.type === 'variant') throw invalid(`identifier field ${name} is not a primitive`);
     if (isFloating(f.field.type)) throw invalid(`identifier field ${name} is floating point`);
     if (!f.field.required) throw invalid(`identifier field ${name} is optional`);
     if (f.inRepeated) throw invalid(`identifier field ${name} is nested in a list or map`);
@@ -249,7 +249,7 @@ export function validateSchema(schema: Schema): void {
 
 export interface ParseSchemaOptions {
   /**
-   * Keep type strings this implementation does not know (v3 `variant`, `geometry(...)`,
+   * Keep type strings this implementation does not know (v3 `geometry(...)`, `geography(...)`,
    * `unknown`) instead of failing: reading a table must not fail because of a column floe never
    * writes. Writers must not use such schemas.
    */

@@ -128,6 +128,8 @@ function canonicalDoubleBits(v: number): bigint {
 export function hashValue(type: PrimitiveType, value: PrimitiveValue): number {
   const kind = primitiveKind(type);
   switch (kind) {
+    case 'variant':
+      throw invalid('variant values cannot be hashed');
     case 'int':
     case 'date':
       return murmur3(longBytes(BigInt(toInt(value, kind))));
@@ -186,6 +188,8 @@ export function canTransform(transform: Transform | ParsedTransform, sourceType:
   } catch {
     return false;
   }
+  // Variant is not a primitive in the spec; no transform (not even identity) takes one.
+  if (kind === 'variant') return false;
   switch (t.kind) {
     case 'identity':
     case 'void':

@@ -18,7 +18,13 @@ export type PrimitiveTypeName =
   | 'timestamptz_ns'
   | 'string'
   | 'uuid'
-  | 'binary';
+  | 'binary'
+  /**
+   * v3 semi-structured type. Not a primitive in the spec (it has its own section), but like one
+   * it is serialized as a bare string, "variant", and is a leaf of the schema tree (one field id;
+   * its Parquet `metadata`/`value` fields carry none), so it lives here.
+   */
+  | 'variant';
 
 /** Primitive types are serialized as strings: "long", "decimal(9,2)", "fixed[16]". */
 export type PrimitiveType =

@@ -116,6 +116,9 @@ function le(size: number, write: (view: DataView) => void): Uint8Array {
 export function serializeValue(type: PrimitiveType, value: PrimitiveValue): Uint8Array {
   const kind = primitiveKind(type);
   switch (kind) {
+    case 'variant':
+      // Variant bounds are variant objects keyed by field path (spec), not single values.
+      throw invalid('variant has no single-value serialization or order');
     case 'boolean':
       if (typeof value !== 'boolean') throw invalid('boolean value must be a boolean');
       return Uint8Array.of(value ? 1 : 0);
@@ -168,6 +171,9 @@ function expectLength(type: PrimitiveType, bytes: Uint8Array, n: number): DataVi
 export function deserializeValue(type: PrimitiveType, bytes: Uint8Array): PrimitiveValue {
   const kind = primitiveKind(type);
   switch (kind) {
+    case 'variant':
+      // Variant bounds are variant objects keyed by field path (spec), not single values.
+      throw invalid('variant has no single-value serialization or order');
     case 'boolean':
       if (bytes.length !== 1) throw invalid(`boolean value needs 1 byte, got ${bytes.length}`);
       return bytes[0] !== 0;
@@ -263,6 +269,9 @@ export function compareFloats(a: number, b: number): -1 | 0 | 1 {
 export function compareValues(type: PrimitiveType, a: PrimitiveValue, b: PrimitiveValue): -1 | 0 | 1 {
   const kind = primitiveKind(type);
   switch (kind) {
+    case 'variant':
+      // Variant bounds are variant objects keyed by field path (spec), not single values.
+      throw invalid('variant has no single-value serialization or order');
     case 'boolean':
       return a === b ? 0 : a ? 1 : -1;
     case 'int':

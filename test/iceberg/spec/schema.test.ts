@@ -113,9 +113,14 @@ describe('JSON', () => {
     expect(s.fields[0]).toEqual({ id: 1, name: 'a', required: false, type: 'decimal(9,2)', doc: 'd', 'initial-default': '1.00', 'write-default': '2.00' });
   });
   it('rejects unknown types unless asked to keep them', () => {
-    const json = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'v', required: false, type: 'variant' }] };
+    const json = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'g', required: false, type: 'geometry(srid:4326)' }] };
     expect(() => parseSchema(json)).toThrow(/unknown primitive type/);
-    expect(parseSchema(json, { allowUnknownTypes: true }).fields[0]!.type).toBe('variant');
+    expect(parseSchema(json, { allowUnknownTypes: true }).fields[0]!.type).toBe('geometry(srid:4326)');
+  });
+  it('knows variant (v3), which can be no identifier field', () => {
+    const field = { id: 1, name: 'v', required: true, type: 'variant' };
+    expect(parseSchema({ type: 'struct', 'schema-id': 0, fields: [field] }).fields[0]!.type).toBe('variant');
+    expect(() => parseSchema({ type: 'struct', 'schema-id': 0, fields: [field], 'identifier-field-ids': [1] })).toThrow(/identifier field v is not a primitive/);
   });
   it('validates names and identifier fields', () => {
     const base = (fields: unknown[], ids?: number[]) => ({ type: 'struct', 'schema-id': 0, fields, 'identifier-field-ids': ids });
