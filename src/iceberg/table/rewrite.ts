@@ -59,6 +59,8 @@ export class RewriteFiles extends SnapshotProducer {
   private readonly add: readonly DataFile[];
   /** Rewritten manifests by source (manifestKey): the same source always yields the same rewrite. */
   private readonly rewrites = new Map<string, Rewritten>();
+  /** The first_row_id each data file to remove had when the caller read it (DataFile inputs). */
+  private readonly readRowIds = new Map<string, number | undefined>();
 
   constructor(
     io: FileIO,
@@ -67,6 +69,7 @@ export class RewriteFiles extends SnapshotProducer {
   ) {
     super(io, options);
     this.removePaths = new Set(input.remove.map((f) => (typeof f === 'string' ? f : f.filePath)));
+    for (const f of input.remove) if (typeof f !== 'string' && f.content === FileContent.Data) this.readRowIds.set(f.filePath, f.firstRowId);
     this.add = [...(input.add ?? [])];
     if (input.useStartingSequenceNumber && input.startingSnapshotId === undefined) {
       throw new FloeError('REWRITE_INVALID', 'useStartingSequenceNumber needs a startingSnapshotId');
@@ -98,6 +101,7 @@ export class RewriteFiles extends SnapshotProducer {
       // Deletes recorded by earlier snapshots are history, not carried into the rewrite.
       if (entry.status === EntryStatus.Deleted) continue;
       if (this.removePaths.has(entry.dataFile.filePath)) {
+        this.checkRowIds(entry.dataFile);
         removed.push(entry.dataFile);
         kept.push({ ...entry, status: EntryStatus.Deleted, snapshotId: state.snapshotId });
       } else {
@@ -111,6 +115,22 @@ export class RewriteFiles extends SnapshotProducer {
     }
     this.rewrites.set(manifestKey(manifest), result);
     return result;
+  }
+
+  /**
+   * A replace moves the rows of the files it removes into the files it adds, with the row ids they
+   * had when it read them (v3 compaction writes them as a column). The one way a row gets its id
+   * after that read is an upgraded table's first v3 commit landing in between: the moved rows would
+   * then carry no id and take fresh ones, while the table had given them others. Refused, like any
+   * change the rewrite did not see; the next compaction reads the ids.
+   */
+  private checkRowIds(file: DataFile): void {
+    if ((this.input.operation ?? 'replace') !== 'replace' || !this.readRowIds.has(file.filePath)) return;
+    const read = this.readRowIds.get(file.filePath);
+    if (read === file.firstRowId) return;
+    throw new FloeError('TABLE_VALIDATION_FAILED', `data file ${file.filePath} has first_row_id ${String(file.firstRowId)} now but ${String(read)} when the rewrite read it: its rows would change ids`, {
+      details: { filePath: file.filePath, read: read ?? null, now: file.firstRowId ?? null },
+    });
   }
 
   protected async produce(state: BaseState): Promise<Produced> {

@@ -137,7 +137,8 @@ describe('row lineage (v3)', () => {
     const v2 = await run(newTable(), new FastAppend(io, [dataFile(`${loc}/data/old.parquet`, 'x', 4), dataFile(`${loc}/data/old2.parquet`, 'x', 2)]));
     const upgraded = applyUpdates(v2, [{ action: 'upgrade-format-version', 'format-version': 3 }]);
     const old2 = (await readEntries(io, (await readManifests(io, branchSnapshot(upgraded)))[0]!)).map((e) => e.dataFile).find((f) => f.filePath.endsWith('old2.parquet'))!;
-    const op = new RewriteFiles(io, { remove: [old2], add: [dataFile(`${loc}/data/old2-compacted.parquet`, 'x', 2)] });
+    // Removed by path: what this checks is the kept file (a compaction's own rows: the next test).
+    const op = new RewriteFiles(io, { remove: [old2.filePath], add: [dataFile(`${loc}/data/old2-compacted.parquet`, 'x', 2)] });
     const attempt1 = await op.apply(upgraded);
     const other = await run(upgraded, new FastAppend(io, [dataFile(`${loc}/data/other.parquet`, 'y', 3)]));
     expect(() => commit(other, attempt1)).toThrow(/409/);
@@ -145,5 +146,21 @@ describe('row lineage (v3)', () => {
     expect(given[1]).toBeDefined();
     const md = commit(other, await op.apply(other));
     expect((await filesOf(io, md)).find((f) => f[0] === 'old.parquet')).toEqual(given);
+  });
+
+  it('a compaction that read rows before the first v3 commit gave them ids is refused, not committed with new ids', async () => {
+    const io = new MemoryFileIO();
+    const v2 = await run(newTable(), new FastAppend(io, [dataFile(`${loc}/data/old.parquet`, 'x', 4)]));
+    const upgraded = applyUpdates(v2, [{ action: 'upgrade-format-version', 'format-version': 3 }]);
+    // The compaction reads old.parquet while it has no ids: its rows go into the new file without.
+    const [old] = (await readEntries(io, (await readManifests(io, branchSnapshot(upgraded)))[0]!)).map((e) => e.dataFile);
+    expect(old!.firstRowId).toBeUndefined();
+    const op = new RewriteFiles(io, { remove: [old!], add: [dataFile(`${loc}/data/compacted.parquet`, 'x', 4)] });
+    const other = await run(upgraded, new FastAppend(io, [dataFile(`${loc}/data/other.parquet`, 'y', 3)]));
+    await expect(op.apply(other)).rejects.toMatchObject({ code: 'TABLE_VALIDATION_FAILED', message: expect.stringMatching(/first_row_id 3 now but undefined/) });
+    // Read after that commit, the same compaction goes through and its rows keep ids 3..6.
+    const [fresh] = (await readEntries(io, (await readManifests(io, branchSnapshot(other)))[1]!)).map((e) => e.dataFile);
+    expect(fresh!.firstRowId).toBe(3);
+    await run(other, new RewriteFiles(io, { remove: [fresh!], add: [dataFile(`${loc}/data/compacted.parquet`, 'x', 4)] }));
   });
 });
