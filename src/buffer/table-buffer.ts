@@ -44,6 +44,12 @@ interface RangeState {
 export class TableBuffer<Row, Sink extends RowSink<Row>> {
   private partitions = new Map<string, PartitionSlot<Row, Sink>>();
   private ranges = new Map<string, RangeState>();
+  /**
+   * The range looked up last: every record asks for its partition's range (hasRange, advance),
+   * and a fetched batch's records share one partition, so the key string is built once per batch
+   * rather than per record. Forgotten when `ranges` is replaced.
+   */
+  private lastRange: RangeState | undefined;
   private records = 0;
   /** Offsets passed over: records that landed in a sibling table (see pass). */
   private passes = 0;
@@ -67,7 +73,15 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   }
 
   hasRange(topic: string, partition: number): boolean {
-    return this.ranges.has(`${topic}\u0000${partition}`);
+    return this.rangeOf(topic, partition) !== undefined;
+  }
+
+  private rangeOf(topic: string, partition: number): RangeState | undefined {
+    const last = this.lastRange;
+    if (last !== undefined && last.partition === partition && last.topic === topic) return last;
+    const r = this.ranges.get(`${topic}\u0000${partition}`);
+    if (r !== undefined) this.lastRange = r;
+    return r;
   }
 
   /**
@@ -75,7 +89,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
    * row, went to the dead-letter topic, or was skipped as a control record.
    */
   advance(topic: string, partition: number, offset: bigint, timestampMs: number, sizeBytes: number): void {
-    const r = this.ranges.get(`${topic}\u0000${partition}`);
+    const r = this.rangeOf(topic, partition);
     if (!r) throw new Error(`no range started for ${topic}/${partition}`);
     if (offset + 1n > r.next) r.next = offset + 1n;
     this.records++;
@@ -100,7 +114,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
    * are no records: no rows, no freshness, no commit interval; they only count toward maxRecords.
    */
   pass(topic: string, partition: number, next: bigint): void {
-    const r = this.ranges.get(`${topic}\u0000${partition}`);
+    const r = this.rangeOf(topic, partition);
     if (!r) throw new Error(`no range started for ${topic}/${partition}`);
     if (next > r.next) r.next = next;
     this.passes++;
@@ -162,6 +176,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     };
     this.partitions = new Map();
     this.ranges = new Map();
+    this.lastRange = undefined;
     this.records = 0;
     this.passes = 0;
     this.inputBytes = 0;

@@ -15,6 +15,30 @@ class ArraySink implements RowSink<{ v: number }> {
 }
 
 describe('TableBuffer', () => {
+  it('keeps partitions and topics apart when records alternate between them, and after a drain', () => {
+    // The buffer remembers the last range it looked up; alternating lookups must never mix them.
+    const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink());
+    buf.startRange('t', 0, 5n, 5n);
+    buf.startRange('u', 0, undefined, 0n);
+    buf.startRange('t', 1, undefined, 7n);
+    buf.advance('t', 0, 5n, 1, 1);
+    buf.advance('u', 0, 0n, 1, 1);
+    buf.advance('t', 1, 7n, 1, 1);
+    buf.advance('t', 0, 6n, 1, 1);
+    buf.advance('t', 1, 9n, 1, 1);
+    expect(buf.drain().ranges).toEqual([
+      { topic: 't', partition: 0, base: 5n, next: 7n },
+      { topic: 'u', partition: 0, base: undefined, next: 1n },
+      { topic: 't', partition: 1, base: undefined, next: 10n },
+    ]);
+    // After a drain no range exists until one is started again: the remembered one is forgotten.
+    expect(buf.hasRange('t', 1)).toBe(false);
+    expect(() => buf.advance('t', 1, 10n, 1, 1)).toThrow(/no range started/);
+    buf.startRange('t', 1, 10n, 10n);
+    buf.advance('t', 1, 10n, 1, 1);
+    expect(buf.drain().ranges).toEqual([{ topic: 't', partition: 1, base: 10n, next: 11n }]);
+  });
+
   it('groups rows by partition and tracks the Kafka range of every partition', () => {
     const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink());
     buf.startRange('t', 0, 10n, 10n);

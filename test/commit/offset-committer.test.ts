@@ -32,6 +32,20 @@ describe('OffsetCommitter', () => {
     expect(c.covers('t:1')).toBe(false);
   });
 
+  it('forgets the partition it looked up last when it is revoked or assigned again', () => {
+    // wants() and advanced() remember the last partition; a revoke or re-assign must not leave it stale.
+    const c = new OffsetCommitter();
+    c.adopt(metadata({ t: { '0': '10' } }));
+    c.assign([{ topic: 't', partition: 0 }]);
+    expect(c.wants('t', 0, 10n)).toBe(true);
+    c.advanced('t', 0, 20n);
+    c.revoke([{ topic: 't', partition: 0 }]);
+    expect(c.wants('t', 0, 30n)).toBe(false);
+    c.assign([{ topic: 't', partition: 0 }]);
+    expect(c.position('t', 0)).toBe(10n);
+    expect(c.wants('t', 0, 10n)).toBe(true);
+  });
+
   it('computes the properties from the fresh metadata and refuses overtaken ranges', () => {
     const c = new OffsetCommitter();
     c.adopt(metadata({ t: { '0': '10' } }));
