@@ -57,6 +57,8 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   private newestTimestampMs: number | undefined;
   private oldestTimestampMs: number | undefined;
   private firstAppendAt: number | undefined;
+  /** How long after its Kafka timestamp the buffer's first record was read (ms; 0 without one). */
+  private firstReadDelay = 0;
 
   constructor(
     private readonly newSink: (tuple: unknown[]) => Sink,
@@ -104,7 +106,10 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     if (this.oldestTimestampMs === undefined || waitedFrom < this.oldestTimestampMs) {
       this.oldestTimestampMs = waitedFrom;
     }
-    this.firstAppendAt ??= this.clock();
+    if (this.firstAppendAt === undefined) {
+      this.firstAppendAt = this.clock();
+      this.firstReadDelay = timestampMs >= 0 ? this.firstAppendAt - timestampMs : 0;
+    }
   }
 
   /**
@@ -154,6 +159,15 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     return this.firstAppendAt === undefined ? 0 : now - this.firstAppendAt;
   }
 
+  /**
+   * How long the buffer's first record had existed (by its Kafka timestamp) when it was read: the
+   * produce and fetch latency a live record brings along; any age for a backlog or an event-time
+   * timestamp, negative when the producer's clock is ahead. 0 when empty or without a timestamp.
+   */
+  get readDelayMs(): number {
+    return this.firstAppendAt === undefined ? 0 : this.firstReadDelay;
+  }
+
   /** When the oldest uncommitted record arrived (the clock's ms); undefined when empty. */
   get waitingSince(): number | undefined {
     return this.firstAppendAt;
@@ -183,6 +197,7 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     this.newestTimestampMs = undefined;
     this.oldestTimestampMs = undefined;
     this.firstAppendAt = undefined;
+    this.firstReadDelay = 0;
     return drained;
   }
 

@@ -9,7 +9,9 @@
  * is measured every few records only: a commit may exceed maxBytes by that many records.
  *
  * The interval trigger fires early by about one commit's duration (leadMs), so that a record is
- * queryable within intervalMs of being read rather than a commit's duration after it.
+ * queryable within intervalMs of being produced rather than a commit's duration after it; for a
+ * live record (one read within a quarter of the interval of its Kafka timestamp) also by the time
+ * it took to reach floe.
  *
  * A commit is *late* when its oldest record waited longer than intervalMs plus a grace of
  * max(intervalMs, 5 s) between being read and being committed: commits take longer than the
@@ -95,12 +97,22 @@ export class CommitCadence {
    * quarter of a second at 1 s on the local stack: p99 freshness 1.24 s, docs/benchmarks.md).
    */
   get leadMs(): number {
-    return Math.min(Math.max(0, ...this.durations), this.bounds.intervalMs / 2);
+    return this.leadFor(0);
+  }
+
+  /**
+   * The lead for a buffer whose first record was read `readDelayMs` after its Kafka timestamp.
+   * Only a delay within a quarter of the interval counts: a larger one is a backlog or an
+   * event-time timestamp (no produce to be fresh from), a negative one a producer's clock ahead.
+   */
+  leadFor(readDelayMs: number): number {
+    const live = readDelayMs > 0 && readDelayMs <= this.bounds.intervalMs / 4 ? readDelayMs : 0;
+    return Math.min(Math.max(0, ...this.durations) + live, this.bounds.intervalMs / 2);
   }
 
   /** Why the buffer should be committed now, if it should. */
-  due(records: number, ageMs: number, measure: () => number): FlushReason | undefined {
-    return this.full(records, measure) ?? (records > 0 && ageMs >= this.bounds.intervalMs - this.leadMs ? 'interval' : undefined);
+  due(records: number, ageMs: number, measure: () => number, readDelayMs = 0): FlushReason | undefined {
+    return this.full(records, measure) ?? (records > 0 && ageMs >= this.bounds.intervalMs - this.leadFor(readDelayMs) ? 'interval' : undefined);
   }
 
   /** The buffer was drained or dropped: the next measurement starts afresh. */

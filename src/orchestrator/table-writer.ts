@@ -308,7 +308,7 @@ export class TableWriter {
   /** Which trigger says to flush now, if any (checked per record, so cheap: bytes are sampled). */
   due(now = this.now()): FlushReason | undefined {
     if (this.buffer.isEmpty || this.flushing || now < this.retryAfter) return undefined;
-    return this.cadence.due(this.buffer.recordCount + this.buffer.passCount, this.buffer.ageMs(now), () => this.bufferedBytes);
+    return this.cadence.due(this.buffer.recordCount + this.buffer.passCount, this.buffer.ageMs(now), () => this.bufferedBytes, this.buffer.readDelayMs);
   }
 
   /**

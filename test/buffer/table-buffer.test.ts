@@ -79,6 +79,22 @@ describe('TableBuffer', () => {
     expect(buf.drain().oldestTimestampMs).toBe(2_000);
   });
 
+  it('remembers how long after its Kafka timestamp the first record of each buffer was read', () => {
+    let now = 10_000;
+    const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink(), () => now);
+    expect(buf.readDelayMs).toBe(0);
+    buf.startRange('t', 0, undefined, 0n);
+    buf.advance('t', 0, 0n, 9_940, 10);
+    now = 10_500;
+    buf.advance('t', 0, 1n, 10_499, 10); // later records do not change it
+    expect(buf.readDelayMs).toBe(60);
+    buf.drain();
+    expect(buf.readDelayMs).toBe(0);
+    buf.startRange('t', 0, 2n, 2n);
+    buf.advance('t', 0, 2n, -1, 10); // no timestamp: nothing known
+    expect(buf.readDelayMs).toBe(0);
+  });
+
   it('refuses to advance a partition whose range was never started', () => {
     const buf = new TableBuffer<{ v: number }, ArraySink>(() => new ArraySink());
     expect(() => buf.advance('t', 0, 1n, 0, 1)).toThrow(/no range/);

@@ -70,6 +70,21 @@ describe('CommitCadence', () => {
     expect(c.leadMs).toBe(200);
   });
 
+  it('adds a live record\'s produce-to-read delay to the lead: not a backlog\'s, not a clock ahead, never past half the interval', () => {
+    const c = new CommitCadence(bounds, 't', daemonMetrics(), silentLogger, () => 0);
+    c.committed(undefined, { reason: 'interval', records: 1, rows: 1, files: 1, ms: 300 });
+    // bounds.intervalMs is 2000: a delay up to 500 ms counts.
+    expect(c.leadFor(120)).toBe(420);
+    expect(c.due(1, 1579, () => 0, 120)).toBeUndefined();
+    expect(c.due(1, 1580, () => 0, 120)).toBe('interval');
+    expect(c.leadFor(500)).toBe(800);
+    expect(c.leadFor(501)).toBe(300);
+    expect(c.leadFor(3_600_000)).toBe(300);
+    expect(c.leadFor(-40)).toBe(300);
+    c.committed(undefined, { reason: 'interval', records: 1, rows: 1, files: 1, ms: 900 });
+    expect(c.leadFor(400)).toBe(1000);
+  });
+
   it('counts late commits and warns at most once a minute, with how many were late', async () => {
     let now = 100_000;
     const m = daemonMetrics();
