@@ -41,9 +41,12 @@ describe('lifecycle', () => {
       expect(ready.status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       expect(await metric('floe_commits_total')).toBe(0);
-      // Buffered, not committed: freshness is the age of the oldest of them, and it grows.
-      const f1 = await metric('floe_table_freshness_seconds');
-      expect(f1).toBeGreaterThan(0);
+      // Buffered, not committed: freshness is the age of the oldest of them, and it grows. The
+      // gauge is set on the daemon's 200 ms tick, so the batch's records can be counted before it is.
+      const f1 = await waitFor('freshness set', async () => {
+        const f = await metric('floe_table_freshness_seconds');
+        return f > 0 ? f : undefined;
+      }, 10_000);
       await new Promise((r) => setTimeout(r, 1200));
       expect(await metric('floe_table_freshness_seconds')).toBeGreaterThan(f1);
       // prom-client's process and runtime series, and the build info.
