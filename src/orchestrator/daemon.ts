@@ -7,7 +7,6 @@
  */
 import type { FloeConfig, TableMapping } from '../config/index.js';
 import type { RestCatalogClient } from '../iceberg/catalog/index.js';
-import { startOpsServer, type OpsServer } from '../ops/server.js';
 import { withAdmin } from '../source/admin.js';
 import { KafkaSource } from '../source/consumer.js';
 import { DeadLetterSink } from '../source/dead-letter.js';
@@ -30,8 +29,10 @@ import { MaintenanceScheduler } from '../maintain/schedule.js';
 import { settingsFor } from '../maintain/index.js';
 import { version } from '../util/version.js';
 import { freshnessSeconds } from './freshness.js';
-import { StatusBoard, statusRoutes } from './live-status.js';
+import { StatusBoard } from './live-status.js';
+import { serveDaemonEndpoints } from './endpoints.js';
 import { TopicWatch } from './topic-watch.js';
+import { FlushControl } from './flush-control.js';
 
 const TICK_MS = 200;
 /** Shared empty lists for the record loop (never written to): no allocation per record. */
@@ -52,7 +53,6 @@ export class Daemon implements WriterEvents {
   private fatalError: unknown;
   private stopping = false;
   private joined = false;
-  private usedBytes = 0;
   private lastTick = Date.now();
   private wake: () => void = () => undefined;
   private maintenance: MaintenanceScheduler | undefined;
@@ -60,6 +60,8 @@ export class Daemon implements WriterEvents {
   private readonly waiting = new Map<TpKey, number>();
   /** Lag, freshness over the last hour, recent commits and errors for the status page (bounded). */
   private readonly board = new StatusBoard();
+  /** Commit triggers, the memory budget and backpressure across the writers. */
+  private readonly flushes: FlushControl<TableWriter>;
   /** Set while start-up waits for a dependency: what /readyz reports. */
   private waitingFor: string | undefined;
   /** With a topicPattern: lists topics every kafka.topicRefreshMs and re-subscribes on a change. */
@@ -73,10 +75,31 @@ export class Daemon implements WriterEvents {
     this.router = new Router(config.tables);
     this.writers = new WriterSet();
     this.families = new RecordFamilies((topic) => this.router.recordRoutes(topic));
+    this.flushes = new FlushControl({
+      writers: () => this.writers.all(),
+      budgetBytes: config.memory.budgetBytes,
+      onFailure: (err) => this.fail(err),
+      onMemoryReleased: () => this.source?.memoryReleased(),
+    });
   }
 
   async run(signal: AbortSignal): Promise<number> {
-    const server = await this.startServer();
+    const server = await serveDaemonEndpoints(this.config.server, this.metrics.registry, {
+      lastTick: () => this.lastTick,
+      joined: () => this.joined,
+      waitingFor: () => this.waitingFor,
+      catalog: () => this.catalog,
+      status: () =>
+        this.board.snapshot({
+          groupId: this.config.kafka.groupId,
+          ready: this.joined && this.catalog !== undefined,
+          writers: this.writers.all(),
+          templates: this.families.all().map((f) => f.view()),
+          waiting: this.waiting,
+          now: Date.now(),
+        }),
+    });
+    if (server) this.log.info({ url: server.url }, 'serving the status page (/, /status.json), /healthz, /readyz and /metrics');
     const timers: NodeJS.Timeout[] = [];
     try {
       await this.start(signal);
@@ -143,7 +166,7 @@ export class Daemon implements WriterEvents {
       groupId: k.groupId,
       topics,
       logger: this.log,
-      memory: { limitBytes: this.config.memory.budgetBytes, usedBytes: () => this.usedBytes },
+      memory: { limitBytes: this.config.memory.budgetBytes, usedBytes: () => this.flushes.usedBytes },
       consumer: consumerSettings(k),
       hooks: {
         onAssigned: (tps) => this.onAssigned(tps),
@@ -306,13 +329,13 @@ export class Daemon implements WriterEvents {
         const touched = routed.length === 0 ? targets : [...targets, ...routed.flatMap((f) => f.wanting(record))];
         // The commit bounds hold per record, not per fetched batch: a batch read while catching
         // up can hold many times maxRecords (issue #11).
-        for (const w of touched) if (w.full() !== undefined && !(await this.makeRoom(w, ctx, batch))) return;
+        for (const w of touched) if (w.full() !== undefined && !(await this.flushes.makeRoom(w, ctx, batch))) return;
         recordsIn++;
         bytesIn += record.sizeBytes;
         const handled = handler.handleNow(record, targets, ctx, routed);
         if (!(handled === true || (handled !== false && (await handled)))) return;
-        if (routed.length === 0) for (const w of targets) this.maybeFlush(w);
-        else for (const w of [...targets, ...routed.flatMap((f) => f.writers)]) this.maybeFlush(w);
+        if (routed.length === 0) for (const w of targets) this.flushes.maybeFlush(w);
+        else for (const w of [...targets, ...routed.flatMap((f) => f.writers)]) this.flushes.maybeFlush(w);
       }
     } catch (err) {
       this.fail(err);
@@ -323,8 +346,8 @@ export class Daemon implements WriterEvents {
         this.metrics.bytesIn.inc({ topic: batch.topic }, bytesIn);
       }
     }
-    this.usedBytes = this.writers.all().reduce((n, w) => n + w.bufferedBytes, 0);
-    for (const w of [...writers, ...families.flatMap((f) => f.writers)]) this.maybeFlush(w);
+    this.flushes.recount();
+    for (const w of [...writers, ...families.flatMap((f) => f.writers)]) this.flushes.maybeFlush(w);
   }
 
   // ---- writer events --------------------------------------------------------------------------
@@ -355,53 +378,17 @@ export class Daemon implements WriterEvents {
     void this.source?.commitGroupOffsets(new Map(offsets.map((o) => [tpKey(o), o.offset])));
   }
 
-  // ---- triggers, backpressure, shutdown -------------------------------------------------------
-
-  private maybeFlush(w: TableWriter, force = false): void {
-    const reason = force && !w.isFlushing && w.bufferedRecords > 0 ? 'memory' : w.due();
-    if (reason) this.startFlush(w, reason);
-  }
-
-  /** Starts a commit of what `w` buffers now (drained at once); fatal errors stop the daemon. */
-  private startFlush(w: TableWriter, reason: string): void {
-    void w.flush(reason).catch((err) => this.fail(err)).finally(() => {
-      this.usedBytes = this.writers.all().reduce((n, x) => n + x.bufferedBytes, 0);
-      this.source?.memoryReleased();
-    });
-  }
-
-  /**
-   * Before a record is added to `w`: a buffer holding maxRecords (maxBytes) is committed first,
-   * after the commit in progress, if any. So no commit holds more than the bounds, and reading
-   * runs at most one buffer ahead of committing — a backlog is drained in bounded commits instead
-   * of one buffer that grows for as long as each commit takes. False: the batch was abandoned.
-   */
-  private async makeRoom(w: TableWriter, ctx: RecordContext, batch: SourceBatch): Promise<boolean> {
-    // The batch is held while a commit runs: heartbeat meanwhile (kafkajs does so only between batches).
-    const keepAlive = batch.keepAlive ?? ((work: () => Promise<void>) => work());
-    for (let reason = w.full(); reason !== undefined; reason = w.full()) {
-      if (w.isFlushing) await keepAlive(() => w.settled());
-      else {
-        const wait = w.flushableInMs();
-        if (wait === undefined) return true; // no table yet: nothing can be committed, see flush()
-        if (wait > 0) await keepAlive(() => sleep(Math.min(wait, 1000)));
-        else this.startFlush(w, reason);
-      }
-      if (!ctx.current()) return false;
-    }
-    return true;
-  }
+  // ---- ticks, lag, shutdown -----------------------------------------------------------------
 
   private tick(): void {
     this.lastTick = Date.now();
     if (this.stopping) return;
     const all = this.writers.all();
-    this.usedBytes = all.reduce((n, w) => n + w.bufferedBytes, 0);
-    const over = this.usedBytes >= this.config.memory.budgetBytes;
-    this.metrics.bufferedBytes.set({}, this.usedBytes);
+    const over = this.flushes.recount();
+    this.metrics.bufferedBytes.set({}, this.flushes.usedBytes);
     this.metrics.backpressured.set({}, this.source?.backpressured ? 1 : 0);
     for (const w of all) {
-      this.maybeFlush(w, over);
+      this.flushes.maybeFlush(w, over);
       this.maintenance?.track(w.id, () => settingsFor(this.config, w.id));
       const waitingSince = [...this.waiting].filter(([k]) => w.coversKey(k)).map(([, since]) => since);
       const freshness = freshnessSeconds(this.lastTick, w.oldestPendingMs, waitingSince);
@@ -477,47 +464,5 @@ export class Daemon implements WriterEvents {
         if (!keepGoing()) return undefined;
       }
     }
-  }
-
-  // ---- ops endpoints ------------------------------------------------------------------------
-
-  private async startServer(): Promise<OpsServer | undefined> {
-    const s = this.config.server;
-    if (!s.enabled) return undefined;
-    let catalogOk = { at: 0, reason: 'not checked yet' as string | undefined };
-    const server = await startOpsServer({
-      host: s.host,
-      port: s.port,
-      metrics: this.metrics.registry,
-      liveness: [{ name: 'event loop', check: () => (Date.now() - this.lastTick > 30_000 ? `no tick for ${Date.now() - this.lastTick} ms` : undefined) }],
-      readiness: [
-        { name: 'group', check: () => (this.joined ? undefined : (this.waitingFor ?? 'not joined the consumer group yet')) },
-        {
-          name: 'catalog',
-          check: async () => {
-            if (Date.now() - catalogOk.at > 5000 && this.catalog) {
-              const reason = await this.catalog.listNamespaces().then(
-                () => undefined,
-                (err: unknown) => (err as Error).message,
-              );
-              catalogOk = { at: Date.now(), reason };
-            }
-            return this.catalog ? catalogOk.reason : 'not connected yet';
-          },
-        },
-      ],
-      routes: statusRoutes(() =>
-        this.board.snapshot({
-          groupId: this.config.kafka.groupId,
-          ready: this.joined && this.catalog !== undefined,
-          writers: this.writers.all(),
-          templates: this.families.all().map((f) => f.view()),
-          waiting: this.waiting,
-          now: Date.now(),
-        }),
-      ),
-    });
-    this.log.info({ url: server.url }, 'serving the status page (/, /status.json), /healthz, /readyz and /metrics');
-    return server;
   }
 }
