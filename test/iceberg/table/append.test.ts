@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { TableChange } from '../../../src/iceberg/spec/changes.js';
 import { commitWithRetry } from '../../../src/iceberg/catalog/commit.js';
-import { CatalogErrorCode } from '../../../src/iceberg/catalog/errors.js';
 import { readManifest, readManifestList } from '../../../src/iceberg/manifest/index.js';
-import type { Snapshot, TableMetadata } from '../../../src/iceberg/spec/types.js';
+import type { Snapshot } from '../../../src/iceberg/spec/types.js';
 import { FastAppend } from '../../../src/iceberg/table/index.js';
-import { FloeError } from '../../../src/util/errors.js';
-import { commit, dataFile, MemoryFileIO, newTable, run } from './helpers.js';
+import { commit, dataFile, faultyCatalog, MemoryFileIO, newTable, run } from './helpers.js';
 
 const T0 = 1_700_000_100_000;
 const loc = 'mem://warehouse/db/events';
@@ -135,27 +133,13 @@ describe('fast append', () => {
 
   it('works inside the catalog commit loop when a successful commit loses its response', async () => {
     const io = new MemoryFileIO();
-    let metadata: TableMetadata = newTable();
-    const faults = ['conflict', 'lost'];
-    const catalog = {
-      loadTable: async () => ({ metadataLocation: undefined, metadata, config: {} }),
-      commitTable: async (_id: unknown, change: TableChange) => {
-        const fault = faults.shift();
-        if (fault === 'conflict') {
-          metadata = await run(metadata, new FastAppend(io, [dataFile(`${loc}/data/concurrent.parquet`, 'x', 1)]));
-          throw new FloeError(CatalogErrorCode.CommitConflict, '409', { retryable: true });
-        }
-        metadata = commit(metadata, change);
-        if (fault === 'lost') throw new FloeError(CatalogErrorCode.CommitStateUnknown, '504');
-        return { metadataLocation: undefined, metadata, config: {} };
-      },
-    };
+    const { catalog, table } = faultyCatalog(newTable(), ['conflict', 'lost'], (md) => run(md, new FastAppend(io, [dataFile(`${loc}/data/concurrent.parquet`, 'x', 1)])));
     const op = new FastAppend(io, [dataFile(`${loc}/data/a.parquet`, 'x', 10)]);
     const result = await commitWithRetry(catalog, { namespace: ['db'], name: 'events' }, op.apply, { sleep: async () => {} });
     expect(result.recovered).toBe(true);
-    expect(metadata.snapshots).toHaveLength(2);
-    expect(metadata.snapshots![1]!.summary['total-records']).toBe('11');
-    expect(op.isCommitted(metadata)).toBe(true);
+    expect(table.metadata.snapshots).toHaveLength(2);
+    expect(table.metadata.snapshots![1]!.summary['total-records']).toBe('11');
+    expect(op.isCommitted(table.metadata)).toBe(true);
   });
 
   it('rejects delete files and non-v2 tables', async () => {

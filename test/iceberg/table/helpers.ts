@@ -8,6 +8,8 @@ import type { TableChange } from '../../../src/iceberg/spec/changes.js';
 import type { FileInfo, FileIO } from '../../../src/iceberg/io/types.js';
 import type { DataFile, PartitionSpec, Schema, TableMetadata } from '../../../src/iceberg/spec/types.js';
 import { applyUpdates, checkRequirements } from '../../../src/iceberg/spec/updates.js';
+import { CatalogErrorCode } from '../../../src/iceberg/catalog/errors.js';
+import { FloeError } from '../../../src/util/errors.js';
 
 export class MemoryFileIO implements FileIO {
   readonly files = new Map<string, Uint8Array>();
@@ -120,4 +122,28 @@ export function commit(metadata: TableMetadata, change: TableChange): TableMetad
 /** Applies an operation and commits it, returning the new metadata. */
 export async function run(metadata: TableMetadata, op: { apply(m: TableMetadata): Promise<TableChange> }): Promise<TableMetadata> {
   return commit(metadata, await op.apply(metadata));
+}
+
+/**
+ * A catalog over one table whose commits fail as `faults` lists, in order: `conflict` lets
+ * another writer land `concurrent` first and answers 409 (retryable); `lost` commits and then
+ * answers 504, as when the response is lost. Commits after the list succeed. `table.metadata`
+ * is the catalog's current metadata.
+ */
+export function faultyCatalog(initial: TableMetadata, faults: Array<'conflict' | 'lost'>, concurrent: (metadata: TableMetadata) => Promise<TableMetadata>) {
+  const table = { metadata: initial };
+  const catalog = {
+    loadTable: async () => ({ metadataLocation: undefined, metadata: table.metadata, config: {} }),
+    commitTable: async (_id: unknown, change: TableChange) => {
+      const fault = faults.shift();
+      if (fault === 'conflict') {
+        table.metadata = await concurrent(table.metadata);
+        throw new FloeError(CatalogErrorCode.CommitConflict, '409', { retryable: true });
+      }
+      table.metadata = commit(table.metadata, change);
+      if (fault === 'lost') throw new FloeError(CatalogErrorCode.CommitStateUnknown, '504');
+      return { metadataLocation: undefined, metadata: table.metadata, config: {} };
+    },
+  };
+  return { catalog, table };
 }
