@@ -29,6 +29,8 @@ export async function catalogMetadata(uri: string, namespace: string, name: stri
 
 export interface LineageSummary {
   snapshots: number;
+  /** Snapshots committed while the table was still v2 (an upgraded table): they have no ids. */
+  v2Snapshots: number;
   /** `replace` snapshots (compactions): rows they moved must have kept their lineage. */
   rewrites: number;
   rows: number;
@@ -36,13 +38,21 @@ export interface LineageSummary {
 }
 
 /**
- * Asserts the v3 row lineage of a table created as v3 that no snapshot expiry has touched (its
- * first snapshot starts at row id 0): contiguous snapshot ranges up to next-row-id, and every live
- * row (as Spark reads `sparkTable`) with a distinct `_row_id` inside its commit's range.
+ * Asserts the v3 row lineage of a table created as v3 (or, with `upgraded`, upgraded from v2) that
+ * no snapshot expiry has touched (its first v3 snapshot starts at row id 0): contiguous snapshot
+ * ranges up to next-row-id, and every live row (as Spark reads `sparkTable`) with a distinct
+ * `_row_id` inside its commit's range. On an upgraded table the snapshots committed before the
+ * upgrade have no range and must all precede the v3 ones; their rows got ids in the first v3
+ * commit (the spec's "first row id" of existing manifests), so they must lie in its range.
  */
-export async function expectRowLineage(oracle: OracleClient, sparkTable: string, md: TableMetadata): Promise<LineageSummary> {
+export async function expectRowLineage(oracle: OracleClient, sparkTable: string, md: TableMetadata, options: { upgraded?: boolean } = {}): Promise<LineageSummary> {
   expect(md['format-version'], `${sparkTable} format version`).toBe(3);
-  const snapshots = [...(md.snapshots ?? [])].sort((a, b) => a['sequence-number'] - b['sequence-number']);
+  const all = [...(md.snapshots ?? [])].sort((a, b) => a['sequence-number'] - b['sequence-number']);
+  const v2Count = all.findIndex((s) => s['first-row-id'] !== undefined);
+  const v2 = all.slice(0, v2Count < 0 ? all.length : v2Count);
+  const snapshots = all.slice(v2.length);
+  if (!options.upgraded) expect(v2.length, `${sparkTable}: snapshots without row lineage`).toBe(0);
+  const first = snapshots[0];
   let next = 0;
   for (const s of snapshots) {
     const what = `${sparkTable} snapshot ${s['snapshot-id']} (sequence number ${s['sequence-number']}, ${s.summary.operation})`;
@@ -53,7 +63,10 @@ export async function expectRowLineage(oracle: OracleClient, sparkTable: string,
   expect(md['next-row-id'], `${sparkTable} next-row-id is the end of the last snapshot's range`).toBe(next);
 
   // Spark joins each row to its commit's range: one small query, whatever the table's size.
-  const ranges = snapshots.map((s) => `(${s['sequence-number']}, ${s['first-row-id']}, ${s['added-rows']}, ${s.summary.operation === 'replace'})`);
+  const ranges = [
+    ...snapshots.map((s) => `(${s['sequence-number']}, ${s['first-row-id']}, ${s['added-rows']}, ${s.summary.operation === 'replace'})`),
+    ...(first === undefined ? [] : v2.map((s) => `(${s['sequence-number']}, ${first['first-row-id']}, ${first['added-rows']}, ${s.summary.operation === 'replace'})`)),
+  ];
   const r = await oracle.sparkSql(
     `SELECT count(*), count(t.rid), count(DISTINCT t.rid), count_if(t.rid >= r.first AND t.rid < r.first + r.added), count_if(r.rewrite), coalesce(max(t.rid), -1)
        FROM (SELECT _row_id AS rid, _last_updated_sequence_number AS seq FROM ${sparkTable}) t
@@ -62,7 +75,7 @@ export async function expectRowLineage(oracle: OracleClient, sparkTable: string,
   const [rows, withId, distinct, inRange, ofRewrite, maxId] = r.rows[0]!.map(Number) as [number, number, number, number, number, number];
   expect({ rows, withId, distinct, inRange, ofRewrite }, `${sparkTable}: every row has a distinct _row_id in its commit's range`).toEqual({ rows, withId: rows, distinct: rows, inRange: rows, ofRewrite: 0 });
   expect(maxId, `${sparkTable}: row ids stay below next-row-id`).toBeLessThan(next);
-  return { snapshots: snapshots.length, rewrites: snapshots.filter((s) => s.summary.operation === 'replace').length, rows, nextRowId: next };
+  return { snapshots: snapshots.length, v2Snapshots: v2.length, rewrites: snapshots.filter((s) => s.summary.operation === 'replace').length, rows, nextRowId: next };
 }
 
 /**

@@ -4,9 +4,13 @@
  * or duplicated, and the table's latest offsets cover every partition — each daemon's commits
  * kept the offsets the others had stored.
  *
- * The daemons also write both topics into a format v3 table (hits_v3), where concurrent commits
- * conflict and are retried on fresh metadata: each retry must take its row ids from the table's
- * next-row-id of that attempt, so the row lineage holds (test/harness/lineage.ts).
+ * The daemons also write both topics into hits_v3, created as format v2 and upgraded to v3 in
+ * place mid-run by the added daemon (its mapping says formatVersion 3, the others' still 2) while
+ * the others go on committing: their commits must follow the table's version, not their mapping's
+ * (a commit built on the v2 metadata just before the upgrade is refused by the catalog and rebuilt);
+ * concurrent commits conflict and are retried on fresh metadata, and each retry must take its row
+ * ids from the table's next-row-id of that attempt, so the row lineage holds for the rows of both
+ * eras (test/harness/lineage.ts).
  */
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { oracleFor } from '../harness/oracle.js';
@@ -29,15 +33,22 @@ describe('scale-out', () => {
     for (const t of topics) await producer.createTopic(t, 3);
     const id = await producer.register(`floe-scale-${s}-value`, schema);
     const dir = workDir('scale');
-    const config = writeDaemonConfig(stack, dir, {
-      groupId: `floe-scale-${s}`,
-      sessionTimeoutMs: 6000,
-      defaults: { namespace: ns, commit: { intervalMs: 500 } },
-      tables: [{ topics, table: 'hits' }, { topics, table: 'hits_v3', formatVersion: 3 }],
-    });
+    const configFor = (formatVersion: 2 | 3, at: string) =>
+      writeDaemonConfig(stack, at, {
+        groupId: `floe-scale-${s}`,
+        sessionTimeoutMs: 6000,
+        defaults: { namespace: ns, commit: { intervalMs: 500 } },
+        tables: [{ topics, table: 'hits' }, { topics, table: 'hits_v3', formatVersion }],
+      });
+    const config = configFor(2, dir);
     const chunk = 6000;
+    // Half the records are produced before the added daemon (whose mapping upgrades hits_v3) has
+    // joined, half after: the upgrade lands between commits of the others.
+    let upgraded = () => undefined as void;
+    const addedJoined = new Promise<void>((resolve) => (upgraded = resolve));
     const production = (async () => {
       for (let from = 0; from < TOTAL; from += chunk) {
+        if (from === Math.floor(TOTAL / chunk / 2) * chunk) await addedJoined;
         for (const [ti, topic] of topics.entries()) {
           await producer.send(topic, Array.from({ length: chunk / 2 }, (_, k) => {
             const i = from + ti * (chunk / 2) + k;
@@ -52,12 +63,13 @@ describe('scale-out', () => {
       await sleep(15_000);
       daemons[1]!.kill('SIGKILL');
       await sleep(5000);
-      const added = DaemonProcess.start(config, `${dir}/daemon-3.log`);
+      const added = DaemonProcess.start(configFor(3, workDir('scale-v3')), `${dir}/daemon-3.log`);
       daemons.push(added);
       // The added daemon must really take part: wait until the group has given it partitions
       // (on a loaded machine its start-up alone can outlast the rest of the production).
       await waitFor('the added daemon is assigned partitions', () =>
         added.logLines().some((l) => l.msg === 'partitions assigned') ? true : undefined, 180_000, 500);
+      upgraded();
       await production;
       const table = `floe.${ns}.hits`;
       const v3 = `floe.${ns}.hits_v3`;
@@ -72,9 +84,15 @@ describe('scale-out', () => {
         const r = await oracle.sparkSql(`SELECT count(*), count(DISTINCT _kafka.topic, _kafka.partition, _kafka.offset), count(DISTINCT id) FROM ${t}`);
         expect(r.rows[0]!.map(Number), t).toEqual([TOTAL, TOTAL, TOTAL]);
       }
-      const lineage = await expectRowLineage(oracle, v3, await catalogMetadata(stack.catalogUri, ns, 'hits_v3', stack.warehouse));
-      const retries = daemons.flatMap((d) => d.logLines()).filter((l) => /retry|conflict/i.test(String(l.msg)) && JSON.stringify(l).includes('hits_v3')).length;
-      console.log(`[scale-out] v3 lineage: ${lineage.snapshots} snapshots, ${lineage.rows} rows, next-row-id ${lineage.nextRowId}; ${retries} logged commit retries on hits_v3`);
+      const lineage = await expectRowLineage(oracle, v3, await catalogMetadata(stack.catalogUri, ns, 'hits_v3', stack.warehouse), { upgraded: true });
+      // Upgraded mid-run: commits of both eras, and v2-configured daemons committed after it.
+      expect(lineage.v2Snapshots, 'snapshots before the upgrade').toBeGreaterThan(0);
+      expect(lineage.snapshots, 'snapshots after the upgrade').toBeGreaterThan(1);
+      expect(added.logLines().some((l) => l.msg === 'table definition changes to follow the mapping' && l.change === 'format-version')).toBe(true);
+      const lines = daemons.flatMap((d) => d.logLines()).filter((l) => JSON.stringify(l).includes('hits_v3'));
+      const retries = lines.filter((l) => /retry|conflict/i.test(String(l.msg))).length;
+      const rebuilt = lines.filter((l) => /upgraded to a newer format/.test(String(l.msg))).length;
+      console.log(`[scale-out] v3 lineage: ${lineage.v2Snapshots} v2 then ${lineage.snapshots} v3 snapshots, ${lineage.rows} rows, next-row-id ${lineage.nextRowId}; ${retries} logged commit retries on hits_v3, ${rebuilt} rebuilt after the upgrade`);
       // Several daemons committed (snapshots from different writers), and the newest snapshot's
       // offsets name all six partitions at their end.
       const info = await oracle.pyicebergTable(`${ns}.hits`);

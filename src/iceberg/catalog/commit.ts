@@ -8,6 +8,10 @@
  *   *provided the change pins the branch* (assert-ref-snapshot-id): should the lost request still
  *   land later, the retry's requirement fails or the lost one's does, never both. Every later
  *   reload re-checks all earlier unknown attempts too, so a late landing is still recognised.
+ * - 400 because another writer upgraded the table's format version between our load and our
+ *   commit (a v2 snapshot has no first-row-id, which a v3 table refuses): no requirement can pin
+ *   the format version, so the refusal is recognised by reloading, and the change is rebuilt for
+ *   the new version like after a 409. Any other 400 is the caller's error and is thrown.
  */
 import { FloeError, isFloeError } from '../../util/errors.js';
 import { silentLogger, type Logger } from '../../util/log.js';
@@ -115,6 +119,8 @@ export async function commitWithRetry(
       } else if (isFloeError(err, CatalogErrorCode.CommitStateUnknown)) {
         log.warn({ attempt: attempts, err: err.message }, 'commit outcome unknown; checking the table');
         unknown.push(change);
+      } else if (isFloeError(err, CatalogErrorCode.BadRequest) && (await upgradedSince(catalog, id, table.metadata, log))) {
+        log.info({ attempt: attempts, err: err.message }, 'commit refused: the table was upgraded to a newer format meanwhile; rebuilding');
       } else {
         throw err;
       }
@@ -198,6 +204,12 @@ export function retryPolicy(properties: Record<string, string> | undefined, expl
     maxWaitMs: explicit.maxWaitMs ?? prop('commit.retry.max-wait-ms', d.maxWaitMs),
     totalTimeoutMs: explicit.totalTimeoutMs ?? prop('commit.retry.total-timeout-ms', d.totalTimeoutMs),
   };
+}
+
+/** Whether the table's format version is now higher than in `built` (the metadata a change was built on). */
+async function upgradedSince(catalog: CommitCatalog, id: TableIdentifier, built: TableMetadata, log: Logger): Promise<boolean> {
+  const now = await tryReload(catalog, id, log);
+  return now !== undefined && now.metadata['format-version'] > built['format-version'];
 }
 
 async function tryReload(catalog: CommitCatalog, id: TableIdentifier, log: Logger): Promise<LoadedTable | undefined> {

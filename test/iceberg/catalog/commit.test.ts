@@ -177,6 +177,35 @@ describe('commitWithRetry', () => {
     expect(checks).toBe(1);
   });
 
+  it('rebuilds a change refused with 400 because another writer upgraded the table to v3 meanwhile', async () => {
+    fake.beforeCommit.push(() => {
+      const t = fake.tables.get(JSON.stringify([['db'], 't']))!;
+      t.metadata = { ...t.metadata, 'format-version': 3, 'next-row-id': 0 };
+    });
+    const { build: plain, builds } = appendBuilder('a');
+    // Row lineage when the table it is built on is v3, as FastAppend does.
+    const build = async (m: TableMetadata): Promise<TableChange> => {
+      const c = await plain(m);
+      if (m['format-version'] < 3) return c;
+      const add = c.updates[0] as Extract<TableChange['updates'][number], { action: 'add-snapshot' }>;
+      return { ...c, updates: [{ ...add, snapshot: { ...add.snapshot, 'first-row-id': 0, 'added-rows': 0 } }, ...c.updates.slice(1)] };
+    };
+    const res = await commitWithRetry(client, id, build, noSleep);
+    expect(res.attempts).toBe(2);
+    expect(builds.map((m) => m['format-version'])).toEqual([2, 3]);
+    const m = fake.table(['db'], 't');
+    expect(appended(m, 'a')).toBe(1);
+    expect(m.snapshots![0]!['first-row-id']).toBe(0);
+  });
+
+  it('a 400 on a table whose format did not change is thrown, not retried', async () => {
+    fake.addTable(['db'], 't', { ...emptyMetadata(), 'format-version': 3, 'next-row-id': 0 });
+    const { build, builds } = appendBuilder('a'); // no row lineage: refused every time
+    const err = await commitWithRetry(client, id, build, noSleep).catch((e: unknown) => e);
+    expect(isFloeError(err, 'CATALOG_BAD_REQUEST')).toBe(true);
+    expect(builds).toHaveLength(1);
+  });
+
   it('does not retry other errors', async () => {
     const err = await commitWithRetry(client, { namespace: ['db'], name: 'missing' }, appendBuilder('a').build, noSleep).catch((e: unknown) => e);
     expect(isFloeError(err, 'CATALOG_NO_SUCH_TABLE')).toBe(true);

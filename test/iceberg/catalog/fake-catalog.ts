@@ -133,6 +133,10 @@ export class FakeCatalog {
       const change = body as { requirements: TableRequirement[]; updates: TableUpdate[] };
       const failed = change.requirements.find((r) => !requirementHolds(entry.metadata, r));
       if (failed) return error(409, 'CommitFailedException', `requirement failed: ${failed.type}`);
+      // As Iceberg's TableMetadata.Builder: a v3 table refuses a snapshot without row lineage (400).
+      if (entry.metadata['format-version'] >= 3 && change.updates.some((u) => u.action === 'add-snapshot' && u.snapshot['first-row-id'] === undefined)) {
+        return error(400, 'ValidationException', 'Cannot add a snapshot: first-row-id is null');
+      }
       entry.metadata = applyUpdates(entry.metadata, change.updates);
       entry.version++;
       if (fault === 'apply-then-500') return error(500, 'CommitStateUnknownException');
