@@ -132,6 +132,7 @@ function checkTable(m: TableMapping, config: FloeConfig, report: Report): void {
     }
   }
   checkVariant(m, report);
+  checkRecursive(m, report);
   const seenFields = new Map<string, number>();
   const seenNames = new Map<string, number>();
   m.partitioning.forEach((p, i) => {
@@ -177,4 +178,16 @@ function checkVariant(m: TableMapping, report: Report): void {
   m.key?.fields?.forEach((f, i) => {
     if (f === 'value') report(['tables', m.index, 'key', 'fields', i], 'the variant column value cannot be a key field');
   });
+}
+
+/**
+ * `value.recursive: variant` stores recursive types of registry schemas as a v3-only type. Which
+ * fields are recursive is known only from the writer schemas, so partitioning or sorting by one is
+ * refused when the table is made (no transform takes a variant).
+ */
+function checkRecursive(m: TableMapping, report: Report): void {
+  if (m.value.recursive !== 'variant') return;
+  const at: PathSegment[] = ['tables', m.index, 'value', 'recursive'];
+  if (m.value.format !== 'registry') report(at, `variant applies to registry schemas (Avro, JSON Schema, Protobuf) only (value.format is ${m.value.format})`);
+  if (m.formatVersion !== 3) report(at, `variant needs formatVersion 3 (this mapping's formatVersion is ${m.formatVersion}); use text on v2 tables`);
 }

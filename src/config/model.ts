@@ -239,9 +239,10 @@ export interface TableMapping extends TableSettings {
   key: KeyConfig | undefined;
   /**
    * How the Kafka value is decoded; `json`: how a `json` value is stored, as its text (a string
-   * column) or as an Iceberg v3 `variant` (format-version 3 only).
+   * column) or as an Iceberg v3 `variant` (format-version 3 only); `recursive`: how a new column
+   * of a recursive type of a registry schema is stored, the same two ways.
    */
-  value: { format: ValueFormat; json: 'text' | 'variant' };
+  value: { format: ValueFormat; json: 'text' | 'variant'; recursive: 'text' | 'variant' };
   envelope: Envelope;
   partitioning: PartitionFieldConfig[];
   sortOrder: SortFieldConfig[];

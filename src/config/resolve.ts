@@ -25,7 +25,7 @@ export interface RawTable {
   table: string;
   mode: TableMapping['mode'];
   key?: { format: KeyFormat; fields?: string[] };
-  value: { format: ValueFormat; json: 'text' | 'variant' };
+  value: { format: ValueFormat; json: 'text' | 'variant'; recursive: 'text' | 'variant' };
   envelope: TableMapping['envelope'];
   partitioning: Array<{ field: string; transform: string; name?: string }>;
   sortOrder: Array<{ field: string; transform: string; direction: 'asc' | 'desc'; nullOrder?: SortFieldConfig['nullOrder'] }>;
@@ -106,7 +106,7 @@ function resolveTable(t: RawTable, index: number, defaults: TableDefaults, maint
     namespace,
     mode: t.mode,
     key: t.key === undefined ? undefined : { format: t.key.format, fields: t.key.fields },
-    value: { format: t.value.format, json: t.value.json },
+    value: { format: t.value.format, json: t.value.json, recursive: t.value.recursive },
     envelope: t.envelope,
     partitioning: t.partitioning.map((p) => ({ field: p.field, transform: p.transform, name: p.name })),
     // Iceberg's own default null order: nulls first when ascending, last when descending.

@@ -133,7 +133,7 @@ export class SchemaPlanner {
     await this.migrateLegacyHeaders();
     const evolve = (schema: Schema, history: Schema[], lastColumnId: number, formatVersion: number) => {
       try {
-        return evolveSchema(schema, augmented, { policy, history, lastColumnId, formatVersion, schemaId: Math.max(...history.map((s) => s['schema-id'])) + 1 });
+        return evolveSchema(schema, augmented, { policy, history, lastColumnId, formatVersion, recursive: this.mapping.value.recursive, schemaId: Math.max(...history.map((s) => s['schema-id'])) + 1 });
       } catch (err) {
         if (isFloeError(err, 'SCHEMA_INCOMPATIBLE')) {
           throw new FloeError('SCHEMA_INCOMPATIBLE', `table ${this.fullName}, writer schema ${writer.id}: ${err.message} (schemaEvolution.incompatible is halt)`, { cause: err, fatal: true });

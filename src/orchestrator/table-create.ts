@@ -126,7 +126,7 @@ export function initialTable(mapping: TableMapping, fullName: string, keyColumns
     // whose partition could change would keep its stale row. Partitioning by key fields is safe.
     throw new FloeError('CONFIG_INVALID', `tables[${mapping.index}].partitioning: silver tables may only be partitioned by key fields, not "${unkeyed.field}"`);
   }
-  const first = evolveSchema(undefined, augmented, { formatVersion: mapping.formatVersion });
+  const first = evolveSchema(undefined, augmented, { formatVersion: mapping.formatVersion, recursive: mapping.value.recursive });
   if (first.action === 'dead-letter') return { incompatible: first.incompatible };
   let schema = first.newSchema;
   if (keyColumns) {

@@ -2,7 +2,7 @@
  * Compiles converters from decoded Avro values (shapes: see decode/avro.ts) to table rows:
  *   struct → plain object keyed by the table's current field names (every field present, null
  *   when absent) · list → array · map → Map · union struct → object with exactly one member set
- *   · recursive record → JSON string · int written into a long column → bigint · decimal wider
+ *   · recursive record → JSON string or variant, as its column is · int written into a long column → bigint · decimal wider
  *   than 38 digits → decimal text. Everything else passes through untouched, and lists and maps
  *   whose contents need no conversion are reused rather than copied.
  */
@@ -11,6 +11,7 @@ import type { AvroFieldNode, AvroNode, Slot } from './avro-model.js';
 import type { FieldIdAssigner } from './field-ids.js';
 import { decimalText, jsonWriter } from './json.js';
 import { promote } from './promote.js';
+import { variantWriter } from './variant.js';
 import { floorDiv } from '../iceberg/spec/datetime.js';
 
 /** A value converter; `undefined` stands for identity so callers can skip the call entirely. */
@@ -54,8 +55,10 @@ export function nodeConverter(node: AvroNode, table: IcebergType, ownerId: numbe
       if (table.endsWith('_ns') && !node.type.endsWith('_ns')) return (v: bigint) => v * 1000n; // µs into ns, exact
       return undefined;
     case 'json':
-      if (table !== 'string') throw new ProjectionError(`recursive ${node.name} cannot be written to ${describe(table)}`);
-      return jsonWriter(node.avro);
+      // The column's type says how it was made (value.recursive when it was added): text or variant.
+      if (table === 'string') return jsonWriter(node.avro);
+      if (table === 'variant') return variantWriter(node.avro);
+      throw new ProjectionError(`recursive ${node.name} cannot be written to ${describe(table)}`);
     case 'record':
       return structConverter(node.fields, asStruct(table), ownerId, ctx);
     case 'union': {

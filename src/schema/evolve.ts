@@ -46,7 +46,14 @@ export interface EvolveOptions {
   schemaId?: number;
   /** The table's format version (default 2): new columns of nanosecond timestamps are `_ns` on v3 only. */
   formatVersion?: number;
+  /**
+   * How a new column of a recursive type is stored (`value.recursive`): JSON text in a `string`
+   * (default) or a v3 `variant`. An existing column keeps the storage it was made with.
+   */
+  recursive?: RecursiveStorage;
 }
+
+export type RecursiveStorage = 'text' | 'variant';
 
 export interface EvolveResult {
   /** The table schema records of this writer land in (the current one when nothing changed). */
@@ -69,7 +76,11 @@ const join = (path: string, name: string) => (path ? `${path}.${name}` : name);
 class Evolver {
   readonly changes: SchemaChange[] = [];
   readonly incompatible: Incompatibility[] = [];
-  constructor(readonly ids: FieldIdAssigner, readonly formatVersion = 2) {}
+  constructor(
+    readonly ids: FieldIdAssigner,
+    readonly formatVersion = 2,
+    readonly recursive: RecursiveStorage = 'text',
+  ) {}
 
   /** A brand-new Iceberg type for an Avro node (ids breadth-first per struct, as Iceberg does). */
   fresh(node: AvroNode): IcebergType {
@@ -77,7 +88,8 @@ class Evolver {
       case 'primitive':
         return columnType(node.type, this.formatVersion);
       case 'json':
-        return 'string';
+        // columnType refuses a variant on a v2 table (the configuration already does).
+        return this.recursive === 'variant' ? columnType('variant', this.formatVersion) : 'string';
       case 'null':
         throw new Error('null has no Iceberg type');
       case 'record':
@@ -163,7 +175,10 @@ class Evolver {
       case 'null':
         return table;
       case 'json':
-        return table === 'string' ? table : bad(`recursive record ${node.name} (a JSON string) cannot replace ${describe(table)}`);
+        // A column keeps the storage it was made with (Iceberg changes neither string nor variant
+        // into the other): flipping value.recursive affects columns made afterwards only.
+        if (table === 'string' || table === 'variant') return table;
+        return bad(`recursive record ${node.name} (${this.recursive === 'variant' ? 'a variant' : 'a JSON string'}) cannot replace ${describe(table)}`);
       case 'primitive': {
         if (typeof table !== 'string') return bad(`${node.type} cannot replace ${describe(table)}`);
         const p = promote(table, node.type);
@@ -224,7 +239,7 @@ export function evolveSchema(
   const root = model.root as AvroNode & { kind: 'record' };
   const ids = new FieldIdAssigner({ current: tableSchema, history: options.history, lastColumnId: options.lastColumnId });
   const startLastColumnId = ids.lastColumnId;
-  const ev = new Evolver(ids, options.formatVersion);
+  const ev = new Evolver(ids, options.formatVersion, options.recursive);
 
   if (!tableSchema) {
     const struct = ev.fresh(root) as StructType;

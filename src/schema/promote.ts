@@ -10,9 +10,9 @@ const NANOS_OF: Partial<Record<string, PrimitiveType>> = { timestamp: 'timestamp
 /** The type a writer's column gets in a new column: format v2 has no nanosecond timestamps. */
 export function columnType(writer: PrimitiveType, formatVersion: number): PrimitiveType {
   if (formatVersion >= 3) return writer;
-  // The configuration refuses value.json: variant on v2; this catches a table that is v2 anyway.
+  // The configuration refuses value.json / value.recursive: variant on v2; this catches a table that is v2 anyway.
   if (writer === 'variant') {
-    throw new FloeError('SCHEMA_UNSUPPORTED_TYPE', `variant columns need a format-version 3 table (this one is v${formatVersion}); use value.json: text`);
+    throw new FloeError('SCHEMA_UNSUPPORTED_TYPE', `variant columns need a format-version 3 table (this one is v${formatVersion}); use text (value.json, value.recursive)`);
   }
   if (writer === 'timestamp_ns') return 'timestamp';
   if (writer === 'timestamptz_ns') return 'timestamptz';

@@ -309,4 +309,25 @@ tables:
     value: {format: json, json: variant}
 `), { env: {} })).not.toThrow();
   });
+
+  it('value.recursive: variant on a v2 table and on a topic without a schema', () => {
+    expect(errorsOf(withTables(`  - topics: [orders]
+    value: {recursive: variant}
+`))).toEqual([
+      "tables[0].value.recursive: variant needs formatVersion 3 (this mapping's formatVersion is 2); use text on v2 tables",
+    ]);
+    expect(errorsOf(withTables(`  - topics: [orders]
+    formatVersion: 3
+    value: {format: json, recursive: variant}
+`))).toEqual([
+      'tables[0].value.recursive: variant applies to registry schemas (Avro, JSON Schema, Protobuf) only (value.format is json)',
+    ]);
+    expect(errorsOf(withTables(`  - topics: [orders]
+    value: {recursive: json}
+`))).toEqual(['tables[0].value.recursive: expected one of "text", "variant", got string "json"']);
+    expect(() => parseConfig(withTables(`  - topics: [orders]
+    formatVersion: 3
+    value: {recursive: variant}
+`), { env: {} })).not.toThrow();
+  });
 });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { avroToIceberg, evolveSchema } from '../../src/schema/index.js';
 import { oneField, roundTrip } from './helpers.js';
+import { encodeVariant, type EncodedVariant, type VariantValue } from '../../src/iceberg/spec/variant.js';
 
 function fieldOf(avroType: unknown) {
   const f = avroToIceberg(oneField(avroType)).newSchema.fields[0]!;
@@ -180,6 +181,34 @@ describe('Avro → Iceberg mapping, one row at a time', () => {
     const expected = '{"at":-2,"next":{"at":1,"next":null}}';
     expect(roundTrip(oneField(node), { f: v }).row.f).toBe(expected);
     expect(roundTrip(oneField(node), { f: v }, avroToIceberg(oneField(node), 3).newSchema).row.f).toBe(expected);
+  });
+
+  it('recursive record with value.recursive: variant → variant column (v3 only); a column keeps the storage it was made with', () => {
+    const node = { type: 'record', name: 'Node', fields: [{ name: 'label', type: 'string' }, { name: 'children', type: { type: 'array', items: 'Node' } }] };
+    const v = { label: 'root', children: [{ label: 'c', children: [] }] };
+    const variant = evolveSchema(undefined, oneField(node), { formatVersion: 3, recursive: 'variant' }).newSchema;
+    expect(variant.fields[0]!.type).toBe('variant');
+    const row = roundTrip(oneField(node), { f: v }, variant).row.f as EncodedVariant;
+    expect(row.metadata).toBeInstanceOf(Uint8Array);
+    expect(row).toEqual(encodeVariant(new Map<string, VariantValue>([['label', 'root'], ['children', [new Map<string, VariantValue>([['label', 'c'], ['children', []]])]]])));
+    // v2 has no variant (the configuration refuses the combination; this is the last guard).
+    expect(() => evolveSchema(undefined, oneField(node), { formatVersion: 2, recursive: 'variant' })).toThrow(/variant columns need a format-version 3 table/);
+    // Flipping the option on an existing table changes no column: a string column keeps its JSON text,
+    // a variant column its variants (Iceberg cannot change one into the other); new columns follow the option.
+    const text = avroToIceberg(oneField(node), 3).newSchema;
+    const flipped = evolveSchema(text, oneField(node), { formatVersion: 3, recursive: 'variant' });
+    expect(flipped.action).toBe('none');
+    expect(roundTrip(oneField(node), { f: v }, text).row.f).toBe('{"label":"root","children":[{"label":"c","children":[]}]}');
+    expect(evolveSchema(variant, oneField(node), { formatVersion: 3, recursive: 'text' }).action).toBe('none');
+    const two = { type: 'record', name: 'R', fields: [{ name: 'f', type: node }, { name: 'g', type: ['null', 'Node'] }] };
+    const added = evolveSchema(text, two, { formatVersion: 3, recursive: 'variant' });
+    expect(added.newSchema.fields.map((f) => [f.name, f.type])).toEqual([['f', 'string'], ['g', 'variant']]);
+    // A record becoming recursive is still a struct → variant change: incompatible.
+    const flat = { type: 'record', name: 'Node', fields: [{ name: 'label', type: 'string' }] };
+    const was = evolveSchema(undefined, oneField(flat), { formatVersion: 3, recursive: 'variant' }).newSchema;
+    expect(evolveSchema(was, oneField(node), { formatVersion: 3, recursive: 'variant' }).incompatible).toEqual([
+      { path: 'f', reason: 'recursive record Node (a variant) cannot replace struct' },
+    ]);
   });
 
   it('defaults: Avro default fills a field an older writer lacks', () => {

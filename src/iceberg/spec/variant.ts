@@ -23,10 +23,25 @@ export class VariantDecimal {
 }
 
 /**
- * A variant value in JS: null, boolean, string, bigint (an integer, int64 range), number (a
- * double), VariantDecimal, arrays, and objects as Maps (keys unique by construction).
+ * A primitive whose type a schema states (values of recursive records, where the writer's type is
+ * known): written as that Variant type, not the smallest that holds the value.
+ * - int32: a JS integer; int64, time (µs of the day), timestamp(tz) (µs), timestamp(tz)_ns (ns): bigint;
+ * - float: a JS number, written as a 4-byte IEEE float; date: days since 1970-01-01;
+ * - uuid: 16 bytes, big-endian (the spec's byte order, as in the UUID's text).
  */
-export type VariantValue = null | boolean | string | bigint | number | VariantDecimal | VariantValue[] | Map<string, VariantValue>;
+export class VariantTyped {
+  constructor(
+    readonly type: 'int32' | 'int64' | 'float' | 'date' | 'time' | 'timestamptz' | 'timestamp' | 'timestamptz_ns' | 'timestamp_ns' | 'uuid',
+    readonly value: number | bigint | Uint8Array,
+  ) {}
+}
+
+/**
+ * A variant value in JS: null, boolean, string, bigint (an integer, int64 range, in its smallest
+ * width), number (a double), VariantDecimal, Uint8Array (binary), VariantTyped, arrays, and
+ * objects as Maps (keys unique by construction).
+ */
+export type VariantValue = null | boolean | string | bigint | number | VariantDecimal | Uint8Array | VariantTyped | VariantValue[] | Map<string, VariantValue>;
 
 /** The two binary fields of an unshredded variant column. */
 export interface EncodedVariant {
@@ -52,7 +67,16 @@ const enum Prim {
   Decimal4 = 8,
   Decimal8 = 9,
   Decimal16 = 10,
+  Date = 11,
+  TimestampTz = 12,
+  TimestampNtz = 13,
+  Float = 14,
+  Binary = 15,
   String = 16,
+  TimeNtz = 17,
+  TimestampTzNanos = 18,
+  TimestampNtzNanos = 19,
+  Uuid = 20,
 }
 
 const MAX_SHORT_STRING = 63;
@@ -108,7 +132,7 @@ function collectKeys(v: VariantValue, keys: Set<string>): void {
 
 /** The metadata of a sorted, unique dictionary; returns it with each key's id. */
 function encodeMetadata(keys: Set<string>): { metadata: Uint8Array; ids: Map<string, number> } {
-  const entries = [...keys].map((k) => ({ key: k, bytes: Buffer.from(k, 'utf8') as Uint8Array }));
+  const entries = [...keys].map((k) => ({ key: k, bytes: utf8(k) }));
   entries.sort((a, b) => compareUtf8(a.bytes, b.bytes));
   const total = entries.reduce((n, e) => n + e.bytes.length, 0);
   const width = byteWidth(Math.max(entries.length, total));
@@ -164,8 +188,54 @@ function encodeDouble(v: number): Uint8Array {
   return out;
 }
 
+function encodeBinary(b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(5 + b.length);
+  out[0] = primitive(Prim.Binary);
+  writeUnsigned(out, 1, b.length, 4);
+  out.set(b, 5);
+  return out;
+}
+
+const TYPED: Record<VariantTyped['type'], [Prim, number]> = {
+  int32: [Prim.Int32, 4],
+  int64: [Prim.Int64, 8],
+  float: [Prim.Float, 4],
+  date: [Prim.Date, 4],
+  time: [Prim.TimeNtz, 8],
+  timestamptz: [Prim.TimestampTz, 8],
+  timestamp: [Prim.TimestampNtz, 8],
+  timestamptz_ns: [Prim.TimestampTzNanos, 8],
+  timestamp_ns: [Prim.TimestampNtzNanos, 8],
+  uuid: [Prim.Uuid, 16],
+};
+
+function encodeTyped(t: VariantTyped): Uint8Array {
+  const [id, width] = TYPED[t.type];
+  const out = new Uint8Array(1 + width);
+  out[0] = primitive(id);
+  const v = t.value;
+  if (t.type === 'uuid') {
+    if (!(v instanceof Uint8Array) || v.length !== 16) throw variantError('a variant uuid is 16 bytes');
+    out.set(v, 1);
+  } else if (t.type === 'float') {
+    new DataView(out.buffer).setFloat32(1, v as number, true);
+  } else {
+    const big = typeof v === 'bigint' ? v : BigInt(v as number);
+    if (BigInt.asIntN(8 * width, big) !== big) throw variantError(`${t.type} ${big} does not fit ${width} bytes`);
+    writeSignedLE(out, 1, big, width);
+  }
+  return out;
+}
+
+/** UTF-8 of a string; a lone UTF-16 surrogate has none (Buffer.from would silently write U+FFFD). */
+function utf8(s: string): Uint8Array {
+  // String.prototype.isWellFormed is ES2024 (Node 20+); the compiler's lib is ES2023.
+  if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) throw variantError(`string ${JSON.stringify(s.slice(0, 40))} holds a lone UTF-16 surrogate, which UTF-8 cannot encode`);
+  return Buffer.from(s, 'utf8');
+}
+
 function encodeString(s: string): Uint8Array {
-  const bytes = Buffer.from(s, 'utf8');
+  const bytes = utf8(s);
   if (bytes.length <= MAX_SHORT_STRING) {
     const out = new Uint8Array(1 + bytes.length);
     out[0] = (bytes.length << 2) | BASIC_SHORT_STRING;
@@ -225,6 +295,8 @@ function encodeValue(v: VariantValue, ids: Map<string, number>): Uint8Array {
   if (typeof v === 'number') return encodeDouble(v);
   if (typeof v === 'string') return encodeString(v);
   if (v instanceof VariantDecimal) return encodeDecimal(v);
+  if (v instanceof Uint8Array) return encodeBinary(v);
+  if (v instanceof VariantTyped) return encodeTyped(v);
   if (Array.isArray(v)) return encodeContainer(BASIC_ARRAY, v.map((x) => encodeValue(x, ids)), undefined, 0);
   // Field ids (and offsets) in key order; the dictionary is sorted, so id order is key order.
   const fields = [...v.keys()].map((k) => ({ id: ids.get(k)!, key: k })).sort((a, b) => a.id - b.id);

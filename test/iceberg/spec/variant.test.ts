@@ -3,7 +3,7 @@
  * VariantEncoding.md (each expectation spells out header bits, counts, ids and offsets).
  */
 import { describe, expect, it } from 'vitest';
-import { VariantDecimal, encodeVariant, type VariantValue } from '../../../src/iceberg/spec/variant.js';
+import { VariantDecimal, VariantTyped, encodeVariant, type VariantValue } from '../../../src/iceberg/spec/variant.js';
 
 const EMPTY_METADATA = [0x11, 0x00, 0x00]; // version 1 | sorted_strings, 0 strings, offsets [0]
 const value = (v: VariantValue) => [...encodeVariant(v).value];
@@ -95,5 +95,31 @@ describe('encodeVariant objects and arrays', () => {
     expect(enc.metadata[0]).toBe(0x51);
     // object header: is_large, 2-byte ids, 2-byte offsets (300 values of 1 byte): (1<<4 | 1<<2 | 1) << 2 | 2
     expect(enc.value[0]).toBe(((0x10 | 0x04 | 0x01) << 2) | 2);
+  });
+});
+
+describe('encodeVariant typed primitives (values of recursive records)', () => {
+  it('writes the schema\'s type, not the smallest that holds the value', () => {
+    expect(value(new VariantTyped('int32', 1))).toEqual([0x14, 1, 0, 0, 0]); // int32 = 5 << 2, even for 1
+    expect(value(new VariantTyped('int64', -1n))).toEqual([0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+    expect(value(new VariantTyped('float', 1.5))).toEqual([0x38, 0, 0, 0xc0, 0x3f]); // float = 14 << 2
+    expect(value(new VariantTyped('date', -1))).toEqual([0x2c, 0xff, 0xff, 0xff, 0xff]); // date = 11 << 2
+    expect(value(new VariantTyped('timestamptz', 1n))).toEqual([0x30, 1, 0, 0, 0, 0, 0, 0, 0]); // 12 << 2
+    expect(value(new VariantTyped('timestamp', 1n))).toEqual([0x34, 1, 0, 0, 0, 0, 0, 0, 0]); // 13 << 2
+    expect(value(new VariantTyped('time', 1n))).toEqual([0x44, 1, 0, 0, 0, 0, 0, 0, 0]); // 17 << 2
+    expect(value(new VariantTyped('timestamptz_ns', 1n))).toEqual([0x48, 1, 0, 0, 0, 0, 0, 0, 0]); // 18 << 2
+    expect(value(new VariantTyped('timestamp_ns', 1n))).toEqual([0x4c, 1, 0, 0, 0, 0, 0, 0, 0]); // 19 << 2
+    const id = Uint8Array.from({ length: 16 }, (_, i) => i);
+    expect(value(new VariantTyped('uuid', id))).toEqual([0x50, ...id]); // uuid = 20 << 2, big-endian as given
+    expect(() => value(new VariantTyped('int32', 2 ** 31))).toThrow(/does not fit 4 bytes/);
+  });
+
+  it('binary: 4-byte little-endian length, then the bytes', () => {
+    expect(value(new Uint8Array([7, 8]))).toEqual([0x3c, 2, 0, 0, 0, 7, 8]); // binary = 15 << 2
+  });
+
+  it('refuses a lone UTF-16 surrogate in a string or a key (UTF-8 cannot hold it)', () => {
+    expect(() => value('a\ud800')).toThrow(/lone UTF-16 surrogate/);
+    expect(() => value(new Map([['\udc00', 1n]]))).toThrow(/lone UTF-16 surrogate/);
   });
 });
