@@ -4,6 +4,7 @@
  *   npm run bench                 in-process pipeline (no services needed)
  *   npm run bench -- --e2e        adds the end-to-end run against the local stack (bench/e2e.ts)
  *   npm run bench -- --silver     adds silver upserts, compaction and scans against the stack (bench/silver.ts)
+ *   npm run bench -- --silver-dv  silver on v3: equality deletes against a deletion-vector twin (bench/silver-dv.ts)
  *   npm run bench -- --startup    adds daemon start-up CPU, compiled vs tsx, against the stack (bench/startup.ts)
  *   npm run bench -- --all        all of the above (not --vs-connect)
  *   npm run bench -- --vs-connect floe and Apache Iceberg's Kafka Connect sink side by side on one topic (bench/vs-connect.ts);
@@ -25,6 +26,7 @@ const { values } = parseArgs({
   options: {
     e2e: { type: 'boolean', default: false },
     silver: { type: 'boolean', default: false },
+    'silver-dv': { type: 'boolean', default: false },
     all: { type: 'boolean', default: false },
     startup: { type: 'boolean', default: false },
     formats: { type: 'boolean', default: false },
@@ -60,6 +62,14 @@ async function main(): Promise<void> {
     console.log(`machine: ${machine()}`);
     const { runVsConnect } = await import('./vs-connect.js');
     await runVsConnect({ smoke: values.smoke });
+    return;
+  }
+  if (values['silver-dv']) {
+    // A question answered once (issue 17): only this section.
+    console.log(`floe bench — ${new Date().toISOString()}`);
+    console.log(`machine: ${machine()}`);
+    const { runSilverDv } = await import('./silver-dv.js');
+    await runSilverDv();
     return;
   }
   if (values['backlog-memory']) {

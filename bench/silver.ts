@@ -32,11 +32,11 @@ import { benchStack } from './stack.js';
 import { prng } from '../test/fixtures/prng.js';
 
 const MiB = 1024 * 1024;
-const PARTITIONS = 3;
+export const PARTITIONS = 3;
 const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 const load = (): string => os.loadavg().map((l) => fmt(l, 2)).join(' ');
 
-const ROW_SCHEMA = {
+export const ROW_SCHEMA = {
   type: 'record',
   name: 'Customer',
   namespace: 'floe.bench.silver',
@@ -60,7 +60,7 @@ function partitionOf(key: string): number {
 }
 
 /** `count` operations over `keys` keys: upserts, and a tombstone in one case out of twenty. */
-function makeOps(p: AvroProducer, schemaId: number, rand: () => number, count: number, keys: number, v0: number): Message[] {
+export function makeOps(p: AvroProducer, schemaId: number, rand: () => number, count: number, keys: number, v0: number): Message[] {
   const out: Message[] = [];
   for (let i = 0; i < count; i++) {
     const key = `c${Math.floor(rand() * keys)}`;
@@ -77,7 +77,7 @@ function makeOps(p: AvroProducer, schemaId: number, rand: () => number, count: n
   return out;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
@@ -107,7 +107,7 @@ async function timeScan(oracle: OracleClient, table: string, reps: number): Prom
   return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), rows: Number(warm.rows[0]![0]), deleteFiles: m.resultDeleteFiles };
 }
 
-async function fileCounts(oracle: OracleClient, table: string): Promise<{ data: number; dataMiB: number; deletes: number; deleteMiB: number }> {
+export async function fileCounts(oracle: OracleClient, table: string): Promise<{ data: number; dataMiB: number; deletes: number; deleteMiB: number }> {
   const q = async (t: string) => (await oracle.sparkSql(`SELECT count(*), coalesce(sum(file_size_in_bytes), 0) FROM ${table}.${t}`)).rows[0]!;
   const [d, x] = [await q('data_files'), await q('delete_files')];
   return { data: Number(d[0]), dataMiB: Number(d[1]) / MiB, deletes: Number(x[0]), deleteMiB: Number(x[1]) / MiB };
