@@ -12,7 +12,7 @@
  * caller can dead-letter it and keep appending to the same batch.
  */
 import * as arrow from 'apache-arrow';
-import type { IcebergType, Schema } from '../iceberg/spec/types.js';
+import type { IcebergType, NestedField, Schema } from '../iceberg/spec/types.js';
 import { FloeError } from '../util/errors.js';
 import { BinaryColumn, FixedColumn, Utf8Column } from './binary.js';
 import type { Column } from './column.js';
@@ -23,7 +23,16 @@ import { icebergSchemaToArrow, parsePrimitive } from './schema.js';
 export interface RecordBatchBuilderOptions {
   /** Rows to presize buffers for (they still grow past it). Default 1024. */
   initialCapacity?: number;
+  /**
+   * Builders of one's own for top-level fields, by name: such a column receives the row's value
+   * for the field as is (e.g. a Kafka record for bronze metadata, src/orchestrator/metadata-column.ts)
+   * and must produce Arrow data of the field's type.
+   */
+  columns?: Record<string, ColumnFactory>;
 }
+
+/** Makes the builder of one top-level field (`path` is the field name). */
+export type ColumnFactory = (field: NestedField, arrowType: arrow.DataType, cap: number) => Column;
 
 export type Row = Record<string, unknown>;
 
@@ -38,7 +47,13 @@ export class RecordBatchBuilder {
     this.arrowSchema = icebergSchemaToArrow(schema);
     const cap = options.initialCapacity ?? 1024;
     const rootType = new arrow.Struct(this.arrowSchema.fields);
-    this.root = createColumn({ type: 'struct', fields: schema.fields }, rootType, false, '', cap) as StructColumn;
+    const own = options.columns ?? {};
+    const children = schema.fields.map((f, k) => {
+      const arrowType = rootType.children[k]!.type;
+      const make = Object.hasOwn(own, f.name) ? own[f.name] : undefined;
+      return { name: f.name, required: f.required, column: make ? make(f, arrowType, cap) : createColumn(f.type, arrowType, !f.required, f.name, cap) };
+    });
+    this.root = new StructColumn(rootType, children, false, '', cap);
   }
 
   /** Rows appended since the last finish. */

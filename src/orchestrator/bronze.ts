@@ -121,6 +121,24 @@ export function metadataRow(record: SourceRecord): MetadataRow {
 }
 
 /**
+ * One field of a record's metadata row (what metadataRow gives for it), by name; null for any
+ * other field, e.g. `headers_map` (the pre-list headers migrateHeaders keeps: null in new rows).
+ * Bronze rows carry the SourceRecord itself in the metadata column (metadata-column.ts builds it);
+ * partition tuples read `$kafka.*` through this.
+ */
+export function metadataValue(record: SourceRecord, name: string): unknown {
+  switch (name) {
+    case 'topic': return record.topic;
+    case 'partition': return record.partition;
+    case 'offset': return record.offset;
+    case 'timestamp': return record.timestamp === NO_TIMESTAMP ? null : BigInt(record.timestamp) * 1000n;
+    case 'key': return record.key;
+    case 'headers': return record.headers;
+    default: return null;
+  }
+}
+
+/**
  * Tables created before headers were a list have `<column>.headers` as `map<string, binary>`,
  * which kept only the last value of a repeated key. The migration is one schema change, allowed
  * by Iceberg and invisible to old data files: the map field is renamed to `headers_map` and made

@@ -104,7 +104,8 @@ export class SchemaPlanner {
         this.working = schema;
         this.workingSpec = spec;
         this.plans = new Map();
-        this.tuple = tupleFunction(schema, spec);
+        // Bronze rows carry the Kafka record in the metadata column (metadata-column.ts).
+        this.tuple = tupleFunction(schema, spec, this.mapping.mode === 'silver' ? undefined : this.column);
       }
     }
   }

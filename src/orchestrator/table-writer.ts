@@ -11,7 +11,8 @@
  * a failed commit) is synchronous and tells the daemon to re-seek, which bumps a per-partition
  * generation so that a batch the daemon was in the middle of is abandoned, never half-applied.
  */
-import { RecordBatchBuilder, type Row } from '../arrow/builder.js';
+import type * as arrow from 'apache-arrow';
+import { createColumn, RecordBatchBuilder, type RecordBatchBuilderOptions, type Row } from '../arrow/builder.js';
 import { TableBuffer } from '../buffer/table-buffer.js';
 import { OffsetCommitter, StaleRangesError } from '../commit/offset-committer.js';
 import { committedOffsets, type OffsetRange } from '../commit/offsets.js';
@@ -22,6 +23,7 @@ import { tpKey, type SourceRecord, type TopicPartition, type TpKey } from '../so
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { metadataRow, replayOf } from './bronze.js';
+import { KafkaMetadataColumn } from './metadata-column.js';
 import { boundsWithinBudget, CommitCadence, type FlushReason } from './cadence.js';
 import { commitRows } from './data-sink.js';
 import { isFatal } from './errors.js';
@@ -75,7 +77,7 @@ export class TableWriter {
     this.fullName = [...id.namespace, id.name].join('.');
     this.log = deps.log.child({ table: this.fullName });
     this.now = deps.now ?? Date.now;
-    this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.planner.schema!), this.now);
+    this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.planner.schema!, this.sinkOptions()), this.now);
     this.cadence = new CommitCadence(boundsWithinBudget(mapping.commit, deps.memoryBudgetBytes), this.fullName, deps.metrics, this.log, this.now);
     if (mapping.mode === 'silver') {
       this.keyColumns = keyColumns(mapping);
@@ -97,6 +99,23 @@ export class TableWriter {
 
   private get column(): string {
     return this.mapping.bronze.kafkaMetadataColumn;
+  }
+
+  /**
+   * Bronze buffers fill the metadata column straight from each Kafka record (metadata-column.ts),
+   * so a bronze row carries the SourceRecord there instead of a MetadataRow; silver keeps the
+   * MetadataRow (its changes outlive the record and are merged per key).
+   */
+  private sinkOptions(): RecordBatchBuilderOptions {
+    if (this.changes) return {};
+    return {
+      columns: {
+        [this.column]: (f, arrowType, cap) =>
+          typeof f.type === 'object' && f.type.type === 'struct'
+            ? new KafkaMetadataColumn(arrowType as arrow.Struct, f.type, !f.required, f.name, cap)
+            : createColumn(f.type, arrowType, !f.required, f.name, cap),
+      },
+    };
   }
 
   // ---- assignment -------------------------------------------------------------------------
@@ -168,7 +187,7 @@ export class TableWriter {
       key = keyRowOf(this.keyColumns!, valueRow);
       if (!key) throw new FloeError('SILVER_NO_KEY', `record has no key (key columns ${this.keyColumns!.join(', ')} must not be null)`);
     }
-    valueRow[this.column] = metadataRow(record);
+    valueRow[this.column] = this.changes ? metadataRow(record) : record;
     const tuple = this.changes ? undefined : this.planner.tupleOf(valueRow);
     this.startRange(record);
     if (this.changes) this.changes.put(key!, valueRow, this.silverOrder(record), replayOf(record) !== undefined);
