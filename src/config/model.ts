@@ -307,6 +307,11 @@ export interface LoggingConfig {
 export interface PerformanceConfig {
   /** Worker threads encoding Parquet + metrics (src/parquet/encode-pool.ts): 0 inline, auto = cores − 1 (≤ 4). */
   workerThreads: number | 'auto';
+  /**
+   * Daemon processes `floe run` starts (src/orchestrator/processes.ts), each a member of the
+   * consumer group with its share of the partitions and of the memory budget; auto = one per core.
+   */
+  processes: number | 'auto';
 }
 
 export interface MemoryConfig {

@@ -335,6 +335,9 @@ export const configSchema = object({
     workerThreads: countOr('auto', 0, 64)
       .default(0)
       .describe('Threads that encode Parquet off the daemon thread; 0: none, auto: cores − 1, at most 4'),
+    processes: countOr('auto', 1, 64)
+      .default(1)
+      .describe('Daemon processes in the consumer group, each on its share of the partitions; auto: one per core'),
   }).default({}),
 });
 

@@ -16,7 +16,8 @@ export interface HealthCheck {
 export interface OpsServerOptions {
   host: string;
   port: number;
-  metrics: MetricsRegistry;
+  /** What /metrics renders: a daemon's registry, or the series of several processes merged. */
+  metrics: Pick<MetricsRegistry, 'render' | 'contentType'>;
   /** Liveness: failing these means "restart me". */
   liveness?: HealthCheck[];
   /** Readiness: failing these means "do not count on me yet". */

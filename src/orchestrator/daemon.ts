@@ -70,6 +70,7 @@ export class Daemon implements WriterEvents {
   constructor(
     private readonly config: FloeConfig,
     private readonly log: Logger,
+    private readonly hooks: { onServing?: (url: string) => void } = {},
   ) {
     this.metrics = daemonMetrics({ defaults: true, build: { version: version(), revision: process.env.FLOE_BUILD_REVISION ?? 'unknown' } });
     this.router = new Router(config.tables);
@@ -99,7 +100,10 @@ export class Daemon implements WriterEvents {
           now: Date.now(),
         }),
     });
-    if (server) this.log.info({ url: server.url }, 'serving the status page (/, /status.json), /healthz, /readyz and /metrics');
+    if (server) {
+      this.log.info({ url: server.url }, 'serving the status page (/, /status.json), /healthz, /readyz and /metrics');
+      this.hooks.onServing?.(server.url);
+    }
     const timers: NodeJS.Timeout[] = [];
     try {
       await this.start(signal);

@@ -10,6 +10,7 @@ import { runTask, settingsFor, type ProgressFn, type TaskReport } from '../maint
 import { CatalogTableStore, createCatalog, s3Options } from './table-store.js';
 import { Daemon } from './daemon.js';
 import { embeddedServerOptions } from './embedded-catalog.js';
+import { childConfig, childOf, processCount, superviseProcesses, type ServingMessage } from './processes.js';
 import { startCatalogServer } from '../../catalog/server/server.js';
 
 export interface RunContext {
@@ -18,8 +19,18 @@ export interface RunContext {
   signal: AbortSignal;
 }
 
-/** `floe run`: the long-running committer. */
+/** `floe run`: the long-running committer, as one process or several (`performance.processes`). */
 export async function runDaemon(config: FloeConfig, ctx: RunContext): Promise<number> {
+  const child = childOf(process.env);
+  if (child) {
+    // Started by a supervisor: stop as on SIGTERM when it goes away, whatever killed it.
+    const gone = new AbortController();
+    process.once('disconnect', () => gone.abort());
+    const serving = (url: string): void => void process.send?.({ type: 'floe-serving', url } satisfies ServingMessage);
+    return new Daemon(childConfig(config, child.count), ctx.logger.child({ process: child.index }), { onServing: serving }).run(AbortSignal.any([ctx.signal, gone.signal]));
+  }
+  const count = processCount(config.performance.processes);
+  if (count > 1) return superviseProcesses(config, { count, logger: ctx.logger, signal: ctx.signal });
   return new Daemon(config, ctx.logger).run(ctx.signal);
 }
 

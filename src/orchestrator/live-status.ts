@@ -164,12 +164,12 @@ export class StatusBoard {
 }
 
 /** The ops server's extra routes: the page (static, with a CSP that admits only its own script) and its JSON. */
-export function statusRoutes(collect: () => LiveStatus): Record<string, () => Route> {
+export function statusRoutes(collect: () => LiveStatus | Promise<LiveStatus>): Record<string, () => Route | Promise<Route>> {
   return {
     '/': () => ({ type: 'text/html; charset=utf-8', body: STATUS_PAGE_HTML, headers: STATUS_PAGE_HEADERS }),
-    '/status.json': () => ({
+    '/status.json': async () => ({
       type: 'application/json; charset=utf-8',
-      body: `${JSON.stringify(collect())}\n`,
+      body: `${JSON.stringify(await collect())}\n`,
       headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
     }),
   };

@@ -151,8 +151,14 @@ tables:`)}    namespace: [other]
     );
   });
 
+  it('takes performance.processes as 1–64 or auto, default 1, and names the path of a bad one', () => {
+    expect(parseConfig(MINIMAL.replace('tables:', 'performance: {processes: 2}\ntables:'), { env: {} }).performance.processes).toBe(2);
+    expect(parseConfig(MINIMAL.replace('tables:', 'performance: {processes: auto}\ntables:'), { env: {} }).performance.processes).toBe('auto');
+    expect(() => parseConfig(MINIMAL.replace('tables:', 'performance: {processes: 0}\ntables:'), { env: {} })).toThrow('performance.processes: expected an integer 1–64 or auto, got number 0');
+  });
+
   it('takes performance.workerThreads as 0–64 or auto, default 0, and names the path of a bad one', () => {
-    expect(parseConfig(MINIMAL, { env: {} }).performance).toEqual({ workerThreads: 0 });
+    expect(parseConfig(MINIMAL, { env: {} }).performance).toEqual({ workerThreads: 0, processes: 1 });
     expect(parseConfig(MINIMAL.replace('tables:', 'performance: {workerThreads: 2}\ntables:'), { env: {} }).performance.workerThreads).toBe(2);
     expect(parseConfig(MINIMAL.replace('tables:', 'performance: {workerThreads: auto}\ntables:'), { env: {} }).performance.workerThreads).toBe('auto');
     expect(() => parseConfig(MINIMAL.replace('tables:', 'performance: {workerThreads: 65}\ntables:'), { env: {} })).toThrow(

@@ -45,6 +45,8 @@ export interface DaemonConfigOptions {
   kafkaOverrides?: Record<string, unknown>;
   /** `performance.workerThreads`; default the FLOE_IT_WORKER_THREADS environment variable, else unset (0). */
   workerThreads?: number | 'auto';
+  /** performance.processes: `floe run` as that many daemon processes (src/orchestrator/processes.ts). */
+  processes?: number;
 }
 
 function workerThreads(v: number | string): number | 'auto' {
@@ -80,7 +82,10 @@ export function writeDaemonConfig(stack: StackEndpoints, dir: string, o: DaemonC
     memory: { budgetBytes: o.memoryBudget ?? '256MiB' },
     // FLOE_IT_WORKER_THREADS runs any integration test's daemons with Parquet encoded on worker
     // threads (performance.workerThreads), so the crash and scale-out suites prove that path too.
-    ...(o.workerThreads ?? process.env.FLOE_IT_WORKER_THREADS ? { performance: { workerThreads: workerThreads(o.workerThreads ?? process.env.FLOE_IT_WORKER_THREADS!) } } : {}),
+    performance: {
+      ...(o.workerThreads ?? process.env.FLOE_IT_WORKER_THREADS ? { workerThreads: workerThreads(o.workerThreads ?? process.env.FLOE_IT_WORKER_THREADS!) } : {}),
+      ...(o.processes === undefined ? {} : { processes: o.processes }),
+    },
     logging: { level: 'info' },
     maintenance: { compaction: { enabled: false }, expireSnapshots: { enabled: false }, orphanFiles: { enabled: false } },
   };
