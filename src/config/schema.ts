@@ -283,7 +283,7 @@ export const tableMapping = object({
       .describe('How value.format json values are stored: text (a string column) or variant (formatVersion 3 only)'),
     recursive: oneOf('text', 'variant')
       .default('text')
-      .describe('How recursive types of registry schemas are stored: text (a JSON string column) or variant (formatVersion 3 only; Avro records so far)'),
+      .describe('How recursive types of registry schemas are stored: text (a JSON string column) or variant (formatVersion 3 only)'),
   }).default({}),
   envelope: oneOf('none', 'debezium').default('none'),
   partitioning: array(object({ field: fieldPath, transform: transform('identity'), name: string().optional() })).default([]),

@@ -14,6 +14,7 @@
 import { FloeError } from '../util/errors.js';
 import { VariantDecimal, decimalDigits, type VariantValue } from '../iceberg/spec/variant.js';
 import { DecodeCode, decodeError } from './errors.js';
+import { JsonNumber } from './json-schema/exact-json.js';
 
 export const MAX_DEPTH = 1000;
 const MAX_DIGITS = 38;
@@ -242,4 +243,23 @@ class Parser {
 /** Parses JSON text into a variant value; throws DECODE_INVALID_JSON or VARIANT_UNREPRESENTABLE. */
 export function parseJsonVariant(text: string): VariantValue {
   return new Parser(text).document();
+}
+
+/**
+ * A JSON value already parsed by exact-json.ts (numbers beyond 15 digits as JsonNumber text) as a
+ * variant value, by the rules above: a JSON Schema recursive `$ref`'s value with `value.recursive:
+ * variant`. A JS number is read from its shortest text, which is the text the JSON column holds.
+ * Keys are unique already (the last of a repeated key won, as in the JSON text); a lone surrogate
+ * is refused by the encoder.
+ */
+export function parsedJsonVariant(v: unknown, depth = 0): VariantValue {
+  if (depth > MAX_DEPTH) throw unrepresentable(`JSON nested deeper than ${MAX_DEPTH} levels`);
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'boolean' || typeof v === 'string') return v;
+  if (typeof v === 'number') return jsonNumber(JSON.stringify(v));
+  if (v instanceof JsonNumber) return jsonNumber(v.text);
+  if (Array.isArray(v)) return v.map((x) => parsedJsonVariant(x, depth + 1));
+  const out = new Map<string, VariantValue>();
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out.set(k, parsedJsonVariant(x, depth + 1));
+  return out;
 }

@@ -26,7 +26,8 @@ export type LogicalKind =
   | 'local-timestamp-millis'
   | 'local-timestamp-micros'
   | 'local-timestamp-nanos'
-  | 'floe-variant';
+  | 'floe-variant'
+  | 'floe-recursive';
 
 interface LogicalSchema {
   type: string;
@@ -245,6 +246,29 @@ export class FloeVariantType extends FloeLogicalType {
   }
 }
 
+/**
+ * floe's internal marker for a recursive type of a JSON Schema or Protobuf writer (a `$ref` or a
+ * message reached again inside itself), on `string`: its decoder hands the projector a
+ * `RecursiveValue` (recursive-value.ts), which the column's type turns into JSON text or a variant.
+ * `floe.name` carries the type's name for messages. Avro's own recursive records need no marker
+ * (the model finds them); a registered Avro schema that borrows the name gets its bytes refused.
+ */
+export class FloeRecursiveType extends FloeLogicalType {
+  readonly logicalKind = 'floe-recursive' as const;
+  readonly recursiveName: string;
+  constructor(schema: LogicalSchema & { 'floe.name'?: unknown }, opts?: unknown) {
+    super(schema as never, opts);
+    this.expectUnderlying('string');
+    this.recursiveName = typeof schema['floe.name'] === 'string' ? schema['floe.name'] : 'recursive';
+  }
+  protected override _fromValue(): never {
+    throw new InvalidValueError('logical type floe-recursive is internal to floe; registered schemas cannot use it');
+  }
+  protected override _toValue(): undefined {
+    return undefined;
+  }
+}
+
 export const LOGICAL_TYPES: Record<LogicalKind, new (schema: LogicalSchema, opts?: unknown) => FloeLogicalType> = {
   decimal: DecimalType,
   uuid: UuidType,
@@ -258,6 +282,7 @@ export const LOGICAL_TYPES: Record<LogicalKind, new (schema: LogicalSchema, opts
   'local-timestamp-micros': scaled('local-timestamp-micros', 'us'),
   'local-timestamp-nanos': scaled('local-timestamp-nanos', 'ns'),
   'floe-variant': FloeVariantType,
+  'floe-recursive': FloeRecursiveType,
 };
 
 export function isFloeLogical(t: avro.Type): t is FloeLogicalType {

@@ -6,7 +6,7 @@
  */
 import type { AvroField, AvroType } from '../decode/avro.js';
 import { typeNameOf } from '../decode/avro.js';
-import { isFloeLogical, type DecimalType } from '../decode/logical.js';
+import { isFloeLogical, type DecimalType, type FloeRecursiveType } from '../decode/logical.js';
 import type { PrimitiveType } from '../iceberg/spec/types.js';
 
 /** Iceberg's decimal limit; wider Avro decimals become exact decimal strings. */
@@ -18,7 +18,7 @@ export type AvroNode =
   | { kind: 'list'; avro: AvroType; element: Slot }
   | { kind: 'map'; avro: AvroType; value: Slot }
   | { kind: 'union'; avro: AvroType; members: UnionMember[] }
-  /** A recursive record: stored as a JSON string column. */
+  /** A recursive record (or a JSON Schema / Protobuf recursive type): JSON text or a variant. */
   | { kind: 'json'; avro: AvroType; name: string }
   /** `null` (or a union of only null): carries no information, gets no column. */
   | { kind: 'null' };
@@ -192,6 +192,8 @@ export class AvroModel {
     const x = t(type);
     const name = typeNameOf(type);
     if (name === 'null') return { kind: 'null' };
+    // A JSON Schema or Protobuf recursive type: its values arrive as RecursiveValues.
+    if (isFloeLogical(type) && type.logicalKind === 'floe-recursive') return { kind: 'json', avro: type, name: (type as FloeRecursiveType).recursiveName };
     if (name === 'record' || name === 'error') {
       if (this.recursive.has(type)) return { kind: 'json', avro: type, name: x.name! };
       const known = this.records.get(type);

@@ -12,6 +12,9 @@ import type { FieldIdAssigner } from './field-ids.js';
 import { decimalText, jsonWriter } from './json.js';
 import { promote } from './promote.js';
 import { variantWriter } from './variant.js';
+import { isFloeLogical } from '../decode/logical.js';
+import type { RecursiveValue } from '../decode/recursive-value.js';
+import { encodeVariant } from '../iceberg/spec/variant.js';
 import { floorDiv } from '../iceberg/spec/datetime.js';
 
 /** A value converter; `undefined` stands for identity so callers can skip the call entirely. */
@@ -56,8 +59,14 @@ export function nodeConverter(node: AvroNode, table: IcebergType, ownerId: numbe
       return undefined;
     case 'json':
       // The column's type says how it was made (value.recursive when it was added): text or variant.
-      if (table === 'string') return jsonWriter(node.avro);
-      if (table === 'variant') return variantWriter(node.avro);
+      if (isFloeLogical(node.avro) && node.avro.logicalKind === 'floe-recursive') {
+        // JSON Schema / Protobuf: the decoder made both forms available.
+        if (table === 'string') return (v: RecursiveValue) => v.text();
+        if (table === 'variant') return (v: RecursiveValue) => encodeVariant(v.variant());
+      } else {
+        if (table === 'string') return jsonWriter(node.avro);
+        if (table === 'variant') return variantWriter(node.avro);
+      }
       throw new ProjectionError(`recursive ${node.name} cannot be written to ${describe(table)}`);
     case 'record':
       return structConverter(node.fields, asStruct(table), ownerId, ctx);

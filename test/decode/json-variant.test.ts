@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_DEPTH, jsonNumber, parseJsonVariant } from '../../src/decode/json-variant.js';
+import { MAX_DEPTH, jsonNumber, parseJsonVariant, parsedJsonVariant } from '../../src/decode/json-variant.js';
+import { JsonNumber } from '../../src/decode/json-schema/exact-json.js';
 import { VariantDecimal } from '../../src/iceberg/spec/variant.js';
 
 const dec = (unscaled: bigint, scale: number) => new VariantDecimal(unscaled, scale);
@@ -52,5 +53,16 @@ describe('parseJsonVariant', () => {
     expect(() => parseJsonVariant('"\\ud800"')).toThrow(/lone UTF-16 surrogate/);
     expect(() => parseJsonVariant('['.repeat(MAX_DEPTH + 2) + ']'.repeat(MAX_DEPTH + 2))).toThrow(/nested deeper/);
     expect(parseJsonVariant('['.repeat(MAX_DEPTH) + ']'.repeat(MAX_DEPTH))).toBeInstanceOf(Array);
+  });
+});
+
+describe('parsedJsonVariant (JSON already parsed by exact-json.ts)', () => {
+  it('reads numbers by the same rules from their text, JsonNumbers exactly', () => {
+    expect(parsedJsonVariant({ a: 1, b: 1.5, c: new JsonNumber('12345678901234567890'), d: [1e300, null, 'x'], e: {} })).toEqual(new Map<string, unknown>([
+      ['a', 1n], ['b', dec(15n, 1)], ['c', dec(12345678901234567890n, 0)], ['d', [1e300, null, 'x']], ['e', new Map()],
+    ]));
+    let deep: unknown = 1;
+    for (let i = 0; i <= MAX_DEPTH; i++) deep = [deep];
+    expect(() => parsedJsonVariant(deep)).toThrow(/nested deeper/);
   });
 });

@@ -9,6 +9,7 @@
  * compaction rewrites the variant files without changing a value. What the older readers
  * (Spark 3.5 with Iceberg 1.10.1, PyIceberg 0.12) say about the table is recorded in docs/querying.md.
  */
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../scripts/stack/config.js';
 import { installSpark4, spark4Installed, startSpark4, type Spark4Oracle } from '../../scripts/stack/spark4.js';
@@ -268,3 +269,99 @@ describe('recursive Avro records as Iceberg v3 variant', () => {
   }, 600_000);
 });
 
+/**
+ * JSON Schema and Protobuf recursion (`value.recursive: variant`): the first occurrence of the type
+ * is a struct, the occurrences inside it (`children`) are the recursive ones, a list of variants.
+ * Produced by Confluent's Python JSONSerializer and ProtobufSerializer.
+ */
+const JTREE = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'JTree',
+  type: 'object',
+  properties: { id: { type: 'integer' }, root: { $ref: '#/definitions/node' } },
+  definitions: {
+    node: {
+      type: 'object',
+      properties: {
+        label: { type: 'string' }, n: { type: 'integer' }, big: { type: 'integer' }, price: { type: 'number' }, ok: { type: 'boolean' },
+        tags: { type: 'array', items: { type: 'string' } }, children: { type: 'array', items: { $ref: '#/definitions/node' } },
+      },
+    },
+  },
+};
+const PROTOS = { dir: resolve(import.meta.dirname, '../fixtures/formats/protobuf'), files: ['tree.proto'] };
+
+/** A JSON Schema node: the document and Spark's to_json of its variant (keys sorted, numbers as variants hold them). */
+function jnode(i: number, depth: number): { data: Record<string, unknown>; json: string; kids: string[] } {
+  const kids = depth === 0 ? [] : [jnode(i * 10 + 1, depth - 1), jnode(i * 10 + 2, depth - 1)];
+  const big = 2n ** 60n + BigInt(i);
+  const data = { label: `j${i}`, n: i, big: { $int: String(big) }, price: i + 0.99, ok: i % 2 === 0, tags: [`t${i}`], children: kids.map((k) => k.data) };
+  const json = `{"big":${big},"children":[${kids.map((k) => k.json).join(',')}],"label":"j${i}","n":${i},"ok":${i % 2 === 0},"price":${i + 0.99},"tags":["t${i}"]}`;
+  return { data, json, kids: kids.map((k) => k.json) };
+}
+
+/**
+ * A Protobuf node: fields at their proto3 defaults are not on the wire, so neither in the variant
+ * (nor in the JSON text): leaves have no children key, RED (0) no color.
+ */
+function pnode(i: number, depth: number): { data: Record<string, unknown>; json: string; kids: string[] } {
+  const kids = depth === 0 ? [] : [pnode(i * 10 + 1, depth - 1), pnode(i * 10 + 2, depth - 1)];
+  const big = -(2n ** 60n) - BigInt(i);
+  const huge = 2n ** 64n - 1n - BigInt(i);
+  const raw = Buffer.from([i % 256, 0, 255]).toString('base64');
+  const data: Record<string, unknown> = {
+    label: `p${i}`, n: -i, big: String(big), huge: String(huge), score: i + 0.5, weight: 0.25, raw, color: i % 2 ? 'GREEN' : 'RED', attrs: { k: String(i) }, children: kids.map((k) => k.data),
+  };
+  const json =
+    `{"attrs":{"k":${i}},"big":${big},${kids.length ? `"children":[${kids.map((k) => k.json).join(',')}],` : ''}${i % 2 ? '"color":"GREEN",' : ''}` +
+    `"huge":${huge},"label":"p${i}","n":${-i},"raw":"${raw}","score":${i + 0.5},"weight":0.25}`;
+  return { data, json, kids: kids.map((k) => k.json) };
+}
+
+describe('recursive JSON Schema $refs and Protobuf messages as Iceberg v3 variant', () => {
+  it('Spark 4.1 reads every recursive occurrence exactly, typed as the schema says', async () => {
+    const s = uniqueSuffix();
+    const [jtopic, ptopic] = [`floe-recj-${s}`, `floe-recp-${s}`];
+    const ns = `recvariant2_${s}`;
+    const dir = workDir('recvariant2');
+    const sql = async (q: string) => (await spark4.sparkSql(q)).rows;
+    await producer.createTopic(jtopic, 1);
+    await producer.createTopic(ptopic, 1);
+    const J = Array.from({ length: 12 }, (_, i) => jnode(i + 1, 1 + (i % 2)));
+    const P = Array.from({ length: 12 }, (_, i) => pnode(i + 1, 1 + (i % 2)));
+    await producePython(stack, [
+      ...J.map((t, id) => ({ topic: jtopic, value: { json_schema: JTREE, data: { id, root: t.data } } })),
+      ...P.map((t, id) => ({ topic: ptopic, value: { protobuf: 'tree_pb2.Tree', data: { id, root: t.data } } })),
+    ], PROTOS);
+    const config = writeDaemonConfig(stack, dir, {
+      groupId: `floe-recvariant2-${s}`,
+      defaults: { namespace: ns, commit: { intervalMs: 500 }, formatVersion: 3 },
+      tables: [
+        { topics: [jtopic], table: 'jtrees', value: { format: 'registry', recursive: 'variant' } },
+        { topics: [ptopic], table: 'ptrees', value: { format: 'registry', recursive: 'variant' } },
+      ],
+    });
+    const daemon = DaemonProcess.start(config, `${dir}/daemon.log`);
+    const count = async (t: string) => Number((await sql(`SELECT count(*) FROM floe.${ns}.${t}`).catch(() => [[0]]))[0]![0]);
+    try {
+      await waitFor('both tables', async () => {
+        if (!daemon.running) throw new Error(`daemon exited: ${daemon.log().slice(-3000)}`);
+        return (await count('jtrees')) === J.length && (await count('ptrees')) === P.length;
+      }, 180_000, 1000);
+      expect((await daemon.stop()).code, daemon.log().slice(-3000)).toBe(0);
+    } finally {
+      daemon.kill('SIGKILL');
+    }
+    for (const [t, trees] of [['jtrees', J], ['ptrees', P]] as const) {
+      const rows = await sql(`SELECT id, root.label, transform(root.children, c -> to_json(c)) FROM floe.${ns}.${t} ORDER BY id`);
+      // id: a JSON Schema integer is a long (the oracle sends longs as text), a Protobuf int32 an int.
+      expect(rows).toEqual(trees.map((x, id) => [t === 'jtrees' ? String(id) : id, x.data.label, x.kids]));
+    }
+    expect(await sql(`SELECT schema_of_variant(root.children[0]) FROM floe.${ns}.jtrees WHERE id = 0`)).toEqual([
+      ['OBJECT<big: BIGINT, children: ARRAY<VOID>, label: STRING, n: BIGINT, ok: BOOLEAN, price: DECIMAL(4,2), tags: ARRAY<STRING>>'],
+    ]);
+    expect(await sql(`SELECT schema_of_variant(root.children[0]), hex(variant_get(root.children[0], '$.raw', 'binary')) FROM floe.${ns}.ptrees WHERE id = 0`)).toEqual([
+      ['OBJECT<attrs: OBJECT<k: BIGINT>, big: BIGINT, color: STRING, huge: DECIMAL(20,0), label: STRING, n: BIGINT, raw: BINARY, score: DOUBLE, weight: FLOAT>', '0B00FF'],
+    ]);
+  }, 600_000);
+});

@@ -8,7 +8,8 @@
  *   uuid → timestamptz / date / time / uuid · oneOf/anyOf/type arrays of distinct JSON types →
  *   union (a struct of optional members) · local and registry $ref/$defs · Confluent Connect hints
  *   (connect.type int8/16/32, float32, bytes; Decimal/Date/Time/Timestamp logical names) ·
- *   anything else (no type, tuples, unions of alike types, recursion) → JSON text.
+ *   anything else (no type, tuples, unions of alike types) → JSON text; recursion → JSON text or, for a
+ *   variant column (value.recursive), the variant of the value (json-variant.ts).
  */
 import { AvroNames, avroIdent } from '../avro-names.js';
 
@@ -39,7 +40,8 @@ export type JNode =
   | { kind: 'list'; item: JSlot }
   | { kind: 'map'; value: JSlot }
   | { kind: 'union'; branches: { json: JsonKind; node: JNode }[] }
-  | { kind: 'json' }
+  /** JSON text; `recursive`: the name of a recursive type (text or variant, as its column is). */
+  | { kind: 'json'; recursive?: string }
   | { kind: 'null' };
 
 export interface JSlot {
@@ -131,7 +133,7 @@ export class JsonSchemaMapper {
     const s = schema;
     if (typeof s.$ref === 'string') {
       const { schema: target, doc: targetDoc } = this.resolve(s.$ref, doc);
-      if (this.stack.includes(target)) return { node: { kind: 'json' }, nullable: true };
+      if (this.stack.includes(target)) return { node: { kind: 'json', recursive: this.title(target) ?? hint }, nullable: true };
       this.stack.push(target);
       try {
         return this.slot(target, targetDoc, this.title(target) ?? hint);
@@ -366,7 +368,7 @@ export function toAvro(node: JNode): unknown {
     case 'prim':
       return avroPrim(node.prim).type;
     case 'json':
-      return 'string';
+      return node.recursive === undefined ? 'string' : { type: 'string', logicalType: 'floe-recursive', 'floe.name': node.recursive };
     case 'null':
       return 'null';
     case 'list':

@@ -9,6 +9,8 @@
  */
 import { bigintFromTwosComplement } from '../logical.js';
 import { JsonNumber, jsonText } from './exact-json.js';
+import { parsedJsonVariant } from '../json-variant.js';
+import { RecursiveValue } from '../recursive-value.js';
 import { avroBranch, type JNode, type JsonKind, type JSlot, type PrimKind } from './mapper.js';
 
 export class Violation extends Error {}
@@ -193,6 +195,7 @@ export function node(n: JNode): Conv {
     case 'null':
       return () => null;
     case 'json':
+      if (n.recursive !== undefined) return (v) => new RecursiveValue(() => jsonText(v), () => parsedJsonVariant(v));
       return (v) => jsonText(v);
     case 'list': {
       const item = slot(n.item);

@@ -7,7 +7,8 @@
  * message → struct · repeated → list · map → map (keys as text) · oneof members and fields with
  * presence → optional; plain proto3 scalars → required, absent meaning the default · well-known
  * types: Timestamp → timestamptz (exact ns: timestamptz_ns on v3), Duration → long µs, wrappers → optional scalar, google.type.Date
- * → date, Struct/Value/ListValue → JSON text · recursion and field-less messages → JSON text ·
+ * → date, Struct/Value/ListValue → JSON text · field-less messages → JSON text · recursion → JSON text or,
+ * for a variant column (value.recursive), a typed variant (variant.ts) ·
  * confluent.type.Decimal and google.type.Decimal with `(confluent.field_meta)` precision/scale →
  * decimal(p,s) (decimal.ts; a map field's option for its values), without them the struct of their fields.
  */
@@ -16,6 +17,8 @@ import type { JField, JNode, PrimKind } from '../json-schema/mapper.js';
 import { AvroNames, avroIdent } from '../avro-names.js';
 import { CONFLUENT_DECIMAL, confluentDecimal, decimalOf, fieldMetaParams, GOOGLE_DECIMAL, googleDecimal } from './decimal.js';
 import { Violation } from './violation.js';
+import { RecursiveValue } from '../recursive-value.js';
+import { messageVariant } from './variant.js';
 
 type Type = protobuf.Type;
 type Field = protobuf.Field;
@@ -35,7 +38,7 @@ interface LongLike {
   unsigned?: boolean;
 }
 
-function big(v: unknown, unsigned: boolean): bigint {
+export function big(v: unknown, unsigned: boolean): bigint {
   if (typeof v === 'number') return BigInt(v);
   if (typeof v === 'string') return BigInt(v);
   const l = v as LongLike;
@@ -44,7 +47,7 @@ function big(v: unknown, unsigned: boolean): bigint {
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil). */
-function daysFromCivil(y: number, m: number, d: number): number {
+export function daysFromCivil(y: number, m: number, d: number): number {
   const yy = m <= 2 ? y - 1 : y;
   const era = Math.floor(yy / 400);
   const yoe = yy - era * 400;
@@ -52,7 +55,7 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
-function validDate(y: number, m: number, d: number): boolean {
+export function validDate(y: number, m: number, d: number): boolean {
   if (y < 1 || m < 1 || m > 12 || d < 1) return false;
   const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
   return d <= [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!;
@@ -108,8 +111,13 @@ const JSON_TYPES = new Set(['.google.protobuf.Struct', '.google.protobuf.Value',
 
 type Obj = Record<string, unknown>;
 
+/** A message's proto3-style JSON text (64-bit integers as strings, enums by name, bytes base64). */
+function protoJson(type: Type, v: unknown): string {
+  return JSON.stringify(type.toObject(v as protobuf.Message, { longs: String, enums: String, bytes: String, defaults: false }));
+}
+
 /** google.protobuf.Value/Struct/ListValue as the JSON they stand for. */
-function structJson(typeName: string, v: unknown): unknown {
+export function structJson(typeName: string, v: unknown): unknown {
   const o = (v ?? {}) as Obj;
   if (typeName === '.google.protobuf.Struct') {
     const out: Obj = {};
@@ -126,6 +134,18 @@ function structJson(typeName: string, v: unknown): unknown {
   if (Object.hasOwn(o, 'list_value')) return structJson('.google.protobuf.ListValue', o.list_value);
   for (const k of ['numberValue', 'number_value', 'stringValue', 'string_value', 'boolValue', 'bool_value']) if (Object.hasOwn(o, k)) return o[k];
   return null;
+}
+
+/** Map keys as text: the model's maps are keyed by strings (protobufjs keeps 64-bit keys as 8-char hashes). */
+export function mapKeyText(keyType: string): (k: unknown) => string {
+  if (/64$/.test(keyType)) {
+    const unsigned = keyType === 'uint64' || keyType === 'fixed64';
+    return (k) => {
+      if (typeof k === 'string' && k.length === 8) return protobuf.util.LongBits.fromHash(k).toLong(unsigned).toString();
+      return big(k, unsigned).toString();
+    };
+  }
+  return (k) => String(k);
 }
 
 /** Whether a singular field records presence: oneof members, proto3 `optional`, messages, proto2 optional. */
@@ -160,10 +180,13 @@ export class ProtobufMapper {
   }
 
   private jsonText(type: Type): PSlot {
-    return {
-      node: { kind: 'json' },
-      conv: (v) => JSON.stringify(type.toObject(v as protobuf.Message, { longs: String, enums: String, bytes: String, defaults: false })),
-    };
+    return { node: { kind: 'json' }, conv: (v) => protoJson(type, v) };
+  }
+
+  /** A recursive message: its text or, for a variant column, its typed variant (variant.ts). */
+  private recursive(type: Type): PSlot {
+    const variant = messageVariant(type, this.mapEntries);
+    return { node: { kind: 'json', recursive: type.fullName.slice(1) }, conv: (v) => new RecursiveValue(() => protoJson(type, v), () => variant(v)) };
   }
 
   private message(type: Type): PSlot {
@@ -194,7 +217,8 @@ export class ProtobufMapper {
       };
     }
     if (JSON_TYPES.has(full)) return { node: { kind: 'json' }, conv: (v) => JSON.stringify(structJson(full, v)) };
-    if (this.stack.includes(type) || type.fieldsArray.length === 0) return this.jsonText(type);
+    if (this.stack.includes(type)) return this.recursive(type);
+    if (type.fieldsArray.length === 0) return this.jsonText(type);
     this.stack.push(type);
     try {
       return this.record(type);
@@ -295,16 +319,8 @@ export class ProtobufMapper {
     return s;
   }
 
-  /** Map keys as text: the model's maps are keyed by strings (protobufjs keeps 64-bit keys as 8-char hashes). */
   private mapKey(keyType: string): (k: unknown) => string {
-    if (/64$/.test(keyType)) {
-      const unsigned = keyType === 'uint64' || keyType === 'fixed64';
-      return (k) => {
-        if (typeof k === 'string' && k.length === 8) return protobuf.util.LongBits.fromHash(k).toLong(unsigned).toString();
-        return big(k, unsigned).toString();
-      };
-    }
-    return (k) => String(k);
+    return mapKeyText(keyType);
   }
 
   private mapOf(o: Obj, key: (k: unknown) => string, conv: Conv): Map<string, unknown> {

@@ -4,6 +4,7 @@ import { jsonSchemaFormat } from '../../../src/decode/json-schema/format.js';
 import type { ResolvedReference } from '../../../src/decode/writer.js';
 import { compileProjector, evolveSchema } from '../../../src/schema/index.js';
 import type { IcebergType } from '../../../src/iceberg/spec/types.js';
+import { encodeVariant, VariantDecimal, type VariantValue } from '../../../src/iceberg/spec/variant.js';
 
 const draft7 = 'http://json-schema.org/draft-07/schema#';
 const draft2020 = 'https://json-schema.org/draft/2020-12/schema';
@@ -105,6 +106,23 @@ describe('JSON Schema mapping', () => {
       home: { zip: '1' },
       list: { v: 1n, next: '{"v":2}' },
     });
+  });
+
+  it('recursion as variant (value.recursive: variant on v3): the same value as the text, numbers exact', () => {
+    const schema = {
+      type: 'object',
+      $defs: { node: { type: 'object', properties: { v: { type: 'number' }, next: { $ref: '#/$defs/node' } } } },
+      properties: { list: { $ref: '#/$defs/node' } },
+    };
+    const w = load(schema);
+    const table = evolveSchema(undefined, w.type, { formatVersion: 3, recursive: 'variant' }).newSchema;
+    expect(strip(table.fields[0]!.type)).toEqual({ type: 'struct', fields: [{ id: 0, name: 'v', required: false, type: 'double' }, { id: 0, name: 'next', required: false, type: 'variant' }] });
+    const payload = '{"list": {"v": 1, "next": {"v": 12345678901234567890.5, "next": {"v": 1.50, "k": [true, null, "é"]}}}}';
+    const row = compileProjector(w.type, table)(w.read(frame(1, Buffer.from(payload)), 5).value) as { list: { next: unknown } };
+    const inner = new Map<string, VariantValue>([['v', new VariantDecimal(15n, 1)], ['k', [true, null, 'é']]]);
+    expect(row.list.next).toEqual(encodeVariant(new Map<string, VariantValue>([['v', new VariantDecimal(123456789012345678905n, 1)], ['next', inner]])));
+    // The text column of the same writer is unchanged.
+    expect((decode(schema, payload) as { list: { next: unknown } }).list.next).toBe('{"v":12345678901234567890.5,"next":{"v":1.5,"k":[true,null,"é"]}}');
   });
 
   it('honours Confluent connect.type hints and Connect logical types', () => {
