@@ -4,6 +4,8 @@
 // stime of all its threads, /proc) and peak RSS as one JSON line. Plain JavaScript on purpose:
 // alternating two checkouts as whole processes, this runner adds only a node start and a catalog
 // poll every 250 ms to what is measured. FLOE_DRAIN_PROF=<dir> adds node's --cpu-prof there.
+// FLOE_DRAIN_PROCESSES=<n> runs it with performance.processes: n (CPU and peak RSS then add up the
+// supervisor and its children).
 import { spawn, execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,7 @@ const config = {
   tables: [{ topics: [topic], table: 'events' }],
   server: { enabled: false },
   memory: { budgetBytes: '512MiB' },
+  ...(process.env.FLOE_DRAIN_PROCESSES ? { performance: { processes: Number(process.env.FLOE_DRAIN_PROCESSES) } } : {}),
   logging: { level: 'warn' },
   maintenance: { compaction: { enabled: false }, expireSnapshots: { enabled: false }, orphanFiles: { enabled: false } },
 };
@@ -36,6 +39,8 @@ const cpu = (pid) => {
   return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 };
 const hwm = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
+/** The process and its direct children (performance.processes' daemons). */
+const tree = (pid) => [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
 
 const prof = process.env.FLOE_DRAIN_PROF;
 const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
@@ -68,9 +73,10 @@ while (done < records) {
   await new Promise((r) => setTimeout(r, 250));
   done = await rows();
 }
-const cpuS = cpu(child.pid);
-const peak = hwm(child.pid);
+const pids = tree(child.pid);
+const cpuS = pids.reduce((n, p) => n + cpu(p), 0);
+const peak = pids.reduce((n, p) => n + hwm(p), 0);
 const wall = (Date.now() - started) / 1000;
 child.kill('SIGTERM');
 await exit;
-console.log(JSON.stringify({ checkout, records: done, cpuS, perCpuS: Math.round(done / cpuS), wallS: wall, peakRssMiB: Math.round(peak) }));
+console.log(JSON.stringify({ checkout, processes: pids.length, records: done, cpuS, perCpuS: Math.round(done / cpuS), wallS: wall, peakRssMiB: Math.round(peak) }));
