@@ -130,6 +130,9 @@ registerCommand({
     withConfig(ctx, async (config, logger) => {
       logger.info({ tables: config.tables.length, catalog: config.catalog.type, storage: config.storage.type }, 'configuration loaded');
       logger.debug({ config: configLoaded!.redactConfig(config) }, 'effective configuration');
+      // A supervisor of several daemon processes loads only what it runs (not Kafka, Arrow, Parquet).
+      const supervised = await (await import('../orchestrator/processes.js')).superviseIfConfigured(config, { logger, signal: ctx.signal });
+      if (supervised !== undefined) return supervised;
       const { runDaemon } = await orchestrator();
       return runDaemon(config, { logger, signal: ctx.signal });
     }, 'stdout'),

@@ -10,7 +10,7 @@ import { runTask, settingsFor, type ProgressFn, type TaskReport } from '../maint
 import { CatalogTableStore, createCatalog, s3Options } from './table-store.js';
 import { Daemon } from './daemon.js';
 import { embeddedServerOptions } from './embedded-catalog.js';
-import { childConfig, childOf, processCount, superviseProcesses, type ServingMessage } from './processes.js';
+import { childConfig, childOf, superviseIfConfigured, type ServingMessage } from './processes.js';
 import { startCatalogServer } from '../../catalog/server/server.js';
 
 export interface RunContext {
@@ -29,8 +29,8 @@ export async function runDaemon(config: FloeConfig, ctx: RunContext): Promise<nu
     const serving = (url: string): void => void process.send?.({ type: 'floe-serving', url } satisfies ServingMessage);
     return new Daemon(childConfig(config, child.count), ctx.logger.child({ process: child.index }), { onServing: serving }).run(AbortSignal.any([ctx.signal, gone.signal]));
   }
-  const count = processCount(config.performance.processes);
-  if (count > 1) return superviseProcesses(config, { count, logger: ctx.logger, signal: ctx.signal });
+  const supervised = await superviseIfConfigured(config, ctx);
+  if (supervised !== undefined) return supervised;
   return new Daemon(config, ctx.logger).run(ctx.signal);
 }
 

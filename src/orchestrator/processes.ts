@@ -77,6 +77,16 @@ function forkSelf(index: number, count: number): ChildProcess {
   });
 }
 
+/**
+ * With `performance.processes` > 1 in the process `floe run` started (not in one of its children):
+ * supervises the children and resolves to the exit code; otherwise undefined (run a daemon here).
+ */
+export async function superviseIfConfigured(config: FloeConfig, ctx: { logger: Logger; signal: AbortSignal }): Promise<number | undefined> {
+  const count = processCount(config.performance.processes);
+  if (childOf(process.env) || count <= 1) return undefined;
+  return superviseProcesses(config, { count, logger: ctx.logger, signal: ctx.signal });
+}
+
 export async function superviseProcesses(config: FloeConfig, options: SuperviseOptions): Promise<number> {
   const { count, logger: log } = options;
   const start = options.start ?? forkSelf;
