@@ -34,7 +34,14 @@ export const VERSIONS = {
   log4j2: '2.25.5',
   // 3.1.x is not on Maven Central (checked); 3.0.9 is the newest 3.0 release and runs on Java 17.
   apicurio: '3.0.9',
+  // The REST reference catalog (iceberg-open-api's shaded jar). Maven Central as served here has no
+  // iceberg-open-api for 1.11.0 or 1.12.0 (404; maven-metadata.xml lists up to 1.11.0, pom only) and
+  // no iceberg-core tests jar for 1.12.0, where RESTCatalogAdapter/RESTCatalogServlet live.
   iceberg: '1.10.1',
+  // The always-on oracle's Spark runtime (scripts/stack/readers.ts), the current v3 reader.
+  oracleIceberg: '1.12.0',
+  // The on-demand older reader's (scripts/stack/older-reader.ts): Spark 3.5, the v2 check.
+  olderReaderIceberg: '1.10.1',
   // A pseudo-version, not @latest, so a cold install builds the same MinIO as everyone else.
   minio: 'v0.0.0-20260212201848-7aac2a2c5b7c',
   // Not part of the always-on stack: test/iceberg/trino.it.test.ts starts it (scripts/stack/trino.ts).
@@ -172,13 +179,6 @@ export function artifacts(c: StackConfig) {
     catalogJar: m2('org.apache.iceberg', 'iceberg-open-api', v.iceberg, `iceberg-open-api-${v.iceberg}.jar`),
     catalogLauncherSource: launcherSource,
     catalogLauncherDir: join(c.cacheDir, 'catalog-server', `${v.iceberg}-${launcherHash}`),
-    sparkRuntimeJar: m2(
-      'org.apache.iceberg',
-      'iceberg-spark-runtime-3.5_2.12',
-      v.iceberg,
-      `iceberg-spark-runtime-3.5_2.12-${v.iceberg}.jar`,
-    ),
-    awsBundleJar: m2('org.apache.iceberg', 'iceberg-aws-bundle', v.iceberg, `iceberg-aws-bundle-${v.iceberg}.jar`),
     minioBin: join(c.cacheDir, 'bin', `minio-${v.minio}`),
     oracleScript: join(c.repoRoot, 'scripts', 'stack', 'oracle.py'),
     requirements: join(c.repoRoot, 'scripts', 'stack', 'requirements.txt'),

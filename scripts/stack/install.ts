@@ -10,6 +10,7 @@ import { artifacts, kafkaHome, VERSIONS, type StackConfig } from './config.js';
 import { majorVersion } from './kafka-broker.js';
 import { postgresInstall } from './postgres.js';
 import { capture, run } from './proc.js';
+import { installOracleVenv, OLDER_READER, ORACLE_READER, oracleVenvInstalled, readerJars, type SparkReader } from './readers.js';
 
 // Pinned so a cold install does not depend on whatever plugin version Maven picks by default.
 const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
@@ -157,16 +158,21 @@ const catalogLauncher: InstallStep = {
     renameSync(tmp, a.catalogLauncherDir);
   },
 };
-const sparkRuntime = singleJar(
-  'oracle-spark-runtime',
-  (c) => artifacts(c).sparkRuntimeJar,
-  `org.apache.iceberg:iceberg-spark-runtime-3.5_2.12:${VERSIONS.iceberg}`,
-);
-const awsBundle = singleJar(
-  'oracle-aws-bundle',
-  (c) => artifacts(c).awsBundleJar,
-  `org.apache.iceberg:iceberg-aws-bundle:${VERSIONS.iceberg}`,
-);
+/** A reader's Iceberg Spark runtime and AWS bundle (scripts/stack/readers.ts), one step per jar. */
+function readerJarSteps(prefix: string, reader: SparkReader): InstallStep[] {
+  return ['runtime', 'aws-bundle'].map((what, i) => ({
+    name: `${prefix}-${what}`,
+    installed: (c: StackConfig) => existsSync(readerJars(c, reader)[i]!.path),
+    install: (c: StackConfig, logFile: string) => mavenGet(c, readerJars(c, reader)[i]!.coords, logFile),
+  }));
+}
+
+/** The always-on oracle's venv: pyspark 4.1 and PyIceberg (scripts/stack/requirements-oracle.txt). */
+const oracleVenvStep: InstallStep = {
+  name: 'oracle-venv',
+  installed: (c) => oracleVenvInstalled(c),
+  install: (c, logFile) => installOracleVenv(c, logFile),
+};
 
 async function builtVersion(bin: string): Promise<string | undefined> {
   try {
@@ -203,6 +209,7 @@ const minio: InstallStep = {
   },
 };
 
+// The stack Python: the older reader's pyspark 3.5, the fixtures' PyIceberg and Confluent client.
 const PY_CHECK = `
 import sys
 import pyspark, pyiceberg, pyarrow, confluent_kafka, jsonschema, fastavro
@@ -212,7 +219,7 @@ sys.exit(0 if ok else 1)
 `;
 
 const python: InstallStep = {
-  name: 'oracle-python',
+  name: 'stack-python',
   async installed(c) {
     try {
       await capture(c.python, ['-c', PY_CHECK]);
@@ -228,7 +235,19 @@ const python: InstallStep = {
   },
 };
 
-export const INSTALL_STEPS: InstallStep[] = [kafka, kafkaCompat, schemaRegistry, catalog, catalogLauncher, sparkRuntime, awsBundle, minio, python, postgresInstall];
+export const INSTALL_STEPS: InstallStep[] = [
+  kafka,
+  kafkaCompat,
+  schemaRegistry,
+  catalog,
+  catalogLauncher,
+  ...readerJarSteps('oracle', ORACLE_READER),
+  ...readerJarSteps('older-reader', OLDER_READER),
+  minio,
+  python,
+  oracleVenvStep,
+  postgresInstall,
+];
 
 /** Installs what is missing. Steps run one after another: they compete for 2 cores and one network. */
 export async function installAll(

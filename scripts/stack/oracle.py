@@ -536,9 +536,9 @@ def boot():
         import pyspark
 
         state["versions"] = {"spark": pyspark.__version__}
-        # The Spark 4 reader (scripts/stack/spark4.ts) runs this same file from a venv of its own
-        # that holds pyspark only: pyspark 3.5 and 4.x cannot share one. Its /pyiceberg/* routes
-        # then answer 500 with the ImportError; /spark/* is all that reader is for.
+        # Two readers run this file (scripts/stack/readers.ts): the always-on oracle (Spark 4.1,
+        # PyIceberg, in a venv of its own) and the on-demand older reader (Spark 3.5, the stack's
+        # Python). A Python without PyIceberg would answer /pyiceberg/* with the ImportError.
         for module in ("pyiceberg", "pyarrow"):
             try:
                 state["versions"][module] = __import__(module).__version__

@@ -9,6 +9,7 @@ import { artifacts, HOST, urls, VERSIONS, type StackConfig } from './config.js';
 import { postgres } from './postgres.js';
 import { brokerHealthy, startBroker, type BrokerSpec } from './kafka-broker.js';
 import { httpGet, startDaemon } from './proc.js';
+import { ORACLE_READER, oracleEnv, oracleVenv } from './readers.js';
 
 export interface Service {
   name: string;
@@ -241,7 +242,7 @@ export async function ensureBucket(c: StackConfig): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Oracle (Spark + PyIceberg)
+// Oracle (Spark 4.1 + Iceberg 1.12, PyIceberg: scripts/stack/readers.ts)
 
 interface OracleHealth {
   status?: string;
@@ -257,39 +258,23 @@ const oracle: Service = {
   port: (c) => c.ports.oracle,
   async version(c) {
     const h = (await okJson(`${urls(c).oracleUrl}/health`)) as OracleHealth | undefined;
-    return h?.spark ? `Spark ${h.spark}, PyIceberg ${h.pyiceberg}` : 'Spark 3.5, PyIceberg 0.12';
+    const spark = h?.spark ?? ORACLE_READER.pyspark;
+    return `Spark ${spark} + Iceberg ${ORACLE_READER.iceberg}, PyIceberg ${h?.pyiceberg ?? ORACLE_READER.pyiceberg}`;
   },
   async healthy(c) {
     const h = (await okJson(`${urls(c).oracleUrl}/health`)) as OracleHealth | undefined;
-    return h?.status === 'ok';
+    // An oracle of other pins (one started before they changed) is not this stack's oracle: `up`
+    // then restarts it rather than let tests judge floe by another reader.
+    return h?.status === 'ok' && h.spark === ORACLE_READER.pyspark && h.pyiceberg === ORACLE_READER.pyiceberg;
   },
   async start(c) {
-    const a = artifacts(c);
-    const u = urls(c);
+    const python = oracleVenv(c).python;
     const work = join(c.dataDir, 'oracle');
-    mkdirSync(work, { recursive: true });
     startDaemon({
       name: 'oracle',
-      cmd: c.python,
-      args: ['-u', a.oracleScript],
-      env: {
-        ...process.env,
-        FLOE_ORACLE_HOST: HOST,
-        FLOE_ORACLE_PORT: String(c.ports.oracle),
-        FLOE_CATALOG_URI: u.catalogUri,
-        FLOE_WAREHOUSE: u.warehouse,
-        FLOE_S3_ENDPOINT: u.s3Endpoint,
-        FLOE_S3_ACCESS_KEY: c.s3.accessKeyId,
-        FLOE_S3_SECRET_KEY: c.s3.secretAccessKey,
-        FLOE_S3_REGION: c.s3.region,
-        FLOE_SPARK_JARS: [a.sparkRuntimeJar, a.awsBundleJar].join(','),
-        FLOE_ORACLE_WORK_DIR: work,
-        FLOE_SPARK_DEFAULTS: join(c.repoRoot, 'catalog', 'spark', 'spark-defaults.conf'),
-        AWS_REGION: c.s3.region,
-        // Keep Spark from picking a non-loopback address for its driver.
-        SPARK_LOCAL_IP: HOST,
-        PYSPARK_PYTHON: c.python,
-      },
+      cmd: python,
+      args: ['-u', artifacts(c).oracleScript],
+      env: oracleEnv(c, { reader: ORACLE_READER, python, port: c.ports.oracle, workDir: work }),
       cwd: work,
       runDir: c.runDir,
       logFile: logFile(c, 'oracle'),

@@ -3,7 +3,7 @@
  * each of them writes one of its tables as v3, and after its kills, restarts, concurrent writers or
  * compactions the row lineage must still be what the spec asks of a writer. The expectations come
  * from the catalog's metadata (read over REST, as any engine would) and from Spark's `_row_id` /
- * `_last_updated_sequence_number` (Spark 3.5 with Iceberg 1.10.1 reads both), never from floe's
+ * `_last_updated_sequence_number` (the oracle, Spark 4.1 with Iceberg 1.12, reads both), never from floe's
  * own reading code.
  *
  * What a retried commit, a lost response or a rebalance could get wrong, and what catches it:

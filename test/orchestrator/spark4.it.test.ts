@@ -1,44 +1,32 @@
 /**
- * Issue #17: floe's v3 tables read by a current reader, Spark 4.1 with Iceberg 1.12's runtime
- * (scripts/stack/spark4.ts, started for this file only), while the stack's Spark 3.5 with Iceberg
- * 1.10.1 stays the older-reader check:
+ * Issue #17: floe's v3 tables read by a current reader, Spark 4.1 with Iceberg 1.12's runtime (the
+ * stack's always-on oracle; the older line, Spark 3.5 with Iceberg 1.10.1, is
+ * test/iceberg/table/older-reader.it.test.ts):
  *  - row lineage: every row's `_row_id` lies in the id range [first-row-id, first-row-id +
  *    added-rows) of the snapshot whose sequence number is its `_last_updated_sequence_number`, the
  *    rows of each commit fill that range exactly, and all ids stay below next-row-id;
  *  - initial-default: a column added by an Avro schema with a default reads that default for rows
  *    committed before the column existed;
  *  - deletion vectors: Spark 4's DELETE writes Puffin DVs, floe's compaction applies them and keeps
- *    every surviving row's lineage; both Sparks read exactly the surviving rows.
+ *    every surviving row's lineage; Spark 4, PyIceberg 0.12 and DuckDB 1.5.5 read exactly the
+ *    surviving rows, DuckDB also the same lineage.
  * Expected values come from the test's own records and the catalog's snapshot metadata.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../scripts/stack/config.js';
-import { installSpark4, spark4Installed, startSpark4, type Spark4Oracle } from '../../scripts/stack/spark4.js';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { RestCatalogClient } from '../../src/iceberg/catalog/rest-client.js';
 import { compactTable } from '../../src/maintain/compact.js';
 import { silentLogger } from '../../src/util/log.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
-import { OracleClient, oracleFor } from '../harness/oracle.js';
+import { duckdbSql } from '../harness/duckdb.js';
+import { oracleFor, rowObjects } from '../harness/oracle.js';
 import { s3io } from '../iceberg/table/oracle-tables.js';
 
 const stack = inject('stack');
-const spark35 = oracleFor(stack);
+const spark4 = oracleFor(stack);
 const producer = new AvroProducer(stack);
-let server: Spark4Oracle;
-let spark4: OracleClient;
-
-beforeAll(async () => {
-  const c = loadConfig();
-  // .ci/run installs it in a phase of its own; a developer's first run installs it here (~2 min).
-  if (!(await spark4Installed(c))) await installSpark4(c, (line) => console.log(`[spark4] ${line}`));
-  server = await startSpark4({}, c);
-  console.log(`[spark4] started in ${server.startSeconds.toFixed(1)}s at ${server.url} (log ${server.logFile})`);
-  spark4 = new OracleClient(server.url);
-}, 600_000);
 
 afterAll(async () => {
   await producer.close();
-  await server?.stop();
 });
 
 const v1 = { type: 'record', name: 'Event', fields: [{ name: 'id', type: 'long' }, { name: 'kind', type: 'string' }] };
@@ -60,7 +48,7 @@ describe('Spark 4.1 + Iceberg 1.12 read floe v3 tables', () => {
     const ns = `spark4_${s}`;
     const table = `floe.${ns}.events`;
     const dir = workDir('spark4');
-    const sql = async (q: string, reader = spark4) => (await reader.sparkSql(q)).rows;
+    const sql = async (q: string) => (await spark4.sparkSql(q)).rows;
     const count = async () => Number((await sql(`SELECT count(*) FROM ${table}`).catch(() => [[0]]))[0]![0]);
     await producer.createTopic(topic, 2);
     const id1 = await producer.register(`${topic}-value`, v1);
@@ -119,6 +107,15 @@ describe('Spark 4.1 + Iceberg 1.12 read floe v3 tables', () => {
     expect(new Set(deleteFiles.map((r) => `${String(r[0])}/${String(r[1])}`))).toEqual(new Set(['PUFFIN/1']));
     const surviving = Array.from({ length: ALL }, (_, id) => id).filter((id) => id % 10 !== 0);
     expect(await sql(`SELECT id, kind, note, n FROM ${table} ORDER BY id`)).toEqual(surviving.map(expectedRow));
+    // The other readers of docs/querying.md's v3 matrix, while the deletion vectors are there:
+    // PyIceberg 0.12 applies them but has no row lineage columns; DuckDB 1.5.5 applies them and
+    // reads the same `_row_id` / `_last_updated_sequence_number` as Spark, defaults included.
+    const pyRows = rowObjects(await spark4.pyicebergScan(`${ns}.events`, { selectedFields: ['id', 'kind', 'note', 'n'] }));
+    expect(pyRows.map((r) => [r.id, r.kind, r.note, r.n]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(surviving.map(expectedRow));
+    await expect(spark4.pyicebergScan(`${ns}.events`, { selectedFields: ['id', '_row_id'] })).rejects.toThrow("Could not find column: '_row_id'");
+    const [duckValues, duckLineage] = await duckdbSql(stack, `SELECT id, kind, note, n FROM ${table} ORDER BY id`, `SELECT id, _row_id, _last_updated_sequence_number FROM ${table} ORDER BY id`);
+    expect(duckValues!.rows).toEqual(surviving.map((id) => expectedRow(id).map(String)));
+    expect(duckLineage!.rows).toEqual(surviving.map((id) => [String(id), ...lineage.get(id)!.map(String)]));
     const io = s3io();
     const compacted = await compactTable(catalog, () => io, { namespace: [ns], name: 'events' }, { targetSizeBytes: 64 * 1024 * 1024, minFiles: 2, compression: 'zstd', rowGroupBytes: 8 * 1024 * 1024 }, silentLogger);
     expect(compacted.deleteFilesRemoved).toBe(deleteFiles.length);
@@ -126,8 +123,9 @@ describe('Spark 4.1 + Iceberg 1.12 read floe v3 tables', () => {
     expect(await sql(`SELECT id, kind, note, n FROM ${table} ORDER BY id`)).toEqual(surviving.map(expectedRow));
     const after = await sql(`SELECT id, _row_id, _last_updated_sequence_number FROM ${table} ORDER BY id`);
     expect(after).toEqual(surviving.map((id) => [String(id), ...lineage.get(id)!.map(String)]));
-    // The older reader agrees on the values (Spark 3.5 with Iceberg 1.10.1).
-    expect(await sql(`SELECT id, kind, note, n FROM ${table} ORDER BY id`, spark35)).toEqual(surviving.map(expectedRow));
+    // PyIceberg agrees on the values (the older Spark: older-reader.it.test.ts).
+    const py = rowObjects(await spark4.pyicebergScan(`${ns}.events`, { selectedFields: ['id', 'kind', 'note', 'n'] }));
+    expect(py.map((r) => [r.id, r.kind, r.note, r.n]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual(surviving.map(expectedRow));
   }, 600_000);
 
   it('what Spark 4.1 + Iceberg 1.12 still refuses: time and nanosecond timestamp columns, DDL column defaults', async () => {

@@ -1,42 +1,31 @@
 /**
  * Issue #17: schemaless JSON values as Iceberg v3 `variant` (`value.json: variant`), read by an
- * independent reader, Spark 4.1 with Iceberg 1.12 (scripts/stack/spark4.ts, started for this file
- * only). A producer writes JSON documents of varied shapes; floe's daemon commits them; Spark 4
- * renders every value with to_json and digs into them with variant_get and schema_of_variant,
- * compared with values written out by hand from the documents (numbers by the rules of
- * src/decode/json-variant.ts: integers exact, fractions as exact decimals, 1e300 as a double).
+ * independent reader, Spark 4.1 with Iceberg 1.12 (the stack's always-on oracle). A producer
+ * writes JSON documents of varied shapes; floe's daemon commits them; Spark 4 renders every value
+ * with to_json and digs into them with variant_get and schema_of_variant, compared with values
+ * written out by hand from the documents (numbers by the rules of src/decode/json-variant.ts:
+ * integers exact, fractions as exact decimals, 1e300 as a double).
  * JSON a variant cannot hold and invalid JSON are dead-lettered with their reason. floe's own
- * compaction rewrites the variant files without changing a value. What the older readers
- * (Spark 3.5 with Iceberg 1.10.1, PyIceberg 0.12) say about the table is recorded in docs/querying.md.
+ * compaction rewrites the variant files without changing a value. PyIceberg 0.12 refuses the table
+ * (here), Spark 3.5 with Iceberg 1.10.1 too (test/iceberg/table/older-reader.it.test.ts); both are
+ * recorded in docs/querying.md.
  */
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../scripts/stack/config.js';
-import { installSpark4, spark4Installed, startSpark4, type Spark4Oracle } from '../../scripts/stack/spark4.js';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import { RestCatalogClient } from '../../src/iceberg/catalog/rest-client.js';
 import { compactTable } from '../../src/maintain/compact.js';
 import { silentLogger } from '../../src/util/log.js';
 import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
-import { OracleClient, oracleFor } from '../harness/oracle.js';
+import { oracleFor } from '../harness/oracle.js';
 import { producePython } from '../harness/python-producer.js';
 import { s3io } from '../iceberg/table/oracle-tables.js';
 
 const stack = inject('stack');
-const spark35 = oracleFor(stack);
+const spark4 = oracleFor(stack);
 const producer = new AvroProducer(stack);
-let server: Spark4Oracle;
-let spark4: OracleClient;
-
-beforeAll(async () => {
-  const c = loadConfig();
-  if (!(await spark4Installed(c))) await installSpark4(c, (line) => console.log(`[spark4] ${line}`));
-  server = await startSpark4({}, c);
-  spark4 = new OracleClient(server.url);
-}, 600_000);
 
 afterAll(async () => {
   await producer.close();
-  await server?.stop();
 });
 
 const LONG = 'long text '.repeat(10);
@@ -79,7 +68,7 @@ describe('JSON values as Iceberg v3 variant', () => {
     const ns = `variant_${s}`;
     const table = `floe.${ns}.docs`;
     const dir = workDir('variant');
-    const sql = async (q: string, reader = spark4) => (await reader.sparkSql(q)).rows;
+    const sql = async (q: string) => (await spark4.sparkSql(q)).rows;
     await producer.createTopic(topic, 1);
     // Two sends: two commits, so compaction has files to merge.
     const half = Math.floor(DOCS.length / 2);
@@ -141,9 +130,8 @@ describe('JSON values as Iceberg v3 variant', () => {
     const metrics = await sql(`SELECT value_counts[1], null_value_counts[1], lower_bounds[1] IS NULL, upper_bounds[1] IS NULL FROM ${table}.files`);
     expect(metrics).toEqual([[String(DOCS.length), '0', true, true]]);
 
-    // The older readers refuse the table, as docs/querying.md records.
-    await expect(spark35.sparkSql(`SELECT count(*) FROM ${table}`)).rejects.toThrow('UnsupportedOperationException: Unsupported type: variant');
-    await expect(spark35.pyicebergPlan(`${ns}.docs`)).rejects.toThrow("Unsupported field type: 'variant'");
+    // PyIceberg 0.12 refuses the table, as docs/querying.md records (Spark 3.5: older-reader.it.test.ts).
+    await expect(spark4.pyicebergPlan(`${ns}.docs`)).rejects.toThrow("Unsupported field type: 'variant'");
   }, 600_000);
 });
 
