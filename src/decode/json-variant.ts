@@ -1,6 +1,8 @@
 /**
  * JSON text → variant value (src/iceberg/spec/variant.ts), for `value.json: variant`. A parser of
- * its own because JSON.parse rounds every number to a double; here numbers keep their exact value:
+ * its own because a variant object's keys are unique and JSON.parse silently keeps the last of a
+ * repeated key (exact-json.ts reads numbers exactly with JSON.parse's source text instead, where
+ * repeated keys may stay as JSON.parse has them). Numbers keep their exact value:
  * - an integer (no fraction, no exponent) in int64 range → the smallest int8/16/32/64;
  *   beyond int64 with at most 38 digits → decimal with scale 0; more digits → refused;
  * - a number with a fraction or exponent → decimal when its exact value fits 38 digits and a
