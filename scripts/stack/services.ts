@@ -26,6 +26,12 @@ export interface Service {
   afterHealthy?(c: StackConfig): Promise<void>;
   /** The signal that stops it cleanly and promptly (default SIGTERM). */
   stopSignal?: NodeJS.Signals;
+  /**
+   * Why a running instance is not this stack's, though it answers (other pinned versions, started
+   * before the pins changed); undefined when it is, or when it does not answer yet. `up` restarts
+   * such an instance at once instead of waiting startTimeoutMs for it to become healthy.
+   */
+  outdated?(c: StackConfig): Promise<string | undefined>;
 }
 
 export const logFile = (c: StackConfig, name: string) => join(c.logsDir, `${name}.log`);
@@ -266,6 +272,11 @@ const oracle: Service = {
     // An oracle of other pins (one started before they changed) is not this stack's oracle: `up`
     // then restarts it rather than let tests judge floe by another reader.
     return h?.status === 'ok' && h.spark === ORACLE_READER.pyspark && h.pyiceberg === ORACLE_READER.pyiceberg;
+  },
+  async outdated(c) {
+    const h = (await okJson(`${urls(c).oracleUrl}/health`)) as OracleHealth | undefined;
+    if (h?.status !== 'ok' || (h.spark === ORACLE_READER.pyspark && h.pyiceberg === ORACLE_READER.pyiceberg)) return undefined;
+    return `it runs Spark ${h.spark ?? '?'} with PyIceberg ${h.pyiceberg ?? 'none'}, this stack pins ${ORACLE_READER.pyspark} and ${ORACLE_READER.pyiceberg}`;
   },
   async start(c) {
     const python = oracleVenv(c).python;

@@ -58,7 +58,11 @@ async function bringUp(c: StackConfig, s: Service, report: Report): Promise<'sta
   }
   const log = logFile(c, s.name);
   const existing = readPid(c.runDir, s.name);
-  if (existing) {
+  const outdated = existing ? await s.outdated?.(c) : undefined;
+  if (existing && outdated) {
+    report(`${s.name}: restarting pid ${existing.pid}: ${outdated}`);
+    await stopDaemon(c.runDir, s.name, undefined, s.stopSignal);
+  } else if (existing) {
     // Ours, but not healthy: maybe still starting from an earlier call. Give it a chance first.
     report(`${s.name}: pid ${existing.pid} is running but not healthy yet; waiting …`);
     try {
