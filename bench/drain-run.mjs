@@ -6,6 +6,9 @@
 // poll every 250 ms to what is measured. FLOE_DRAIN_PROF=<dir> adds node's --cpu-prof there.
 // FLOE_DRAIN_PROCESSES=<n> runs it with performance.processes: n (CPU and peak RSS then add up the
 // supervisor and its children).
+// FLOE_DRAIN_COMMIT_MS=<ms> sets the commit interval (default 1000): with a long one, commits come
+// from the memory cap alone, so their number no longer depends on how fast a loaded machine lets the
+// drain go, which adds CPU per commit to the slow runs.
 import { spawn, execSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +25,7 @@ const config = {
   schemaRegistry: { url: stack.schemaRegistryUrl },
   catalog: { type: 'rest', uri: stack.catalogUri, warehouse: stack.warehouse },
   storage: { type: 's3', endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
-  defaults: { namespace: ns, commit: { intervalMs: 1000 }, file: { compression: 'zstd' } },
+  defaults: { namespace: ns, commit: { intervalMs: Number(process.env.FLOE_DRAIN_COMMIT_MS ?? 1000) }, file: { compression: 'zstd' } },
   tables: [{ topics: [topic], table: 'events' }],
   server: { enabled: false },
   memory: { budgetBytes: '512MiB' },

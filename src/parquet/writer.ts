@@ -4,11 +4,14 @@
  * Field ids come from the `PARQUET:field_id` metadata src/arrow/schema.ts puts on every field.
  *
  * Defaults follow Iceberg's table-property defaults: zstd (`write.parquet.compression-codec`),
- * 1 MiB data pages (`write.parquet.page-size-bytes`), chunk statistics, dictionary encoding.
+ * 1 MiB data pages (`write.parquet.page-size-bytes`), chunk statistics, dictionary encoding where
+ * it makes a top-level column smaller, as Iceberg's Java writer decides after a column's first page
+ * (dictionary.ts).
  */
 import * as arrow from 'apache-arrow';
 import { Compression, EnabledStatistics, Table as WasmTable, WriterPropertiesBuilder, WriterVersion, writeParquet } from 'parquet-wasm';
 import { FloeError } from '../util/errors.js';
+import { dictionaryColumns } from './dictionary.js';
 
 export type ParquetCompression = 'zstd' | 'snappy' | 'gzip' | 'lz4' | 'none';
 
@@ -23,8 +26,11 @@ export interface ParquetWriteOptions {
   dataPageBytes?: number;
   /** Column-chunk min/max/null statistics in the footer; default true. */
   statistics?: boolean;
-  /** Dictionary encoding; default true. */
-  dictionary?: boolean;
+  /**
+   * Dictionary encoding: 'auto' (the default) for the top-level columns whose first page is
+   * smaller with it, nested leaves plain (dictionary.ts); true or false for every column.
+   */
+  dictionary?: boolean | 'auto';
   /** Parquet writer version; default 1 (the version every Iceberg reader handles, incl. vectorized). */
   writerVersion?: 1 | 2;
   /** Extra key-value metadata in the footer. */
@@ -39,7 +45,7 @@ const CODECS: Record<ParquetCompression, Compression> = {
   none: Compression.UNCOMPRESSED,
 };
 
-function writerProperties(opts: ParquetWriteOptions) {
+function writerProperties(opts: ParquetWriteOptions, table: arrow.Table) {
   const codec = CODECS[opts.compression ?? 'zstd'];
   if (codec === undefined) throw new FloeError('PARQUET_BAD_OPTION', `unknown compression ${String(opts.compression)}`);
   let b = new WriterPropertiesBuilder()
@@ -47,8 +53,9 @@ function writerProperties(opts: ParquetWriteOptions) {
     .setWriterVersion(opts.writerVersion === 2 ? WriterVersion.V2 : WriterVersion.V1)
     .setDataPageSizeLimit(opts.dataPageBytes ?? 1024 * 1024)
     .setStatisticsEnabled(opts.statistics === false ? EnabledStatistics.None : EnabledStatistics.Chunk)
-    .setDictionaryEnabled(opts.dictionary ?? true)
+    .setDictionaryEnabled(opts.dictionary === true)
     .setCreatedBy('floe (parquet-wasm 0.8 / arrow-rs)');
+  if ((opts.dictionary ?? 'auto') === 'auto') for (const name of dictionaryColumns(table)) b = b.setColumnDictionaryEnabled(name, true);
   if (opts.rowGroupRows !== undefined) b = b.setMaxRowGroupSize(opts.rowGroupRows);
   if (opts.rowGroupBytes !== undefined) b = b.setMaxRowGroupBytes(opts.rowGroupBytes);
   if (opts.metadata) b = b.setKeyValueMetadata(new Map(Object.entries(opts.metadata)));
@@ -57,7 +64,7 @@ function writerProperties(opts: ParquetWriteOptions) {
 
 /** Encodes the table as one Parquet file. Throws FloeError PARQUET_WRITE_FAILED on a writer error. */
 export function writeParquetBytes(table: arrow.Table, opts: ParquetWriteOptions = {}): Uint8Array {
-  const props = writerProperties(opts);
+  const props = writerProperties(opts, table);
   let wasmTable: WasmTable | undefined;
   try {
     wasmTable = WasmTable.fromIPCStream(arrow.tableToIPC(table, 'stream'));
