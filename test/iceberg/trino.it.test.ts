@@ -5,7 +5,8 @@
  * row delta's equality and position deletes applied as Spark applies them — through Apache's
  * reference catalog (the stack's) and through floe's own catalog (`startCatalogServer`). Trino
  * also creates and writes a table through floe's catalog (insert, delete, update), which Spark and
- * floe's own client then read.
+ * floe's own client then read. And what Trino does with each v3 feature (docs/querying.md's v3
+ * reader matrix): v3 rows read, but not initial-default, deletion vectors or row lineage.
  *
  * Trino is not part of the always-on stack: this file starts one coordinator for its own run
  * (scripts/stack/trino.ts; ~20 s on 2 cores) and stops it afterwards. Its catalog files are
@@ -23,6 +24,7 @@ import type { RunningCatalog } from '../../catalog/server/index.js';
 import { registerSparkCatalog, startS3Catalog } from '../harness/catalogs.js';
 import { loadConfig } from '../../scripts/stack/config.js';
 import { installTrino, startTrino, trinoInstalled, type TrinoServer, type TrinoValue } from '../../scripts/stack/trino.js';
+import { plain } from '../../scripts/stack/trino-client.js';
 import type { Row } from '../../src/arrow/builder.js';
 import type { RestCatalogClient } from '../../src/iceberg/catalog/rest-client.js';
 import { commitWithRetry } from '../../src/iceberg/catalog/commit.js';
@@ -359,5 +361,42 @@ describe("Trino writes through floe's catalog", () => {
     const { metadata } = await target.catalog.loadTable({ namespace: [target.ns], name: 'written_by_trino' });
     expect((metadata.snapshots ?? []).map((x) => x.summary.operation)).toEqual(['append', 'append', 'delete', 'overwrite']);
     expect(metadata.location).toMatch(new RegExp(`/${target.ns}/written_by_trino-[0-9a-f]{32}$`));
+  });
+});
+
+describe('Trino 476 and format v3 (reference catalog)', () => {
+  // docs/querying.md's v3 reader matrix: what Trino does with each v3 feature floe writes.
+  it('reads v3 rows but not initial-default (null instead), fails on deletion vectors, has no row lineage columns, refuses variant and nanosecond columns', async () => {
+    const name = (x: string) => `iceberg."${t.ns}"."${x}"`;
+    const rows = async (sql: string) => (await trino.client.query(sql)).rows.map((row) => row.map(plain));
+    await t.create('v3', schemaOf([req(1, 'id', 'long'), opt(2, 's', 'string')]), [], { 'format-version': '3', 'write.delete.mode': 'merge-on-read' });
+    await t.append('v3', [1n, 2n, 3n, 4n].map((id) => ({ id, s: `s${id}` })));
+    // A column added with an initial-default, as floe adds one from an Avro default: every row
+    // above was written before it, so a v3 reader must read 'n/a' (Spark 4 does).
+    const md = await t.load('v3');
+    const note = { id: 3, name: 'note', required: false, type: 'string' as const, 'initial-default': 'n/a', 'write-default': 'n/a' };
+    await t.catalog.commitTable(t.id('v3'), {
+      requirements: [{ type: 'assert-current-schema-id', 'current-schema-id': md['current-schema-id'] }],
+      updates: [
+        { action: 'add-schema', schema: { type: 'struct', 'schema-id': 1, fields: [req(1, 'id', 'long'), opt(2, 's', 'string'), note] }, 'last-column-id': 3 },
+        { action: 'set-current-schema', 'schema-id': -1 },
+      ],
+    });
+    expect((await t.spark(`SELECT id, note FROM ${t.name('v3')} ORDER BY id`)).rows).toEqual([1, 2, 3, 4].map((id) => [String(id), 'n/a']));
+    expect(await rows(`SELECT id, s, note FROM ${name('v3')} ORDER BY id`)).toEqual([1, 2, 3, 4].map((id) => [String(id), `s${id}`, null]));
+    await expect(trino.client.query(`SELECT id, _row_id FROM ${name('v3')}`)).rejects.toThrow("Column '_row_id' cannot be resolved");
+    await expect(trino.client.query(`SELECT id, "$row_id" FROM ${name('v3')}`)).rejects.toThrow("Column '$row_id' cannot be resolved");
+    // Spark 4's DELETE writes a deletion vector (Puffin): Trino then fails on the whole table.
+    await t.spark(`DELETE FROM ${t.name('v3')} WHERE id = 2`);
+    await expect(trino.client.query(`SELECT id FROM ${name('v3')}`)).rejects.toThrow('ICEBERG_BAD_DATA: Unexpected PUFFIN file format');
+    const refusals: Record<string, string> = {
+      variant: "Cannot convert from Iceberg type 'variant' (VARIANT) to Trino type",
+      timestamp_ns: "Cannot convert from Iceberg type 'timestamp_ns' (TIMESTAMP_NANO) to Trino type",
+      timestamptz_ns: "Cannot convert from Iceberg type 'timestamptz_ns' (TIMESTAMP_NANO) to Trino type",
+    };
+    for (const [type, message] of Object.entries(refusals)) {
+      await t.create(`t_${type}`, schemaOf([req(1, 'id', 'long'), opt(2, 'v', type as 'time')]), [], { 'format-version': '3' });
+      await expect(trino.client.query(`SELECT id, v FROM ${name(`t_${type}`)}`), type).rejects.toThrow(message);
+    }
   });
 });
