@@ -35,4 +35,12 @@ describe('mappingDefinition', () => {
     expect(() => mappingDefinition(mapping({ partitioning: [{ field: 'ok', transform: 'bucket[4]' }] }), 'db.t')(schema)).toThrow(/^tables\[0\]\.partitioning\[0\]: cannot apply to db\.t: /);
     expect(() => mappingDefinition(mapping({ sortOrder: [{ field: 'tags' }] }), 'db.t')(schema)).toThrow(/^tables\[0\]\.sortOrder\[0\]: cannot apply to db\.t: /);
   });
+
+  it('refuses partitioning or sorting by a recursive field stored as variant (value.recursive: variant), with the path', () => {
+    const v3: Schema = { ...schema, fields: [...schema.fields, { id: 7, name: 'tree', required: false, type: 'variant' }] };
+    for (const transform of ['identity', 'bucket[4]']) {
+      expect(() => mappingDefinition(mapping({ formatVersion: 3, partitioning: [{ field: 'tree', transform }] }), 'db.t')(v3)).toThrow(/^tables\[0\]\.partitioning\[0\]: cannot apply to db\.t: /);
+    }
+    expect(() => mappingDefinition(mapping({ formatVersion: 3, sortOrder: [{ field: 'tree' }] }), 'db.t')(v3)).toThrow(/^tables\[0\]\.sortOrder\[0\]: cannot apply to db\.t: /);
+  });
 });

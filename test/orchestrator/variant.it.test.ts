@@ -319,6 +319,9 @@ describe('recursive JSON Schema $refs and Protobuf messages as Iceberg v3 varian
     const P = Array.from({ length: 12 }, (_, i) => pnode(i + 1, 1 + (i % 2)));
     await producePython(stack, [
       ...J.map((t, id) => ({ topic: jtopic, value: { json_schema: JTREE, data: { id, root: t.data } } })),
+      // Valid JSON (a \u escape) and valid for the schema, but a lone surrogate has no UTF-8, so no
+      // variant holds it. Built by hand with JTree's schema id: Python's serializer refuses such a string.
+      { topic: jtopic, value: { framed_like: 'JTree', body: '{"id": 99, "root": {"label": "bad", "children": [{"label": "x\\ud800"}]}}' } },
       ...P.map((t, id) => ({ topic: ptopic, value: { protobuf: 'tree_pb2.Tree', data: { id, root: t.data } } })),
     ], PROTOS);
     const config = writeDaemonConfig(stack, dir, {
@@ -336,6 +339,8 @@ describe('recursive JSON Schema $refs and Protobuf messages as Iceberg v3 varian
         if (!daemon.running) throw new Error(`daemon exited: ${daemon.log().slice(-3000)}`);
         return (await count('jtrees')) === J.length && (await count('ptrees')) === P.length;
       }, 180_000, 1000);
+      const letters = await readTopic(producer, `${jtopic}.floe.dlq`, 1);
+      expect(letters.map((m) => [m.headers?.['floe.source.offset']?.toString(), m.headers?.['floe.error.code']?.toString()])).toEqual([[String(J.length), 'VARIANT_UNREPRESENTABLE']]);
       expect((await daemon.stop()).code, daemon.log().slice(-3000)).toBe(0);
     } finally {
       daemon.kill('SIGKILL');
