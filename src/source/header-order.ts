@@ -52,6 +52,8 @@ export function installWireHeaders(): void {
   if (loaded(paths.batch) && !recordWrapped) {
     throw new FloeError('SOURCE_HEADERS', 'kafkajs decoded records before floe could keep their headers in order (wire-headers must be installed before the first fetch)');
   }
+  // The record being decoded collects its headers here (the list made on its first header only).
+  let collecting = false;
   let current: WireHeader[] | undefined;
 
   require(paths.header);
@@ -60,7 +62,7 @@ export function installWireHeaders(): void {
   if (!(decodeHeader as unknown as Record<symbol, unknown>)[WRAPPED]) {
     const wrapped: Decode = (decoder) => {
       const h = decodeHeader(decoder) as WireHeader;
-      current?.push({ key: h.key, value: h.value });
+      if (collecting) (current ??= []).push({ key: h.key, value: h.value });
       return h;
     };
     (wrapped as unknown as Record<symbol, unknown>)[WRAPPED] = true;
@@ -74,15 +76,17 @@ export function installWireHeaders(): void {
   const decodeRecord = record.exports as Decode;
   if (!(decodeRecord as unknown as Record<symbol, unknown>)[WRAPPED]) {
     const wrapped: Decode = (decoder, ...rest) => {
-      const list: WireHeader[] = [];
-      current = list;
+      collecting = true;
+      current = undefined;
       try {
-        const r = decodeRecord(decoder, ...rest) as { headers?: object };
+        const r = (decodeRecordNumbers(decoder as KafkaDecoder, rest[0] as BatchContext | undefined, header.exports as Decode) ?? decodeRecord(decoder, ...rest)) as { headers?: object };
         // No headers (most records): nothing to keep, and defineProperty per record cost ~1 % of
         // the daemon on small records; sourceHeaders reads kafkajs' empty object as no headers.
-        if (list.length > 0 && r && typeof r.headers === 'object' && r.headers !== null) Object.defineProperty(r.headers, WIRE_HEADERS, { value: list, enumerable: false });
+        const list = current as WireHeader[] | undefined;
+        if (list !== undefined && r && typeof r.headers === 'object' && r.headers !== null) Object.defineProperty(r.headers, WIRE_HEADERS, { value: list, enumerable: false });
         return r;
       } finally {
+        collecting = false;
         current = undefined;
       }
     };
@@ -90,6 +94,110 @@ export function installWireHeaders(): void {
     record.exports = wrapped;
   }
   installed = true;
+}
+
+/** The parts of kafkajs' protocol Decoder a record body needs (kafkajs/src/protocol/decoder.js). */
+interface KafkaDecoder {
+  buffer: Buffer;
+  offset: number;
+  readInt8(): number;
+  readVarInt(): number;
+  readVarIntBytes(): Buffer | null;
+  readVarIntArray<T>(reader: (d: KafkaDecoder) => T): T[];
+}
+
+/** What kafkajs' batch decoder hands each record (recordBatch/v0/decoder.js). */
+interface BatchContext {
+  firstOffset?: string;
+  firstTimestamp?: string;
+  maxTimestamp?: string;
+  magicByte?: number;
+  isControlBatch?: boolean;
+  timestampType?: number;
+}
+
+/** kafkajs' TimestampTypes.LOG_APPEND_TIME. */
+const LOG_APPEND_TIME = 1;
+/** The batch's first offset as a number, cached on its context (one per fetched batch); NaN: not exact. */
+const FIRST_OFFSET = Symbol('floe.source.firstOffset');
+const FIRST_TIMESTAMP = Symbol('floe.source.firstTimestamp');
+const TWO_53 = 2 ** 53;
+
+/**
+ * A record body decoded as kafkajs' record/v0/decoder.js decodes it (same fields, same strings),
+ * without its Long arithmetic: kafkajs parses the batch's first offset and first timestamp from
+ * their decimal strings, adds the record's delta and prints the result again, with a Long object
+ * per step, for every record — ~3 % of the daemon on small records, and its garbage. Here both
+ * bases are parsed once per batch and the sums are exact doubles (|x| < 2^53: offsets and epoch
+ * milliseconds always are). Returns undefined, with the decoder untouched, whenever that does not
+ * hold (a base or a sum at or beyond 2^53, a varlong delta of more than 7 bytes): kafkajs' own
+ * decoder then decodes the record.
+ */
+export function decodeRecordNumbers(d: KafkaDecoder, ctx: BatchContext | undefined, decodeHeader: Decode): object | undefined {
+  if (ctx === undefined || typeof ctx.firstOffset !== 'string') return undefined;
+  const c = ctx as BatchContext & { [FIRST_OFFSET]?: number; [FIRST_TIMESTAMP]?: number };
+  let base = c[FIRST_OFFSET];
+  if (base === undefined) base = c[FIRST_OFFSET] = exactNumber(ctx.firstOffset);
+  const logAppend = ctx.timestampType === LOG_APPEND_TIME && !!ctx.maxTimestamp;
+  let firstTs = c[FIRST_TIMESTAMP];
+  if (firstTs === undefined) firstTs = c[FIRST_TIMESTAMP] = typeof ctx.firstTimestamp === 'string' ? exactNumber(ctx.firstTimestamp) : NaN;
+  if (Number.isNaN(base) || (!logAppend && Number.isNaN(firstTs))) return undefined;
+  const start = d.offset;
+  const attributes = d.readInt8();
+  const timestampDelta = readVarLong(d);
+  const offsetDelta = timestampDelta === undefined ? 0 : d.readVarInt();
+  const offset = base + offsetDelta;
+  const ts = firstTs + (timestampDelta ?? 0);
+  if (timestampDelta === undefined || !(Math.abs(offset) < TWO_53) || (!logAppend && !(Math.abs(ts) < TWO_53))) {
+    d.offset = start;
+    return undefined;
+  }
+  const key = d.readVarIntBytes();
+  const value = d.readVarIntBytes();
+  const list = d.readVarIntArray(decodeHeader as (d: KafkaDecoder) => { key: string; value: Buffer | null });
+  // kafkajs' folded view: a repeated key becomes an array of its values.
+  const headers: Record<string, Buffer | null | Array<Buffer | null>> = {};
+  for (const h of list) {
+    const prev = headers[h.key];
+    headers[h.key] = prev === undefined ? h.value : Array.isArray(prev) ? prev.concat([h.value]) : [prev, h.value];
+  }
+  return {
+    magicByte: ctx.magicByte,
+    attributes,
+    timestamp: logAppend ? ctx.maxTimestamp : String(ts),
+    offset: String(offset),
+    key,
+    value,
+    headers,
+    isControlRecord: ctx.isControlBatch ?? false,
+    batchContext: ctx,
+  };
+}
+
+/** A decimal string's value when it is an integer below 2^53 in magnitude, else NaN. */
+function exactNumber(text: string): number {
+  const n = Number(text);
+  return Number.isSafeInteger(n) && String(n) === text ? n : NaN;
+}
+
+/** A zigzag varlong of at most 7 bytes (|value| < 2^48) as a number; undefined beyond (offset then unspecified). */
+function readVarLong(d: KafkaDecoder): number | undefined {
+  const buf = d.buffer;
+  let pos = d.offset;
+  let z = 0;
+  let scale = 1;
+  for (let i = 0; i < 7; i++) {
+    const b = buf[pos++];
+    if (b === undefined) return undefined;
+    z += (b & 0x7f) * scale;
+    scale *= 128;
+    if (b < 0x80) {
+      d.offset = pos;
+      // zigzag: even → z / 2, odd → -(z + 1) / 2
+      return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    }
+  }
+  return undefined;
 }
 
 /** The wire-order list kafkajs' decoding left on a headers object, if any. */

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
-import { installWireHeaders } from '../../src/source/header-order.js';
+import { decodeRecordNumbers, installWireHeaders } from '../../src/source/header-order.js';
 import { toSourceRecord } from '../../src/source/types.js';
 
 const require = createRequire(import.meta.url);
@@ -71,5 +71,82 @@ describe('headers in wire order', () => {
       { key: 'b', value: null },
     ]);
     expect(r.timestamp).toBe(-1); // Kafka's "no timestamp"
+  });
+});
+
+describe('record offsets and timestamps without Long (the same strings as kafkajs)', () => {
+  const path = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+  /** kafkajs' own record decoder, loaded afresh beside the wrapped one. */
+  function original(): (d: unknown, ctx: unknown) => KafkaMessage {
+    installWireHeaders();
+    const cache = require.cache as Record<string, unknown>;
+    const wrapped = cache[path];
+    delete cache[path];
+    try {
+      return require(path) as (d: unknown, ctx: unknown) => KafkaMessage;
+    } finally {
+      cache[path] = wrapped;
+    }
+  }
+
+  function body(tsDelta: bigint, offsetDelta: number, key: Buffer | null, value: Buffer | null, headers: Array<[string, Buffer | null]>): Buffer {
+    const Encoder = require('kafkajs/src/protocol/encoder.js') as Codec;
+    const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: string): unknown };
+    const e = new Encoder() as Record<string, (...a: unknown[]) => unknown> & { buffer: Buffer };
+    e.writeInt8!(0);
+    e.writeVarLong!(Long.fromValue(String(tsDelta)));
+    e.writeVarInt!(offsetDelta);
+    e.writeVarIntBytes!(key);
+    e.writeVarIntBytes!(value);
+    e.writeVarInt!(headers.length);
+    for (const [k, v] of headers) {
+      e.writeVarIntString!(k);
+      e.writeVarIntBytes!(v);
+    }
+    return e.buffer;
+  }
+
+  it('agrees with kafkajs on offsets, timestamps, control batches and folded headers, falling back beyond 2^53', () => {
+    const Decoder = require('kafkajs/src/protocol/decoder.js') as Codec;
+    const kafkajs = original();
+    const floe = require(path) as (d: unknown, ctx: unknown) => KafkaMessage;
+    const bases = ['0', '100', '9007199254740000', '9007199254740991', '9007199254740993', '9223372036854775000', '-1', '007'];
+    const timestamps = ['1700000000000', '-1', '0', '9007199254740991', '253402300799999'];
+    const deltas = [0n, 1n, -1n, 63n, 64n, 1234567n, -987654321n, 2n ** 47n, 2n ** 48n, 2n ** 55n, -(2n ** 60n)];
+    const headerSets: Array<Array<[string, Buffer | null]>> = [[], [['a', Buffer.from('1')], ['b', null], ['a', Buffer.from('2')], ['a', null]]];
+    let compared = 0;
+    for (const firstOffset of bases) {
+      for (const firstTimestamp of timestamps) {
+        for (const [k, tsDelta] of deltas.entries()) {
+          for (const ctxExtra of [{}, { timestampType: 1, maxTimestamp: '1700000009999' }, { timestampType: 1, maxTimestamp: '' }, { isControlBatch: true }]) {
+            const bytes = body(tsDelta, [0, 1, 7, 100_000, 2 ** 31 - 1][k % 5]!, k % 2 ? null : Buffer.from('key'), k % 3 ? Buffer.from('value') : null, headerSets[k % 2]!);
+            const ctx = { firstOffset, firstTimestamp, magicByte: 2, ...ctxExtra };
+            const a = kafkajs(new Decoder(bytes), { ...ctx });
+            const d = new Decoder(bytes) as unknown as { offset: number };
+            const b = floe(d, { ...ctx });
+            expect(d.offset).toBe(bytes.length);
+            const plain = (m: KafkaMessage) => ({ ...m, headers: { ...m.headers }, batchContext: undefined });
+            expect(plain(b)).toEqual(plain(a));
+            compared++;
+          }
+        }
+      }
+    }
+    expect(compared).toBe(bases.length * timestamps.length * deltas.length * 4);
+  });
+
+  it('takes the fast path for ordinary records and leaves the rest to kafkajs, decoder untouched', () => {
+    const Decoder = require('kafkajs/src/protocol/decoder.js') as Codec;
+    const header = require('kafkajs/src/protocol/recordBatch/header/v0/decoder.js') as (d: unknown) => unknown;
+    const run = (tsDelta: bigint, ctx: Record<string, unknown>) => {
+      const d = new Decoder(body(tsDelta, 5, null, Buffer.from('v'), [])) as unknown as { offset: number };
+      const r = decodeRecordNumbers(d as never, { firstOffset: '100', firstTimestamp: '1700000000000', magicByte: 2, ...ctx }, header as never);
+      return { r, offset: d.offset };
+    };
+    expect(run(7n, {}).r).toMatchObject({ offset: '105', timestamp: '1700000000007' });
+    expect(run(2n ** 48n, {})).toEqual({ r: undefined, offset: 0 });
+    expect(run(1n, { firstOffset: '9007199254740993' })).toEqual({ r: undefined, offset: 0 });
+    expect(run(1n, { firstTimestamp: '9007199254740991' })).toEqual({ r: undefined, offset: 0 });
+    expect(run(1n, { firstTimestamp: '9007199254740991', timestampType: 1, maxTimestamp: '5' }).r).toMatchObject({ timestamp: '5' });
   });
 });
