@@ -89,9 +89,12 @@ describe('processes', () => {
   it('exits with the worst code of the children it stopped', async () => {
     process.env.FAKE_EXIT_CODE = '1';
     const abort = new AbortController();
-    const config = { ...defaultConfig(), server: { enabled: false, host: '127.0.0.1', port: 0 } };
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const config = { ...defaultConfig(), server: { enabled: true, host: '127.0.0.1', port } };
     const done = superviseProcesses(config, { count: 2, logger: silentLogger, signal: abort.signal, start });
-    await new Promise((r) => setTimeout(r, 300));
+    // Ready: both children listen, so their SIGTERM handlers are installed (a child signalled
+    // while Node is still booting dies of the signal, which the supervisor counts as clean).
+    await until(async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined));
     abort.abort();
     expect(await done).toBe(1);
   });
