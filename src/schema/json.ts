@@ -12,7 +12,8 @@ import { floorDiv } from '../iceberg/spec/datetime.js';
 
 type Writer = (v: unknown) => string;
 
-interface Internals {
+/** What floe reads of avsc's type objects beyond their public API. */
+export interface AvscInternals {
   typeName: string;
   fields?: { name: string; type: AvroType }[];
   itemsType?: AvroType;
@@ -47,7 +48,7 @@ export function jsonWriter(root: AvroType): Writer {
     return lazy;
   };
   const make = (type: AvroType): Writer => {
-    const x = type as unknown as Internals;
+    const x = type as unknown as AvscInternals;
     if (isFloeLogical(type)) {
       if (type.logicalKind === 'decimal') {
         const scale = (type as DecimalType).scale;
@@ -103,10 +104,10 @@ export function jsonWriter(root: AvroType): Writer {
         if (branches.length === 1) {
           // [null, T] decodes bare; a lone [T] arrives wrapped.
           const inner = build(branches[0]!);
-          const key = types.length === 1 ? (branches[0] as unknown as Internals).branchName! : undefined;
+          const key = types.length === 1 ? (branches[0] as unknown as AvscInternals).branchName! : undefined;
           return (v) => (v === null ? 'null' : inner(key ? (v as Record<string, unknown>)[key] : v));
         }
-        const arms = branches.map((b) => ({ key: (b as unknown as Internals).branchName!, write: build(b) }));
+        const arms = branches.map((b) => ({ key: (b as unknown as AvscInternals).branchName!, write: build(b) }));
         return (v) => {
           if (v === null) return 'null';
           const w = v as Record<string, unknown>;

@@ -18,22 +18,12 @@ import { isFloeLogical, type DecimalType } from '../decode/logical.js';
 import { encodeVariant, VariantDecimal, VariantTyped, type EncodedVariant, type VariantValue } from '../iceberg/spec/variant.js';
 import { FloeError } from '../util/errors.js';
 import { MAX_ICEBERG_DECIMAL_PRECISION } from './avro-model.js';
-import { decimalText } from './json.js';
+import { decimalText, type AvscInternals } from './json.js';
 
 /** Deepest nesting of records, arrays, maps and unions a value may have (as json-variant.ts). */
 export const MAX_VARIANT_DEPTH = 1000;
 
 type Conv = (v: unknown, depth: number) => VariantValue;
-
-interface Internals {
-  typeName: string;
-  fields?: { name: string; type: AvroType }[];
-  itemsType?: AvroType;
-  valuesType?: AvroType;
-  types?: AvroType[];
-  branchName?: string;
-  underlyingType?: AvroType;
-}
 
 function tooDeep(): never {
   throw new FloeError('VARIANT_UNREPRESENTABLE', `a recursive value nested deeper than ${MAX_VARIANT_DEPTH} levels cannot be stored as a variant`);
@@ -86,7 +76,7 @@ export function variantValueOf(root: AvroType): (v: unknown) => VariantValue {
     return lazy;
   };
   const make = (type: AvroType): Conv => {
-    const x = type as unknown as Internals;
+    const x = type as unknown as AvscInternals;
     const known = logical(type);
     if (known) return known;
     if (x.typeName.startsWith('logical:')) return build(x.underlyingType!);
@@ -142,10 +132,10 @@ export function variantValueOf(root: AvroType): (v: unknown) => VariantValue {
         if (branches.length === 1) {
           // [null, T] decodes bare; a lone [T] arrives wrapped.
           const inner = build(branches[0]!);
-          const key = types.length === 1 ? (branches[0] as unknown as Internals).branchName! : undefined;
+          const key = types.length === 1 ? (branches[0] as unknown as AvscInternals).branchName! : undefined;
           return (v, depth) => (v === null || v === undefined ? null : inner(key ? (v as Record<string, unknown>)[key] : v, depth));
         }
-        const arms = branches.map((b) => ({ key: (b as unknown as Internals).branchName!, conv: build(b) }));
+        const arms = branches.map((b) => ({ key: (b as unknown as AvscInternals).branchName!, conv: build(b) }));
         return (v, depth) => {
           if (v === null || v === undefined) return null;
           if (depth >= MAX_VARIANT_DEPTH) tooDeep();

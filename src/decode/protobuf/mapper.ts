@@ -95,7 +95,8 @@ function scalar(type: string): PSlot | undefined {
   }
 }
 
-const WRAPPERS: Record<string, string> = {
+/** The wrapper messages (`google.protobuf.*Value`) and the scalar type each wraps. */
+export const WRAPPERS: Record<string, string> = {
   '.google.protobuf.DoubleValue': 'double',
   '.google.protobuf.FloatValue': 'float',
   '.google.protobuf.Int64Value': 'int64',
@@ -107,7 +108,8 @@ const WRAPPERS: Record<string, string> = {
   '.google.protobuf.BytesValue': 'bytes',
 };
 
-const JSON_TYPES = new Set(['.google.protobuf.Struct', '.google.protobuf.Value', '.google.protobuf.ListValue']);
+/** Well-known messages that hold JSON (Struct, Value, ListValue). */
+export const JSON_TYPES = new Set(['.google.protobuf.Struct', '.google.protobuf.Value', '.google.protobuf.ListValue']);
 
 type Obj = Record<string, unknown>;
 

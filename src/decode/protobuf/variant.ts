@@ -14,26 +14,13 @@ import protobuf from 'protobufjs';
 import { VariantDecimal, VariantTyped, type VariantValue } from '../../iceberg/spec/variant.js';
 import { FloeError } from '../../util/errors.js';
 import { parsedJsonVariant } from '../json-variant.js';
-import { big, daysFromCivil, mapKeyText, structJson, validDate } from './mapper.js';
+import { big, daysFromCivil, JSON_TYPES, mapKeyText, structJson, validDate, WRAPPERS } from './mapper.js';
 import { Violation } from './violation.js';
 
 type Obj = Record<string, unknown>;
 type Conv = (v: unknown, depth: number) => VariantValue;
 
 const MAX_DEPTH = 1000;
-
-const WRAPPED: Record<string, string> = {
-  '.google.protobuf.DoubleValue': 'double',
-  '.google.protobuf.FloatValue': 'float',
-  '.google.protobuf.Int64Value': 'int64',
-  '.google.protobuf.UInt64Value': 'uint64',
-  '.google.protobuf.Int32Value': 'int32',
-  '.google.protobuf.UInt32Value': 'uint32',
-  '.google.protobuf.BoolValue': 'bool',
-  '.google.protobuf.StringValue': 'string',
-  '.google.protobuf.BytesValue': 'bytes',
-};
-const JSON_TYPES = new Set(['.google.protobuf.Struct', '.google.protobuf.Value', '.google.protobuf.ListValue']);
 
 function tooDeep(): never {
   throw new FloeError('VARIANT_UNREPRESENTABLE', `a recursive message nested deeper than ${MAX_DEPTH} levels cannot be stored as a variant`);
@@ -107,7 +94,7 @@ export function messageVariant(root: protobuf.Type, mapEntries: ReadonlySet<stri
         return new VariantTyped('date', daysFromCivil(y, m, d));
       };
     }
-    const wrapped = WRAPPED[full];
+    const wrapped = WRAPPERS[full];
     if (wrapped) {
       const conv = scalar(wrapped);
       const d = type.fields.value!;
