@@ -22,13 +22,12 @@
  * FLOE_BENCH_SILVER_SCANS (5).
  */
 import os from 'node:os';
-import { committedOffsets } from '../src/commit/offsets.js';
 import { RestCatalogClient } from '../src/iceberg/catalog/rest-client.js';
 import { AvroProducer, DaemonProcess, sleep, uniqueSuffix, workDir, writeDaemonConfig } from '../test/harness/daemon.js';
 import { oracleFor, type OracleClient } from '../test/harness/oracle.js';
 import { prng } from '../test/fixtures/prng.js';
 import { benchStack } from './stack.js';
-import { fileCounts, makeOps, median, PARTITIONS, ROW_SCHEMA } from './silver.js';
+import { committedCounter, fileCounts, makeOps, median, PARTITIONS, ROW_SCHEMA, trickle } from './silver.js';
 
 const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits });
 const load = (): string => os.loadavg().map((l) => fmt(l, 2)).join(' ');
@@ -64,16 +63,7 @@ export async function runSilverDv(): Promise<void> {
   await producer.send(topic, makeOps(producer, schemaId, rand, N, KEYS, 0));
 
   const catalog = new RestCatalogClient({ uri: stack.catalogUri, warehouse: stack.warehouse });
-  const committed = async (name: string): Promise<number> => {
-    try {
-      const t = await catalog.loadTable({ namespace: [ns], name }, { snapshots: 'refs' });
-      let n = 0;
-      for (const [tp, , o] of committedOffsets(t.metadata).entries()) if (tp === topic) n += Number(o);
-      return n;
-    } catch {
-      return 0;
-    }
-  };
+  const committed = committedCounter(catalog, ns, topic);
   const dir = workDir('bench-silver-dv');
   const config = writeDaemonConfig(stack, dir, {
     groupId: `floe-bench-silverdv-${s}`,
@@ -89,16 +79,7 @@ export async function runSilverDv(): Promise<void> {
       if (!daemon.running || Date.now() > deadline) throw new Error(`daemon stopped or timed out:\n${daemon.log().slice(-3000)}`);
       await sleep(200);
     }
-    const perTick = Math.max(1, Math.round(trickleRate / 10));
-    const stopAt = Date.now() + trickleSeconds * 1000;
-    let sent = 0;
-    while (Date.now() < stopAt) {
-      const next = Date.now() + 100;
-      await producer.send(topic, makeOps(producer, schemaId, rand, perTick, KEYS, N + sent));
-      sent += perTick;
-      await sleep(Math.max(0, next - Date.now()));
-    }
-    total = N + sent;
+    total = N + (await trickle(producer, topic, schemaId, rand, { seconds: trickleSeconds, rate: trickleRate, keys: KEYS, v0: N }));
     while ((await committed('customers')) < total || (await committed('customer_events')) < total) {
       if (!daemon.running || Date.now() > deadline) throw new Error(`trickle not committed:\n${daemon.log().slice(-3000)}`);
       await sleep(200);

@@ -113,6 +113,37 @@ export async function fileCounts(oracle: OracleClient, table: string): Promise<{
   return { data: Number(d[0]), dataMiB: Number(d[1]) / MiB, deletes: Number(x[0]), deleteMiB: Number(x[1]) / MiB };
 }
 
+/** Kafka operations of `topic` the table `ns.name` has committed (its snapshots' offsets), 0 before it exists. */
+export function committedCounter(catalog: RestCatalogClient, ns: string, topic: string): (name: string) => Promise<number> {
+  return async (name) => {
+    try {
+      const t = await catalog.loadTable({ namespace: [ns], name }, { snapshots: 'refs' });
+      let n = 0;
+      for (const [tp, , o] of committedOffsets(t.metadata).entries()) if (tp === topic) n += Number(o);
+      return n;
+    } catch {
+      return 0; // not created yet
+    }
+  };
+}
+
+/**
+ * Steady updates for `seconds` at `rate` ops/s (a batch every 100 ms), so the table ends up with one
+ * small row delta per commit interval; resolves to how many were sent.
+ */
+export async function trickle(producer: AvroProducer, topic: string, schemaId: number, rand: () => number, o: { seconds: number; rate: number; keys: number; v0: number }): Promise<number> {
+  const perTick = Math.max(1, Math.round(o.rate / 10));
+  const stopAt = Date.now() + o.seconds * 1000;
+  let sent = 0;
+  while (Date.now() < stopAt) {
+    const next = Date.now() + 100;
+    await producer.send(topic, makeOps(producer, schemaId, rand, perTick, o.keys, o.v0 + sent));
+    sent += perTick;
+    await sleep(Math.max(0, next - Date.now()));
+  }
+  return sent;
+}
+
 export async function runSilver(): Promise<void> {
   const N = Number(process.env.FLOE_BENCH_SILVER_OPS ?? 300_000);
   const KEYS = Number(process.env.FLOE_BENCH_SILVER_KEYS ?? 10_000);
@@ -142,16 +173,7 @@ export async function runSilver(): Promise<void> {
   console.log(`produced ${fmt(N, 0)} operations (${fmt(tombstones, 0)} tombstones), ${fmt(inputBytes / MiB)} MiB of keys + values, in ${fmt((Date.now() - t0) / 1000)} s`);
 
   const catalog = new RestCatalogClient({ uri: stack.catalogUri, warehouse: stack.warehouse });
-  const committed = async (name: string): Promise<number> => {
-    try {
-      const t = await catalog.loadTable({ namespace: [ns], name }, { snapshots: 'refs' });
-      let n = 0;
-      for (const [tp, , o] of committedOffsets(t.metadata).entries()) if (tp === topic) n += Number(o);
-      return n;
-    } catch {
-      return 0; // not created yet
-    }
-  };
+  const committed = committedCounter(catalog, ns, topic);
 
   const dir = workDir('bench-silver');
   const config = writeDaemonConfig(stack, dir, {
@@ -186,16 +208,7 @@ export async function runSilver(): Promise<void> {
     console.log(`load average after catch-up: ${load()}`);
 
     if (trickleSeconds > 0) {
-      // Steady updates, so the table ends up with one small row delta per commit interval.
-      const perTick = Math.max(1, Math.round(trickleRate / 10));
-      const stopAt = Date.now() + trickleSeconds * 1000;
-      let sent = 0;
-      while (Date.now() < stopAt) {
-        const next = Date.now() + 100;
-        await producer.send(topic, makeOps(producer, schemaId, rand, perTick, KEYS, N + sent));
-        sent += perTick;
-        await sleep(Math.max(0, next - Date.now()));
-      }
+      const sent = await trickle(producer, topic, schemaId, rand, { seconds: trickleSeconds, rate: trickleRate, keys: KEYS, v0: N });
       total = N + sent;
       const deadline = Date.now() + 120_000;
       while ((await committed('customers')) < total || (await committed('customer_events')) < total) {
