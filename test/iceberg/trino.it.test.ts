@@ -33,12 +33,11 @@ import { findField } from '../../src/iceberg/spec/schema.js';
 import { FileContent, type NestedField, type Schema } from '../../src/iceberg/spec/types.js';
 import { FastAppend } from '../../src/iceberg/table/append.js';
 import { RowDelta } from '../../src/iceberg/table/row-delta.js';
+import { BIN, cases as everyTypeCases, FIXED, opt, req, schema as everyType } from './table/every-type-cases.js';
 import { bytes, days, micros, timeMicros, unscaled } from './table/oracle-values.js';
 import { deleteFile, POSITION_DELETES } from './table/delete-files.js';
 import { newCatalog, OracleTables, schemaOf, stack } from './table/oracle-tables.js';
 
-const opt = (id: number, name: string, type: NestedField['type']): NestedField => ({ id, name, required: false, type });
-const req = (id: number, name: string, type: NestedField['type']): NestedField => ({ id, name, required: true, type });
 
 const t = new OracleTables('floe_trino');
 const run = randomUUID().slice(0, 8);
@@ -115,46 +114,17 @@ async function append(target: Target, name: string, rows: Row[]) {
 const trinoName = (target: Target, table: string) => `${target.trinoCatalog}."${target.ns}"."${table}"`;
 
 const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
-const FIXED = bytes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 255);
-const BIN = bytes(0, 255, 128, 7);
 const map = (...entries: [string, TrinoValue][]) => new Map(entries);
 /** Maps as arrays of [key, value] pairs, so comparisons see the entry order too. */
 const ordered = (v: TrinoValue): unknown => (v instanceof Map ? [...v].map(([k, x]) => [k, ordered(x)]) : Array.isArray(v) ? v.map(ordered) : v);
 
-/** Every type floe writes (the list of test/iceberg/table/every-type.it.test.ts, plus time). */
-const TYPES_SCHEMA = schemaOf([
-  req(1, 'id', 'int'),
-  opt(2, 'b', 'boolean'),
-  opt(3, 'i', 'int'),
-  opt(4, 'l', 'long'),
-  opt(5, 'f', 'float'),
-  opt(6, 'd', 'double'),
-  opt(7, 'dec9', 'decimal(9,2)'),
-  opt(8, 'dec18', 'decimal(18,6)'),
-  opt(9, 'dec38', 'decimal(38,10)'),
-  opt(10, 'dt', 'date'),
-  opt(11, 'tm', 'time'),
-  opt(12, 'ts', 'timestamp'),
-  opt(13, 'tstz', 'timestamptz'),
-  opt(14, 's', 'string'),
-  opt(15, 'u', 'uuid'),
-  opt(16, 'fx', 'fixed[16]'),
-  opt(17, 'bin', 'binary'),
-  opt(18, 'st', {
-    type: 'struct',
-    fields: [req(30, 'a', 'int'), opt(31, 'b', 'string'), opt(32, 'inner', { type: 'struct', fields: [opt(33, 'x', 'double')] })],
-  }),
-  opt(19, 'li', { type: 'list', 'element-id': 40, element: 'int', 'element-required': false }),
-  opt(20, 'ls', {
-    type: 'list',
-    'element-id': 41,
-    element: { type: 'struct', fields: [req(42, 'k', 'string'), opt(43, 'v', 'long')] },
-    'element-required': true,
-  }),
-  opt(21, 'm', { type: 'map', 'key-id': 50, key: 'string', 'value-id': 51, value: 'long', 'value-required': false }),
-  opt(22, 'mi', { type: 'map', 'key-id': 52, key: 'int', 'value-id': 53, value: 'string', 'value-required': true }),
-  req(23, 'rs', 'string'),
-]);
+/**
+ * Every type floe writes: the every-type table's schema and rows (test/iceberg/table/every-type-cases.ts)
+ * plus a `time` column last, which Spark has no type for but Trino reads.
+ */
+const TYPES_SCHEMA = schemaOf([...everyType.fields, opt(23, 'tm', 'time')]);
+const TIMES = [timeMicros('13:45:00.000001'), 0n, null, timeMicros('23:59:59.999999')];
+const TIMES_TEXT = ['13:45:00.000001', '00:00:00.000000', null, '23:59:59.999999'];
 
 /**
  * Trino's type of each column, as its protocol names it (decimal arguments with a space; `inner`
@@ -162,69 +132,41 @@ const TYPES_SCHEMA = schemaOf([
  */
 const TRINO_TYPES: [string, string][] = [
   ['id', 'integer'], ['b', 'boolean'], ['i', 'integer'], ['l', 'bigint'], ['f', 'real'], ['d', 'double'],
-  ['dec9', 'decimal(9, 2)'], ['dec18', 'decimal(18, 6)'], ['dec38', 'decimal(38, 10)'], ['dt', 'date'], ['tm', 'time(6)'],
+  ['dec9', 'decimal(9, 2)'], ['dec18', 'decimal(18, 6)'], ['dec38', 'decimal(38, 10)'], ['dt', 'date'],
   ['ts', 'timestamp(6)'], ['tstz', 'timestamp(6) with time zone'], ['s', 'varchar'], ['u', 'uuid'], ['fx', 'varbinary'],
   ['bin', 'varbinary'], ['st', 'row(a integer, b varchar, "inner" row(x double))'], ['li', 'array(integer)'],
   ['ls', 'array(row(k varchar, v bigint))'], ['m', 'map(varchar, bigint)'], ['mi', 'map(integer, varchar)'], ['rs', 'varchar'],
+  ['tm', 'time(6)'],
 ];
 
-/** Each row: floe's canonical input and Trino's answer (numbers as their JSON text, maps as Maps). */
-const CASES: { row: Row; want: TrinoValue[] }[] = [
-  {
-    row: {
-      id: 1, b: true, i: -2147483648, l: 9223372036854775807n, f: 1.5, d: Number.NaN,
-      dec9: unscaled('-1234567.89', 2), dec18: unscaled('123456789012.345678', 6),
-      dec38: unscaled('9999999999999999999999999999.9999999999', 10),
-      dt: days('1969-12-31'), tm: timeMicros('13:45:00.000001'), ts: micros('1969-12-31T23:59:59.999999'),
-      tstz: micros('1900-01-01T00:00:00.000001'), s: 'non-BMP: 😀 𝄞 and ü', u: '123e4567-e89b-12d3-a456-426614174000',
-      fx: FIXED, bin: BIN, st: { a: 7, b: 'x', inner: { x: -0.5 } }, li: [1, null, 3],
-      ls: [{ k: 'a', v: 9007199254740993n }, { k: 'b', v: null }],
-      m: new Map([['one', 1n], ['big', -9007199254740993n]]), mi: [[2, 'two'], [-1, 'minus one']], rs: 'r1',
-    },
-    want: [
-      '1', true, '-2147483648', '9223372036854775807', '1.5', 'NaN', '-1234567.89', '123456789012.345678',
-      '9999999999999999999999999999.9999999999', '1969-12-31', '13:45:00.000001', '1969-12-31 23:59:59.999999',
-      '1900-01-01 00:00:00.000001 UTC', 'non-BMP: 😀 𝄞 and ü', '123e4567-e89b-12d3-a456-426614174000', b64(FIXED), b64(BIN),
-      ['7', 'x', ['-0.5']], ['1', null, '3'], [['a', '9007199254740993'], ['b', null]],
-      map(['one', '1'], ['big', '-9007199254740993']), map(['2', 'two'], ['-1', 'minus one']), 'r1',
-    ],
-  },
-  {
-    row: {
-      id: 2, b: false, i: 2147483647, l: -9223372036854775808n, f: -3.4028234663852886e38, d: Infinity,
-      dec9: unscaled('0.01', 2), dec18: unscaled('-0.000001', 6), dec38: unscaled('-0.0000000001', 10),
-      dt: days('0001-01-01'), tm: 0n, ts: micros('2262-04-11T23:47:16.854775'), tstz: micros('1970-01-01T00:00:00Z') - 1n,
-      s: '', u: '00000000-0000-0000-0000-000000000000', fx: new Uint8Array(16), bin: new Uint8Array(0),
-      st: { a: -1, b: null, inner: null }, li: [], ls: [], m: new Map(), mi: [], rs: '',
-    },
-    want: [
-      '2', false, '2147483647', '-9223372036854775808', '-3.4028235E38', 'Infinity', '0.01', '-0.000001', '-0.0000000001',
-      '0001-01-01', '00:00:00.000000', '2262-04-11 23:47:16.854775', '1969-12-31 23:59:59.999999 UTC', '',
-      '00000000-0000-0000-0000-000000000000', b64(new Uint8Array(16)), '', ['-1', null, null], [], [], map(), map(), '',
-    ],
-  },
-  {
-    // Every optional column null (nested ones too), only the required ones set.
-    row: { id: 3, rs: 'only required' },
-    want: ['3', ...Array<null>(21).fill(null), 'only required'],
-  },
-  {
-    row: {
-      id: 4, b: null, i: 0, l: 9007199254740993n, f: Math.fround(0.1), d: -Infinity,
-      dec9: 0n, dec18: unscaled('999999999999.999999', 6), dec38: unscaled('-12345678901234567890.0123456789', 10),
-      dt: days('2024-02-29'), tm: timeMicros('23:59:59.999999'), ts: micros('2024-02-29T12:34:56.789012'),
-      tstz: micros('2024-02-29T12:34:56.789012Z'), s: 'a\u0000b\nc', u: 'ffffffff-ffff-ffff-ffff-ffffffffffff',
-      fx: FIXED.slice().reverse(), bin: bytes(1), st: { a: 0, b: '', inner: { x: null } }, li: [null],
-      ls: [{ k: '', v: 0n }], m: { k: null }, mi: [[0, '']], rs: 'r4',
-    },
-    want: [
-      '4', null, '0', '9007199254740993', '0.1', '-Infinity', '0.00', '999999999999.999999', '-12345678901234567890.0123456789',
-      '2024-02-29', '23:59:59.999999', '2024-02-29 12:34:56.789012', '2024-02-29 12:34:56.789012 UTC', 'a\u0000b\nc',
-      'ffffffff-ffff-ffff-ffff-ffffffffffff', b64(FIXED.slice().reverse()), b64(bytes(1)), ['0', '', [null]], [null],
-      [['', '0']], map(['k', null]), map(['0', '']), 'r4',
-    ],
-  },
+/** Trino's answer for each every-type row (numbers as their JSON text, maps as Maps), then its time. */
+const TRINO_ROWS: TrinoValue[][] = [
+  [
+    '1', true, '-2147483648', '9223372036854775807', '1.5', 'NaN', '-1234567.89', '123456789012.345678',
+    '9999999999999999999999999999.9999999999', '1969-12-31', '1969-12-31 23:59:59.999999',
+    '1900-01-01 00:00:00.000001 UTC', 'non-BMP: 😀 𝄞 and ü', '123e4567-e89b-12d3-a456-426614174000', b64(FIXED), b64(BIN),
+    ['7', 'x', ['-0.5']], ['1', null, '3'], [['a', '9007199254740993'], ['b', null]],
+    map(['one', '1'], ['big', '-9007199254740993']), map(['2', 'two'], ['-1', 'minus one']), 'r1',
+  ],
+  [
+    '2', false, '2147483647', '-9223372036854775808', '-3.4028235E38', 'Infinity', '0.01', '-0.000001', '-0.0000000001',
+    '0001-01-01', '2262-04-11 23:47:16.854775', '1969-12-31 23:59:59.999999 UTC', '',
+    '00000000-0000-0000-0000-000000000000', b64(new Uint8Array(16)), '', ['-1', null, null], [], [], map(), map(), '',
+  ],
+  // Every optional column null (nested ones too), only the required ones set.
+  ['3', ...Array<null>(20).fill(null), 'only required'],
+  [
+    '4', null, '0', '9007199254740993', '0.1', '-Infinity', '0.00', '999999999999.999999', '-12345678901234567890.0123456789',
+    '2024-02-29', '2024-02-29 12:34:56.789012', '2024-02-29 12:34:56.789012 UTC', 'a\u0000b\nc',
+    'ffffffff-ffff-ffff-ffff-ffffffffffff', b64(FIXED.slice().reverse()), b64(bytes(1)), ['0', '', [null]], [null],
+    [['', '0']], map(['k', null]), map(['0', '']), 'r4',
+  ],
 ];
+
+const CASES: { row: Row; want: TrinoValue[] }[] = everyTypeCases.map((c, i) => ({
+  row: { ...c.row, tm: TIMES[i] },
+  want: [...TRINO_ROWS[i]!, TIMES_TEXT[i]!],
+}));
 
 describe.each(['reference', 'floe'] as const)("Trino reads tables floe wrote (%s catalog)", (kind) => {
   it('every column type reads back with the written values and the expected Trino types', async () => {

@@ -1,7 +1,7 @@
 /**
  * The every-type table: its schema, the rows floe writes and what each reader must return. Shared by
  * every-type.it.test.ts (the always-on oracle: Spark 4.1 + Iceberg 1.12, PyIceberg) and
- * older-reader.it.test.ts (Spark 3.5 + Iceberg 1.10.1).
+ * older-reader.it.test.ts (Spark 3.5 + Iceberg 1.10.1), and with a time column added by trino.it.test.ts.
  */
 import type { Row } from '../../../src/arrow/builder.js';
 import type { NestedField } from '../../../src/iceberg/spec/types.js';
@@ -45,8 +45,8 @@ export const schema = schemaOf([
   req(22, 'rs', 'string'),
 ]);
 
-const FIXED = bytes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 255);
-const BIN = bytes(0, 255, 128, 7);
+export const FIXED = bytes(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 255);
+export const BIN = bytes(0, 255, 128, 7);
 
 /** Each row: floe's canonical input and what both oracles must return (their JSON encoding). */
 export const cases: { row: Row; want: Record<string, OracleValue> }[] = [
