@@ -10,10 +10,9 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { artifacts, HOST, loadConfig, type StackConfig } from './config.js';
 import { mavenGet } from './install.js';
-import { capture, httpGet, readPid, startDaemon, stopDaemon, waitFor } from './proc.js';
+import { capture, httpGet, readPid, startDaemon, stopDaemon, waitFor, runIfEntryPoint, serveUntilSignal } from './proc.js';
 import { OLDER_READER, oracleEnv, readerJars } from './readers.js';
 
 const PY_CHECK = `import sys, pyspark; print(pyspark.__version__); sys.exit(0 if pyspark.__version__ == sys.argv[1] else 1)`;
@@ -118,14 +117,7 @@ async function main(argv: string[]): Promise<number> {
       await installOlderReader(c);
       const server = await startOlderReader({}, c);
       log(`started in ${server.startSeconds.toFixed(1)}s: ${server.url} (log ${server.logFile}); Ctrl-C stops it`);
-      // Signal listeners do not keep Node's event loop alive: without a timer the process would
-      // end here, and its exit hook would take the JVM down with it.
-      const keepAlive = setInterval(() => undefined, 1 << 30);
-      await new Promise<void>((resolveSignal) => {
-        for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, resolveSignal);
-      });
-      clearInterval(keepAlive);
-      await server.stop();
+      await serveUntilSignal(server.stop);
       return 0;
     }
     default:
@@ -134,12 +126,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : e);
-      process.exit(1);
-    },
-  );
-}
+runIfEntryPoint(import.meta.url, main);

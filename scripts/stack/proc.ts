@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface PidRecord {
   pid: number;
@@ -234,4 +235,30 @@ export async function httpGet(url: string, timeoutMs = 2_000): Promise<Response 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Keeps an on-demand server (Trino, the older reader) up until SIGINT, SIGTERM or SIGHUP, then
+ * stops it. Signal listeners do not keep Node's event loop alive: without the timer the process
+ * would end at once, and its exit hook would take the JVM down with it.
+ */
+export async function serveUntilSignal(stop: () => Promise<void>): Promise<void> {
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  await new Promise<void>((resolveSignal) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, resolveSignal);
+  });
+  clearInterval(keepAlive);
+  await stop();
+}
+
+/** Runs a script's `main` when the module is the process's entry point, exiting with its code. */
+export function runIfEntryPoint(moduleUrl: string, main: (argv: string[]) => Promise<number>): void {
+  if (moduleUrl !== pathToFileURL(process.argv[1] ?? '').href) return;
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(1);
+    },
+  );
 }

@@ -14,10 +14,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { HOST, loadConfig, REPO_ROOT, urls, VERSIONS, type StackConfig } from './config.js';
 import { mavenGet } from './install.js';
-import { httpGet, readPid, run, startDaemon, stopDaemon, waitFor } from './proc.js';
+import { httpGet, readPid, run, startDaemon, stopDaemon, waitFor, runIfEntryPoint, serveUntilSignal } from './proc.js';
 import { TrinoClient } from './trino-client.js';
 
 export { TrinoClient, TrinoError, type TrinoResult, type TrinoValue } from './trino-client.js';
@@ -278,10 +277,7 @@ async function main(argv: string[]): Promise<number> {
       const port = Number(process.env.FLOE_TRINO_PORT || 18080);
       const server = await startTrino({ port, catalogs: { iceberg: { uri: u.catalogUri, warehouse: u.warehouse, s3Endpoint: u.s3Endpoint } } }, c);
       log(`started in ${server.startSeconds.toFixed(1)}s: ${server.url} (log ${server.logFile}); Ctrl-C stops it`);
-      await new Promise<void>((resolveSignal) => {
-        for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, resolveSignal);
-      });
-      await server.stop();
+      await serveUntilSignal(server.stop);
       return 0;
     }
     default:
@@ -290,12 +286,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      console.error(e instanceof Error ? e.message : e);
-      process.exit(1);
-    },
-  );
-}
+runIfEntryPoint(import.meta.url, main);
