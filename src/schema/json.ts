@@ -9,19 +9,9 @@ import type { AvroType } from '../decode/avro.js';
 import { typeNameOf } from '../decode/avro.js';
 import { isFloeLogical, type DecimalType } from '../decode/logical.js';
 import { floorDiv } from '../iceberg/spec/datetime.js';
+import { perTypeBuilder, unionShape, type AvscInternals } from './avro-walk.js';
 
 type Writer = (v: unknown) => string;
-
-/** What floe reads of avsc's type objects beyond their public API. */
-export interface AvscInternals {
-  typeName: string;
-  fields?: { name: string; type: AvroType }[];
-  itemsType?: AvroType;
-  valuesType?: AvroType;
-  types?: AvroType[];
-  branchName?: string;
-  underlyingType?: AvroType;
-}
 
 export function decimalText(unscaled: bigint, scale: number): string {
   if (scale === 0) return unscaled.toString();
@@ -36,18 +26,7 @@ function number(v: unknown): string {
 }
 
 export function jsonWriter(root: AvroType): Writer {
-  const cache = new Map<AvroType, Writer>();
-  const build = (type: AvroType): Writer => {
-    const hit = cache.get(type);
-    if (hit) return hit;
-    // Placeholder first: recursive types refer to themselves.
-    let impl: Writer = () => '';
-    const lazy: Writer = (v) => impl(v);
-    cache.set(type, lazy);
-    impl = make(type);
-    return lazy;
-  };
-  const make = (type: AvroType): Writer => {
+  const build = perTypeBuilder<Writer>((type, build) => {
     const x = type as unknown as AvscInternals;
     if (isFloeLogical(type)) {
       if (type.logicalKind === 'decimal') {
@@ -99,15 +78,13 @@ export function jsonWriter(root: AvroType): Writer {
         };
       }
       default: {
-        const types = x.types!;
-        const branches = types.filter((b) => b.typeName !== 'null');
-        if (branches.length === 1) {
-          // [null, T] decodes bare; a lone [T] arrives wrapped.
-          const inner = build(branches[0]!);
-          const key = types.length === 1 ? (branches[0] as unknown as AvscInternals).branchName! : undefined;
+        const union = unionShape(type);
+        if (union.kind === 'optional') {
+          const inner = build(union.inner);
+          const key = union.key;
           return (v) => (v === null ? 'null' : inner(key ? (v as Record<string, unknown>)[key] : v));
         }
-        const arms = branches.map((b) => ({ key: (b as unknown as AvscInternals).branchName!, write: build(b) }));
+        const arms = union.arms.map((a) => ({ key: a.key, write: build(a.type) }));
         return (v) => {
           if (v === null) return 'null';
           const w = v as Record<string, unknown>;
@@ -116,6 +93,6 @@ export function jsonWriter(root: AvroType): Writer {
         };
       }
     }
-  };
+  });
   return build(root);
 }

@@ -18,7 +18,8 @@ import { isFloeLogical, type DecimalType } from '../decode/logical.js';
 import { encodeVariant, VariantDecimal, VariantTyped, type EncodedVariant, type VariantValue } from '../iceberg/spec/variant.js';
 import { FloeError } from '../util/errors.js';
 import { MAX_ICEBERG_DECIMAL_PRECISION } from './avro-model.js';
-import { decimalText, type AvscInternals } from './json.js';
+import { perTypeBuilder, unionShape, type AvscInternals } from './avro-walk.js';
+import { decimalText } from './json.js';
 
 /** Deepest nesting of records, arrays, maps and unions a value may have (as json-variant.ts). */
 export const MAX_VARIANT_DEPTH = 1000;
@@ -64,18 +65,7 @@ function logical(type: AvroType): Conv | undefined {
 
 /** The variant value of a decoded Avro value of `root` (shapes: decode/avro.ts). */
 export function variantValueOf(root: AvroType): (v: unknown) => VariantValue {
-  const cache = new Map<AvroType, Conv>();
-  const build = (type: AvroType): Conv => {
-    const hit = cache.get(type);
-    if (hit) return hit;
-    // Placeholder first: recursive types refer to themselves.
-    let impl: Conv = () => null;
-    const lazy: Conv = (v, depth) => impl(v, depth);
-    cache.set(type, lazy);
-    impl = make(type);
-    return lazy;
-  };
-  const make = (type: AvroType): Conv => {
+  const build = perTypeBuilder<Conv>((type, build) => {
     const x = type as unknown as AvscInternals;
     const known = logical(type);
     if (known) return known;
@@ -127,15 +117,13 @@ export function variantValueOf(root: AvroType): (v: unknown) => VariantValue {
         };
       }
       default: {
-        const types = x.types!;
-        const branches = types.filter((b) => b.typeName !== 'null');
-        if (branches.length === 1) {
-          // [null, T] decodes bare; a lone [T] arrives wrapped.
-          const inner = build(branches[0]!);
-          const key = types.length === 1 ? (branches[0] as unknown as AvscInternals).branchName! : undefined;
+        const union = unionShape(type);
+        if (union.kind === 'optional') {
+          const inner = build(union.inner);
+          const key = union.key;
           return (v, depth) => (v === null || v === undefined ? null : inner(key ? (v as Record<string, unknown>)[key] : v, depth));
         }
-        const arms = branches.map((b) => ({ key: (b as unknown as AvscInternals).branchName!, conv: build(b) }));
+        const arms = union.arms.map((a) => ({ key: a.key, conv: build(a.type) }));
         return (v, depth) => {
           if (v === null || v === undefined) return null;
           if (depth >= MAX_VARIANT_DEPTH) tooDeep();
@@ -145,7 +133,7 @@ export function variantValueOf(root: AvroType): (v: unknown) => VariantValue {
         };
       }
     }
-  };
+  });
   const conv = build(root);
   return (v) => conv(v, 0);
 }
