@@ -2,8 +2,9 @@
  * Daemon start-up (`npm run bench -- --startup`): the CPU a `floe run` process uses from spawn
  * until it is ready (partitions assigned and their positions set, the `positions set` log line)
  * on an empty topic, against the local stack. Alternates the shipped entry point (bin/floe.js,
- * compiled dist/) with the TypeScript sources under tsx (`node --import tsx src/cli/main.ts`, how
- * the harness ran daemons before), so both see the same load. FLOE_BENCH_STARTUP_RUNS pairs (5).
+ * compiled dist/), the same without V8's compile cache, and the TypeScript sources under tsx
+ * (`node --import tsx src/cli/main.ts`, how the harness ran daemons before), so all see the same
+ * load. FLOE_BENCH_STARTUP_RUNS rounds (5).
  */
 import os from 'node:os';
 import { createKafkaClient } from '../src/source/client.js';
@@ -27,21 +28,24 @@ export async function runStartup(): Promise<void> {
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 4, replicationFactor: 1 }] });
   await admin.disconnect();
-  const variants: Array<[string, string[]]> = [
-    ['compiled (bin/floe.js)', floeArgv([])],
-    ['tsx (src/cli/main.ts)', ['--import', 'tsx', 'src/cli/main.ts']],
+  // The shipped entry point with and without V8's compile cache (warm after the first pair), and
+  // the sources under tsx.
+  const variants: Array<[string, string[], Record<string, string>]> = [
+    ['compiled (bin/floe.js)', floeArgv([]), {}],
+    ['compiled, no compile cache', floeArgv([]), { NODE_DISABLE_COMPILE_CACHE: '1' }],
+    ['tsx (src/cli/main.ts)', ['--import', 'tsx', 'src/cli/main.ts'], {}],
   ];
   const results = new Map<string, Array<{ cpu: number; wall: number }>>(variants.map(([name]) => [name, []]));
   for (let i = 0; i < runs; i++) {
-    for (const [name, command] of variants) {
+    for (const [v, [name, command, env]] of variants.entries()) {
       const dir = workDir('bench-startup');
       const config = writeDaemonConfig(stack, dir, {
-        groupId: `floe-bench-startup-${s}-${i}-${name.slice(0, 3)}`,
+        groupId: `floe-bench-startup-${s}-${i}-${v}`,
         defaults: { namespace: `bench_startup_${s}` },
         tables: [{ topics: [topic], table: 'events' }],
       });
       const t0 = Date.now();
-      const daemon = DaemonProcess.start(config, `${dir}/daemon.log`, { FLOE_LOG_LEVEL: 'info' }, command);
+      const daemon = DaemonProcess.start(config, `${dir}/daemon.log`, { FLOE_LOG_LEVEL: 'info', ...env }, command);
       try {
         for (;;) {
           if (!daemon.running) throw new Error(`daemon exited: ${daemon.log().slice(-2000)}`);
@@ -58,7 +62,7 @@ export async function runStartup(): Promise<void> {
   for (const [name, r] of results) {
     const cpus = r.map((x) => x.cpu);
     console.log(
-      `${name.padEnd(24)} CPU to ready: median ${fmt(median(cpus))} s (min ${fmt(Math.min(...cpus))}, max ${fmt(Math.max(...cpus))}); wall median ${fmt(median(r.map((x) => x.wall)))} s`,
+      `${name.padEnd(28)} CPU to ready: median ${fmt(median(cpus))} s (min ${fmt(Math.min(...cpus))}, max ${fmt(Math.max(...cpus))}); wall median ${fmt(median(r.map((x) => x.wall)))} s`,
     );
   }
 }

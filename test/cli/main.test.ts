@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -124,6 +124,18 @@ tables:
   it('bin/floe.js runs the same CLI', async () => {
     const { stdout } = await run(process.execPath, ['bin/floe.js', '--version']);
     expect(stdout).toMatch(/^floe \d+\.\d+\.\d+/);
+  });
+
+  it("keeps V8's compiled code in NODE_COMPILE_CACHE, and not with NODE_DISABLE_COMPILE_CACHE", async () => {
+    const on = mkdtempSync(join(tmpdir(), 'floe-compile-cache-'));
+    const off = mkdtempSync(join(tmpdir(), 'floe-compile-cache-off-'));
+    expect((await floe(['--help'], { NODE_COMPILE_CACHE: on })).code).toBe(0);
+    expect((await floe(['--help'], { NODE_COMPILE_CACHE: off, NODE_DISABLE_COMPILE_CACHE: '1' })).code).toBe(0);
+    // Node keeps one subdirectory per V8 version holding a file per module it compiled.
+    const files = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files(on).length).toBeGreaterThan(0);
+    expect(files(off)).toEqual([]);
+    for (const dir of [on, off]) rmSync(dir, { recursive: true, force: true });
   });
 });
 
