@@ -19,8 +19,8 @@
  * - map → Map with entries struct "entries" holding "key" (never null) and "value", keysSorted=false.
  * - variant → Struct of required binaries `metadata` and `value` without field ids (Parquet group
  *   with the column's id). parquet-wasm 0.8 cannot annotate the group with Parquet's VARIANT
- *   logical type; Iceberg's readers resolve the column by field id and the table type, which is
- *   what Spark 4.1 with Iceberg 1.12 does (test/orchestrator/variant.it.test.ts).
+ *   logical type; src/parquet/variant-footer.ts adds it to the footer after encoding (readers
+ *   that go by the Parquet schema, DuckDB, need it; Iceberg's go by field id and table type).
  */
 import * as arrow from 'apache-arrow';
 import { decimalParams, fixedLength, primitiveKind } from '../iceberg/spec/schema.js';

@@ -5,6 +5,7 @@
 import type * as arrow from 'apache-arrow';
 import type { Schema } from '../iceberg/spec/types.js';
 import { computeMetrics, type DataFileMetrics, type MetricsOptions } from './metrics.js';
+import { annotateVariantGroups, variantFieldIds } from './variant-footer.js';
 import { writeParquetBytes, type ParquetWriteOptions } from './writer.js';
 
 export type WriteDataFileOptions = ParquetWriteOptions & MetricsOptions;
@@ -14,8 +15,14 @@ export interface WrittenDataFile {
   metrics: DataFileMetrics;
 }
 
-/** `table` must have been built for `schema` (RecordBatchBuilder): same fields, same order. */
+/**
+ * `table` must have been built for `schema` (RecordBatchBuilder): same fields, same order. A schema
+ * with variant columns gets its variant groups annotated in the footer (variant-footer.ts) before
+ * anything (metrics, sizes) is computed from the bytes; any other file is parquet-wasm's as is.
+ */
 export function writeDataFile(table: arrow.Table, schema: Schema, opts: WriteDataFileOptions = {}): WrittenDataFile {
-  const bytes = writeParquetBytes(table, opts);
+  const variants = variantFieldIds(schema);
+  const encoded = writeParquetBytes(table, opts);
+  const bytes = variants.size === 0 ? encoded : annotateVariantGroups(encoded, variants);
   return { bytes, metrics: computeMetrics(table, schema, bytes, opts) };
 }

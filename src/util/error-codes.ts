@@ -104,6 +104,8 @@ export const ERROR_CODES = {
   PARQUET_READ_FAILED: plain,
   PARQUET_SCHEMA_MISMATCH: plain,
   PARQUET_WRITE_FAILED: plain,
+  // a Parquet footer that is not well-formed Thrift compact protocol (thrift-compact.ts)
+  THRIFT_INVALID: plain,
   // an encode worker thread died mid-job (encode-pool.ts): the flush is retried from Kafka
   PARQUET_WORKER_FAILED: transient,
   AVRO_CODEC_UNSUPPORTED: plain,

@@ -4,6 +4,10 @@ import { encodeDataFiles } from '../../src/parquet/encode.js';
 import { autoThreads, EncodePool } from '../../src/parquet/encode-pool.js';
 import type { SortOrder } from '../../src/iceberg/spec/types.js';
 import { FloeError, isFloeError } from '../../src/util/errors.js';
+import type { Schema } from '../../src/iceberg/spec/types.js';
+import { encodeVariant } from '../../src/iceberg/spec/variant.js';
+import { readFooter } from '../../src/parquet/variant-footer.js';
+import { fieldOf, type ThriftStruct } from '../../src/parquet/thrift-compact.js';
 import { ALL_ROWS, ALL_TYPES } from './fixtures.js';
 
 function tableOf(n: number, from: number) {
@@ -47,6 +51,18 @@ describe('EncodePool', () => {
     const [viaPool, inline] = [await p.encode(table, ALL_TYPES, opts), encodeDataFiles(table, ALL_TYPES, opts)];
     expect(viaPool.length).toBeGreaterThan(1);
     expect(viaPool.map((f) => f.metrics)).toEqual(inline.map((f) => f.metrics));
+  });
+
+  it('annotates variant groups in the worker as inline', async () => {
+    const schema: Schema = { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'id', required: true, type: 'long' }, { id: 2, name: 'v', required: false, type: 'variant' }] };
+    const table = rowsToTable(schema, Array.from({ length: 50 }, (_, k) => ({ id: BigInt(k), v: k % 7 === 0 ? null : encodeVariant(BigInt(k)) })));
+    const [viaPool] = await pool(1).encode(table, schema, {});
+    const [inline] = encodeDataFiles(table, schema, {});
+    expect(Buffer.from(viaPool!.bytes).equals(Buffer.from(inline!.bytes))).toBe(true);
+    expect(viaPool!.metrics).toEqual(inline!.metrics);
+    const elements = (fieldOf(readFooter(viaPool!.bytes).metadata, 2) as { items: ThriftStruct[] }).items;
+    // SchemaElement 2 is the group `v`: logicalType (10) VARIANT (16) { specification_version (1): 1 }
+    expect(fieldOf(elements[2]!, 10)).toEqual({ type: 'struct', fields: [{ id: 16, value: { type: 'struct', fields: [{ id: 1, value: { type: 'i8', value: 1 } }] } }] });
   });
 
   it('rejects a job that fails with its own code and goes on with the next', async () => {
