@@ -34,10 +34,24 @@ export const VERSIONS = {
   log4j2: '2.25.5',
   // 3.1.x is not on Maven Central (checked); 3.0.9 is the newest 3.0 release and runs on Java 17.
   apicurio: '3.0.9',
-  // The REST reference catalog (iceberg-open-api's shaded jar). Maven Central as served here has no
-  // iceberg-open-api for 1.11.0 or 1.12.0 (404; maven-metadata.xml lists up to 1.11.0, pom only) and
-  // no iceberg-core tests jar for 1.12.0, where RESTCatalogAdapter/RESTCatalogServlet live.
-  iceberg: '1.10.1',
+  // The REST reference catalog, assembled from Maven artifacts (scripts/stack/install.ts). Everything
+  // the catalog decides (CatalogHandlers, TableMetadata, the update and requirement checks, row
+  // lineage, JdbcCatalog) is in iceberg-core's main jar: that, iceberg-api and iceberg-aws are
+  // `iceberg`. Only the HTTP routing (RESTCatalogAdapter, RESTCatalogServlet: iceberg-core's `tests`
+  // jar) is `icebergRestRoutes`, because Maven Central as served here has no iceberg-core-1.12.0
+  // tests jar, no iceberg-open-api 1.11.0/1.12.0 shaded jar and no 1.12.0 test-fixtures (all 404,
+  // checked 2026-12-06); the 1.11.0 tests jar is served and runs on 1.12.0's core.
+  iceberg: '1.12.0',
+  icebergRestRoutes: '1.11.0',
+  // What the routes need around them: Jetty 12.1 (ee10 servlets, as 1.11's fixtures are built
+  // for), the JDBC catalog's SQLite driver, a logger.
+  catalogJetty: '12.1.14',
+  catalogSqliteJdbc: '3.54.1.0',
+  catalogSlf4j: '2.0.17',
+  // The apache/iceberg-rest-fixture image of docker-compose.yml and FLOE_TEST_STACK=containers. No
+  // container registry is reachable from here to check that a newer tag exists, so it stays at the
+  // last one tried.
+  icebergRestImage: '1.10.1',
   // The always-on oracle's Spark runtime (scripts/stack/readers.ts), the current v3 reader.
   oracleIceberg: '1.12.0',
   // The on-demand older reader's (scripts/stack/older-reader.ts): Spark 3.5, the v2 check.
@@ -161,6 +175,53 @@ export function kafkaHome(c: StackConfig, version: string): string {
   return join(c.cacheDir, `kafka-${version}`);
 }
 
+/**
+ * The REST catalog's resolved classpath (scripts/stack/install.ts writes `pom.xml` here and copies
+ * its jars into `classpath/`). The folder is named after the versions and a hash of the pom, so a
+ * change of either installs beside the old one and a stack still running the old catalog keeps it.
+ */
+export function catalogHome(c: StackConfig): string {
+  const v = VERSIONS;
+  const pomHash = createHash('sha256').update(catalogPom()).digest('hex').slice(0, 12);
+  return join(c.cacheDir, 'iceberg-rest-catalog', `${v.iceberg}-routes-${v.icebergRestRoutes}-${pomHash}`);
+}
+
+/**
+ * A throw-away pom whose only job is to let Maven resolve the catalog's runtime classpath. The
+ * test jars come without their dependencies (Maven would otherwise pull the older iceberg-core
+ * they were built with beside the newer one): the main jars bring everything they need.
+ */
+export function catalogPom(): string {
+  const v = VERSIONS;
+  const dep = (g: string, a: string, ver: string, classifier?: string) =>
+    `    <dependency><groupId>${g}</groupId><artifactId>${a}</artifactId><version>${ver}</version>` +
+    (classifier === undefined
+      ? '</dependency>'
+      : `<classifier>${classifier}</classifier>\n      <exclusions><exclusion><groupId>*</groupId><artifactId>*</artifactId></exclusion></exclusions></dependency>`);
+  const deps = [
+    dep('org.apache.iceberg', 'iceberg-core', v.iceberg),
+    dep('org.apache.iceberg', 'iceberg-aws', v.iceberg),
+    dep('org.apache.iceberg', 'iceberg-aws-bundle', v.iceberg),
+    dep('org.eclipse.jetty', 'jetty-server', v.catalogJetty),
+    dep('org.eclipse.jetty.ee10', 'jetty-ee10-servlet', v.catalogJetty),
+    dep('org.xerial', 'sqlite-jdbc', v.catalogSqliteJdbc),
+    dep('org.slf4j', 'slf4j-simple', v.catalogSlf4j),
+    dep('org.apache.iceberg', 'iceberg-core', v.icebergRestRoutes, 'tests'),
+  ].join('\n');
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.floe</groupId>
+  <artifactId>iceberg-rest-catalog-classpath</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+${deps}
+  </dependencies>
+</project>
+`;
+}
+
 /** Where installed artifacts live inside the cache (or ~/.m2 for single jars Maven manages). */
 export function artifacts(c: StackConfig) {
   const m2 = (group: string, artifact: string, version: string, file: string) =>
@@ -176,13 +237,25 @@ export function artifacts(c: StackConfig) {
     apicurioHome: join(c.cacheDir, `apicurio-registry-${v.apicurio}`),
     apicurioJar: join(c.cacheDir, `apicurio-registry-${v.apicurio}`, `apicurio-registry-app-${v.apicurio}-runner.jar`),
     apicurioTarGz: m2('io.apicurio', 'apicurio-registry-app', v.apicurio, `apicurio-registry-app-${v.apicurio}-all.tar.gz`),
-    catalogJar: m2('org.apache.iceberg', 'iceberg-open-api', v.iceberg, `iceberg-open-api-${v.iceberg}.jar`),
+    catalogHome: catalogHome(c),
+    // The main jars, and apart from them the test jars with the HTTP routing: catalogClasspathOf.
+    catalogLib: join(catalogHome(c), 'classpath', 'lib'),
+    catalogRoutes: join(catalogHome(c), 'classpath', 'routes'),
     catalogLauncherSource: launcherSource,
-    catalogLauncherDir: join(c.cacheDir, 'catalog-server', `${v.iceberg}-${launcherHash}`),
+    catalogLauncherDir: join(catalogHome(c), `launcher-${launcherHash}`),
     minioBin: join(c.cacheDir, 'bin', `minio-${v.minio}`),
     oracleScript: join(c.repoRoot, 'scripts', 'stack', 'oracle.py'),
     requirements: join(c.repoRoot, 'scripts', 'stack', 'requirements.txt'),
   };
+}
+
+/**
+ * The catalog's Java classpath, main jars before the routing test jars: the tests jar carries its
+ * own iceberg-build.properties, and IcebergBuild must read the main jars' one. (Within one `dir/*`
+ * the JVM's order is the directory's, so the two groups are two folders.)
+ */
+export function catalogClasspathOf(a: { catalogLib: string; catalogRoutes: string }): string {
+  return `${a.catalogLib}/*:${a.catalogRoutes}/*`;
 }
 
 // The AWS SDK warns on every Node 20 process that it will need Node 22 from 2027. The stack tools

@@ -3,10 +3,10 @@
  * its output first, so a warm machine finishes in about a second. Downloads go through Maven
  * (into ~/.m2 and the floe cache), the Go module proxy (Go's module and build caches) and pip.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-import { artifacts, kafkaHome, VERSIONS, type StackConfig } from './config.js';
+import { dirname, join } from 'node:path';
+import { artifacts, catalogClasspathOf, catalogPom, kafkaHome, VERSIONS, type StackConfig } from './config.js';
 import { majorVersion } from './kafka-broker.js';
 import { postgresInstall } from './postgres.js';
 import { capture, run } from './proc.js';
@@ -132,19 +132,47 @@ const schemaRegistry: InstallStep = {
   },
 };
 
-function singleJar(name: string, path: (c: StackConfig) => string, coords: string): InstallStep {
-  return {
-    name,
-    installed: (c) => existsSync(path(c)),
-    install: (c, logFile) => mavenGet(c, coords, logFile),
-  };
-}
-
-const catalog = singleJar(
-  'catalog',
-  (c) => artifacts(c).catalogJar,
-  `org.apache.iceberg:iceberg-open-api:${VERSIONS.iceberg}`,
-);
+/**
+ * The catalog's classpath (config.ts: artifacts().catalogLib and catalogRoutes): Maven copies
+ * every jar, then the test jars with the HTTP routing move to their own folder.
+ */
+const catalog: InstallStep = {
+  name: 'catalog',
+  installed(c) {
+    const a = artifacts(c);
+    return (
+      existsSync(join(a.catalogLib, `iceberg-core-${VERSIONS.iceberg}.jar`)) &&
+      existsSync(join(a.catalogRoutes, `iceberg-core-${VERSIONS.icebergRestRoutes}-tests.jar`))
+    );
+  },
+  async install(c, logFile) {
+    const home = artifacts(c).catalogHome;
+    const dir = dirname(artifacts(c).catalogLib);
+    mkdirSync(home, { recursive: true });
+    writeFileSync(join(home, 'pom.xml'), catalogPom());
+    // Copy into a temporary folder and rename, so an interrupted install never looks complete.
+    const tmp = `${dir}.tmp`;
+    rmSync(tmp, { recursive: true, force: true });
+    await run(
+      'mvn',
+      [
+        ...mvnArgs(c),
+        '-f',
+        join(home, 'pom.xml'),
+        `${DEPENDENCY_PLUGIN}:copy-dependencies`,
+        `-DoutputDirectory=${join(tmp, 'lib')}`,
+        '-DincludeScope=runtime',
+      ],
+      { logFile },
+    );
+    mkdirSync(join(tmp, 'routes'));
+    for (const jar of readdirSync(join(tmp, 'lib'))) {
+      if (jar.endsWith('-tests.jar')) renameSync(join(tmp, 'lib', jar), join(tmp, 'routes', jar));
+    }
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  },
+};
 /** Our loopback-only launcher for the catalog, compiled once per version of its source. */
 const catalogLauncher: InstallStep = {
   name: 'catalog-launcher',
@@ -153,7 +181,7 @@ const catalogLauncher: InstallStep = {
     const a = artifacts(c);
     const tmp = `${a.catalogLauncherDir}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
-    await run(c.javac, ['-cp', a.catalogJar, '-d', tmp, a.catalogLauncherSource], { logFile });
+    await run(c.javac, ['-cp', catalogClasspathOf(a), '-d', tmp, a.catalogLauncherSource], { logFile });
     rmSync(a.catalogLauncherDir, { recursive: true, force: true });
     renameSync(tmp, a.catalogLauncherDir);
   },

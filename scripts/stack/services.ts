@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { artifacts, HOST, urls, VERSIONS, type StackConfig } from './config.js';
+import { artifacts, catalogClasspathOf, HOST, urls, VERSIONS, type StackConfig } from './config.js';
 import { postgres } from './postgres.js';
 import { brokerHealthy, startBroker, type BrokerSpec } from './kafka-broker.js';
 import { httpGet, startDaemon } from './proc.js';
@@ -143,7 +143,7 @@ const catalog: Service = {
   startTimeoutMs: 60_000,
   address: (c) => urls(c).catalogUri,
   port: (c) => c.ports.catalog,
-  version: async () => `Iceberg ${VERSIONS.iceberg}`,
+  version: async () => `Iceberg ${VERSIONS.iceberg} (REST routes of ${VERSIONS.icebergRestRoutes})`,
   async healthy(c) {
     return (await okJson(`${urls(c).catalogUri}/v1/config`)) !== undefined;
   },
@@ -155,7 +155,7 @@ const catalog: Service = {
     startDaemon({
       name: 'catalog',
       cmd: c.java,
-      args: ['-Xms128m', '-Xmx512m', '-cp', `${a.catalogLauncherDir}:${a.catalogJar}`, 'CatalogServer'],
+      args: ['-Xms128m', '-Xmx512m', '-cp', `${a.catalogLauncherDir}:${catalogClasspathOf(a)}`, 'CatalogServer'],
       env: {
         ...process.env,
         AWS_REGION: c.s3.region,

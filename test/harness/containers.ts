@@ -65,7 +65,7 @@ export async function startContainers(log: (line: string) => void): Promise<Cont
       .withWaitStrategy(Wait.forHttp('/apis/ccompat/v7/subjects', 8080))
       .withStartupTimeout(180_000);
 
-    const catalog = new GenericContainer(`apache/iceberg-rest-fixture:${VERSIONS.iceberg}`)
+    const catalog = new GenericContainer(`apache/iceberg-rest-fixture:${VERSIONS.icebergRestImage}`)
       .withNetwork(network)
       .withNetworkAliases('iceberg-rest')
       .withEnvironment({

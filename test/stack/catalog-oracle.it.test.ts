@@ -1,11 +1,14 @@
 /**
  * Smoke: S3 (MinIO) round trip; a namespace and a table created through the REST catalog's HTTP
  * API; Spark and PyIceberg both see that table through the same catalog; and the oracle's value
- * encoding agrees between its two readers.
+ * encoding agrees between its two readers. In local mode also which Iceberg the catalog runs.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig, VERSIONS } from '../../scripts/stack/config.js';
 import { oracleFor, rowObjects } from '../harness/oracle.js';
 
 const stack = inject('stack');
@@ -139,5 +142,23 @@ describe('REST catalog seen by Spark and PyIceberg', () => {
       status: 500,
       traceback: expect.stringContaining('Traceback'),
     });
+  });
+});
+
+describe('REST catalog version', () => {
+  // The catalog is iceberg-core's main jars of one version under the HTTP routing of another's
+  // tests jar (scripts/stack/config.ts): the launcher's first line names the jar each class came
+  // from, so this fails if an older core shadows the pinned one (or a stack started before the
+  // bump still runs: restart it with stack:down and stack:up).
+  it('in local mode, decides with the pinned iceberg-core and routes with the pinned tests jar', () => {
+    if (inject('stackMode') !== 'local') return;
+    const log = readFileSync(join(loadConfig().logsDir, 'catalog.log'), 'utf8');
+    const started = [...log.matchAll(/^Iceberg (\S+): TableMetadata from (\S+), CatalogHandlers from (\S+), RESTCatalogAdapter from (\S+)$/gm)].at(-1);
+    expect(started?.slice(1)).toEqual([
+      VERSIONS.iceberg,
+      `iceberg-core-${VERSIONS.iceberg}.jar`,
+      `iceberg-core-${VERSIONS.iceberg}.jar`,
+      `iceberg-core-${VERSIONS.icebergRestRoutes}-tests.jar`,
+    ]);
   });
 });
