@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { rowsToTable } from '../../src/arrow/builder.js';
 import type { Schema } from '../../src/iceberg/spec/types.js';
-import { writeParquetBytes, type ParquetCompression } from '../../src/parquet/writer.js';
+import * as arrow from 'apache-arrow';
+import { ipcStream, writeParquetBytes, type ParquetCompression } from '../../src/parquet/writer.js';
 import { ALL_ROWS, ALL_TYPES, expectedRows } from './fixtures.js';
 import { canonicalRows, readFooter, readWithHyparquet } from './hyparquet.js';
 import { readWithPyarrow, type PyField } from './pyarrow.js';
@@ -109,5 +110,22 @@ describe('writeParquetBytes', () => {
     expect(py.rowGroups.map((g) => g.rows)).toEqual([4, 4, 2]);
     expect(py.rowGroups[0]!.columns.every((c) => c.nullCount === null && c.dictionaryPageOffset === null)).toBe(true);
     expect(py.rows).toEqual(expectedRows(ALL_TYPES, rows));
+  });
+
+  it('writes the Arrow IPC stream into a reused buffer, byte for byte what tableToIPC writes', () => {
+    const many = (n: number) => rowsToTable(ALL_TYPES, Array.from({ length: n }, (_, k) => ({ ...ALL_ROWS[k % ALL_ROWS.length], id: BigInt(k) })));
+    const twoBatches = new arrow.Table([...many(3).batches, ...many(5).batches]);
+    // Small, large (the buffer grows), small again (reused), empty, several batches.
+    for (const t of [many(2), many(20_000), many(7), many(0), twoBatches]) {
+      const expected = arrow.tableToIPC(t, 'stream');
+      const got = ipcStream(t);
+      expect(got.byteLength).toBe(expected.byteLength);
+      expect(Buffer.compare(Buffer.from(got.buffer, got.byteOffset, got.byteLength), Buffer.from(expected))).toBe(0);
+    }
+    // Files written one after another through the reused buffer read back exactly.
+    for (const n of [30, 3]) {
+      const rows = Array.from({ length: n }, (_, k) => ({ ...ALL_ROWS[k % ALL_ROWS.length], id: BigInt(k) }));
+      expect(readWithPyarrow(writeParquetBytes(rowsToTable(ALL_TYPES, rows))).rows).toEqual(expectedRows(ALL_TYPES, rows));
+    }
   });
 });
