@@ -67,7 +67,13 @@ export class RestCatalogClient {
   private readonly log: Logger;
   private configPromise: Promise<CatalogConfig> | undefined;
   private prefixPath = '';
+  // The namespace separator: decoded for the `parent` query parameter (the HTTP layer encodes it),
+  // and as the server wrote it (URL-encoded, the spec's default %1F) between the separately
+  // encoded levels of a path. Joining decoded and encoding the whole, as floe did, is the same only
+  // for a separator that encodeURIComponent escapes: for Apache's reference catalog from 1.11,
+  // which says %2E (Jetty 12 refuses %1F in a path), it sent "a.b", one level named "a.b".
   private separator = '\u001f';
+  private pathSeparator = '%1F';
   /** Table config from the last load, so commit results carry the same vended credentials. */
   private readonly tableConfigs = new Map<string, Pick<LoadedTable, 'config' | 'storageCredentials'>>();
 
@@ -124,6 +130,7 @@ export class RestCatalogClient {
     this.prefixPath = prefix === undefined ? '' : `/${prefix}`;
     if (properties['namespace-separator'] !== undefined) {
       this.separator = decodeURIComponent(properties['namespace-separator']);
+      this.pathSeparator = properties['namespace-separator'];
     }
     // Iceberg's `header.<name>` catalog properties become request headers.
     const headers: Record<string, string> = {};
@@ -319,12 +326,11 @@ export class RestCatalogClient {
   }
 
   private nsPath(namespace: string[]): string {
-    return encodeURIComponent(this.joinNs(namespace));
+    return nonEmpty(namespace).map(encodeURIComponent).join(this.pathSeparator);
   }
 
   private joinNs(namespace: string[]): string {
-    if (namespace.length === 0) throw new FloeError(CatalogErrorCode.BadRequest, 'empty namespace');
-    return namespace.join(this.separator);
+    return nonEmpty(namespace).join(this.separator);
   }
 
   private tablePath(id: TableIdentifier): string {
@@ -347,6 +353,11 @@ export class RestCatalogClient {
 
 function key(id: TableIdentifier): string {
   return JSON.stringify([id.namespace, id.name]);
+}
+
+function nonEmpty(namespace: string[]): string[] {
+  if (namespace.length === 0) throw new FloeError(CatalogErrorCode.BadRequest, 'empty namespace');
+  return namespace;
 }
 
 function stringMap(value: unknown): Record<string, string> {

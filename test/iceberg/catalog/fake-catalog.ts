@@ -96,7 +96,10 @@ export class FakeCatalog {
 
     const m = /^\/v1\/ws1\/namespaces(?:\/([^/]+)(?:\/tables(?:\/([^/]+))?)?)?$/.exec(url.pathname);
     if (!m) return error(404, 'NotFound', `no route ${url.pathname}`);
-    const ns = m[1] === undefined ? undefined : decodeURIComponent(m[1]).split('\u001f');
+    // As Iceberg's server: split the raw segment on the separator as advertised (URL-encoded),
+    // then decode each level; a level may contain the decoded separator.
+    const sep = this.config.overrides['namespace-separator'] ?? '%1F';
+    const ns = m[1] === undefined ? undefined : m[1].split(sep).map(decodeURIComponent);
     const table = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
 
     if (ns === undefined) {

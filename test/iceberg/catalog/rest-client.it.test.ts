@@ -129,7 +129,7 @@ describe('RestCatalogClient against the Iceberg REST catalog', () => {
     if (cfg.endpoints) expect(cfg.endpoints).toContain('POST /v1/{prefix}/namespaces/{namespace}/tables/{table}');
   });
 
-  it('namespace lifecycle, including a nested namespace (%1F)', async () => {
+  it("namespace lifecycle, including a nested namespace (the catalog's namespace-separator)", async () => {
     expect(await client.namespaceExists(ns)).toBe(false);
     await client.createNamespace(ns, { owner: 'floe' });
     expect(await client.namespaceExists(ns)).toBe(true);
@@ -143,6 +143,13 @@ describe('RestCatalogClient against the Iceberg REST catalog', () => {
     await client.createNamespace(child);
     expect(await client.namespaceExists(child)).toBe(true);
     expect(await client.listNamespaces(ns)).toEqual([child]);
+    // The JDBC store keeps ["a", "b"] and ["a.b"] alike, but the catalog places a table by the
+    // levels it read from the path: `<warehouse>/a/b/t` only when the client separated them as
+    // the catalog's config says (%2E from Iceberg 1.11; "a.b" is one level there).
+    const leaf = { namespace: child, name: 'leaf' };
+    const table = await client.createTable(leaf, { schema });
+    expect(table.metadata.location).toBe(`${stack.warehouse.replace(/\/?$/, '/')}${child.join('/')}/leaf`);
+    await client.dropTable(leaf, { purge: true });
     await client.dropNamespace(child);
     expect(await client.namespaceExists(child)).toBe(false);
     const missing = await client.loadNamespace([`nope_${suffix}`]).catch((e: unknown) => e);

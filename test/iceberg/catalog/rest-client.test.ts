@@ -44,6 +44,20 @@ describe('RestCatalogClient against a fake catalog', () => {
     expect(fake.namespaces.has('new')).toBe(true);
   });
 
+  it("puts the server's namespace-separator between separately encoded levels (Iceberg 1.11+'s reference catalog says %2E)", async () => {
+    fake.config.overrides['namespace-separator'] = '%2E';
+    const client = new RestCatalogClient({ uri });
+    await client.createNamespace(['a', 'b.c d'], { owner: 'me' });
+    // "." inside a level stays a literal dot; only %2E separates levels.
+    expect(await client.loadNamespace(['a', 'b.c d'])).toEqual({ owner: 'me' });
+    expect(fake.requests.at(-1)?.path).toBe('/v1/ws1/namespaces/a%2Eb.c%20d');
+    expect(await client.namespaceExists(['a.b.c d'])).toBe(false);
+    expect(fake.requests.at(-1)?.path).toBe('/v1/ws1/namespaces/a.b.c%20d');
+    fake.addTable(['a', 'b.c d'], 't', emptyMetadata());
+    expect(await client.tableExists({ namespace: ['a', 'b.c d'], name: 't' })).toBe(true);
+    expect(fake.requests.at(-1)?.path).toBe('/v1/ws1/namespaces/a%2Eb.c%20d/tables/t');
+  });
+
   it('loads a table with its config and asks for vended credentials', async () => {
     fake.namespaces.set('db', {});
     fake.addTable(['db'], 't', emptyMetadata());
