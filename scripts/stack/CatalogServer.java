@@ -1,8 +1,9 @@
 // Serves Apache Iceberg's reference REST catalog (RESTCatalogAdapter + RESTCatalogServlet, the code
 // behind the apache/iceberg-rest-fixture image) on 127.0.0.1 only.
 //
-// Why not iceberg-open-api's own Main-Class (RESTCatalogServer)? It builds `new Server(port)`, which
-// binds every interface, and it has no auth: on a shared machine the local stack must stay on loopback.
+// Why not Iceberg's RESTCatalogServer (the shaded jar's Main-Class, in iceberg-open-api's
+// test-fixtures)? It builds `new Server(port)`, which binds every interface, and it has no auth: on
+// a shared machine the local stack must stay on loopback.
 // Configuration is the same as the fixture's: CATALOG_* environment variables, prefix stripped,
 // "__" -> "-", "_" -> ".", lowercased (CATALOG_S3_PATH__STYLE__ACCESS -> s3.path-style-access).
 //
