@@ -18,3 +18,11 @@ export async function duckdbSql(stack: Pick<StackEndpoints, 'catalogUri' | 'ware
   child.child.stdin!.end(JSON.stringify({ catalogUri: stack.catalogUri, warehouse: stack.warehouse, s3: stack.s3, sql }));
   return (JSON.parse((await child).stdout) as { results: DuckResult[] }).results;
 }
+
+/**
+ * DuckDB's text of a BLOB inside its JSON (CAST(… AS JSON) of a variant holding binary), quoted:
+ * printable ASCII as is, every other byte and the backslash as \xHH.
+ */
+export function duckBlob(bytes: Iterable<number>): string {
+  return JSON.stringify([...bytes].map((b) => (b >= 0x20 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`)).join(''));
+}

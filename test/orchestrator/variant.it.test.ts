@@ -18,7 +18,7 @@ import { RestCatalogClient } from '../../src/iceberg/catalog/rest-client.js';
 import { compactTable } from '../../src/maintain/compact.js';
 import { silentLogger } from '../../src/util/log.js';
 import { AvroProducer, DaemonProcess, readTopic, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
-import { duckdbSql } from '../harness/duckdb.js';
+import { duckBlob, duckdbSql } from '../harness/duckdb.js';
 import { oracleFor } from '../harness/oracle.js';
 import { producePython } from '../harness/python-producer.js';
 import { s3io } from '../iceberg/table/oracle-tables.js';
@@ -201,14 +201,6 @@ const NODE = {
 };
 const TREE = { type: 'record', name: 'Tree', namespace: 'floe.it', fields: [{ name: 'id', type: 'int' }, { name: 'root', type: NODE }] };
 const UUID = '0e9d3f8a-5b1c-4c2d-8e7f-123456789abc';
-
-/**
- * DuckDB's text of a BLOB inside its JSON: printable ASCII as is, every other byte (and the
- * backslash) as \xHH.
- */
-function duckBlob(bytes: number[]): string {
-  return JSON.stringify(bytes.map((b) => (b >= 0x20 && b <= 0x7e && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`)).join(''));
-}
 
 /**
  * Node i at depth d (children down to depth 0): what the producer sends, what Spark must render
