@@ -10,6 +10,7 @@ import { parseJson, stringifyJson } from '../../src/iceberg/spec/json.js';
 import type { FileIO } from '../../src/iceberg/io/types.js';
 import { readManifestList } from '../../src/iceberg/manifest/manifest-list.js';
 import { parseTableMetadata, tableMetadataToJson } from '../../src/iceberg/spec/metadata.js';
+import { statisticsPaths } from '../../src/iceberg/spec/statistics.js';
 import type { TableMetadata } from '../../src/iceberg/spec/types.js';
 import { FloeError } from '../../src/util/errors.js';
 import { badRequest, CatalogError } from './errors.js';
@@ -70,6 +71,10 @@ export function checkLocations(next: TableMetadata, base: TableMetadata | undefi
     const v = next.properties?.[key];
     if (v !== undefined && v !== base?.properties?.[key]) policy.check(v, `property ${key}`);
   }
+  // A statistics file is deleted with the table (purge) and its snapshot (expiry): one outside
+  // the warehouse would let a client have the catalog delete any object it can reach.
+  const known = new Set(base ? statisticsPaths(base) : []);
+  for (const path of statisticsPaths(next)) if (!known.has(path)) policy.check(path, 'statistics-path');
 }
 
 /**

@@ -5,6 +5,7 @@
  * speaks them: snapshot operations produce them, updates.ts applies and checks them, the catalog
  * client sends them and floe's catalog server receives them.
  */
+import type { PartitionStatisticsFile, StatisticsFile } from './statistics.js';
 import type { PartitionSpec, Schema, Snapshot, SnapshotRef, SortOrder } from './types.js';
 
 export type TableUpdate =
@@ -24,7 +25,12 @@ export type TableUpdate =
   | { action: 'set-properties'; updates: Record<string, string> }
   | { action: 'remove-properties'; removals: string[] }
   | { action: 'remove-partition-specs'; 'spec-ids': number[] }
-  | { action: 'remove-schemas'; 'schema-ids': number[] };
+  | { action: 'remove-schemas'; 'schema-ids': number[] }
+  /** `snapshot-id` beside `statistics` is deprecated on the wire; the file's own id counts. */
+  | { action: 'set-statistics'; statistics: StatisticsFile; 'snapshot-id'?: number | bigint }
+  | { action: 'remove-statistics'; 'snapshot-id': number | bigint }
+  | { action: 'set-partition-statistics'; 'partition-statistics': PartitionStatisticsFile }
+  | { action: 'remove-partition-statistics'; 'snapshot-id': number | bigint };
 
 export type TableRequirement =
   | { type: 'assert-create' }

@@ -17,6 +17,7 @@ import {
 import { maxPartitionFieldId, samePartitionFields } from './partition.js';
 import { maxFieldId, sameFields, validateSchema } from './schema.js';
 import { sameSortFields } from './sort.js';
+import { partitionStatisticsFile, removeStatistics, setStatistics, statisticsFile } from './statistics.js';
 import type { PartitionSpec, Schema, Snapshot, SnapshotRef, SortOrder, TableMetadata } from './types.js';
 
 export interface ApplyUpdatesOptions {
@@ -144,9 +145,18 @@ function applyUpdate(c: ChangeState, u: TableUpdate): void {
       if (u['schema-ids'].includes(md['current-schema-id'])) throw invalidUpdate('cannot remove the current schema');
       md.schemas = md.schemas.filter((s) => !u['schema-ids'].includes(s['schema-id']));
       return;
+    case 'set-statistics':
+      return setStatistics(md, 'statistics', statisticsFile(u.statistics));
+    case 'remove-statistics':
+      return removeStatistics(md, 'statistics', u['snapshot-id']);
+    case 'set-partition-statistics':
+      return setStatistics(md, 'partition-statistics', partitionStatisticsFile(u['partition-statistics']));
+    case 'remove-partition-statistics':
+      return removeStatistics(md, 'partition-statistics', u['snapshot-id']);
     default: {
+      // Only the action: the update is client input whose values may not serialize (bigint ids).
       const unknown: never = u;
-      throw invalidUpdate(`unknown update ${JSON.stringify(unknown)}`);
+      throw invalidUpdate(`unknown update action ${String((unknown as { action: unknown }).action).slice(0, 100)}`);
     }
   }
 }
@@ -336,7 +346,7 @@ function failure(md: TableMetadata | undefined, r: TableRequirement): string | u
       return mismatch('default sort order id', r['default-sort-order-id'], md['default-sort-order-id']);
     default: {
       const unknown: never = r;
-      return `unknown requirement ${JSON.stringify(unknown)}`;
+      return `unknown requirement type ${String((unknown as { type: unknown }).type).slice(0, 100)}`;
     }
   }
 }

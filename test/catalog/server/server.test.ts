@@ -96,6 +96,38 @@ describe('catalog server', () => {
     }
   });
 
+  it('keeps statistics files a client sets (Trino sends one with every INSERT); refuses one outside the warehouse', async () => {
+    await client.createNamespace(['stats']);
+    const created = await client.createTable({ namespace: ['stats'], name: 't' }, { schema });
+    const url = '/v1/namespaces/stats/tables/t';
+    // A Java snapshot id beyond 2^53, sent as bare digits: kept exact, and no error from serializing it.
+    const id = '7431234567890123456';
+    const stats = (path: string) =>
+      `{"action":"set-statistics","snapshot-id":${id},"statistics":{"snapshot-id":${id},"statistics-path":"${path}",` +
+      `"file-size-in-bytes":413,"file-footer-size-in-bytes":250,"blob-metadata":[{"type":"apache-datasketches-theta-v1",` +
+      `"snapshot-id":${id},"sequence-number":1,"fields":[1],"properties":{"ndv":"3"}}]}}`;
+    const post = async (body: string) => {
+      const res = await fetch(server.url + url, { method: 'POST', body });
+      return { status: res.status, text: await res.text() };
+    };
+    const inside = `${created.metadata.location}/metadata/${id}.stats`;
+    const ok = await post(`{"requirements":[],"updates":[${stats(inside)}]}`);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain(`"snapshot-id":${id},"statistics-path":"${inside}"`);
+    const outside = await post(`{"requirements":[],"updates":[${stats(`${dir}/not-the-warehouse/x.stats`)}]}`);
+    expect(outside.status).toBe(400);
+    expect(outside.text).toMatch(/statistics-path/);
+    const malformed = await post(`{"requirements":[],"updates":[{"action":"set-statistics","statistics":{"snapshot-id":${id}}}]}`);
+    expect(malformed.status).toBe(400);
+    expect(malformed.text).toMatch(/blob-metadata/);
+    const unknown = await post(`{"requirements":[],"updates":[{"action":"frobnicate","snapshot-id":${id}}]}`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.text).toMatch(/unknown update action frobnicate/);
+    const removed = await post(`{"requirements":[],"updates":[{"action":"remove-statistics","snapshot-id":${id}}]}`);
+    expect(removed.status).toBe(200);
+    expect(JSON.parse(removed.text).metadata.statistics).toEqual([]);
+  });
+
   it('a view change carries at most 100 updates', async () => {
     await client.createNamespace(['vlimit']);
     const viewVersion = { 'version-id': 1, 'timestamp-ms': 1, 'schema-id': 0, summary: {}, representations: [{ type: 'sql', sql: 'SELECT 1', dialect: 'spark' }], 'default-namespace': ['vlimit'] };

@@ -235,3 +235,56 @@ describe('checkRequirements', () => {
     expect(checkRequirements(undefined, [{ type: 'assert-current-schema-id', 'current-schema-id': 0 }])!.message).toMatch(/does not exist/);
   });
 });
+
+describe('applyUpdates: statistics files', () => {
+  const big = 7_431_234_567_890_123_456n; // a Java snapshot id: outside Number's safe range
+  const stats = (id: number | bigint, path = `s3://b/t/metadata/${String(id)}.stats`) => ({
+    'snapshot-id': id,
+    'statistics-path': path,
+    'file-size-in-bytes': 413,
+    'file-footer-size-in-bytes': 250,
+    'blob-metadata': [{ type: 'apache-datasketches-theta-v1', 'snapshot-id': id, 'sequence-number': 1, fields: [1], properties: { ndv: '3' } }],
+  });
+
+  it('keeps one statistics file per snapshot, replaced by a later set and dropped by remove or with its snapshot', () => {
+    let md = commit(base(), snap(1, 1));
+    md = applyUpdates(md, [{ action: 'set-statistics', 'snapshot-id': 1, statistics: stats(1, 's3://b/t/metadata/a.stats') }]);
+    md = applyUpdates(md, [{ action: 'set-statistics', statistics: stats(1, 's3://b/t/metadata/b.stats') }]);
+    expect(md.statistics).toEqual([stats(1, 's3://b/t/metadata/b.stats')]);
+    md = applyUpdates(md, [{ action: 'set-partition-statistics', 'partition-statistics': { 'snapshot-id': 1, 'statistics-path': 's3://b/t/p.parquet', 'file-size-in-bytes': 9 } }]);
+    expect(md['partition-statistics']).toEqual([{ 'snapshot-id': 1, 'statistics-path': 's3://b/t/p.parquet', 'file-size-in-bytes': 9 }]);
+    // Written and read back as a reader sees it.
+    expect(parseTableMetadata(JSON.parse(JSON.stringify(md))).statistics).toEqual(md.statistics);
+    const removed = applyUpdates(md, [{ action: 'remove-statistics', 'snapshot-id': 1 }, { action: 'remove-partition-statistics', 'snapshot-id': 1 }]);
+    expect(removed.statistics).toEqual([]);
+    expect(removed['partition-statistics']).toEqual([]);
+    // Removing what is not there is no error, as in Java.
+    expect(() => applyUpdates(md, [{ action: 'remove-statistics', 'snapshot-id': 99 }])).not.toThrow();
+    const md2 = commit(md, snap(2, 2, 1));
+    expect(applyUpdates(md2, [{ action: 'remove-snapshots', 'snapshot-ids': [1] }]).statistics).toEqual([]);
+  });
+
+  it('keeps 64-bit ids exact', () => {
+    const md = applyUpdates(base(), [{ action: 'set-statistics', statistics: stats(big) }]);
+    expect((md.statistics as Array<{ 'snapshot-id': bigint }>)[0]!['snapshot-id']).toBe(big);
+    expect(applyUpdates(md, [{ action: 'remove-statistics', 'snapshot-id': big }]).statistics).toEqual([]);
+  });
+
+  it('refuses a malformed statistics file with the field that is wrong', () => {
+    const bad = (statistics: unknown) => () => applyUpdates(base(), [{ action: 'set-statistics', statistics } as TableUpdate]);
+    expect(bad(undefined)).toThrow(/statistics object/);
+    expect(bad({ ...stats(1), 'statistics-path': 7 })).toThrow(/statistics-path/);
+    expect(bad({ ...stats(1), 'file-size-in-bytes': -1 })).toThrow(/file-size-in-bytes must not be negative/);
+    expect(bad({ ...stats(1), 'snapshot-id': 1.5 })).toThrow(/snapshot-id must be a long/);
+    expect(bad({ ...stats(1), 'blob-metadata': {} })).toThrow(/blob-metadata must be a list/);
+    expect(bad({ ...stats(1), 'blob-metadata': [{ type: 't', 'snapshot-id': 1, 'sequence-number': 1, fields: ['a'] }] })).toThrow(/fields/);
+    expect(bad({ ...stats(1), 'blob-metadata': [{ type: 't', 'snapshot-id': 1, 'sequence-number': 1, fields: [], properties: { a: 1 } }] })).toThrow(/properties/);
+    expect(bad({ ...stats(1), 'blob-metadata': Array.from({ length: 10_001 }, () => stats(1)['blob-metadata'][0]) })).toThrow(/at most 10000 blobs/);
+    expect(() => applyUpdates(base(), [{ action: 'set-partition-statistics', 'partition-statistics': { 'snapshot-id': 1 } } as unknown as TableUpdate])).toThrow(/statistics-path/);
+  });
+
+  it('names an unknown action without serializing the update (a bigint in it must not crash the error)', () => {
+    const u = { action: 'frobnicate', 'snapshot-id': big } as unknown as TableUpdate;
+    expect(() => applyUpdates(base(), [u])).toThrow(/unknown update action frobnicate/);
+  });
+});
