@@ -81,6 +81,7 @@ export class Daemon implements WriterEvents {
       budgetBytes: config.memory.budgetBytes,
       onFailure: (err) => this.fail(err),
       onMemoryReleased: () => this.source?.memoryReleased(),
+      nextCheckInMs: () => Math.min(TICK_MS, Math.max(0, this.lastTick + TICK_MS - Date.now())),
     });
   }
 

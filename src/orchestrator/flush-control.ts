@@ -15,8 +15,8 @@ export interface FlushableWriter {
   readonly isFlushing: boolean;
   readonly bufferedRecords: number;
   readonly bufferedBytes: number;
-  /** Which trigger says to commit now, if any. */
-  due(): FlushReason | undefined;
+  /** Which trigger says to commit now, if any; `nextCheckInMs`: the longest time until the next check. */
+  due(nextCheckInMs?: number): FlushReason | undefined;
   /** Why no further record may be added before a commit (maxRecords / maxBytes), if so. */
   full(): FlushReason | undefined;
   /** Milliseconds until a commit may start (a failed commit backs off); undefined: no table yet. */
@@ -34,6 +34,11 @@ export interface FlushControlOptions<W extends FlushableWriter> {
   /** A commit finished (or failed): the source may resume a fetch paused by the memory budget. */
   onMemoryReleased: () => void;
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The longest time until the writers are checked again (the daemon's next tick), so that an
+   * interval trigger due before then fires now rather than up to a tick late. Default 0.
+   */
+  nextCheckInMs?: () => number;
 }
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -55,7 +60,7 @@ export class FlushControl<W extends FlushableWriter> {
 
   /** Starts a commit of `w` if a trigger says so; `force` (over the memory budget) commits any non-empty buffer. */
   maybeFlush(w: W, force = false): void {
-    const reason = force && !w.isFlushing && w.bufferedRecords > 0 ? 'memory' : w.due();
+    const reason = force && !w.isFlushing && w.bufferedRecords > 0 ? 'memory' : w.due(this.options.nextCheckInMs?.() ?? 0);
     if (reason) this.startFlush(w, reason);
   }
 

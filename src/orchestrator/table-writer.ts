@@ -324,10 +324,14 @@ export class TableWriter {
     return this.flushing !== undefined;
   }
 
-  /** Which trigger says to flush now, if any (checked per record, so cheap: bytes are sampled). */
-  due(now = this.now()): FlushReason | undefined {
+  /**
+   * Which trigger says to flush now, if any (checked per record, so cheap: bytes are sampled).
+   * `nextCheckInMs`: the longest time until the next check (see CommitCadence.due).
+   */
+  due(nextCheckInMs = 0, now = this.now()): FlushReason | undefined {
     if (this.buffer.isEmpty || this.flushing || now < this.retryAfter) return undefined;
-    return this.cadence.due(this.buffer.recordCount + this.buffer.passCount, this.buffer.ageMs(now), () => this.bufferedBytes, this.buffer.readDelayMs);
+    const records = this.buffer.recordCount + this.buffer.passCount;
+    return this.cadence.due(records, this.buffer.ageMs(now), () => this.bufferedBytes, this.buffer.readDelayMs, nextCheckInMs);
   }
 
   /**

@@ -85,6 +85,22 @@ describe('CommitCadence', () => {
     expect(c.leadFor(400)).toBe(1000);
   });
 
+  it('fires at the last check before the interval falls due, not the first after it', () => {
+    const c = new CommitCadence(bounds, 't', daemonMetrics(), silentLogger, () => 0);
+    c.committed(undefined, { reason: 'interval', records: 1, rows: 1, files: 1, ms: 300 });
+    // Lead 300 ms: due from 1700 ms on. The next check is 200 ms away: waiting for it would make the
+    // commit up to 200 ms late, so a check from 1500 ms on fires.
+    expect(c.due(1, 1499, () => 0, 0, 200)).toBeUndefined();
+    expect(c.due(1, 1500, () => 0, 0, 200)).toBe('interval');
+    expect(c.due(1, 1500, () => 0, 0, 0)).toBeUndefined();
+    // A negative wait counts as none; together with the live delay, never past half the interval.
+    expect(c.leadFor(0, -50)).toBe(300);
+    expect(c.leadFor(120, 200)).toBe(620);
+    expect(c.leadFor(500, 400)).toBe(1000);
+    expect(c.due(1, 999, () => 0, 500, 400)).toBeUndefined();
+    expect(c.due(1, 1000, () => 0, 500, 400)).toBe('interval');
+  });
+
   it('counts late commits and warns at most once a minute, with how many were late', async () => {
     let now = 100_000;
     const m = daemonMetrics();

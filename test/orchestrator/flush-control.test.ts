@@ -16,7 +16,9 @@ class FakeWriter implements FlushableWriter {
   get isFlushing(): boolean {
     return this.pending !== undefined;
   }
-  due(): FlushReason | undefined {
+  checkedWith: Array<number | undefined> = [];
+  due(nextCheckInMs?: number): FlushReason | undefined {
+    this.checkedWith.push(nextCheckInMs);
     return this.dueReason;
   }
   full(): FlushReason | undefined {
@@ -79,6 +81,23 @@ describe('FlushControl', () => {
     b.bufferedRecords = 3;
     c.maybeFlush(b, true);
     expect(b.flushes).toEqual(['memory']);
+  });
+
+  it('tells each writer how long until the next check, 0 when the daemon does not say', () => {
+    const a = new FakeWriter();
+    control([a]).c.maybeFlush(a);
+    let next = 130;
+    const c = new FlushControl<FakeWriter>({
+      writers: () => [a],
+      budgetBytes: 1000,
+      onFailure: () => undefined,
+      onMemoryReleased: () => undefined,
+      nextCheckInMs: () => next,
+    });
+    c.maybeFlush(a);
+    next = 40;
+    c.maybeFlush(a);
+    expect(a.checkedWith).toEqual([0, 130, 40]);
   });
 
   it('adds the bytes of every writer against the budget, and recounts when a commit ends', async () => {
