@@ -115,8 +115,8 @@ export class CommitCadence {
    * Why the buffer should be committed now, if it should. `nextCheckInMs`: how long until the
    * buffer is checked again at the latest (the daemon's next tick). The interval trigger fires at
    * this check when it would fall due before the next one: waiting for that check would make the
-   * commit up to a tick late (p99 freshness 1.05 s at 1 s commits; 0.86-0.99 s this way, at about
-   * 15 % more snapshots on a quiet trickle: docs/benchmarks.md).
+   * commit up to a tick late (p99 freshness 1.04-1.08 s at 1 s commits; 0.91-1.01 s this way, at
+   * 3-11 % more snapshots on a quiet trickle: docs/benchmarks.md).
    */
   due(records: number, ageMs: number, measure: () => number, readDelayMs = 0, nextCheckInMs = 0): FlushReason | undefined {
     const early = this.leadFor(readDelayMs, nextCheckInMs);
