@@ -18,6 +18,7 @@ import { dirname } from 'node:path/posix';
 import type { FileIO } from '../../src/iceberg/io/types.js';
 import { readManifest } from '../../src/iceberg/manifest/manifest-reader.js';
 import { readManifestList } from '../../src/iceberg/manifest/manifest-list.js';
+import { statisticsPaths } from '../../src/iceberg/spec/statistics.js';
 import type { TableMetadata } from '../../src/iceberg/spec/types.js';
 import { isFloeError } from '../../src/util/errors.js';
 import { canonicalOrUndefined, overlaps, PATH_PROPERTIES, within } from './locations.js';
@@ -107,11 +108,7 @@ async function referencedFiles(md: TableMetadata, metadataLocation: string, io: 
   };
   const files = new Set<string>([metadataLocation]);
   for (const entry of md['metadata-log'] ?? []) files.add(entry['metadata-file']);
-  for (const key of ['statistics', 'partition-statistics'] as const) {
-    for (const st of (md as unknown as Record<string, Array<{ 'statistics-path'?: unknown }> | undefined>)[key] ?? []) {
-      if (typeof st['statistics-path'] === 'string') files.add(st['statistics-path']);
-    }
-  }
+  for (const path of statisticsPaths(md)) files.add(path);
   const manifests = new Set<string>();
   for (const snap of md.snapshots ?? []) {
     const list = snap['manifest-list'];

@@ -14,6 +14,7 @@
 import { OFFSETS_PROPERTY } from '../commit/offsets.js';
 import { commitWithRetry, type LoadedTable, type RestCatalogClient, type TableIdentifier } from '../iceberg/catalog/index.js';
 import type { FileIO } from '../iceberg/io/types.js';
+import { statisticsPaths } from '../iceberg/spec/statistics.js';
 import type { Snapshot, TableMetadata } from '../iceberg/spec/types.js';
 import { expireSnapshots, type ExpireResult } from '../iceberg/table/expire.js';
 import { branchSnapshot, readEntries, readManifests, sameId } from '../iceberg/table/state.js';
@@ -114,8 +115,7 @@ export async function referencedFiles(io: FileIO, metadata: TableMetadata): Prom
       for (const e of await readEntries(io, m)) out.add(e.dataFile.filePath);
     }
   }
-  for (const st of (metadata as { statistics?: Array<{ 'statistics-path': string }> }).statistics ?? []) out.add(st['statistics-path']);
-  for (const st of (metadata as { 'partition-statistics'?: Array<{ 'statistics-path': string }> })['partition-statistics'] ?? []) out.add(st['statistics-path']);
+  for (const path of statisticsPaths(metadata)) out.add(path);
   return out;
 }
 

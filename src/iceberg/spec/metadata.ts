@@ -27,7 +27,7 @@ export function invalidMetadata(message: string, details?: Record<string, unknow
 
 export { sameId };
 
-function isId(v: unknown): v is Id {
+export function isId(v: unknown): v is Id {
   return typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
 }
 

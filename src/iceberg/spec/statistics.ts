@@ -1,12 +1,13 @@
 /**
  * Table statistics files (spec: "Table Statistics", "Partition Statistics"): the Puffin files an
- * engine writes with NDV sketches per column (Trino with every INSERT and ANALYZE, Spark's
- * `compute_table_stats`), and partition statistics files. floe never writes them; its catalog
+ * engine writes with NDV sketches per column (Trino 483 with every INSERT), and partition
+ * statistics files. floe never writes them; its catalog
  * keeps what a client sets, one file per snapshot as Java's TableMetadata.Builder does, and
  * checks the shape first: a malformed entry in metadata makes every Java reader fail to load the
  * table.
  */
 import { FloeError } from '../../util/errors.js';
+import { isId } from './metadata.js';
 import type { TableMetadata } from './types.js';
 
 type Id = number | bigint;
@@ -46,7 +47,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function id(v: unknown, what: string): Id {
-  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) return v;
+  if (isId(v)) return v;
   throw invalid(`${what} must be a long`);
 }
 
