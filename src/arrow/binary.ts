@@ -59,6 +59,19 @@ abstract class VarColumn extends Column {
 }
 
 export class Utf8Column extends VarColumn {
+  /** Bytes already checked to be UTF-8, buf[start..end), as one value (src/schema/direct.ts). */
+  appendSlice(buf: Buffer, start: number, end: number): void {
+    const i = this.length;
+    const n = end - start;
+    this.ensureBytes(n);
+    const bytes = this.bytes;
+    let pos = this.byteLength;
+    if (n <= SHORT_STRING) for (let k = start; k < end; k++) bytes[pos++] = buf[k]!;
+    else pos += buf.copy(bytes, pos, start, end);
+    this.byteLength = pos;
+    this.setValid(i);
+    this.endSlot(i);
+  }
   append(v: unknown): void {
     if (typeof v !== 'string') throw this.mismatch('string', v);
     const i = this.length;
@@ -91,6 +104,15 @@ export class BinaryColumn extends VarColumn {
     this.ensureBytes(v.length);
     this.bytes.set(v, this.byteLength);
     this.byteLength += v.length;
+    this.setValid(i);
+    this.endSlot(i);
+  }
+  /** The bytes buf[start..end) as one value, copied without a view (src/schema/direct.ts). */
+  appendSlice(buf: Buffer, start: number, end: number): void {
+    const i = this.length;
+    this.ensureBytes(end - start);
+    buf.copy(this.bytes, this.byteLength, start, end);
+    this.byteLength += end - start;
     this.setValid(i);
     this.endSlot(i);
   }

@@ -15,7 +15,7 @@ import * as arrow from 'apache-arrow';
 import type { IcebergType, NestedField, Schema } from '../iceberg/spec/types.js';
 import { FloeError } from '../util/errors.js';
 import { BinaryColumn, FixedColumn, Utf8Column } from './binary.js';
-import type { Column } from './column.js';
+import type { Column, ColumnFill } from './column.js';
 import { ListColumn, MapColumn, StructColumn } from './nested.js';
 import { BoolColumn, DecimalColumn, FloatColumn, Int32Column, Int64Column } from './primitives.js';
 import { icebergSchemaToArrow, parsePrimitive } from './schema.js';
@@ -82,6 +82,14 @@ export class RecordBatchBuilder {
       this.root.truncate(n);
       throw err;
     }
+  }
+
+  /**
+   * Appends one row written straight into the top-level columns (in schema order) by `fill`, as
+   * src/schema/direct.ts's readers do; false (nothing appended) when `fill` declines the row.
+   */
+  appendFilled(fill: ColumnFill, buf: Buffer, offset: number, own: unknown): boolean {
+    return this.root.appendFilled(fill, buf, offset, own);
   }
 
   /** The rows appended so far as one record batch; the builder starts empty again. */

@@ -106,6 +106,13 @@ export function describe(v: unknown): string {
   return typeof v;
 }
 
+/**
+ * Writes one row straight into a struct's child columns (one slot each) from the bytes at
+ * buf[offset..], `own` being a value for columns the filler fills itself; false declines the row
+ * (the struct rolls its children back). src/schema/direct.ts compiles these.
+ */
+export type ColumnFill = (columns: readonly Column[], buf: Buffer, offset: number, own: unknown) => boolean;
+
 /** The typed arrays column buffers are made of. */
 export type TypedArray = Uint8Array | Int32Array | Float32Array | Float64Array | BigInt64Array;
 

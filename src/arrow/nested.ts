@@ -5,7 +5,7 @@
  * where the null is seen, so the error names the exact path.
  */
 import * as arrow from 'apache-arrow';
-import { Column, growInt32, requiredNull } from './column.js';
+import { Column, growInt32, requiredNull, type ColumnFill } from './column.js';
 
 export interface StructChild {
   name: string;
@@ -44,6 +44,26 @@ export class StructColumn extends Column {
     }
     this.setValid(this.length);
     this.length++;
+  }
+  /**
+   * Appends one row that `fill` writes into the children itself (src/schema/direct.ts's readers).
+   * When it declines the row (or throws) every child is rolled back to where it was.
+   */
+  appendFilled(fill: ColumnFill, buf: Buffer, offset: number, own: unknown): boolean {
+    const n = this.length;
+    let ok = false;
+    try {
+      ok = fill(this.columns, buf, offset, own);
+      // A filler that missed a child would misalign every row after it: never keep such a row.
+      for (let k = 0; ok && k < this.columns.length; k++) ok = this.columns[k]!.length === n + 1;
+    } finally {
+      if (!ok) this.truncate(n);
+    }
+    if (ok) {
+      this.setValid(n);
+      this.length = n + 1;
+    }
+    return ok;
   }
   appendNull(): void {
     for (const col of this.columns) col.appendNull();

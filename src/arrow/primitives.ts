@@ -108,6 +108,18 @@ export class Int64Column extends FixedWidthColumn<bigint, BigInt64Array> {
     this.setValid(i);
     this.length = i + 1;
   }
+  /**
+   * A long or timestamp given as its two 32-bit words, low first (src/schema/direct.ts reads Avro
+   * longs that way: no BigInt per value). Not for time columns, whose range append checks.
+   */
+  appendWords(lo: number, hi: number): void {
+    const i = this.length;
+    if (i >= this.values.length) this.ensureSlot(i);
+    this.words[2 * i] = lo;
+    this.words[2 * i + 1] = hi;
+    this.setValid(i);
+    this.length = i + 1;
+  }
   private outOfRange(v: number | bigint): FloeError {
     return new FloeError('ROW_VALUE_OUT_OF_RANGE', `field ${this.path}: time ${v} is outside 0..86399999999 µs`, {
       details: { path: this.path },

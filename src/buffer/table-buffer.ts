@@ -131,12 +131,24 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   }
 
   append(partitionKey: string, tuple: unknown[], row: Row): void {
+    this.sinkFor(partitionKey, tuple).append(row);
+  }
+
+  /**
+   * The sink of a partition, for callers that fill it without a row object; a sink they leave
+   * empty must go through dropIfEmpty, or it would become an empty file.
+   */
+  sinkFor(partitionKey: string, tuple: unknown[]): Sink {
     let slot = this.partitions.get(partitionKey);
     if (!slot) {
       slot = { key: partitionKey, tuple, sink: this.newSink(tuple) };
       this.partitions.set(partitionKey, slot);
     }
-    slot.sink.append(row);
+    return slot.sink;
+  }
+
+  dropIfEmpty(partitionKey: string): void {
+    if (this.partitions.get(partitionKey)?.sink.rowCount === 0) this.partitions.delete(partitionKey);
   }
 
   get byteSize(): number {

@@ -24,6 +24,12 @@ export interface RecordDecoder {
   decodeCached(buf: Uint8Array): Decoded | undefined;
   decode(buf: Uint8Array): Promise<Decoded>;
   /**
+   * The writer of an Avro body whose schema is loaded, without decoding it (for a direct reader,
+   * src/schema/direct.ts); undefined for any other format or a schema not loaded yet. Throws the
+   * header's DECODE_* errors.
+   */
+  avroWriterCached?(buf: Uint8Array): WriterSchema | undefined;
+  /**
    * The writer to create a table from when a topic's first record is a tombstone: the latest one
    * registered for the topic's value subject (`<topic>-value`), undefined when there is none.
    */
@@ -44,6 +50,11 @@ export class ValueDecoder implements RecordDecoder {
     if (!writer) return undefined;
     const r = writer.read(asBuffer(buf), HEADER_SIZE);
     return { schemaId: id, writer: r.writer, value: r.value };
+  }
+
+  avroWriterCached(buf: Uint8Array): WriterSchema | undefined {
+    const writer = this.source.peek(readSchemaId(buf));
+    return writer?.format === 'avro' ? writer : undefined;
   }
 
   async decode(buf: Uint8Array): Promise<Decoded> {

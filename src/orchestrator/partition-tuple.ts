@@ -38,3 +38,11 @@ export function tupleFunction(schema: Schema, spec: PartitionSpec, recordColumn?
     return partitionTuple(spec, schema, values);
   };
 }
+
+/** True when every source field of `spec` lies in `recordColumn` (bronze's Kafka metadata), so a row's tuple needs only the record. */
+export function tupleFromRecordOnly(schema: Schema, spec: PartitionSpec, recordColumn: string): boolean {
+  return spec.fields.every((f) => {
+    const path = findField(schema, f['source-id'])?.path ?? [];
+    return path.length === 2 && path[0] === recordColumn;
+  });
+}

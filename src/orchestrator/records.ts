@@ -4,7 +4,7 @@
  * advances the table's range, so the committed offset never skips a record silently.
  */
 import type { TableMapping } from '../config/index.js';
-import { KeyDecoder, recordDecoder, type Decoded, type RecordDecoder, type SchemaSource } from '../decode/index.js';
+import { HEADER_SIZE, KeyDecoder, recordDecoder, type Decoded, type RecordDecoder, type SchemaSource } from '../decode/index.js';
 import type { SourceRecord } from '../source/types.js';
 import { describeError, FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
@@ -84,6 +84,7 @@ export class RecordHandler {
       if (t.silver || t.mapping.key?.format !== undefined || t.mapping.value.format !== format) return undefined;
     }
     const values = this.decoderOf(first.mapping);
+    if (tables.length === 1 && this.direct(first, values, record)) return true;
     let decoded: Decoded | undefined;
     try {
       decoded = values.decodeCached(record.value!);
@@ -110,6 +111,24 @@ export class RecordHandler {
       }
     }
     return true;
+  }
+
+  /**
+   * The record straight from its bytes into the table's columns (src/schema/direct.ts), for a
+   * plan that has a direct reader; false when not taken (any refusal included: the general path
+   * then decodes the record again and gives the reason).
+   */
+  private direct(t: TableWriter, values: RecordDecoder, record: SourceRecord): boolean {
+    if (!values.avroWriterCached) return false;
+    let writer;
+    try {
+      writer = values.avroWriterCached(record.value!);
+    } catch {
+      return false; // a bad header: the general path dead-letters it
+    }
+    const plan = writer && t.plan(writer);
+    if (plan?.action !== 'write' || !plan.direct) return false;
+    return t.appendDirect(record, plan.direct, record.value!, HEADER_SIZE);
   }
 
   /** value() for a bronze table whose plan is ready and whose key is the raw Kafka key. */

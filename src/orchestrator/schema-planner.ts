@@ -14,17 +14,17 @@ import type { WriterSchema } from '../decode/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/types.js';
 import type { PartitionSpec, Schema, TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
-import { compileProjector, evolveSchema, type Incompatibility, type Projector } from '../schema/index.js';
+import { compileDirect, compileProjector, evolveSchema, type DirectReader, type Incompatibility, type Projector } from '../schema/index.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { migrateHeaders, optionalValueColumns, requiredValueColumns, tombstoneRow } from './bronze.js';
 import type { DaemonMetrics } from './metrics.js';
-import { tupleFunction } from './partition-tuple.js';
+import { tupleFromRecordOnly, tupleFunction } from './partition-tuple.js';
 import type { TableStore } from './ports.js';
 import { followMapping, loadOrCreate, valueColumns, writerColumns } from './table-create.js';
 
 /** How records of one writer schema land in the table (for the table's current working schema). */
-export type WriterPlan = { action: 'write'; project: Projector } | { action: 'dead-letter'; error: FloeError };
+export type WriterPlan = { action: 'write'; project: Projector; direct?: DirectReader } | { action: 'dead-letter'; error: FloeError };
 
 /** What the planner needs from the writer that owns the buffer. */
 export interface PlannerHost {
@@ -149,8 +149,10 @@ export class SchemaPlanner {
       if (result.action === 'none') {
         const history = meta.schemas.map((s) => this.valueColumns(s));
         const source = this.mapping.mode === 'silver' && this.mapping.envelope === 'debezium' ? rowSchema : writer.type;
-        const project = compileProjector(source, this.valueColumns(this.working!), { history, defaults: result.defaults });
-        return this.remember(writer, { action: 'write', project });
+        const values = this.valueColumns(this.working!);
+        const project = compileProjector(source, values, { history, defaults: result.defaults });
+        const direct = this.directFor(writer, values, history, result.defaults);
+        return this.remember(writer, direct ? { action: 'write', project, direct } : { action: 'write', project });
       }
       this.deps.log.info({ writerSchemaId: writer.id, changes: result.changes.map((c) => `${c.kind} ${c.path}`) }, 'table schema evolves');
       await this.commitSchema(attempt, (fresh) => {
@@ -188,6 +190,16 @@ export class SchemaPlanner {
     const required = this.working ? requiredValueColumns(this.working, this.column) : ['(no table)'];
     if (required.length > 0) throw new FloeError('BRONZE_TOMBSTONE_REQUIRED', `${this.fullName} has required value columns (${required.join(', ')}); call prepareTombstone() first`, { retryable: true });
     return tombstoneRow(this.valueColumns(this.working!));
+  }
+
+  /**
+   * Bronze records of an Avro writer may skip the decoded value and the row object (direct.ts)
+   * when the partition tuple needs nothing but the Kafka record; undefined otherwise.
+   */
+  private directFor(writer: WriterSchema, values: Schema, history: Schema[], defaults: ReadonlyMap<number, unknown> | undefined): DirectReader | undefined {
+    if (this.mapping.mode === 'silver' || writer.format !== 'avro') return undefined;
+    if (!tupleFromRecordOnly(this.working!, this.workingSpec!, this.column)) return undefined;
+    return compileDirect(writer.type, this.working!, values, { history, defaults, own: this.column });
   }
 
   private incompatible(writer: WriterSchema, list: Incompatibility[], halt: boolean): WriterPlan {

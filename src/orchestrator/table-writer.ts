@@ -35,6 +35,7 @@ import { SchemaPlanner, type WriterPlan } from './schema-planner.js';
 import { isNewer, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyIdentity, keyInColumnTypes, keyRowOf, SilverChanges, type KeyedChange } from './silver.js';
 import { formatCoordinates } from '../commit/replayed.js';
 import type { LoadedTable } from '../iceberg/catalog/types.js';
+import type { DirectReader } from '../schema/index.js';
 
 export type { WriterPlan } from './schema-planner.js';
 
@@ -57,6 +58,8 @@ export class TableWriter {
   /** Offsets, ranges and replayed dead letters: the exactly-once half of every commit. */
   private readonly offsets = new OffsetCommitter();
   private readonly buffer: TableBuffer<Row, RecordBatchBuilder>;
+  /** The row appendDirect computes partition tuples from: only the metadata column, set per record. */
+  private readonly recordRow: Row = {};
   private flushing: Promise<void> | undefined;
   private failures = 0;
   private retryAfter = 0;
@@ -194,6 +197,28 @@ export class TableWriter {
     else this.buffer.append(valuesKey(tuple!), tuple!, valueRow);
     this.noteReplay(record);
     this.advance(record);
+  }
+
+  /**
+   * Bronze: appends a record through its writer's direct reader (src/schema/direct.ts), which reads
+   * the value columns from the body at `offset` and takes the record for the metadata column.
+   * False, nothing changed, when the reader declines the record: the caller takes the general
+   * path. Only for plans the planner gave a direct reader (partition tuple from the record alone).
+   */
+  appendDirect(record: SourceRecord, read: DirectReader, body: Buffer, offset: number): boolean {
+    const row = this.recordRow;
+    row[this.column] = record;
+    const tuple = this.planner.tupleOf(row);
+    row[this.column] = null;
+    const key = valuesKey(tuple);
+    if (!this.buffer.sinkFor(key, tuple).appendFilled(read, body, offset, record)) {
+      this.buffer.dropIfEmpty(key);
+      return false;
+    }
+    this.startRange(record);
+    this.noteReplay(record);
+    this.advance(record);
+    return true;
   }
 
   /** True (and the record's offset covered) when its original already landed here. */

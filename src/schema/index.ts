@@ -12,3 +12,4 @@ export {
 } from './evolve.js';
 export { compileProjector, ProjectorCache, type Projector, type ProjectorOptions, type Row } from './projector.js';
 export { jsonWriter, decimalText } from './json.js';
+export { compileDirect, type DirectReader, type DirectOptions } from './direct.js';

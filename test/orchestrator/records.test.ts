@@ -3,12 +3,13 @@
  * (the exception is the reason), for that table only; fatal errors still stop the daemon.
  */
 import avro from 'avsc';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { StaticSchemaSource } from '../../src/decode/index.js';
 import { frame } from '../../src/decode/wire.js';
 import { RecordHandler, type RecordContext } from '../../src/orchestrator/records.js';
 import { TableWriter } from '../../src/orchestrator/table-writer.js';
 import { FloeError, isFloeError } from '../../src/util/errors.js';
+import { tableToIPC, Table } from 'apache-arrow';
 import { silentLogger } from '../../src/util/log.js';
 import { FakeStore, fakeDeps, mapping, record } from './fakes.js';
 
@@ -65,5 +66,49 @@ describe('RecordHandler', () => {
     const w = new TableWriter({ namespace: ['raw'], name: 'h' }, mapping({ errors: { policy: 'halt' } }), deps);
     await w.assign([{ topic: 'orders', partition: 0 }]);
     await expect(new RecordHandler(schemas, silentLogger).handle(record('orders', 0, 0, value(1)), [w], ctx)).rejects.toThrow(/RECORD_UNEXPECTED.*boom.*halt/);
+  });
+});
+
+describe('RecordHandler: bronze records straight into columns (src/schema/direct.ts)', () => {
+  const click = {
+    type: 'record', name: 'Click', fields: [
+      { name: 'id', type: 'long' }, { name: 'page', type: 'string' }, { name: 'ref', type: ['null', 'string'] },
+      { name: 'ts', type: { type: 'long', logicalType: 'timestamp-millis' } },
+    ],
+  };
+  const type = avro.Type.forSchema(click as avro.Schema);
+  const body = (k: number) => frame(7, type.toBuffer({ id: k * 1e9, page: `/p/${k}/ü`, ref: k % 2 ? null : `r${k}`, ts: 1_700_000_000_000 + k }));
+  const records = () => [
+    record('clicks', 0, 0, body(0)),
+    record('clicks', 0, 1, body(1)),
+    record('clicks', 0, 2, body(2).subarray(0, 12)), // truncated
+    record('clicks', 0, 3, Buffer.concat([body(3), Buffer.from([0])])), // trailing byte
+    record('clicks', 0, 4, body(4)),
+  ];
+
+  async function run(direct: boolean) {
+    const store = new FakeStore();
+    const deps = fakeDeps(store);
+    const w = new TableWriter({ namespace: ['raw'], name: 'clicks' }, mapping({ topics: ['clicks'] }), deps);
+    await w.assign([{ topic: 'clicks', partition: 0 }]);
+    const handler = new RecordHandler(new StaticSchemaSource({ 7: click }), silentLogger);
+    const spy = vi.spyOn(w, 'appendDirect');
+    if (!direct) spy.mockReturnValue(false);
+    for (const r of records()) expect(await handler.handle(r, [w], ctx)).toBe(true);
+    await w.flush('test');
+    const taken = spy.mock.results.map((r) => r.value as boolean);
+    return { taken, letters: deps.dlq.letters, ipc: Buffer.from(tableToIPC(new Table(store.batches))), position: w.position({ topic: 'clicks', partition: 0 }) };
+  }
+
+  it('takes good records directly, leaves bad ones to the general path, and stores what the general path stores', async () => {
+    const direct = await run(true);
+    const general = await run(false);
+    // The first record of a writer goes the async way (the table is created), the rest directly.
+    expect(direct.taken).toEqual([true, false, false, true]);
+    expect(direct.letters.map((l) => (l.error as FloeError).code)).toEqual(['DECODE_TRUNCATED', 'DECODE_SCHEMA_MISMATCH']);
+    expect(direct.letters.map((l) => (l.error as Error).message)).toEqual(general.letters.map((l) => (l.error as Error).message));
+    expect(direct.position).toBe(5n);
+    expect(general.position).toBe(5n);
+    expect(direct.ipc.equals(general.ipc)).toBe(true);
   });
 });
