@@ -56,14 +56,20 @@ export class StructColumn extends Column {
       ok = fill(this.columns, buf, offset, own);
       // A filler that missed a child would misalign every row after it: never keep such a row.
       for (let k = 0; ok && k < this.columns.length; k++) ok = this.columns[k]!.length === n + 1;
-    } finally {
-      if (!ok) this.truncate(n);
+    } catch {
+      ok = false; // whatever went wrong, the general path will say it
     }
+    if (!ok) this.truncate(n);
     if (ok) {
       this.setValid(n);
       this.length = n + 1;
     }
     return ok;
+  }
+  /** Marks the slot whose children a direct reader has just filled (src/schema/direct.ts). */
+  appendPresent(): void {
+    this.setValid(this.length);
+    this.length++;
   }
   appendNull(): void {
     for (const col of this.columns) col.appendNull();
@@ -131,6 +137,11 @@ export class ListColumn extends OffsetsColumn {
     this.setValid(this.length);
     this.endSlot(el.length);
   }
+  /** Ends the slot whose elements a direct reader has just appended (src/schema/direct.ts). */
+  appendPresent(): void {
+    this.setValid(this.length);
+    this.endSlot(this.element.length);
+  }
   appendNull(): void {
     this.setNull(this.length);
     this.endSlot(this.element.length);
@@ -191,6 +202,11 @@ export class MapColumn extends OffsetsColumn {
     } else {
       throw this.mismatch('map (Map or array of [key, value])', v);
     }
+    this.setValid(this.length);
+    this.endSlot(this.key.length);
+  }
+  /** Ends the slot whose entries a direct reader has just appended (src/schema/direct.ts). */
+  appendPresent(): void {
     this.setValid(this.length);
     this.endSlot(this.key.length);
   }

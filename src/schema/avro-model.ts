@@ -29,6 +29,8 @@ export interface Slot {
   optional: boolean;
   /** Set for a single-branch union `[T]`: the decoded value arrives wrapped as {[unwrap]: v}. */
   unwrap?: string;
+  /** For `[null, T]` / `[T, null]`: the null branch's index (0 or 1) in the encoded union. */
+  nullIndex?: number;
 }
 
 export interface AvroFieldNode extends Slot {
@@ -172,6 +174,7 @@ export class AvroModel {
       const slot: Slot = { node: this.node(branches[0]!), optional };
       // [null, T] decodes bare (see decode/avro.ts); a lone [T] stays wrapped.
       if (!optional) slot.unwrap = t(branches[0]!).branchName!;
+      else if (x.types.length === 2) slot.nullIndex = x.types[0]!.typeName === 'null' ? 0 : 1;
       return slot;
     }
     return { node: this.union(type, branches), optional };

@@ -27,8 +27,9 @@ import type { Column, ColumnFill } from '../arrow/column.js';
 import type { AvroType } from '../decode/avro.js';
 import { typeNameOf } from '../decode/avro.js';
 import { isFloeLogical, isLowerUuid } from '../decode/logical.js';
-import type { NestedField, Schema } from '../iceberg/spec/types.js';
-import { AvroModel, type AvroFieldNode } from './avro-model.js';
+import type { IcebergType, Schema, StructType } from '../iceberg/spec/types.js';
+import { bigintFromTwosComplement } from '../decode/logical.js';
+import { AvroModel, type AvroFieldNode, type AvroNode, type Slot } from './avro-model.js';
 import { FieldIdAssigner, ROOT_PARENT } from './field-ids.js';
 import { toAvroType } from './evolve.js';
 
@@ -54,23 +55,24 @@ interface Cursor {
   pos: number;
 }
 
-/** How one writer field is read: which helper, with which constant. */
-type ReadKind = 'boolean' | 'int' | 'long' | 'millis' | 'float' | 'double' | 'string' | 'enum' | 'bytes' | 'uuid';
+/** How one primitive is read: which helper. */
+type ReadKind = 'boolean' | 'int' | 'long' | 'millis' | 'float' | 'double' | 'string' | 'enum' | 'bytes' | 'uuid' | 'fixed' | 'decimal';
 
-/** The read kind of a writer primitive that lands unchanged in a column of `table` type; undefined when ineligible. */
-function readKind(field: AvroFieldNode, table: NestedField | undefined): ReadKind | undefined {
-  const node = field.node;
+/** The read kind of a writer primitive stored unchanged in a column of type `table`; undefined when ineligible. */
+function readKind(node: AvroNode, table: IcebergType): ReadKind | undefined {
   if (node.kind !== 'primitive' || node.decimalScale !== undefined) return undefined;
-  if (table && (typeof table.type !== 'string' || table.type !== node.type)) return undefined;
+  if (typeof table !== 'string' || table !== node.type) return undefined;
   const avro = node.avro;
   if (isFloeLogical(avro)) {
+    const base = typeNameOf((avro as unknown as { underlyingType: AvroType }).underlyingType);
     switch (avro.logicalKind) {
       case 'date': return 'int';
       case 'timestamp-micros':
       case 'local-timestamp-micros': return 'long';
       case 'timestamp-millis':
       case 'local-timestamp-millis': return 'millis';
-      case 'uuid': return typeNameOf((avro as unknown as { underlyingType: AvroType }).underlyingType) === 'string' ? 'uuid' : undefined;
+      case 'uuid': return base === 'string' ? 'uuid' : 'fixed';
+      case 'decimal': return 'decimal';
       default: return undefined;
     }
   }
@@ -83,7 +85,143 @@ function readKind(field: AvroFieldNode, table: NestedField | undefined): ReadKin
     case 'string': return 'string';
     case 'enum': return 'enum';
     case 'bytes': return 'bytes';
+    case 'fixed': return table.startsWith('fixed[') ? 'fixed' : undefined;
     default: return undefined;
+  }
+}
+
+/** Fewest bytes a value of the slot takes (0 only for records of nothing): list and map items must take at least one. */
+function minSize(slot: Slot): number {
+  if (slot.optional || slot.unwrap !== undefined) return 1;
+  const node = slot.node;
+  switch (node.kind) {
+    case 'null': return 0;
+    case 'record': return node.fields.reduce((n, f) => n + minSize(f), 0);
+    case 'primitive': {
+      const name = typeNameOf(isFloeLogical(node.avro) ? (node.avro as unknown as { underlyingType: AvroType }).underlyingType : node.avro);
+      return name === 'float' ? 4 : name === 'double' ? 8 : name === 'fixed' ? (node.avro as unknown as { size: number }).size ?? 0 : 1;
+    }
+    default: return 1;
+  }
+}
+
+/** Thrown while compiling: the writer takes the general path. */
+class Ineligible extends Error {}
+
+/** Generates the code of one reader; `column` expressions name the builders values go to. */
+class Generator {
+  readonly consts: unknown[] = [];
+  private names = 0;
+  constructor(
+    private readonly ids: FieldIdAssigner,
+    private readonly defaults: ReadonlyMap<number, unknown> | undefined,
+  ) {}
+
+  constant(v: unknown): string {
+    return `k[${this.consts.push(v) - 1}]`;
+  }
+
+  name(prefix: string): string {
+    return `${prefix}${this.names++}`;
+  }
+
+  /**
+   * The fields of a record into the struct `table` whose child columns are `children[k]` (a JS
+   * expression per table field), matched by field id as structConverter matches them.
+   */
+  fields(fields: readonly AvroFieldNode[], table: StructType, parentId: number, children: (k: number) => string): string[] {
+    const live = fields.filter((f) => f.node.kind !== 'null'); // null-typed fields: zero bytes, no column
+    const matches = this.ids.match(table, parentId, live);
+    const target = new Map(matches.map((m) => [m.writer, m.table]));
+    const lines: string[] = [];
+    for (const f of live) {
+      const tf = target.get(f);
+      if (tf === undefined) {
+        lines.push(this.skip(f));
+        continue;
+      }
+      // A required column with an optional writer: the general path decides what a null does there.
+      if (tf.required && f.optional) throw new Ineligible();
+      lines.push(this.slot(f, tf.type, tf.id, children(table.fields.indexOf(tf))));
+    }
+    const matched = new Set(matches.filter((m) => m.table).map((m) => m.table!.id));
+    table.fields.forEach((tf, k) => {
+      if (matched.has(tf.id)) return;
+      const d = this.defaults?.get(tf.id);
+      if (tf.required || (d !== undefined && d !== null)) throw new Ineligible();
+      lines.push(`${children(k)}.appendNull();`);
+    });
+    return lines;
+  }
+
+  /** A value slot (a field, a list element, a map value) into `column`: its union index first when optional. */
+  slot(slot: Slot, type: IcebergType, id: number, column: string): string {
+    if (slot.unwrap !== undefined) throw new Ineligible();
+    const read = this.value(slot.node, type, id, column);
+    if (!slot.optional) return read;
+    const nullIndex = slot.nullIndex;
+    if (nullIndex === undefined) throw new Ineligible();
+    return `u = index(t); if (u === ${nullIndex}) ${column}.appendNull(); else if (u === ${1 - nullIndex}) { ${read} } else return false;`;
+  }
+
+  private value(node: AvroNode, type: IcebergType, id: number, column: string): string {
+    switch (node.kind) {
+      case 'primitive': {
+        const kind = readKind(node, type);
+        if (!kind) throw new Ineligible();
+        return `if (!${HELPER[kind]}(t, ${column}${this.extra(kind, node)})) return false;`;
+      }
+      case 'record': {
+        if (typeof type === 'string' || type.type !== 'struct') throw new Ineligible();
+        const s = this.name('s');
+        const c = this.name('c');
+        const inner = this.fields(node.fields, type, id, (k) => `${c}[${k}]`);
+        return `{ const ${s} = ${column}; const ${c} = ${s}.children; ${inner.join(' ')} ${s}.appendPresent(); }`;
+      }
+      case 'list': {
+        if (typeof type === 'string' || type.type !== 'list') throw new Ineligible();
+        if (type['element-required'] && node.element.optional) throw new Ineligible();
+        if (minSize(node.element) < 1) throw new Ineligible();
+        const l = this.name('l');
+        const e = this.name('e');
+        const n = this.name('n');
+        const item = this.slot(node.element, type.element, type['element-id'], e);
+        return `{ const ${l} = ${column}; const ${e} = ${l}.element; for (let ${n} = blockCount(t); ${n} !== 0; ${n} = blockCount(t)) { if (${n} < 0) return false; while (${n}-- > 0) { ${item} } } ${l}.appendPresent(); }`;
+      }
+      case 'map': {
+        if (typeof type === 'string' || type.type !== 'map' || type.key !== 'string') throw new Ineligible();
+        if (type['value-required'] && node.value.optional) throw new Ineligible();
+        const m = this.name('m');
+        const v = this.name('v');
+        const n = this.name('n');
+        const keys = this.constant(new Set<string>());
+        const item = this.slot(node.value, type.value, type['value-id'], v);
+        return `{ const ${m} = ${column}; const ${v} = ${m}.value; ${keys}.clear(); for (let ${n} = blockCount(t); ${n} !== 0; ${n} = blockCount(t)) { if (${n} < 0) return false; while (${n}-- > 0) { if (!mapKey(t, ${m}.key, ${keys})) return false; ${item} } } ${m}.appendPresent(); }`;
+      }
+      default:
+        throw new Ineligible();
+    }
+  }
+
+  private extra(kind: ReadKind, node: AvroNode & { kind: 'primitive' }): string {
+    const avro = node.avro as unknown as { symbols?: string[]; size?: number; underlyingType?: { size?: number }; precision?: number };
+    switch (kind) {
+      case 'enum': return `, ${this.constant(avro.symbols)}`;
+      case 'fixed': return `, ${avro.size ?? avro.underlyingType?.size}`;
+      case 'decimal': return `, ${avro.underlyingType?.size ?? -1}, ${this.constant(10n ** BigInt(avro.precision!))}`;
+      default: return '';
+    }
+  }
+
+  /** A writer field the table has no column for: read past it (primitives only). */
+  private skip(f: AvroFieldNode): string {
+    if (f.unwrap !== undefined || f.node.kind !== 'primitive') throw new Ineligible();
+    const kind = readKind(f.node, f.node.type);
+    if (!kind) throw new Ineligible();
+    const read = `if (!${HELPER[kind]}(t, null${this.extra(kind, f.node)})) return false;`;
+    if (!f.optional) return read;
+    if (f.nullIndex === undefined) throw new Ineligible();
+    return `u = index(t); if (u === ${1 - f.nullIndex}) { ${read} } else if (u !== ${f.nullIndex}) return false;`;
   }
 }
 
@@ -100,48 +238,22 @@ export function compileDirect(writer: AvroType | string | object, table: Schema,
     return undefined;
   }
   if (model.root.kind !== 'record') return undefined;
-  const ids = new FieldIdAssigner({ current: values, history: options.history });
-  const written = model.root.fields;
-  // As structConverter: null-typed fields carry nothing and take no column.
-  const matches = ids.match(values, ROOT_PARENT, written.filter((f) => f.node.kind !== 'null'));
-  const target = new Map(matches.map((m) => [m.writer, m.table]));
-  const columnOf = new Map(table.fields.map((f, k) => [f.id, k]));
-  const lines: string[] = [];
-  const consts: unknown[] = [];
-  const constant = (v: unknown): string => `k[${consts.push(v) - 1}]`;
-  for (const f of written) {
-    if (f.node.kind === 'null') continue; // zero bytes
-    const tf = target.get(f);
-    const kind = readKind(f, tf);
-    if (!kind || f.unwrap !== undefined) return undefined;
-    const avroField = f.field.type as unknown as { types?: AvroType[] };
-    // An optional field is a [null, T] union: its branch index comes first.
-    const nullIndex = f.optional ? (avroField.types?.[0]?.typeName === 'null' ? 0 : 1) : -1;
-    if (f.optional && avroField.types?.length !== 2) return undefined;
-    const col = tf === undefined ? 'null' : `c[${columnOf.get(tf.id)}]`;
-    if (tf !== undefined && columnOf.get(tf.id) === undefined) return undefined;
-    // A required column with an optional writer: the general path decides what a null does there.
-    if (tf?.required && f.optional) return undefined;
-    const extra = kind === 'enum' ? `, ${constant((f.node as { avro: unknown } as { avro: { symbols: string[] } }).avro.symbols)}` : '';
-    const read = `if (!${HELPER[kind]}(t, ${col}${extra})) return false;`;
-    if (nullIndex < 0) {
-      lines.push(read);
-    } else {
-      lines.push(`u = index(t); if (u === ${nullIndex}) { ${tf === undefined ? '' : `${col}.appendNull();`} } else if (u === ${1 - nullIndex}) { ${read} } else return false;`);
-    }
-  }
-  const matched = new Set(matches.filter((m) => m.table).map((m) => m.table!.id));
-  for (const tf of values.fields) {
-    if (matched.has(tf.id)) continue;
-    const d = options.defaults?.get(tf.id);
-    if (tf.required || (d !== undefined && d !== null)) return undefined;
-    const at = columnOf.get(tf.id);
-    if (at === undefined) return undefined;
-    lines.push(`c[${at}].appendNull();`);
-  }
-  // Every other column of the table must be the `own` one: a row must fill every column.
+  // Every column but the `own` one must be a value column: a row fills every column.
   const ownAt = options.own === undefined ? -1 : table.fields.findIndex((f) => f.name === options.own);
   if (table.fields.length !== values.fields.length + (ownAt < 0 ? 0 : 1)) return undefined;
+  const columnOf = new Map(table.fields.map((f, k) => [f.id, k]));
+  const gen = new Generator(new FieldIdAssigner({ current: values, history: options.history }), options.defaults);
+  let lines: string[];
+  try {
+    lines = gen.fields(model.root.fields, values, ROOT_PARENT, (k) => {
+      const at = columnOf.get(values.fields[k]!.id);
+      if (at === undefined) throw new Ineligible();
+      return `c[${at}]`;
+    });
+  } catch (err) {
+    if (err instanceof Ineligible) return undefined;
+    throw err;
+  }
   const body = [
     'return function direct(c, buf, offset, own) {',
     '  t.buf = buf; t.pos = offset;',
@@ -157,7 +269,7 @@ export function compileDirect(writer: AvroType | string | object, table: Schema,
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the writer's shape only; names never enter the code
   const factory = new Function('t', 'k', 'EMPTY', ...Object.keys(READERS), body) as (...a: unknown[]) => DirectReader;
   const cursor: Cursor = { buf: EMPTY, pos: 0 };
-  return factory(cursor, consts, EMPTY, ...Object.values(READERS));
+  return factory(cursor, gen.consts, EMPTY, ...Object.values(READERS));
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -378,10 +490,57 @@ function bytes(t: Cursor, c: Column | null): boolean {
   return true;
 }
 
+function fixed(t: Cursor, c: Column | null, size: number): boolean {
+  const start = t.pos;
+  const end = start + size;
+  if (end > t.buf.length) return false;
+  t.pos = end;
+  if (c) c.append(t.buf.subarray(start, end));
+  return true;
+}
+
+/** A decimal on bytes (size -1) or fixed: two's complement, as DecimalType reads it; false past `limit` (10^precision), the column's refusal. */
+function decimal(t: Cursor, c: Column | null, size: number, limit: bigint): boolean {
+  const len = size < 0 ? readVarint(t) : size;
+  if (!(len >= 0)) return false;
+  const start = t.pos;
+  const end = start + len;
+  if (end > t.buf.length) return false;
+  t.pos = end;
+  const v = bigintFromTwosComplement(t.buf.subarray(start, end));
+  if (v >= limit || v <= -limit) return false;
+  if (c) c.append(v);
+  return true;
+}
+
+/**
+ * The item count of the next block of an array or map (0 ends it); -1 where the general path must
+ * judge: an unreadable count or size, or more items than bytes left (every item eligible here
+ * takes at least one byte), so a hostile count cannot make the loop run long.
+ */
+function blockCount(t: Cursor): number {
+  let n = readVarint(t);
+  if (n < 0) {
+    n = -n;
+    if (Number.isNaN(readVarint(t))) return -1; // the block's size in bytes, only for skipping
+  }
+  if (!(n >= 0) || n > t.buf.length - t.pos) return -1;
+  return n;
+}
+
+/** A map key into `c`; false for a key seen before in this map (the general path's Map keeps one entry). */
+function mapKey(t: Cursor, c: Column, seen: Set<string>): boolean {
+  const s = text(t);
+  if (s === undefined || seen.has(s)) return false;
+  seen.add(s);
+  c.append(s);
+  return true;
+}
+
 /** The helpers the generated code calls, by the names it uses. */
-const READERS = { index, boolean, int, long, millis, float, double, string, enumeration, bytes, uuid };
+const READERS = { index, boolean, int, long, millis, float, double, string, enumeration, bytes, uuid, fixed, decimal, blockCount, mapKey };
 
 const HELPER: Record<ReadKind, keyof typeof READERS> = {
   boolean: 'boolean', int: 'int', long: 'long', millis: 'millis', float: 'float', double: 'double',
-  string: 'string', enum: 'enumeration', bytes: 'bytes', uuid: 'uuid',
+  string: 'string', enum: 'enumeration', bytes: 'bytes', uuid: 'uuid', fixed: 'fixed', decimal: 'decimal',
 };

@@ -6,6 +6,7 @@
  * so non-canonical encodings and hostile bytes can be written too.
  */
 import * as arrow from 'apache-arrow';
+import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
 import { RecordBatchBuilder } from '../../src/arrow/builder.js';
 import { parseAvroSchema } from '../../src/decode/avro.js';
@@ -85,6 +86,13 @@ function valuesOf(ipc: Buffer): string[] {
     if (arrow.DataType.isUtf8(t) || arrow.DataType.isBinary(t)) return hex((d.values as Uint8Array).subarray(d.valueOffsets[j]!, d.valueOffsets[j + 1]!));
     if (arrow.DataType.isBool(t)) return String((d.values[j >> 3]! >> (j & 7)) & 1);
     if (arrow.DataType.isFixedSizeBinary(t)) return hex((d.values as Uint8Array).subarray(j * t.byteWidth, (j + 1) * t.byteWidth));
+    if (arrow.DataType.isStruct(t)) return `{${d.children.map((c) => raw(c, j)).join(',')}}`;
+    if (arrow.DataType.isList(t) || arrow.DataType.isMap(t)) {
+      const items: string[] = [];
+      for (let x = d.valueOffsets[j]!; x < d.valueOffsets[j + 1]!; x++) items.push(raw(d.children[0]!, x));
+      return `[${items.join(',')}]`;
+    }
+    if (arrow.DataType.isDecimal(t)) return hex(new Uint8Array((d.values as Uint32Array).buffer, (d.values as Uint32Array).byteOffset + j * 16, 16));
     const v = d.values[j] as number | bigint;
     return Object.is(v, -0) ? '-0' : String(v);
   };
@@ -251,16 +259,110 @@ describe('compileDirect: identical to decode → project → append', () => {
   });
 });
 
+/** Nested shapes, encoded by avsc's own writer (a client that is not floe's). */
+const NESTED = {
+  type: 'record',
+  name: 'Event',
+  fields: [
+    { name: 'id', type: { type: 'fixed', name: 'Id', size: 16, logicalType: 'uuid' } },
+    { name: 'tags', type: { type: 'array', items: 'string' } },
+    { name: 'scores', type: ['null', { type: 'array', items: ['null', 'int'] }] },
+    { name: 'attrs', type: { type: 'map', values: 'string' } },
+    { name: 'counts', type: { type: 'map', values: ['long', 'null'] } },
+    { name: 'geo', type: ['null', { type: 'record', name: 'Geo', fields: [{ name: 'lat', type: 'double' }, { name: 'lon', type: ['null', 'float'] }] }] },
+    { name: 'where', type: { type: 'record', name: 'Where', fields: [{ name: 'city', type: 'string' }, { name: 'zip', type: ['null', 'int'] }, { name: 'points', type: { type: 'array', items: 'Geo' } }] } },
+    { name: 'amount', type: ['null', { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 }] },
+    { name: 'big', type: { type: 'fixed', name: 'Big', size: 16, logicalType: 'decimal', precision: 38, scale: 0 } },
+    { name: 'raw', type: { type: 'fixed', name: 'Raw', size: 3 } },
+    { name: 'byKind', type: { type: 'map', values: { type: 'array', items: 'Geo' } } },
+  ],
+};
+
+function randomNested(r: Prng): Record<string, unknown> {
+  const geo = () => ({ lat: (r.next() - 0.5) * 180, lon: r.bool(0.3) ? null : { float: Math.fround(r.next() * 90) } });
+  const map = <T>(make: () => T) => Object.fromEntries(Array.from({ length: r.int(0, 4) }, () => [r.pick(['a', 'b', 'c', 'ü', 'key with spaces', '']), make()]));
+  const twos = (n: bigint, size: number) => {
+    const out = Buffer.alloc(size);
+    let v = BigInt.asUintN(size * 8, n);
+    for (let i = size - 1; i >= 0; i--) {
+      out[i] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+    return out;
+  };
+  return {
+    id: Buffer.from(Array.from({ length: 16 }, () => r.int(0, 255))),
+    tags: Array.from({ length: r.int(0, 5) }, () => r.pick(STRINGS)),
+    scores: r.bool(0.3) ? null : { array: Array.from({ length: r.int(0, 4) }, () => (r.bool(0.3) ? null : { int: r.int(-1000, 1000) })) },
+    attrs: map(() => r.pick(STRINGS)),
+    counts: map(() => (r.bool(0.3) ? null : { long: r.int(-1e9, 1e9) })),
+    geo: r.bool(0.3) ? null : { Geo: geo() },
+    where: { city: r.pick(STRINGS), zip: r.bool(0.5) ? null : { int: r.int(0, 99999) }, points: Array.from({ length: r.int(0, 3) }, geo) },
+    amount: r.bool(0.3) ? null : { bytes: twos(BigInt(r.int(-1e9, 1e9)), r.int(4, 6)) },
+    big: twos(r.bool(0.5) ? 10n ** 37n + BigInt(r.int(0, 1e6)) : -BigInt(r.int(0, 1e9)), 16),
+    raw: Buffer.from([r.int(0, 255), r.int(0, 255), r.int(0, 255)]),
+    byKind: map(() => Array.from({ length: r.int(0, 2) }, geo)),
+  };
+}
+
+describe('compileDirect: nested records, lists, maps, decimals and fixed', () => {
+  const avsc = avro.Type.forSchema(NESTED as avro.Schema, { wrapUnions: true });
+
+  it('stores what the general path stores', () => {
+    const r = new Prng(31);
+    const bodies = Array.from({ length: 1500 }, () => avsc.toBuffer(randomNested(r)));
+    const { general, direct, taken, refused } = bothPaths(NESTED, bodies);
+    expect(refused.filter(Boolean).length).toBe(0);
+    expect(direct.equals(general)).toBe(true);
+    // Maps that repeat a key are the general path's (its Map keeps one entry); every other body is taken.
+    expect(taken.filter(Boolean).length).toBeGreaterThan(1000);
+  });
+
+  it('never takes a body the general path refuses', () => {
+    const r = new Prng(37);
+    const bodies: Buffer[] = [];
+    for (let k = 0; k < 3000; k++) {
+      const m = Buffer.from(avsc.toBuffer(randomNested(r)));
+      if (k % 3 === 0) bodies.push(m.subarray(0, r.int(0, m.length - 1)));
+      else {
+        for (let j = r.int(1, 3); j > 0; j--) m[r.int(0, m.length - 1)] = r.pick([0, 1, 0x7f, 0x80, 0xff, r.int(0, 255)]);
+        bodies.push(m);
+      }
+    }
+    const { general, direct, taken, refused } = bothPaths(NESTED, bodies);
+    for (let k = 0; k < bodies.length; k++) if (refused[k]) expect(taken[k], `body ${k} refused by the general path`).toBe(false);
+    expect(valuesOf(direct)).toEqual(valuesOf(general));
+    expect(refused.filter(Boolean).length).toBeGreaterThan(1000);
+  });
+
+  it('declines a map that repeats a key, a block count beyond the body and a decimal beyond its precision', () => {
+    const schema = { type: 'record', name: 'R', fields: [{ name: 'm', type: { type: 'map', values: 'int' } }, { name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 2, scale: 0 } }] };
+    const d = (v: number) => [...varint(1n), v & 0xff];
+    const bodies = [
+      Buffer.from([...varint(2n), ...str('a'), ...varint(1n), ...str('b'), ...varint(2n), ...varint(0n), ...d(99)]),
+      Buffer.from([...varint(2n), ...str('a'), ...varint(1n), ...str('a'), ...varint(2n), ...varint(0n), ...d(5)]),
+      Buffer.from([...varint(-1n), ...varint(4n), ...str('a'), ...varint(1n), ...varint(0n), ...d(5)]),
+      Buffer.from([...varint(1000n), ...str('a'), ...varint(1n), ...varint(0n), ...d(5)]),
+      Buffer.from([...varint(0n), ...varint(2n), 0x01, 0x00]),
+    ];
+    const { general, direct, taken, refused } = bothPaths(schema, bodies);
+    expect(taken).toEqual([true, false, true, false, false]);
+    expect(refused).toEqual([false, false, false, true, true]);
+    expect(direct.equals(general)).toBe(true);
+  });
+});
+
 describe('compileDirect: which writers are eligible', () => {
   const ineligible: Array<[string, object, Schema?]> = [
-    ['a nested record', { type: 'record', name: 'R', fields: [{ name: 'r', type: { type: 'record', name: 'S', fields: [{ name: 'x', type: 'int' }] } }] }],
-    ['an array', { type: 'record', name: 'R', fields: [{ name: 'a', type: { type: 'array', items: 'int' } }] }],
-    ['a decimal', { type: 'record', name: 'R', fields: [{ name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 9, scale: 2 } }] }],
+    ['a recursive record', { type: 'record', name: 'R', fields: [{ name: 'n', type: { type: 'record', name: 'Node', fields: [{ name: 'next', type: ['null', 'Node'] }] } }] }],
+    ['an array of records of nothing', { type: 'record', name: 'R', fields: [{ name: 'a', type: { type: 'array', items: { type: 'record', name: 'E', fields: [] } } }] }],
+    ['a decimal wider than 38 digits', { type: 'record', name: 'R', fields: [{ name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 40, scale: 2 } }] }],
+    ['a skipped record field', { type: 'record', name: 'R', fields: [{ name: 'r', type: { type: 'record', name: 'S', fields: [{ name: 'x', type: 'int' }] } }] }, { type: 'struct', 'schema-id': 0, fields: [] }],
     ['a three-branch union', { type: 'record', name: 'R', fields: [{ name: 'u', type: ['null', 'int', 'string'] }] }],
     ['a single-branch union', { type: 'record', name: 'R', fields: [{ name: 'u', type: ['int'] }] }],
     ['time-micros (range checked by its column)', { type: 'record', name: 'R', fields: [{ name: 't', type: { type: 'long', logicalType: 'time-micros' } }] }],
     ['timestamp-nanos', { type: 'record', name: 'R', fields: [{ name: 't', type: { type: 'long', logicalType: 'timestamp-nanos' } }] }],
-    ['a fixed', { type: 'record', name: 'R', fields: [{ name: 'f', type: { type: 'fixed', name: 'F', size: 4 } }] }],
+    ['a fixed of size 0 (stored as binary)', { type: 'record', name: 'R', fields: [{ name: 'f', type: { type: 'fixed', name: 'F', size: 0 } }] }],
     ['an int promoted into a long column', { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }] }, { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'a', required: false, type: 'long' }] }],
     ['an optional writer into a required column', { type: 'record', name: 'R', fields: [{ name: 'a', type: ['null', 'int'] }] }, { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'a', required: true, type: 'int' }] }],
     ['a required column the writer lacks', { type: 'record', name: 'R', fields: [{ name: 'a', type: 'int' }] }, { type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 'a', required: false, type: 'int' }, { id: 2, name: 'b', required: true, type: 'int' }] }],
