@@ -1,13 +1,14 @@
 /**
  * In-process pipeline benchmark, no services: Confluent-framed Avro → decode → project onto the
- * table schema → Arrow record batch → Parquet (zstd) + Iceberg metrics. Single-threaded, so the
+ * table schema → Arrow record batch → Parquet (zstd) + Iceberg metrics; and, side by side on the
+ * same batches, the direct reader the daemon uses for eligible writers (body → Arrow columns). Single-threaded, so the
  * rates are per core. Two workloads (`WORKLOADS`): `event`, ~1 KiB with 20 top-level fields and a
  * ~500-byte opaque payload, and `small` (bench/small.ts), 212 bytes with 17 fields.
  */
 import avro from 'avsc';
 import { RecordBatchBuilder } from '../src/arrow/builder.js';
-import { StaticSchemaSource, ValueDecoder, frame } from '../src/decode/index.js';
-import { avroToIceberg, compileProjector } from '../src/schema/index.js';
+import { HEADER_SIZE, StaticSchemaSource, ValueDecoder, frame } from '../src/decode/index.js';
+import { avroToIceberg, compileDirect, compileProjector } from '../src/schema/index.js';
 import { writeDataFile } from '../src/parquet/index.js';
 import { SMALL_SCHEMA, makeSmallRecords } from './small.js';
 
@@ -87,6 +88,8 @@ export interface PipelineResult {
   inputBytes: number;
   decodeProjectSeconds: number;
   arrowSeconds: number;
+  /** The daemon's path for eligible writers (src/schema/direct.ts): body → Arrow columns in one step; undefined when the writer is not eligible. */
+  directSeconds: number | undefined;
   parquetSeconds: number;
   parquetBytes: number;
 }
@@ -97,7 +100,9 @@ export function runPipeline(frames: Buffer[], schema: object = EVENT_SCHEMA, bat
   const decoder = new ValueDecoder(source);
   const { newSchema } = avroToIceberg(schema);
   const project = compileProjector(schema, newSchema);
+  const direct = compileDirect(decoder.decodeCached(frames[0]!)!.writer.type, newSchema, newSchema);
   const builder = new RecordBatchBuilder(newSchema);
+  const directBuilder = new RecordBatchBuilder(newSchema);
   // CPU time of this process (user + system), not wall time: on a shared, loaded machine the
   // wall clock measures the neighbours. GC helper threads are included, as they are a cost.
   const cpu = (): number => {
@@ -106,6 +111,7 @@ export function runPipeline(frames: Buffer[], schema: object = EVENT_SCHEMA, bat
   };
   let decodeProject = 0;
   let arrowBuild = 0;
+  let directSeconds = 0;
   let parquet = 0;
   let parquetBytes = 0;
   let inputBytes = 0;
@@ -121,10 +127,20 @@ export function runPipeline(frames: Buffer[], schema: object = EVENT_SCHEMA, bat
     decodeProject += t2 - t;
     t = t2;
     for (const row of rows) builder.append(row);
-    const table = builder.finishTable();
+    let table = builder.finishTable();
     t2 = cpu();
     arrowBuild += t2 - t;
     t = t2;
+    if (direct) {
+      // Both paths over the same batch, side by side; the direct one's table is the one encoded.
+      for (let i = 0; i < slice.length; i++) {
+        if (!directBuilder.appendFilled(direct, slice[i]!, HEADER_SIZE, null)) throw new Error(`the direct reader declined record ${start + i}`);
+      }
+      table = directBuilder.finishTable();
+      t2 = cpu();
+      directSeconds += t2 - t;
+      t = t2;
+    }
     parquetBytes += writeDataFile(table, newSchema, { compression: 'zstd' }).bytes.length;
     parquet += cpu() - t;
   }
@@ -133,6 +149,7 @@ export function runPipeline(frames: Buffer[], schema: object = EVENT_SCHEMA, bat
     inputBytes,
     decodeProjectSeconds: decodeProject,
     arrowSeconds: arrowBuild,
+    directSeconds: direct ? directSeconds : undefined,
     parquetSeconds: parquet,
     parquetBytes,
   };

@@ -17,21 +17,23 @@
  * checks the two paths give identical Arrow data and identical refusals.
  *
  * Eligible: a record writer whose fields are, or are `[null, T]` unions of, boolean, int, long,
- * float, double, string, enum, bytes, date, timestamp-millis/-micros (local too) and uuid on a
- * string, each landing in a top-level column of exactly its Iceberg type (no promotion); table
- * columns the writer lacks must be optional with no default. Anything else: compileDirect returns
- * undefined and the general path serves the writer.
+ * float, double, string, enum, bytes, fixed, decimal (up to 38 digits), date,
+ * timestamp-millis/-micros (local too), uuid, and records, arrays and maps of those, each landing
+ * in a column of exactly its Iceberg type (no promotion, no wide decimal as text, no variant);
+ * table columns the writer lacks must be optional with no default to fill. Anything else (a
+ * recursive record, a union of several types, time, nanosecond timestamps, a promotion):
+ * compileDirect returns undefined and the general path serves the writer. The byte readers are in
+ * direct-read.ts.
  */
-import { isUtf8 } from 'node:buffer';
-import type { Column, ColumnFill } from '../arrow/column.js';
+import type { ColumnFill } from '../arrow/column.js';
 import type { AvroType } from '../decode/avro.js';
 import { typeNameOf } from '../decode/avro.js';
-import { isFloeLogical, isLowerUuid } from '../decode/logical.js';
+import { isFloeLogical } from '../decode/logical.js';
 import type { IcebergType, Schema, StructType } from '../iceberg/spec/types.js';
-import { bigintFromTwosComplement } from '../decode/logical.js';
 import { AvroModel, type AvroFieldNode, type AvroNode, type Slot } from './avro-model.js';
 import { FieldIdAssigner, ROOT_PARENT } from './field-ids.js';
 import { toAvroType } from './evolve.js';
+import { EMPTY, READERS, type Cursor } from './direct-read.js';
 
 /**
  * Appends one record (`columns` in the table schema's field order) from the body at buf[offset..],
@@ -47,12 +49,6 @@ export interface DirectOptions {
   defaults?: ReadonlyMap<number, unknown>;
   /** A top-level column outside `values` that takes the reader's `own` argument as is (bronze's Kafka metadata column). */
   own?: string;
-}
-
-/** The reading state of one record: the body and the position in it (one per reader, reused). */
-interface Cursor {
-  buf: Buffer;
-  pos: number;
 }
 
 /** How one primitive is read: which helper. */
@@ -271,274 +267,6 @@ export function compileDirect(writer: AvroType | string | object, table: Schema,
   const cursor: Cursor = { buf: EMPTY, pos: 0 };
   return factory(cursor, gen.consts, EMPTY, ...Object.values(READERS));
 }
-
-const EMPTY = Buffer.alloc(0);
-
-/**
- * An Avro int (zig-zag varint) as avsc's Tap.readLong reads it, or NaN when the general path must
- * judge it (a varint longer than 5 bytes, or bytes past the end).
- */
-function readVarint(t: Cursor): number {
-  const buf = t.buf;
-  const len = buf.length;
-  let pos = t.pos;
-  if (pos >= len) return NaN;
-  let b = buf[pos++]!;
-  let n = b & 0x7f;
-  if (b & 0x80) {
-    if (pos >= len) return NaN;
-    b = buf[pos++]!;
-    n |= (b & 0x7f) << 7;
-    if (b & 0x80) {
-      if (pos >= len) return NaN;
-      b = buf[pos++]!;
-      n |= (b & 0x7f) << 14;
-      if (b & 0x80) {
-        if (pos >= len) return NaN;
-        b = buf[pos++]!;
-        n |= (b & 0x7f) << 21;
-        if (b & 0x80) {
-          if (pos >= len) return NaN;
-          b = buf[pos++]!;
-          if (b & 0x80) return NaN;
-          t.pos = pos;
-          // avsc's float arithmetic past 28 bits, to the same value.
-          const f = n + (b & 0x7f) * 268435456;
-          return (f % 2 ? -(f + 1) : f) / 2;
-        }
-      }
-    }
-  }
-  t.pos = pos;
-  return (n >> 1) ^ -(n & 1);
-}
-
-/** A union branch index; NaN when unreadable. */
-function index(t: Cursor): number {
-  return readVarint(t);
-}
-
-function boolean(t: Cursor, c: Column | null): boolean {
-  if (t.pos >= t.buf.length) return false;
-  const v = t.buf[t.pos++]! !== 0;
-  if (c) c.append(v);
-  return true;
-}
-
-function int(t: Cursor, c: Column | null): boolean {
-  const v = readVarint(t);
-  if ((v | 0) !== v) return false; // NaN, or beyond 32 bits: the general path refuses it with its reason
-  if (c) c.append(v);
-  return true;
-}
-
-interface WordsColumn extends Column {
-  appendWords(lo: number, hi: number): void;
-}
-
-/** The high word of the last readWords, kept outside so that call allocates nothing. */
-let wordHi = 0;
-
-/**
- * An Avro long as two 32-bit words (low returned, high in wordHi), exactly as decode/long.ts
- * reads it: the 64-bit zig-zag value, bits past 64 in a tenth byte ignored. Undefined for a
- * varint of more than 10 bytes or one running past the end.
- */
-function readWords(t: Cursor): number | undefined {
-  const buf = t.buf;
-  let pos = t.pos;
-  const len = buf.length;
-  let lo = 0;
-  let hi = 0;
-  let b = 0x80;
-  let shift = 0;
-  // Bytes 1-4: 28 bits of the low word.
-  for (; shift < 28 && b & 0x80; shift += 7) {
-    if (pos >= len) return undefined;
-    b = buf[pos++]!;
-    lo |= (b & 0x7f) << shift;
-  }
-  if (b & 0x80) {
-    // Byte 5: 4 bits of the low word, 3 of the high.
-    if (pos >= len) return undefined;
-    b = buf[pos++]!;
-    lo |= (b & 0x0f) << 28;
-    hi = (b & 0x7f) >>> 4;
-    // Bytes 6-9: 7 bits each of the high word; byte 10: its top bit.
-    for (shift = 3; b & 0x80; shift += 7) {
-      if (shift > 31) return undefined; // an 11th byte: not an Avro long
-      if (pos >= len) return undefined;
-      b = buf[pos++]!;
-      hi |= shift === 31 ? (b & 0x01) << 31 : (b & 0x7f) << shift;
-    }
-  }
-  t.pos = pos;
-  // Zig-zag: (u >>> 1) ^ -(u & 1) over 64 bits.
-  const neg = lo & 1;
-  let l = (lo >>> 1) | (hi << 31);
-  let h = hi >>> 1;
-  if (neg) {
-    l = ~l;
-    h = ~h;
-  }
-  wordHi = h | 0;
-  return l | 0;
-}
-
-function long(t: Cursor, c: Column | null): boolean {
-  const lo = readWords(t);
-  if (lo === undefined) return false;
-  if (c) (c as WordsColumn).appendWords(lo, wordHi);
-  return true;
-}
-
-/** |ms| below this: ms × 1000 < 2^53, exact as a double. */
-const MAX_EXACT_MS = 2 ** 43;
-
-function millis(t: Cursor, c: Column | null): boolean {
-  const lo = readWords(t);
-  if (lo === undefined) return false;
-  const ms = wordHi * 4294967296 + (lo >>> 0);
-  if (ms >= MAX_EXACT_MS || ms <= -MAX_EXACT_MS) return false; // BigInt arithmetic is the general path's
-  if (c) c.append(ms * 1000);
-  return true;
-}
-
-function float(t: Cursor, c: Column | null): boolean {
-  const pos = t.pos;
-  if (pos + 4 > t.buf.length) return false;
-  t.pos = pos + 4;
-  if (c) c.append(t.buf.readFloatLE(pos));
-  return true;
-}
-
-function double(t: Cursor, c: Column | null): boolean {
-  const pos = t.pos;
-  if (pos + 8 > t.buf.length) return false;
-  t.pos = pos + 8;
-  if (c) c.append(t.buf.readDoubleLE(pos));
-  return true;
-}
-
-/** A string as decode/avro.ts's readStringStrict reads it; undefined where that one would refuse it or read past the end. */
-function text(t: Cursor): string | undefined {
-  const len = readVarint(t);
-  if (!(len >= 0)) return undefined;
-  const start = t.pos;
-  const end = start + len;
-  const buf = t.buf;
-  if (end > buf.length) return undefined;
-  t.pos = end;
-  const s = (buf as unknown as { utf8Slice(a: number, b: number): string }).utf8Slice(start, end);
-  if (s.includes('\uFFFD') && !isUtf8(buf.subarray(start, end))) return undefined;
-  return s;
-}
-
-function string(t: Cursor, c: Column | null): boolean {
-  const at = t.pos;
-  const len = readVarint(t);
-  if (!(len >= 0)) return false;
-  const start = t.pos;
-  const end = start + len;
-  const buf = t.buf;
-  if (end > buf.length) return false;
-  let i = start;
-  while (i < end && buf[i]! < 0x80) i++;
-  if (i === end) {
-    t.pos = end;
-    if (c) (c as SliceColumn).appendSlice(buf, start, end);
-    return true;
-  }
-  t.pos = at;
-  const s = text(t);
-  if (s === undefined) return false;
-  if (c) c.append(s);
-  return true;
-}
-
-function uuid(t: Cursor, c: Column | null): boolean {
-  let s = text(t);
-  if (s === undefined) return false;
-  if (!isLowerUuid(s)) {
-    s = s.toLowerCase();
-    if (!isLowerUuid(s)) return false;
-  }
-  if (c) c.append(s);
-  return true;
-}
-
-function enumeration(t: Cursor, c: Column | null, symbols: readonly string[]): boolean {
-  const i = readVarint(t);
-  const s = symbols[i];
-  if (s === undefined || !Number.isInteger(i)) return false;
-  if (c) c.append(s);
-  return true;
-}
-
-interface SliceColumn extends Column {
-  appendSlice(buf: Buffer, start: number, end: number): void;
-}
-
-function bytes(t: Cursor, c: Column | null): boolean {
-  const len = readVarint(t);
-  if (!(len >= 0)) return false;
-  const start = t.pos;
-  const end = start + len;
-  if (end > t.buf.length) return false;
-  t.pos = end;
-  if (c) (c as SliceColumn).appendSlice(t.buf, start, end);
-  return true;
-}
-
-function fixed(t: Cursor, c: Column | null, size: number): boolean {
-  const start = t.pos;
-  const end = start + size;
-  if (end > t.buf.length) return false;
-  t.pos = end;
-  if (c) c.append(t.buf.subarray(start, end));
-  return true;
-}
-
-/** A decimal on bytes (size -1) or fixed: two's complement, as DecimalType reads it; false past `limit` (10^precision), the column's refusal. */
-function decimal(t: Cursor, c: Column | null, size: number, limit: bigint): boolean {
-  const len = size < 0 ? readVarint(t) : size;
-  if (!(len >= 0)) return false;
-  const start = t.pos;
-  const end = start + len;
-  if (end > t.buf.length) return false;
-  t.pos = end;
-  const v = bigintFromTwosComplement(t.buf.subarray(start, end));
-  if (v >= limit || v <= -limit) return false;
-  if (c) c.append(v);
-  return true;
-}
-
-/**
- * The item count of the next block of an array or map (0 ends it); -1 where the general path must
- * judge: an unreadable count or size, or more items than bytes left (every item eligible here
- * takes at least one byte), so a hostile count cannot make the loop run long.
- */
-function blockCount(t: Cursor): number {
-  let n = readVarint(t);
-  if (n < 0) {
-    n = -n;
-    if (Number.isNaN(readVarint(t))) return -1; // the block's size in bytes, only for skipping
-  }
-  if (!(n >= 0) || n > t.buf.length - t.pos) return -1;
-  return n;
-}
-
-/** A map key into `c`; false for a key seen before in this map (the general path's Map keeps one entry). */
-function mapKey(t: Cursor, c: Column, seen: Set<string>): boolean {
-  const s = text(t);
-  if (s === undefined || seen.has(s)) return false;
-  seen.add(s);
-  c.append(s);
-  return true;
-}
-
-/** The helpers the generated code calls, by the names it uses. */
-const READERS = { index, boolean, int, long, millis, float, double, string, enumeration, bytes, uuid, fixed, decimal, blockCount, mapKey };
 
 const HELPER: Record<ReadKind, keyof typeof READERS> = {
   boolean: 'boolean', int: 'int', long: 'long', millis: 'millis', float: 'float', double: 'double',
