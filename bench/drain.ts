@@ -1,6 +1,7 @@
 /**
  * Drain bench, step 1 (`npx tsx bench/drain.ts [records] [state.json]`): produces a backlog of the
- * small-record workload (bench/small.ts, 212 B Confluent-framed Avro, 4 partitions) once, and
+ * small-record workload (bench/small.ts, 212 B Confluent-framed Avro, 4 partitions; with
+ * FLOE_DRAIN_WORKLOAD=event the 964-byte event of bench/pipeline.ts) once, and
  * writes what `bench/drain-run.mjs` needs to drain it with a fresh daemon as often as wanted.
  *
  * Why a separate runner: comparing two builds of floe means alternating whole daemon runs on the
@@ -11,8 +12,11 @@ import { writeFileSync } from 'node:fs';
 import { AvroProducer, uniqueSuffix } from '../test/harness/daemon.js';
 import { benchStack } from './stack.js';
 import { SMALL_SCHEMA, makeSmallRecords } from './small.js';
+import { EVENT_SCHEMA, makeEvents } from './pipeline.js';
 
 const records = Number(process.argv[2] ?? 500_000);
+// FLOE_DRAIN_WORKLOAD=event: the 964-byte event of bench/pipeline.ts instead of the small record.
+const event = process.env.FLOE_DRAIN_WORKLOAD === 'event';
 const statePath = process.argv[3] ?? 'drain-state.json';
 const PARTITIONS = 4;
 
@@ -20,11 +24,11 @@ const { stack } = await benchStack();
 const producer = new AvroProducer(stack);
 const topic = `floe-drain-${uniqueSuffix()}`;
 await producer.createTopic(topic, PARTITIONS);
-const id = await producer.register(`${topic}-value`, SMALL_SCHEMA);
-const frames = makeSmallRecords(records);
+const id = await producer.register(`${topic}-value`, event ? EVENT_SCHEMA : SMALL_SCHEMA);
+const frames = event ? makeEvents(records) : makeSmallRecords(records);
 for (const f of frames) f.writeUInt32BE(id, 1);
 // Produced in slices so the producer never holds one huge request.
-const SLICE = 50_000;
+const SLICE = event ? 2_000 : 50_000; // a partition's share of one send stays under the broker's 1 MiB message limit
 for (let i = 0; i < frames.length; i += SLICE) {
   await producer.send(
     topic,
@@ -33,5 +37,5 @@ for (let i = 0; i < frames.length; i += SLICE) {
 }
 await producer.close();
 writeFileSync(statePath, JSON.stringify({ topic, records, partitions: PARTITIONS, bytes: frames.reduce((n, f) => n + f.length, 0), stack }, null, 2));
-console.log(`produced ${records} small records to ${topic}; state in ${statePath}`);
+console.log(`produced ${records} ${event ? "event" : "small"} records to ${topic}; state in ${statePath}`);
 process.exit(0);

@@ -29,6 +29,7 @@ import type { ColumnFill } from '../arrow/column.js';
 import type { AvroType } from '../decode/avro.js';
 import { typeNameOf } from '../decode/avro.js';
 import { isFloeLogical } from '../decode/logical.js';
+import { decimalParams, fixedLength } from '../iceberg/spec/schema.js';
 import type { IcebergType, Schema, StructType } from '../iceberg/spec/types.js';
 import { AvroModel, type AvroFieldNode, type AvroNode, type Slot } from './avro-model.js';
 import { FieldIdAssigner, ROOT_PARENT } from './field-ids.js';
@@ -57,7 +58,7 @@ type ReadKind = 'boolean' | 'int' | 'long' | 'millis' | 'float' | 'double' | 'st
 /** The read kind of a writer primitive stored unchanged in a column of type `table`; undefined when ineligible. */
 function readKind(node: AvroNode, table: IcebergType): ReadKind | undefined {
   if (node.kind !== 'primitive' || node.decimalScale !== undefined) return undefined;
-  if (typeof table !== 'string' || table !== node.type) return undefined;
+  if (typeof table !== 'string' || !sameType(table, node.type)) return undefined;
   const avro = node.avro;
   if (isFloeLogical(avro)) {
     const base = typeNameOf((avro as unknown as { underlyingType: AvroType }).underlyingType);
@@ -81,9 +82,19 @@ function readKind(node: AvroNode, table: IcebergType): ReadKind | undefined {
     case 'string': return 'string';
     case 'enum': return 'enum';
     case 'bytes': return 'bytes';
-    case 'fixed': return table.startsWith('fixed[') ? 'fixed' : undefined;
+    case 'fixed': return fixedLength(table) !== undefined ? 'fixed' : undefined;
     default: return undefined;
   }
+}
+
+/** The same primitive, however spelled: catalogs write `decimal(12, 2)` where floe writes `decimal(12,2)`. */
+function sameType(table: string, writer: string): boolean {
+  if (table === writer) return true;
+  const a = decimalParams(table);
+  const b = decimalParams(writer);
+  if (a && b) return a.precision === b.precision && a.scale === b.scale;
+  const n = fixedLength(table);
+  return n !== undefined && n === fixedLength(writer);
 }
 
 /** Fewest bytes a value of the slot takes (0 only for records of nothing): list and map items must take at least one. */

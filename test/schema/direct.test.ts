@@ -335,6 +335,22 @@ describe('compileDirect: nested records, lists, maps, decimals and fixed', () =>
     expect(refused.filter(Boolean).length).toBeGreaterThan(1000);
   });
 
+  it('takes a table whose decimals a catalog spelled its own way (decimal(12, 2), as Iceberg Java writes them)', () => {
+    const schema = avroToIceberg(NESTED).newSchema;
+    const respell = (t: unknown): unknown =>
+      typeof t === 'string' ? t.replace(/^decimal\((\d+),(\d+)\)$/, 'decimal($1, $2)')
+      : Array.isArray(t) ? t.map(respell)
+      : t && typeof t === 'object' ? Object.fromEntries(Object.entries(t).map(([k, v]) => [k, k === 'name' || k === 'doc' ? v : respell(v)]))
+      : t;
+    const spelled = respell(schema) as Schema;
+    expect(JSON.stringify(spelled)).toContain('decimal(12, 2)');
+    const r = new Prng(41);
+    const bodies = Array.from({ length: 200 }, () => avsc.toBuffer(randomNested(r)));
+    const { general, direct, taken } = bothPaths(NESTED, bodies, spelled);
+    expect(direct.equals(general)).toBe(true);
+    expect(taken.filter(Boolean).length).toBeGreaterThan(100);
+  });
+
   it('declines a map that repeats a key, a block count beyond the body and a decimal beyond its precision', () => {
     const schema = { type: 'record', name: 'R', fields: [{ name: 'm', type: { type: 'map', values: 'int' } }, { name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 2, scale: 0 } }] };
     const d = (v: number) => [...varint(1n), v & 0xff];
