@@ -59,6 +59,9 @@ abstract class VarColumn extends Column {
 }
 
 export class Utf8Column extends VarColumn {
+  override valueAt(i: number): string | null {
+    return this.isNull(i) ? null : this.bytes.toString('utf8', this.offsets[i]!, this.offsets[i + 1]!);
+  }
   /** Bytes already checked to be UTF-8, buf[start..end), as one value (src/schema/direct.ts). */
   appendSlice(buf: Buffer, start: number, end: number): void {
     const i = this.length;
@@ -98,6 +101,9 @@ export class Utf8Column extends VarColumn {
 }
 
 export class BinaryColumn extends VarColumn {
+  override valueAt(i: number): Uint8Array | null {
+    return this.isNull(i) ? null : new Uint8Array(this.bytes.subarray(this.offsets[i]!, this.offsets[i + 1]!));
+  }
   append(v: unknown): void {
     if (!(v instanceof Uint8Array)) throw this.mismatch('binary (Uint8Array)', v);
     const i = this.length;
@@ -155,6 +161,13 @@ export class FixedColumn extends FixedWidthColumn<number, Uint8Array> {
   constructor(readonly type: arrow.FixedSizeBinary, readonly uuid: boolean, nullable: boolean, path: string, cap: number) {
     super(nullable, path, cap, new Uint8Array(type.byteWidth * Math.max(cap, 16)), type.byteWidth, 0);
     this.width = type.byteWidth;
+  }
+  override valueAt(i: number): string | Uint8Array | null {
+    if (this.isNull(i)) return null;
+    const bytes = this.values.slice(i * this.width, (i + 1) * this.width);
+    if (!this.uuid) return bytes;
+    const h = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   }
   append(v: unknown): void {
     const i = this.length;

@@ -92,6 +92,16 @@ export class RecordBatchBuilder {
     return this.root.appendFilled(fill, buf, offset, own);
   }
 
+  /** The top-level columns, in schema order (for reading back a row appended with appendFilled). */
+  get columns(): readonly Column[] {
+    return this.root.children;
+  }
+
+  /** Drops the last row appended. */
+  dropLast(): void {
+    if (this.root.length > 0) this.root.truncate(this.root.length - 1);
+  }
+
   /** The rows appended so far as one record batch; the builder starts empty again. */
   finish(): arrow.RecordBatch {
     const data = this.root.finish() as arrow.Data<arrow.Struct>;

@@ -38,6 +38,19 @@ export abstract class Column {
     this.truncateValidity(n);
     this.length = n;
   }
+  /**
+   * The value of slot i in floe's canonical representation (null for a null slot), as append took
+   * it: what a partition tuple reads of a row appended without a row object (src/schema/direct.ts).
+   * Primitive columns only; nested ones throw.
+   */
+  valueAt(i: number): unknown {
+    void i;
+    throw new FloeError('ORCHESTRATOR_STATE', `column ${this.path}: no value read-back for a nested column`);
+  }
+  /** True when slot i holds a null. */
+  isNull(i: number): boolean {
+    return this.nullable && (this.validity[i >> 3]! & (1 << (i & 7))) === 0;
+  }
   /** Returns the column's Arrow data and starts a fresh, empty column. */
   abstract finish(): arrow.Data;
   /** Bytes of Arrow buffers held (approximates the IPC size, for file-size estimates). */
@@ -53,11 +66,15 @@ export abstract class Column {
     this.nullCount++;
   }
 
-  /** Adjusts the null count for slots [n, length) that are about to be dropped. */
+  /**
+   * Adjusts the null count for slots [n, length) that are about to be dropped, and clears their
+   * bits: a batch's bytes then never depend on which rows were rolled back before it.
+   */
   protected truncateValidity(n: number): void {
     if (!this.nullable) return;
     for (let i = n; i < this.length; i++) {
       if ((this.validity[i >> 3]! & (1 << (i & 7))) === 0) this.nullCount--;
+      else this.validity[i >> 3]! &= ~(1 << (i & 7));
     }
   }
 

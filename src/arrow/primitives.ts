@@ -25,6 +25,13 @@ export class BoolColumn extends Column {
     this.setValid(i);
     this.length = i + 1;
   }
+  override valueAt(i: number): boolean | null {
+    return this.isNull(i) ? null : (this.bits[i >> 3]! & (1 << (i & 7))) !== 0;
+  }
+  override truncate(n: number): void {
+    for (let i = n; i < this.length; i++) this.bits[i >> 3]! &= ~(1 << (i & 7));
+    super.truncate(n);
+  }
   appendNull(): void {
     const i = this.length;
     this.bits = writeBit(this.bits, i, false);
@@ -46,6 +53,9 @@ export class BoolColumn extends Column {
 export class Int32Column extends FixedWidthColumn<number, Int32Array> {
   constructor(readonly type: arrow.Int32 | arrow.DateDay, nullable: boolean, path: string, cap: number) {
     super(nullable, path, cap, new Int32Array(Math.max(cap, 16)), 1, 0);
+  }
+  override valueAt(i: number): number | null {
+    return this.isNull(i) ? null : this.values[i]!;
   }
   append(v: unknown): void {
     if (typeof v !== 'number' || (v | 0) !== v) throw this.mismatch(this.type instanceof arrow.Int32 ? 'int (32-bit integer)' : 'date (integer days)', v);
@@ -108,6 +118,9 @@ export class Int64Column extends FixedWidthColumn<bigint, BigInt64Array> {
     this.setValid(i);
     this.length = i + 1;
   }
+  override valueAt(i: number): bigint | null {
+    return this.isNull(i) ? null : this.values[i]!;
+  }
   /**
    * A long or timestamp given as its two 32-bit words, low first (src/schema/direct.ts reads Avro
    * longs that way: no BigInt per value). Not for time columns, whose range append checks.
@@ -137,6 +150,9 @@ export class FloatColumn extends FixedWidthColumn<number, Float32Array | Float64
     const n = Math.max(cap, 16);
     super(nullable, path, cap, type instanceof arrow.Float32 ? new Float32Array(n) : new Float64Array(n), 1, 0);
   }
+  override valueAt(i: number): number | null {
+    return this.isNull(i) ? null : this.values[i]!;
+  }
   append(v: unknown): void {
     if (typeof v !== 'number') throw this.mismatch(this.type instanceof arrow.Float32 ? 'float' : 'double', v);
     const i = this.length;
@@ -161,6 +177,11 @@ export class DecimalColumn extends FixedWidthColumn<bigint, BigInt64Array> {
   constructor(readonly type: arrow.Decimal, nullable: boolean, path: string, cap: number) {
     super(nullable, path, cap, new BigInt64Array(2 * Math.max(cap, 16)), 2, 0n);
     this.limit = 10n ** BigInt(type.precision);
+  }
+  override valueAt(i: number): bigint | null {
+    if (this.isNull(i)) return null;
+    // Low word unsigned, high word signed: the 128-bit two's complement value.
+    return (this.values[2 * i + 1]! << 64n) | BigInt.asUintN(64, this.values[2 * i]!);
   }
   append(v: unknown): void {
     if (typeof v !== 'bigint') throw this.mismatch(`decimal(${this.type.precision},${this.type.scale}) as bigint unscaled value`, v);

@@ -147,6 +147,10 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
     return slot.sink;
   }
 
+  hasPartition(partitionKey: string): boolean {
+    return this.partitions.has(partitionKey);
+  }
+
   dropIfEmpty(partitionKey: string): void {
     if (this.partitions.get(partitionKey)?.sink.rowCount === 0) this.partitions.delete(partitionKey);
   }

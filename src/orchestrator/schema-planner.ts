@@ -14,12 +14,15 @@ import type { WriterSchema } from '../decode/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/types.js';
 import type { PartitionSpec, Schema, TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
+import { findField } from '../iceberg/spec/schema.js';
 import { compileDirect, compileProjector, evolveSchema, type DirectReader, type Incompatibility, type Projector } from '../schema/index.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { migrateHeaders, optionalValueColumns, requiredValueColumns, tombstoneRow } from './bronze.js';
 import type { DaemonMetrics } from './metrics.js';
-import { tupleFromRecordOnly, tupleFunction } from './partition-tuple.js';
+import { columnTupleFunction, tupleFunction } from './partition-tuple.js';
+import type { Column } from '../arrow/column.js';
+import type { SourceRecord } from '../source/types.js';
 import type { TableStore } from './ports.js';
 import { followMapping, loadOrCreate, valueColumns, writerColumns } from './table-create.js';
 
@@ -42,6 +45,9 @@ export class SchemaPlanner {
   private working: Schema | undefined;
   private workingSpec: PartitionSpec | undefined;
   private tuple: ((row: Row) => unknown[]) | undefined;
+  private columnTuple: ((columns: readonly Column[], row: number, record: SourceRecord) => unknown[]) | undefined;
+  /** True when the working spec's sources all lie in the Kafka metadata (or there are none). */
+  private recordOnlyTuple = true;
   private plans = new Map<string, WriterPlan>();
   private followed = false;
 
@@ -70,6 +76,17 @@ export class SchemaPlanner {
   /** The partition tuple of a row under the working spec. */
   tupleOf(row: Row): unknown[] {
     return this.tuple!(row);
+  }
+
+  /** Bronze: whether a row's partition tuple needs only its Kafka record (no value column). */
+  get tupleNeedsOnlyRecord(): boolean {
+    return this.recordOnlyTuple;
+  }
+
+  /** Bronze: the partition tuple of row `row` of a builder's columns (rows appended by a direct reader). */
+  tupleOfColumns(columns: readonly Column[], row: number, record: SourceRecord): unknown[] {
+    this.columnTuple ??= columnTupleFunction(this.working!, this.workingSpec!, this.column);
+    return this.columnTuple(columns, row, record);
   }
 
   private get column(): string {
@@ -106,6 +123,11 @@ export class SchemaPlanner {
         this.plans = new Map();
         // Bronze rows carry the Kafka record in the metadata column (metadata-column.ts).
         this.tuple = tupleFunction(schema, spec, this.mapping.mode === 'silver' ? undefined : this.column);
+        this.columnTuple = undefined;
+        this.recordOnlyTuple = spec.fields.every((f) => {
+          const path = findField(schema, f['source-id'])?.path ?? [];
+          return path.length === 2 && path[0] === this.column;
+        });
       }
     }
   }
@@ -192,13 +214,9 @@ export class SchemaPlanner {
     return tombstoneRow(this.valueColumns(this.working!));
   }
 
-  /**
-   * Bronze records of an Avro writer may skip the decoded value and the row object (direct.ts)
-   * when the partition tuple needs nothing but the Kafka record; undefined otherwise.
-   */
+  /** Bronze records of an Avro writer may skip the decoded value and the row object (direct.ts); undefined otherwise. */
   private directFor(writer: WriterSchema, values: Schema, history: Schema[], defaults: ReadonlyMap<number, unknown> | undefined): DirectReader | undefined {
     if (this.mapping.mode === 'silver' || writer.format !== 'avro') return undefined;
-    if (!tupleFromRecordOnly(this.working!, this.workingSpec!, this.column)) return undefined;
     return compileDirect(writer.type, this.working!, values, { history, defaults, own: this.column });
   }
 

@@ -36,6 +36,7 @@ import { isNewer, KAFKA_KEY_COLUMN, kafkaKeyText, keyColumns, keyIdentity, keyIn
 import { formatCoordinates } from '../commit/replayed.js';
 import type { LoadedTable } from '../iceberg/catalog/types.js';
 import type { DirectReader } from '../schema/index.js';
+import { DirectRows } from './direct-rows.js';
 
 export type { WriterPlan } from './schema-planner.js';
 
@@ -58,8 +59,8 @@ export class TableWriter {
   /** Offsets, ranges and replayed dead letters: the exactly-once half of every commit. */
   private readonly offsets = new OffsetCommitter();
   private readonly buffer: TableBuffer<Row, RecordBatchBuilder>;
-  /** The row appendDirect computes partition tuples from: only the metadata column, set per record. */
-  private readonly recordRow: Row = {};
+  /** Places rows of direct readers in the buffer's partitions (bronze). */
+  private readonly direct: DirectRows;
   private flushing: Promise<void> | undefined;
   private failures = 0;
   private retryAfter = 0;
@@ -94,6 +95,7 @@ export class TableWriter {
       },
       adopted: (metadata) => this.offsets.adopt(metadata),
     });
+    this.direct = new DirectRows(this.buffer, this.planner, this.column, () => this.sinkOptions());
   }
 
   get silver(): boolean {
@@ -203,18 +205,10 @@ export class TableWriter {
    * Bronze: appends a record through its writer's direct reader (src/schema/direct.ts), which reads
    * the value columns from the body at `offset` and takes the record for the metadata column.
    * False, nothing changed, when the reader declines the record: the caller takes the general
-   * path. Only for plans the planner gave a direct reader (partition tuple from the record alone).
+   * path, which gives the reason.
    */
   appendDirect(record: SourceRecord, read: DirectReader, body: Buffer, offset: number): boolean {
-    const row = this.recordRow;
-    row[this.column] = record;
-    const tuple = this.planner.tupleOf(row);
-    row[this.column] = null;
-    const key = valuesKey(tuple);
-    if (!this.buffer.sinkFor(key, tuple).appendFilled(read, body, offset, record)) {
-      this.buffer.dropIfEmpty(key);
-      return false;
-    }
+    if (!this.direct.place(record, read, body, offset)) return false;
     this.startRange(record);
     this.noteReplay(record);
     this.advance(record);

@@ -127,3 +127,50 @@ describe('RecordBatchBuilder', () => {
     expect(estimate / ipc).toBeLessThan(1.2);
   });
 });
+
+describe('columns read back (valueAt) and rolled back (truncate)', () => {
+  const schema = schemaOf([
+    { id: 1, name: 'b', required: false, type: 'boolean' },
+    { id: 2, name: 'i', required: false, type: 'int' },
+    { id: 3, name: 'd', required: false, type: 'date' },
+    { id: 4, name: 'l', required: false, type: 'long' },
+    { id: 5, name: 'ts', required: false, type: 'timestamptz' },
+    { id: 6, name: 'f', required: false, type: 'float' },
+    { id: 7, name: 'x', required: false, type: 'double' },
+    { id: 8, name: 'small', required: false, type: 'decimal(9,2)' },
+    { id: 9, name: 'wide', required: false, type: 'decimal(38,0)' },
+    { id: 10, name: 's', required: false, type: 'string' },
+    { id: 11, name: 'bin', required: false, type: 'binary' },
+    { id: 12, name: 'u', required: false, type: 'uuid' },
+    { id: 13, name: 'fx', required: false, type: 'fixed[3]' },
+  ]);
+  const rows = [
+    { b: true, i: -7, d: 19000, l: -(2n ** 63n), ts: 1_700_000_000_000_123n, f: 1.5, x: -0.25, small: -12345n, wide: -(10n ** 37n) - 3n, s: 'grüße', bin: new Uint8Array([0, 255]), u: '0123abcd-0000-4000-8000-00000000ffff', fx: new Uint8Array([1, 2, 3]) },
+    { b: null, i: null, d: null, l: null, ts: null, f: null, x: null, small: null, wide: null, s: null, bin: null, u: null, fx: null },
+    { b: false, i: 2147483647, d: -1, l: 2n ** 63n - 1n, ts: 0n, f: -0, x: Number.NaN, small: 999999999n, wide: 10n ** 38n - 1n, s: '', bin: new Uint8Array(0), u: 'ffffffff-ffff-4fff-bfff-ffffffffffff', fx: new Uint8Array([0, 0, 0]) },
+  ];
+
+  it('gives back what append took, in canonical form, and null for a null slot', () => {
+    const b = new RecordBatchBuilder(schema);
+    for (const r of rows) b.append(r);
+    rows.forEach((r, i) => {
+      const back = Object.fromEntries(schema.fields.map((f, k) => [f.name, b.columns[k]!.valueAt(i)]));
+      expect(back).toEqual(r);
+    });
+  });
+
+  it('a rolled-back row leaves the batch byte for byte as if it had never come', () => {
+    const plain = new RecordBatchBuilder(schema);
+    const rolled = new RecordBatchBuilder(schema);
+    for (const r of [rows[0]!, rows[1]!]) {
+      plain.append(r);
+      rolled.append(r);
+    }
+    rolled.append(rows[2]!);
+    rolled.dropLast();
+    rolled.append(rows[0]!);
+    rolled.dropLast();
+    const ipc = (x: RecordBatchBuilder) => Buffer.from(arrow.tableToIPC(new arrow.Table([x.finish()])));
+    expect(ipc(rolled).equals(ipc(plain))).toBe(true);
+  });
+});

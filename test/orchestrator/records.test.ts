@@ -74,22 +74,24 @@ describe('RecordHandler: bronze records straight into columns (src/schema/direct
     type: 'record', name: 'Click', fields: [
       { name: 'id', type: 'long' }, { name: 'page', type: 'string' }, { name: 'ref', type: ['null', 'string'] },
       { name: 'ts', type: { type: 'long', logicalType: 'timestamp-millis' } },
+      { name: 'geo', type: ['null', { type: 'record', name: 'Geo', fields: [{ name: 'country', type: 'string' }] }] },
     ],
   };
   const type = avro.Type.forSchema(click as avro.Schema);
-  const body = (k: number) => frame(7, type.toBuffer({ id: k * 1e9, page: `/p/${k}/ü`, ref: k % 2 ? null : `r${k}`, ts: 1_700_000_000_000 + k }));
+  // Half a day apart and alternating countries, so a value-partitioned table switches partitions often.
+  const body = (k: number) => frame(7, type.toBuffer({ id: k * 1e9, page: `/p/${k}/ü`, ref: k % 2 ? null : `r${k % 3}`, ts: 1_700_000_000_000 + k * 43_200_000, geo: k % 4 === 3 ? null : { country: ['DE', 'FR'][k % 2] } }));
   const records = () => [
     record('clicks', 0, 0, body(0)),
     record('clicks', 0, 1, body(1)),
     record('clicks', 0, 2, body(2).subarray(0, 12)), // truncated
     record('clicks', 0, 3, Buffer.concat([body(3), Buffer.from([0])])), // trailing byte
-    record('clicks', 0, 4, body(4)),
+    ...Array.from({ length: 12 }, (_, k) => record('clicks', 0, 4 + k, body(4 + k))),
   ];
 
-  async function run(direct: boolean) {
+  async function run(direct: boolean, partitioning: unknown[]) {
     const store = new FakeStore();
     const deps = fakeDeps(store);
-    const w = new TableWriter({ namespace: ['raw'], name: 'clicks' }, mapping({ topics: ['clicks'] }), deps);
+    const w = new TableWriter({ namespace: ['raw'], name: 'clicks' }, mapping({ topics: ['clicks'], partitioning }), deps);
     await w.assign([{ topic: 'clicks', partition: 0 }]);
     const handler = new RecordHandler(new StaticSchemaSource({ 7: click }), silentLogger);
     const spy = vi.spyOn(w, 'appendDirect');
@@ -97,18 +99,29 @@ describe('RecordHandler: bronze records straight into columns (src/schema/direct
     for (const r of records()) expect(await handler.handle(r, [w], ctx)).toBe(true);
     await w.flush('test');
     const taken = spy.mock.results.map((r) => r.value as boolean);
-    return { taken, letters: deps.dlq.letters, ipc: Buffer.from(tableToIPC(new Table(store.batches))), position: w.position({ topic: 'clicks', partition: 0 }) };
+    return { taken, letters: deps.dlq.letters, batches: store.batches.map((b) => Buffer.from(tableToIPC(new Table([b])))), position: w.position({ topic: 'clicks', partition: 0 }) };
   }
 
-  it('takes good records directly, leaves bad ones to the general path, and stores what the general path stores', async () => {
-    const direct = await run(true);
-    const general = await run(false);
-    // The first record of a writer goes the async way (the table is created), the rest directly.
-    expect(direct.taken).toEqual([true, false, false, true]);
-    expect(direct.letters.map((l) => (l.error as FloeError).code)).toEqual(['DECODE_TRUNCATED', 'DECODE_SCHEMA_MISMATCH']);
-    expect(direct.letters.map((l) => (l.error as Error).message)).toEqual(general.letters.map((l) => (l.error as Error).message));
-    expect(direct.position).toBe(5n);
-    expect(general.position).toBe(5n);
-    expect(direct.ipc.equals(general.ipc)).toBe(true);
-  });
+  const partitionings: Array<[string, unknown[]]> = [
+    ['unpartitioned', []],
+    ['by Kafka timestamp', [{ field: '$kafka.timestamp', transform: 'day' }]],
+    ['by value columns (day of ts, a nullable string, a field of a nullable struct, a bucket)', [
+      { field: 'ts', transform: 'day' }, { field: 'ref', transform: 'identity' }, { field: 'geo.country', transform: 'identity' }, { field: 'id', transform: 'bucket[3]' },
+    ]],
+  ];
+  for (const [what, partitioning] of partitionings) {
+    it(`${what}: takes good records directly, leaves bad ones to the general path, and stores what the general path stores`, async () => {
+      const direct = await run(true, partitioning);
+      const general = await run(false, partitioning);
+      // The first record of a writer goes the async way (the table is created), the rest directly.
+      expect(direct.taken).toEqual([true, false, false, ...Array(12).fill(true)]);
+      expect(direct.letters.map((l) => (l.error as FloeError).code)).toEqual(['DECODE_TRUNCATED', 'DECODE_SCHEMA_MISMATCH']);
+      expect(direct.letters.map((l) => (l.error as Error).message)).toEqual(general.letters.map((l) => (l.error as Error).message));
+      expect(direct.position).toBe(16n);
+      expect(general.position).toBe(16n);
+      expect(direct.batches.length).toBe(general.batches.length);
+      if (partitioning.length > 1) expect(direct.batches.length).toBeGreaterThan(4);
+      direct.batches.forEach((b, i) => expect(b.equals(general.batches[i]!), `file ${i}`).toBe(true));
+    });
+  }
 });

@@ -1,0 +1,71 @@
+/**
+ * Where a bronze record read by a direct reader (src/schema/direct.ts) goes: the reader appends
+ * the record's columns straight into a partition's builder, with no row object to compute the
+ * partition tuple from first. A tuple of Kafka metadata alone is known before reading; a tuple
+ * of value columns only after, so the row is read into the partition the previous record went to
+ * (records usually arrive in partition order: an hour, a day), or into a scratch builder, read
+ * back from the columns (partition-tuple.ts columnTupleFunction), and moved when its tuple says
+ * otherwise — read a second time into the right builder, which costs a decode only on a switch.
+ */
+import { RecordBatchBuilder, type RecordBatchBuilderOptions, type Row } from '../arrow/builder.js';
+import type { TableBuffer } from '../buffer/table-buffer.js';
+import { valuesKey } from '../iceberg/spec/values.js';
+import type { DirectReader } from '../schema/index.js';
+import type { SourceRecord } from '../source/types.js';
+import type { SchemaPlanner } from './schema-planner.js';
+
+export class DirectRows {
+  /** The row tuples of Kafka metadata are computed from: only the metadata column, set per record. */
+  private readonly recordRow: Row = {};
+  /** The partition the last record read went to, for value-partitioned tables. */
+  private lastKey: string | undefined;
+  private lastTuple: unknown[] | undefined;
+  private scratch: RecordBatchBuilder | undefined;
+
+  constructor(
+    private readonly buffer: TableBuffer<Row, RecordBatchBuilder>,
+    private readonly planner: SchemaPlanner,
+    private readonly column: string,
+    private readonly sinkOptions: () => RecordBatchBuilderOptions,
+  ) {}
+
+  /** Appends the record to its partition; false, nothing changed, when the reader declines it. */
+  place(record: SourceRecord, read: DirectReader, body: Buffer, offset: number): boolean {
+    if (this.planner.tupleNeedsOnlyRecord) {
+      const row = this.recordRow;
+      row[this.column] = record;
+      const tuple = this.planner.tupleOf(row);
+      row[this.column] = null;
+      const key = valuesKey(tuple);
+      if (this.buffer.sinkFor(key, tuple).appendFilled(read, body, offset, record)) return true;
+      this.buffer.dropIfEmpty(key);
+      return false;
+    }
+    const guess = this.lastKey !== undefined && this.buffer.hasPartition(this.lastKey) ? this.lastKey : undefined;
+    const sink = guess !== undefined ? this.buffer.sinkFor(guess, this.lastTuple!) : this.scratchSink();
+    if (!sink.appendFilled(read, body, offset, record)) return false;
+    let tuple: unknown[];
+    try {
+      tuple = this.planner.tupleOfColumns(sink.columns, sink.length - 1, record);
+    } catch {
+      sink.dropLast(); // the general path says why
+      return false;
+    }
+    const key = valuesKey(tuple);
+    if (key === guess) return true;
+    sink.dropLast();
+    if (!this.buffer.sinkFor(key, tuple).appendFilled(read, body, offset, record)) {
+      this.buffer.dropIfEmpty(key);
+      return false;
+    }
+    this.lastKey = key;
+    this.lastTuple = tuple;
+    return true;
+  }
+
+  /** An empty builder of the working schema that only ever holds the row being placed. */
+  private scratchSink(): RecordBatchBuilder {
+    if (this.scratch === undefined || this.scratch.schema !== this.planner.schema) this.scratch = new RecordBatchBuilder(this.planner.schema!, this.sinkOptions());
+    return this.scratch;
+  }
+}
