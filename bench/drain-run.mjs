@@ -6,6 +6,7 @@
 // poll every 250 ms to what is measured. FLOE_DRAIN_PROF=<dir> adds node's --cpu-prof there.
 // FLOE_DRAIN_PROCESSES=<n> runs it with performance.processes: n (CPU and peak RSS then add up the
 // supervisor and its children).
+// FLOE_DRAIN_PARTITIONING=<JSON> gives the table that `partitioning` (e.g. [{"field":"ts","transform":"day"}]).
 // FLOE_DRAIN_COMMIT_MS=<ms> sets the commit interval (default 1000): with a long one, commits come
 // from the memory cap alone, so their number no longer depends on how fast a loaded machine lets the
 // drain go, which adds CPU per commit to the slow runs.
@@ -26,7 +27,7 @@ const config = {
   catalog: { type: 'rest', uri: stack.catalogUri, warehouse: stack.warehouse },
   storage: { type: 's3', endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
   defaults: { namespace: ns, commit: { intervalMs: Number(process.env.FLOE_DRAIN_COMMIT_MS ?? 1000) }, file: { compression: 'zstd' } },
-  tables: [{ topics: [topic], table: 'events' }],
+  tables: [{ topics: [topic], table: 'events', ...(process.env.FLOE_DRAIN_PARTITIONING ? { partitioning: JSON.parse(process.env.FLOE_DRAIN_PARTITIONING) } : {}) }],
   server: { enabled: false },
   memory: { budgetBytes: '512MiB' },
   ...(process.env.FLOE_DRAIN_PROCESSES ? { performance: { processes: Number(process.env.FLOE_DRAIN_PROCESSES) } } : {}),
