@@ -102,6 +102,21 @@ describe('RecordHandler: bronze records straight into columns (src/schema/direct
     return { taken, letters: deps.dlq.letters, batches: store.batches.map((b) => Buffer.from(tableToIPC(new Table([b])))), position: w.position({ topic: 'clicks', partition: 0 }) };
   }
 
+  it('a table whose rows switch partition on every record goes back to the general path after one window', async () => {
+    const store = new FakeStore();
+    const deps = fakeDeps(store);
+    const w = new TableWriter({ namespace: ['raw'], name: 'clicks' }, mapping({ topics: ['clicks'], partitioning: [{ field: 'geo.country', transform: 'identity' }] }), deps);
+    await w.assign([{ topic: 'clicks', partition: 0 }]);
+    const handler = new RecordHandler(new StaticSchemaSource({ 7: click }), silentLogger);
+    const spy = vi.spyOn(w, 'appendDirect');
+    for (let k = 0; k < 1500; k++) expect(await handler.handle(record('clicks', 0, k, body(k % 2)), [w], ctx)).toBe(true);
+    const taken = spy.mock.results.map((r) => r.value as boolean);
+    // Record 0 creates the table; then one window of 1,024 direct placements, then the general path.
+    expect(taken.slice(0, 1023).every(Boolean)).toBe(true);
+    expect(taken.slice(1024).some(Boolean)).toBe(false);
+    expect(w.bufferedRecords).toBe(1500);
+  });
+
   const partitionings: Array<[string, unknown[]]> = [
     ['unpartitioned', []],
     ['by Kafka timestamp', [{ field: '$kafka.timestamp', transform: 'day' }]],
