@@ -25,32 +25,21 @@ function readVarint(t: Cursor): number {
   const buf = t.buf;
   const len = buf.length;
   let pos = t.pos;
-  if (pos >= len) return NaN;
-  let b = buf[pos++]!;
-  let n = b & 0x7f;
+  let n = 0;
+  let b = 0x80;
+  for (let shift = 0; shift < 28 && b & 0x80; shift += 7) {
+    if (pos >= len) return NaN;
+    b = buf[pos++]!;
+    n |= (b & 0x7f) << shift;
+  }
   if (b & 0x80) {
     if (pos >= len) return NaN;
     b = buf[pos++]!;
-    n |= (b & 0x7f) << 7;
-    if (b & 0x80) {
-      if (pos >= len) return NaN;
-      b = buf[pos++]!;
-      n |= (b & 0x7f) << 14;
-      if (b & 0x80) {
-        if (pos >= len) return NaN;
-        b = buf[pos++]!;
-        n |= (b & 0x7f) << 21;
-        if (b & 0x80) {
-          if (pos >= len) return NaN;
-          b = buf[pos++]!;
-          if (b & 0x80) return NaN;
-          t.pos = pos;
-          // avsc's float arithmetic past 28 bits, to the same value.
-          const f = n + (b & 0x7f) * 268435456;
-          return (f % 2 ? -(f + 1) : f) / 2;
-        }
-      }
-    }
+    if (b & 0x80) return NaN;
+    t.pos = pos;
+    // avsc's float arithmetic past 28 bits, to the same value.
+    const f = n + (b & 0x7f) * 268435456;
+    return (f % 2 ? -(f + 1) : f) / 2;
   }
   t.pos = pos;
   return (n >> 1) ^ -(n & 1);
@@ -147,19 +136,12 @@ function millis(t: Cursor, c: Column | null): boolean {
   return true;
 }
 
-function float(t: Cursor, c: Column | null): boolean {
+/** A float (size 4) or double (size 8), little-endian IEEE 754. */
+function ieee(t: Cursor, c: Column | null, size: 4 | 8): boolean {
   const pos = t.pos;
-  if (pos + 4 > t.buf.length) return false;
-  t.pos = pos + 4;
-  if (c) c.append(t.buf.readFloatLE(pos));
-  return true;
-}
-
-function double(t: Cursor, c: Column | null): boolean {
-  const pos = t.pos;
-  if (pos + 8 > t.buf.length) return false;
-  t.pos = pos + 8;
-  if (c) c.append(t.buf.readDoubleLE(pos));
+  if (pos + size > t.buf.length) return false;
+  t.pos = pos + size;
+  if (c) c.append(size === 4 ? t.buf.readFloatLE(pos) : t.buf.readDoubleLE(pos));
   return true;
 }
 
@@ -281,5 +263,5 @@ function mapKey(t: Cursor, c: Column, seen: Set<string>): boolean {
 }
 
 /** The helpers the generated code calls, by the names it uses. */
-export const READERS = { index, boolean, int, long, millis, float, double, string, enumeration, bytes, uuid, fixed, decimal, blockCount, mapKey };
+export const READERS = { index, boolean, int, long, millis, ieee, string, enumeration, bytes, uuid, fixed, decimal, blockCount, mapKey };
 

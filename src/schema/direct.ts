@@ -213,6 +213,8 @@ class Generator {
   private extra(kind: ReadKind, node: AvroNode & { kind: 'primitive' }): string {
     const avro = node.avro as unknown as { symbols?: string[]; size?: number; underlyingType?: { size?: number }; precision?: number };
     switch (kind) {
+      case 'float': return ', 4';
+      case 'double': return ', 8';
       case 'enum': return `, ${this.constant(avro.symbols)}`;
       case 'fixed': return `, ${avro.size ?? avro.underlyingType?.size}`;
       case 'decimal': return `, ${avro.underlyingType?.size ?? -1}, ${this.constant(10n ** BigInt(avro.precision!))}`;
@@ -280,6 +282,6 @@ export function compileDirect(writer: AvroType | string | object, table: Schema,
 }
 
 const HELPER: Record<ReadKind, keyof typeof READERS> = {
-  boolean: 'boolean', int: 'int', long: 'long', millis: 'millis', float: 'float', double: 'double',
+  boolean: 'boolean', int: 'int', long: 'long', millis: 'millis', float: 'ieee', double: 'ieee',
   string: 'string', enum: 'enumeration', bytes: 'bytes', uuid: 'uuid', fixed: 'fixed', decimal: 'decimal',
 };

@@ -17,33 +17,12 @@ import { s3io } from '../iceberg/table/oracle-tables.js';
 import { duckdbSql } from '../harness/duckdb.js';
 import { oracleFor, rowObjects, type OracleResult } from '../harness/oracle.js';
 import { AvroProducer, DaemonProcess, uniqueSuffix, waitFor, workDir, writeDaemonConfig } from '../harness/daemon.js';
+import { avroDouble, avroLong, avroString } from '../fixtures/avro-bytes.js';
 
 const stack = inject('stack');
 const oracle = oracleFor(stack);
 const producer = new AvroProducer(stack);
 afterAll(() => producer.close());
-
-/** Avro `long`: zigzag, then base-128 varint (spec: Binary Encoding). */
-function avroLong(n: bigint): number[] {
-  let z = BigInt.asUintN(64, (n << 1n) ^ (n >> 63n));
-  const out: number[] = [];
-  while (z >= 0x80n) {
-    out.push(Number(z & 0x7fn) | 0x80);
-    z >>= 7n;
-  }
-  out.push(Number(z));
-  return out;
-}
-
-const avroString = (v: string) => {
-  const b = Buffer.from(v, 'utf8');
-  return [...avroLong(BigInt(b.length)), ...b];
-};
-const avroDouble = (v: number) => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(v);
-  return [...b];
-};
 
 const framed = (schemaId: number, body: number[]) => Buffer.from([0, (schemaId >>> 24) & 255, (schemaId >>> 16) & 255, (schemaId >>> 8) & 255, schemaId & 255, ...body]);
 

@@ -14,38 +14,21 @@ import { decodeBody } from '../../src/decode/decoder.js';
 import type { Schema } from '../../src/iceberg/spec/types.js';
 import { avroToIceberg, compileDirect, compileProjector } from '../../src/schema/index.js';
 import { Prng } from './random-avro.js';
+import { avroDouble, avroFloat, avroLong, avroString } from '../fixtures/avro-bytes.js';
 
-/** Avro's zig-zag varint of a 64-bit value; `pad` adds non-canonical zero groups (value unchanged). */
-function varint(n: bigint, pad = 0): number[] {
-  let u = BigInt.asUintN(64, (n << 1n) ^ (n >> 63n));
-  const out: number[] = [];
-  while (u >= 0x80n) {
-    out.push(Number(u & 0x7fn) | 0x80);
-    u >>= 7n;
-  }
-  out.push(Number(u));
-  if (pad > 0) {
-    out[out.length - 1]! |= 0x80;
-    for (let i = 1; i < pad; i++) out.push(0x80);
-    out.push(0);
-  }
-  return out;
+const varint = avroLong;
+const str = avroString;
+const f32 = avroFloat;
+const f64 = avroDouble;
+
+/** A body broken one way: 0 truncated, 1 one byte too many, otherwise 1-3 bytes overwritten. */
+function spoil(r: Prng, body: Buffer, how: number): Buffer {
+  const m = Buffer.from(body);
+  if (how === 0) return m.subarray(0, r.int(0, m.length - 1));
+  if (how === 1) return Buffer.concat([m, Buffer.from([r.int(0, 255)])]);
+  for (let j = r.int(1, 3); j > 0; j--) m[r.int(0, m.length - 1)] = r.pick([0, 1, 0x7f, 0x80, 0xff, 0xc3, 0xed, r.int(0, 255)]);
+  return m;
 }
-
-const str = (s: string): number[] => {
-  const b = Buffer.from(s, 'utf8');
-  return [...varint(BigInt(b.length)), ...b];
-};
-const f32 = (v: number): number[] => {
-  const b = Buffer.alloc(4);
-  b.writeFloatLE(v);
-  return [...b];
-};
-const f64 = (v: number): number[] => {
-  const b = Buffer.alloc(8);
-  b.writeDoubleLE(v);
-  return [...b];
-};
 
 /** Runs both paths over `bodies`; returns the Arrow IPC of each builder and how the direct reader did. */
 function bothPaths(writerSchema: object, bodies: Buffer[], table?: Schema): { general: Buffer; direct: Buffer; taken: boolean[]; refused: boolean[] } {
@@ -205,15 +188,7 @@ describe('compileDirect: identical to decode → project → append', () => {
     const r = new Prng(23);
     const bodies: Buffer[] = [];
     for (let k = 0; k < 3000; k++) {
-      const body = encodeFlat(randomFlat(r));
-      const m = Buffer.from(body);
-      switch (k % 4) {
-        case 0: bodies.push(m.subarray(0, r.int(0, m.length - 1))); break;
-        case 1: bodies.push(Buffer.concat([m, Buffer.from([r.int(0, 255)])])); break;
-        default:
-          for (let j = r.int(1, 3); j > 0; j--) m[r.int(0, m.length - 1)] = r.pick([0, 0x7f, 0x80, 0xff, 0xc3, 0xed, r.int(0, 255)]);
-          bodies.push(m);
-      }
+      bodies.push(spoil(r, encodeFlat(randomFlat(r)), k % 4));
     }
     const { general, direct, taken, refused } = bothPaths(FLAT, bodies);
     for (let k = 0; k < bodies.length; k++) if (refused[k]) expect(taken[k], `body ${k} refused by the general path`).toBe(false);
@@ -322,12 +297,7 @@ describe('compileDirect: nested records, lists, maps, decimals and fixed', () =>
     const r = new Prng(37);
     const bodies: Buffer[] = [];
     for (let k = 0; k < 3000; k++) {
-      const m = Buffer.from(avsc.toBuffer(randomNested(r)));
-      if (k % 3 === 0) bodies.push(m.subarray(0, r.int(0, m.length - 1)));
-      else {
-        for (let j = r.int(1, 3); j > 0; j--) m[r.int(0, m.length - 1)] = r.pick([0, 1, 0x7f, 0x80, 0xff, r.int(0, 255)]);
-        bodies.push(m);
-      }
+      bodies.push(spoil(r, avsc.toBuffer(randomNested(r)), k % 3 === 0 ? 0 : 2));
     }
     const { general, direct, taken, refused } = bothPaths(NESTED, bodies);
     for (let k = 0; k < bodies.length; k++) if (refused[k]) expect(taken[k], `body ${k} refused by the general path`).toBe(false);
