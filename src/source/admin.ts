@@ -6,8 +6,13 @@ import type { Admin, Kafka } from 'kafkajs';
 import { FloeError } from '../util/errors.js';
 import { tpKey, type TopicPartition } from './types.js';
 
-/** Kafka protocol error code TOPIC_ALREADY_EXISTS. */
+/** Kafka protocol error codes. */
 const TOPIC_ALREADY_EXISTS = 36;
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
+/** How long a topic just created may take to show in metadata before it counts as not created. */
+const APPEAR_ATTEMPTS = 25;
+const APPEAR_DELAY_MS = 200;
 
 export interface PartitionWatermarks {
   topic: string;
@@ -66,6 +71,10 @@ export async function ensureTopic(admin: Admin, topic: string, options: EnsureTo
   } catch (err) {
     // Another daemon may create it between our list and create: that is success too.
     if (isTopicExists(err)) return false;
+    // A KRaft broker (Kafka 4) can answer the metadata request kafkajs sends after a successful
+    // create (waitForLeaders) with UNKNOWN_TOPIC_OR_PARTITION while the topic propagates, and
+    // kafkajs retries only LEADER_NOT_AVAILABLE: wait for the topic to show instead of failing.
+    if (hasCode(err, UNKNOWN_TOPIC_OR_PARTITION, 'UNKNOWN_TOPIC_OR_PARTITION') && (await appears(admin, topic))) return true;
     throw new FloeError('KAFKA_TOPIC_CREATE', `cannot create topic ${topic}: ${(err as Error).message}`, {
       cause: err,
       retryable: true,
@@ -75,10 +84,29 @@ export async function ensureTopic(admin: Admin, topic: string, options: EnsureTo
 }
 
 function isTopicExists(err: unknown): boolean {
+  return hasCode(err, TOPIC_ALREADY_EXISTS, 'TOPIC_ALREADY_EXISTS');
+}
+
+/** A kafkajs error (or one of its per-topic errors) of this protocol error. */
+function hasCode(err: unknown, code: number, type: string): boolean {
   const e = err as { type?: string; code?: number; errors?: Array<{ type?: string; code?: number }> };
-  const one = (x: { type?: string; code?: number } | undefined) =>
-    x?.type === 'TOPIC_ALREADY_EXISTS' || x?.code === TOPIC_ALREADY_EXISTS;
+  const one = (x: { type?: string; code?: number } | undefined) => x?.type === type || x?.code === code;
   return one(e) || (Array.isArray(e.errors) && e.errors.some(one));
+}
+
+/** True once the topic's metadata shows every partition with a leader, within a few seconds. */
+async function appears(admin: Admin, topic: string): Promise<boolean> {
+  for (let i = 0; i < APPEAR_ATTEMPTS; i++) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: [topic] });
+      const partitions = topics.find((t) => t.name === topic)?.partitions ?? [];
+      if (partitions.length > 0 && partitions.every((p) => p.leader >= 0)) return true;
+    } catch {
+      // still propagating
+    }
+    await new Promise((r) => setTimeout(r, APPEAR_DELAY_MS));
+  }
+  return false;
 }
 
 /** Low and high watermarks of every partition of the given topics. */
