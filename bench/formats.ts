@@ -13,7 +13,7 @@ import { frame, rawWriter, type WriterSchema } from '../src/decode/index.js';
 import { avroWriter } from '../src/decode/avro-format.js';
 import { parseAvroSchema } from '../src/decode/avro.js';
 import { jsonSchemaFormat } from '../src/decode/json-schema/format.js';
-import { avroToIceberg, compileProjector } from '../src/schema/index.js';
+import { avroToIceberg, compileDirect, compileProjector } from '../src/schema/index.js';
 import { writeDataFile } from '../src/parquet/index.js';
 import { EVENT_SCHEMA, makeEvents } from './pipeline.js';
 
@@ -141,10 +141,15 @@ function cpu(): number {
   return (u.user + u.system) / 1e6;
 }
 
-/** decode → project → Arrow → Parquet (zstd) for one writer, in batches; CPU seconds in total. */
-export function runFormat(format: string, writer: WriterSchema, frames: Buffer[], offset: number, batchRows = 50_000): FormatResult {
+/**
+ * decode → project → Arrow → Parquet (zstd) for one writer, in batches; CPU seconds in total.
+ * `direct`: through the direct reader instead (src/schema/direct.ts, Avro only), as a bronze daemon does.
+ */
+export function runFormat(format: string, writer: WriterSchema, frames: Buffer[], offset: number, direct = false, batchRows = 50_000): FormatResult {
   const { newSchema } = avroToIceberg(writer.type);
   const project = compileProjector(writer.type, newSchema);
+  const read = direct ? compileDirect(writer.type, newSchema, newSchema) : undefined;
+  if (direct && !read) throw new Error(`${format}: the writer is not eligible for the direct reader`);
   const builder = new RecordBatchBuilder(newSchema);
   let inputBytes = 0;
   const t0 = cpu();
@@ -152,7 +157,11 @@ export function runFormat(format: string, writer: WriterSchema, frames: Buffer[]
     const slice = frames.slice(start, start + batchRows);
     for (const f of slice) {
       inputBytes += f.length;
-      builder.append(project(writer.read(f, offset).value));
+      if (read) {
+        if (!builder.appendFilled(read, f, offset, null)) throw new Error(`${format}: the direct reader declined a record`);
+      } else {
+        builder.append(project(writer.read(f, offset).value));
+      }
     }
     writeDataFile(builder.finishTable(), newSchema, { compression: 'zstd' });
   }
@@ -164,14 +173,16 @@ export function runFormats(n: number): FormatResult[] {
   const avroFrames = makeEvents(n);
   const jsonFrames = eventsAsJson(avroFrames);
   const text = JSON.stringify(EVENT_SCHEMA);
-  const cases: Array<[string, WriterSchema, Buffer[], number]> = [
-    ['avro', avroWriter(1, text, parseAvroSchema(text)), avroFrames, 5],
+  const avroEvent = avroWriter(1, text, parseAvroSchema(text));
+  const cases: Array<[string, WriterSchema, Buffer[], number, boolean?]> = [
+    ['avro', avroEvent, avroFrames, 5],
+    ['avro, direct reader (bronze)', avroEvent, avroFrames, 5, true],
     ['json-schema', jsonSchemaFormat.load(1, JSON.stringify(EVENT_JSON_SCHEMA), []), jsonFrames, 5],
     ['protobuf', protobufFormat.load(1, EVENT_PROTO, []), eventsAsProtobuf(avroFrames), 5],
     ['raw json (value.format json)', rawWriter('json'), jsonFrames.map((f) => f.subarray(5)), 0],
   ];
-  return cases.map(([name, writer, frames, offset]) => {
-    runFormat(name, writer, frames.slice(0, Math.min(10_000, n)), offset);
-    return runFormat(name, writer, frames, offset);
+  return cases.map(([name, writer, frames, offset, direct]) => {
+    runFormat(name, writer, frames.slice(0, Math.min(10_000, n)), offset, direct);
+    return runFormat(name, writer, frames, offset, direct);
   });
 }
