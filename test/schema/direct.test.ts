@@ -344,6 +344,7 @@ describe('compileDirect: which writers are eligible', () => {
     ['an array of records of nothing', { type: 'record', name: 'R', fields: [{ name: 'a', type: { type: 'array', items: { type: 'record', name: 'E', fields: [] } } }] }],
     ['a decimal wider than 38 digits', { type: 'record', name: 'R', fields: [{ name: 'd', type: { type: 'bytes', logicalType: 'decimal', precision: 40, scale: 2 } }] }],
     ['a skipped record field', { type: 'record', name: 'R', fields: [{ name: 'r', type: { type: 'record', name: 'S', fields: [{ name: 'x', type: 'int' }] } }] }, { type: 'struct', 'schema-id': 0, fields: [] }],
+    ['a union of only null (no column, but a branch index on the wire)', { type: 'record', name: 'R', fields: [{ name: 'n', type: ['null'] }, { name: 'a', type: 'int' }] }],
     ['a three-branch union', { type: 'record', name: 'R', fields: [{ name: 'u', type: ['null', 'int', 'string'] }] }],
     ['a single-branch union', { type: 'record', name: 'R', fields: [{ name: 'u', type: ['int'] }] }],
     ['time-micros (range checked by its column)', { type: 'record', name: 'R', fields: [{ name: 't', type: { type: 'long', logicalType: 'time-micros' } }] }],
