@@ -13,7 +13,7 @@ import { parseAvroSchema } from '../../src/decode/avro.js';
 import { decodeBody } from '../../src/decode/decoder.js';
 import type { Schema } from '../../src/iceberg/spec/types.js';
 import { avroToIceberg, compileDirect, compileProjector } from '../../src/schema/index.js';
-import { Prng } from './random-avro.js';
+import { hasEmptyRecord, Prng, randomCase } from './random-avro.js';
 import { avroDouble, avroFloat, avroLong, avroString } from '../fixtures/avro-bytes.js';
 
 const varint = avroLong;
@@ -335,6 +335,45 @@ describe('compileDirect: nested records, lists, maps, decimals and fixed', () =>
     expect(taken).toEqual([true, false, true, false, false]);
     expect(refused).toEqual([false, false, false, true, true]);
     expect(direct.equals(general)).toBe(true);
+  });
+});
+
+describe('compileDirect: random Avro schemas (test/schema/random-avro.ts)', () => {
+  it('wherever it compiles, 2000 schemas × 5 values and their truncations store what the general path stores', () => {
+    let eligible = 0;
+    let taken = 0;
+    for (let seed = 1; seed <= 2000; seed++) {
+      const c = randomCase(seed);
+      if (hasEmptyRecord(c.schema)) continue;
+      const type = parseAvroSchema(c.schema);
+      const schema = avroToIceberg(c.schema).newSchema;
+      const read = compileDirect(type, schema, schema);
+      if (!read) continue;
+      eligible++;
+      const project = compileProjector(type, schema);
+      const general = new RecordBatchBuilder(schema, { initialCapacity: 4 });
+      const direct = new RecordBatchBuilder(schema, { initialCapacity: 4 });
+      for (let i = 0; i < 5; i++) {
+        const full = type.toBuffer(c.sample(c.rng).avro);
+        for (const body of [full, full.subarray(0, c.rng.int(0, Math.max(0, full.length - 1)))]) {
+          let refused = false;
+          try {
+            general.append(project(decodeBody(type, body, 0)));
+          } catch {
+            refused = true;
+          }
+          const ok = direct.appendFilled(read, body, 0, null);
+          if (ok) taken++;
+          expect(ok && refused, `seed ${seed}: the direct reader took a body the general path refuses: ${JSON.stringify(c.schema)}`).toBe(false);
+          if (!ok && !refused) direct.append(project(decodeBody(type, body, 0)));
+        }
+      }
+      const ipc = (b: RecordBatchBuilder) => Buffer.from(arrow.tableToIPC(new arrow.Table([b.finish()])));
+      expect(ipc(direct).equals(ipc(general)), `seed ${seed}: ${JSON.stringify(c.schema)}`).toBe(true);
+    }
+    // The generator draws every Avro shape; enough of them are eligible for this to mean something.
+    expect(eligible).toBeGreaterThan(150);
+    expect(taken).toBeGreaterThan(eligible * 4);
   });
 });
 
