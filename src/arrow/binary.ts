@@ -5,6 +5,7 @@
  * the common case for keys and codes, are copied in a JS loop, which beats the native call.
  */
 import * as arrow from 'apache-arrow';
+import { uuidFromBytes } from '../iceberg/spec/values.js';
 import { Column, FixedWidthColumn, growInt32 } from './column.js';
 
 const SHORT_STRING = 24;
@@ -165,9 +166,7 @@ export class FixedColumn extends FixedWidthColumn<number, Uint8Array> {
   override valueAt(i: number): string | Uint8Array | null {
     if (this.isNull(i)) return null;
     const bytes = this.values.slice(i * this.width, (i + 1) * this.width);
-    if (!this.uuid) return bytes;
-    const h = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+    return this.uuid ? uuidFromBytes(bytes) : bytes;
   }
   append(v: unknown): void {
     const i = this.length;

@@ -54,17 +54,24 @@ function readStringStrict(tap: AvscTap): string {
   const buf = tap.buf;
   tap.pos = end;
   if (end > buf.length) return '';
-  // utf8Slice skips toString's argument juggling; measurably faster on string-heavy records.
-  const s = (buf as unknown as { utf8Slice(a: number, b: number): string }).utf8Slice(start, end);
-  // Node replaces invalid sequences with U+FFFD; only then pay for a full validation.
-  if (s.includes('\uFFFD') && !isUtf8(buf.subarray(start, end))) {
-    throw new InvalidValueError('invalid UTF-8 in string');
-  }
+  const s = utf8Text(buf, start, end);
+  if (s === undefined) throw new InvalidValueError('invalid UTF-8 in string');
   return s;
 }
 
+/**
+ * buf[start..end) as a string, undefined when it is not valid UTF-8: the one rule for Avro strings
+ * (this decoder's and src/schema/direct-read.ts's).
+ */
+export function utf8Text(buf: Buffer, start: number, end: number): string | undefined {
+  // utf8Slice skips toString's argument juggling; measurably faster on string-heavy records.
+  const s = (buf as unknown as { utf8Slice(a: number, b: number): string }).utf8Slice(start, end);
+  // Node replaces invalid sequences with U+FFFD; only then pay for a full validation.
+  return s.includes('\uFFFD') && !isUtf8(buf.subarray(start, end)) ? undefined : s;
+}
+
 /** Smallest number of bytes one value of the type can occupy; 0 for null and empty records. */
-function minEncodedSize(type: AvroType, seen = new Set<AvroType>()): number {
+export function minEncodedSize(type: AvroType, seen = new Set<AvroType>()): number {
   const t = type as unknown as { typeName: string; fields?: AvroField[]; size?: number; underlyingType?: AvroType };
   if (t.typeName.startsWith('logical:')) return minEncodedSize(t.underlyingType!, seen);
   switch (t.typeName) {

@@ -132,6 +132,13 @@ export function isLowerUuid(s: string): boolean {
   return true;
 }
 
+/** A uuid string in its lower-case canonical form; undefined when it is not 8-4-4-4-12 hex digits. */
+export function canonicalUuid(v: string): string | undefined {
+  if (isLowerUuid(v)) return v;
+  const s = v.toLowerCase();
+  return isLowerUuid(s) ? s : undefined;
+}
+
 /** Thrown by value conversions; the decoder turns it into DECODE_SCHEMA_MISMATCH. */
 export class InvalidValueError extends Error {}
 
@@ -153,9 +160,8 @@ export class UuidType extends FloeLogicalType {
     }
     // An Iceberg uuid column cannot hold an arbitrary string: reject instead of writing garbage.
     // Lower-case text (what producers send) is checked without a copy or a RegExp run per value.
-    if (isLowerUuid(v)) return v;
-    const s = v.toLowerCase();
-    if (!isLowerUuid(s)) throw new InvalidValueError(`invalid uuid string ${JSON.stringify(v.slice(0, 64))}`);
+    const s = canonicalUuid(v);
+    if (s === undefined) throw new InvalidValueError(`invalid uuid string ${JSON.stringify(v.slice(0, 64))}`);
     return s;
   }
   protected override _toValue(v: unknown): string | Buffer | undefined {

@@ -9,6 +9,19 @@ import type { NestedField, PartitionSpec, PrimitiveValue, Schema } from '../iceb
 import type { SourceRecord } from '../source/types.js';
 import { metadataValue } from './bronze.js';
 
+/** Each partition field's source: its id, its path of names, and whether it is a field of the Kafka record's column. */
+function sources(schema: Schema, spec: PartitionSpec, recordColumn: string | undefined): { id: number; path: string[]; fromRecord: boolean }[] {
+  return spec.fields.map((f) => {
+    const path = findField(schema, f['source-id'])?.path ?? [];
+    return { id: f['source-id'], path, fromRecord: recordColumn !== undefined && path.length === 2 && path[0] === recordColumn };
+  });
+}
+
+/** True when every source of `spec` is a field of the Kafka record's column (or there is none): a tuple needs only the record. */
+export function tupleNeedsOnlyRecord(schema: Schema, spec: PartitionSpec, recordColumn: string): boolean {
+  return sources(schema, spec, recordColumn).every((s) => s.fromRecord);
+}
+
 export function tupleKeyed(tuple: unknown[]): { tuple: unknown[]; key: string } {
   return { tuple, key: valuesKey(tuple) };
 }
@@ -20,10 +33,7 @@ export function tupleKeyed(tuple: unknown[]): { tuple: unknown[]; key: string } 
  */
 export function tupleFunction(schema: Schema, spec: PartitionSpec, recordColumn?: string): (row: Row) => unknown[] {
   if (spec.fields.length === 0) return () => [];
-  const getters = spec.fields.map((f) => {
-    const path = findField(schema, f['source-id'])?.path ?? [];
-    return { id: f['source-id'], path, fromRecord: recordColumn !== undefined && path.length === 2 && path[0] === recordColumn };
-  });
+  const getters = sources(schema, spec, recordColumn);
   return (row) => {
     const values = new Map<number, PrimitiveValue | null>();
     for (const g of getters) {
@@ -49,9 +59,8 @@ export function tupleFunction(schema: Schema, spec: PartitionSpec, recordColumn?
  */
 export function columnTupleFunction(schema: Schema, spec: PartitionSpec, recordColumn: string): (columns: readonly Column[], row: number, record: SourceRecord) => unknown[] {
   if (spec.fields.length === 0) return () => [];
-  const getters = spec.fields.map((f) => {
-    const path = findField(schema, f['source-id'])?.path ?? [];
-    if (path.length === 2 && path[0] === recordColumn) return { id: f['source-id'], record: path[1]!, indices: [] as number[] };
+  const getters = sources(schema, spec, recordColumn).map(({ id, path, fromRecord }) => {
+    if (fromRecord) return { id, record: path[1]!, indices: [] as number[] };
     // Column indices level by level: a struct's children are in its fields' order.
     const indices: number[] = [];
     let fields: readonly NestedField[] = schema.fields;
@@ -62,7 +71,7 @@ export function columnTupleFunction(schema: Schema, spec: PartitionSpec, recordC
       const t = fields[k]!.type;
       fields = typeof t === 'object' && t.type === 'struct' ? t.fields : [];
     }
-    return { id: f['source-id'], record: undefined, indices };
+    return { id, record: undefined, indices };
   });
   return (columns, row, record) => {
     const values = new Map<number, PrimitiveValue | null>();

@@ -14,13 +14,12 @@ import type { WriterSchema } from '../decode/index.js';
 import type { LoadedTable, TableIdentifier } from '../iceberg/catalog/types.js';
 import type { PartitionSpec, Schema, TableMetadata } from '../iceberg/spec/types.js';
 import { currentSchema, specById } from '../iceberg/table/state.js';
-import { findField } from '../iceberg/spec/schema.js';
 import { compileDirect, compileProjector, evolveSchema, type DirectReader, type Incompatibility, type Projector } from '../schema/index.js';
 import { FloeError, isFloeError } from '../util/errors.js';
 import type { Logger } from '../util/log.js';
 import { migrateHeaders, optionalValueColumns, requiredValueColumns, tombstoneRow } from './bronze.js';
 import type { DaemonMetrics } from './metrics.js';
-import { columnTupleFunction, tupleFunction } from './partition-tuple.js';
+import { columnTupleFunction, tupleFunction, tupleNeedsOnlyRecord } from './partition-tuple.js';
 import type { Column } from '../arrow/column.js';
 import type { SourceRecord } from '../source/types.js';
 import type { TableStore } from './ports.js';
@@ -124,10 +123,7 @@ export class SchemaPlanner {
         // Bronze rows carry the Kafka record in the metadata column (metadata-column.ts).
         this.tuple = tupleFunction(schema, spec, this.mapping.mode === 'silver' ? undefined : this.column);
         this.columnTuple = undefined;
-        this.recordOnlyTuple = spec.fields.every((f) => {
-          const path = findField(schema, f['source-id'])?.path ?? [];
-          return path.length === 2 && path[0] === this.column;
-        });
+        this.recordOnlyTuple = tupleNeedsOnlyRecord(schema, spec, this.column);
       }
     }
   }

@@ -5,9 +5,9 @@
  * general path might refuse — bytes past the end, an over-long varint, invalid UTF-8, an index
  * out of range — so the row is declined and the general path gives the reason.
  */
-import { isUtf8 } from 'node:buffer';
 import type { Column } from '../arrow/column.js';
-import { bigintFromTwosComplement, isLowerUuid } from '../decode/logical.js';
+import { utf8Text } from '../decode/avro.js';
+import { bigintFromTwosComplement, canonicalUuid } from '../decode/logical.js';
 
 /** The reading state of one record: the body and the position in it (one per reader, reused). */
 export interface Cursor {
@@ -43,11 +43,6 @@ function readVarint(t: Cursor): number {
   }
   t.pos = pos;
   return (n >> 1) ^ -(n & 1);
-}
-
-/** A union branch index; NaN when unreadable. */
-function index(t: Cursor): number {
-  return readVarint(t);
 }
 
 function boolean(t: Cursor, c: Column | null): boolean {
@@ -151,43 +146,35 @@ function text(t: Cursor): string | undefined {
   if (!(len >= 0)) return undefined;
   const start = t.pos;
   const end = start + len;
-  const buf = t.buf;
-  if (end > buf.length) return undefined;
+  if (end > t.buf.length) return undefined;
   t.pos = end;
-  const s = (buf as unknown as { utf8Slice(a: number, b: number): string }).utf8Slice(start, end);
-  if (s.includes('\uFFFD') && !isUtf8(buf.subarray(start, end))) return undefined;
-  return s;
+  return utf8Text(t.buf, start, end);
 }
 
 function string(t: Cursor, c: Column | null): boolean {
-  const at = t.pos;
   const len = readVarint(t);
   if (!(len >= 0)) return false;
   const start = t.pos;
   const end = start + len;
   const buf = t.buf;
   if (end > buf.length) return false;
+  t.pos = end;
   let i = start;
   while (i < end && buf[i]! < 0x80) i++;
   if (i === end) {
-    t.pos = end;
     if (c) (c as SliceColumn).appendSlice(buf, start, end);
     return true;
   }
-  t.pos = at;
-  const s = text(t);
+  const s = utf8Text(buf, start, end);
   if (s === undefined) return false;
   if (c) c.append(s);
   return true;
 }
 
 function uuid(t: Cursor, c: Column | null): boolean {
-  let s = text(t);
+  const raw = text(t);
+  const s = raw === undefined ? undefined : canonicalUuid(raw);
   if (s === undefined) return false;
-  if (!isLowerUuid(s)) {
-    s = s.toLowerCase();
-    if (!isLowerUuid(s)) return false;
-  }
   if (c) c.append(s);
   return true;
 }
@@ -263,5 +250,5 @@ function mapKey(t: Cursor, c: Column, seen: Set<string>): boolean {
 }
 
 /** The helpers the generated code calls, by the names it uses. */
-export const READERS = { index, boolean, int, long, millis, ieee, string, enumeration, bytes, uuid, fixed, decimal, blockCount, mapKey };
+export const READERS = { index: readVarint, boolean, int, long, millis, ieee, string, enumeration, bytes, uuid, fixed, decimal, blockCount, mapKey };
 

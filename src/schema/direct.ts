@@ -27,9 +27,9 @@
  */
 import type { ColumnFill } from '../arrow/column.js';
 import type { AvroType } from '../decode/avro.js';
-import { typeNameOf } from '../decode/avro.js';
+import { minEncodedSize, typeNameOf } from '../decode/avro.js';
 import { isFloeLogical } from '../decode/logical.js';
-import { decimalParams, fixedLength } from '../iceberg/spec/schema.js';
+import { fixedLength, isKnownPrimitive, parsePrimitiveType } from '../iceberg/spec/schema.js';
 import type { IcebergType, Schema, StructType } from '../iceberg/spec/types.js';
 import { AvroModel, type AvroFieldNode, type AvroNode, type Slot } from './avro-model.js';
 import { FieldIdAssigner, ROOT_PARENT } from './field-ids.js';
@@ -89,27 +89,7 @@ function readKind(node: AvroNode, table: IcebergType): ReadKind | undefined {
 
 /** The same primitive, however spelled: catalogs write `decimal(12, 2)` where floe writes `decimal(12,2)`. */
 function sameType(table: string, writer: string): boolean {
-  if (table === writer) return true;
-  const a = decimalParams(table);
-  const b = decimalParams(writer);
-  if (a && b) return a.precision === b.precision && a.scale === b.scale;
-  const n = fixedLength(table);
-  return n !== undefined && n === fixedLength(writer);
-}
-
-/** Fewest bytes a value of the slot takes (0 only for records of nothing): list and map items must take at least one. */
-function minSize(slot: Slot): number {
-  if (slot.optional || slot.unwrap !== undefined) return 1;
-  const node = slot.node;
-  switch (node.kind) {
-    case 'null': return 0;
-    case 'record': return node.fields.reduce((n, f) => n + minSize(f), 0);
-    case 'primitive': {
-      const name = typeNameOf(isFloeLogical(node.avro) ? (node.avro as unknown as { underlyingType: AvroType }).underlyingType : node.avro);
-      return name === 'float' ? 4 : name === 'double' ? 8 : name === 'fixed' ? (node.avro as unknown as { size: number }).size ?? 0 : 1;
-    }
-    default: return 1;
-  }
+  return table === writer || (isKnownPrimitive(table) && parsePrimitiveType(table) === parsePrimitiveType(writer));
 }
 
 /** Thrown while compiling: the writer takes the general path. */
@@ -191,7 +171,8 @@ class Generator {
       case 'list': {
         if (typeof type === 'string' || type.type !== 'list') throw new Ineligible();
         if (type['element-required'] && node.element.optional) throw new Ineligible();
-        if (minSize(node.element) < 1) throw new Ineligible();
+        // Items of no bytes (null, empty records) would let a hostile count loop for nothing.
+        if (minEncodedSize((node.avro as unknown as { itemsType: AvroType }).itemsType) < 1) throw new Ineligible();
         const l = this.name('l');
         const e = this.name('e');
         const n = this.name('n');
