@@ -38,10 +38,11 @@ const LEAD_COMMITS = 8;
  * buffered data, whatever commit.maxBytes says. Draining a backlog, a commit of B buffered bytes
  * briefly needs several times B (the Arrow table, its IPC copy, parquet-wasm's copy, whose memory
  * never shrinks, and the Parquet output) while the next buffer fills: with the 256 MiB default a
- * 512 MiB budget peaked at 1,678 MiB RSS on a 10 M record backlog; at 1/16 (32 MiB) it stays
- * within budget + 256 MiB (docs/benchmarks.md, "Bounded memory").
+ * 512 MiB budget peaked at 1,678 MiB RSS on a 10 M record backlog, at 1/16 (32 MiB) at 747 MiB;
+ * 1/32 (16 MiB) takes another ~70 MiB off a drain's peak at the same CPU per record
+ * (docs/benchmarks.md, "Bounded memory" and "Memory: half of Kafka Connect's").
  */
-export const COMMIT_BUDGET_SHARE = 16;
+export const COMMIT_BUDGET_SHARE = 32;
 
 /** The commit bounds a table gets under a memory budget: maxBytes at most budget / COMMIT_BUDGET_SHARE. */
 export function boundsWithinBudget<B extends { maxBytes: number }>(bounds: B, budgetBytes: number | undefined): B {

@@ -126,6 +126,27 @@ tables:
     expect(stdout).toMatch(/^floe \d+\.\d+\.\d+/);
   });
 
+  it('run restarts itself in place with a 16 MiB young generation, unless the operator chose one', async () => {
+    // A preload script (NODE_OPTIONS reaches every start) reports each start's pid and node flags.
+    const probe = tempFile('probe.cjs', "process.stderr.write('probe ' + JSON.stringify([process.pid, process.execArgv]) + '\\n');");
+    const starts = (stderr: string) => [...stderr.matchAll(/^probe (.*)$/gm)].map((m) => JSON.parse(m[1]!) as [number, string[]]);
+    const missing = join(tmpdir(), 'floe-no-such-config.yaml');
+
+    const daemon = await floe(['run', '--config', missing], { NODE_OPTIONS: `--require ${probe}` });
+    expect(daemon.code).toBe(EXIT.USAGE);
+    const [first, second, ...rest] = starts(daemon.stderr);
+    expect(rest).toEqual([]);
+    expect(first![1]).toEqual([]);
+    expect(second).toEqual([first![0], ['--max-semi-space-size=16']]);
+
+    const chosen = await floe(['run', '--config', missing], { NODE_OPTIONS: `--max-semi-space-size=32 --require ${probe}` });
+    expect(chosen.code).toBe(EXIT.USAGE);
+    expect(starts(chosen.stderr)).toHaveLength(1);
+
+    // Only the daemon: one-shot commands start once.
+    expect(starts((await floe(['validate', '--config', missing], { NODE_OPTIONS: `--require ${probe}` })).stderr)).toHaveLength(1);
+  });
+
   it("keeps V8's compiled code in NODE_COMPILE_CACHE, and not with NODE_DISABLE_COMPILE_CACHE", async () => {
     const on = mkdtempSync(join(tmpdir(), 'floe-compile-cache-'));
     const off = mkdtempSync(join(tmpdir(), 'floe-compile-cache-off-'));
