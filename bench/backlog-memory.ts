@@ -115,7 +115,7 @@ export async function runBacklogMemory(): Promise<void> {
       await sampler;
       console.log(`drained ${fmt(N, 0)} records in ${fmt(c.wallSeconds)} s, ${fmt(c.cpuSeconds)} CPU s (${fmt(N / c.cpuSeconds, 0)} records per CPU s), ${c.commits} commits seen`);
       const budgetMiB = Number(/^(\d+)MiB$/.exec(budget)?.[1] ?? NaN);
-      console.log(`peak RSS (VmHWM): ${fmt(hwm, 0)} MiB${Number.isFinite(budgetMiB) ? ` = budget + ${fmt(hwm - budgetMiB, 0)} MiB (goal ≤ budget + 256 MiB: ${hwm <= budgetMiB + 256 ? 'met' : 'NOT met'})` : ''}`);
+      console.log(`peak RSS (VmHWM): ${fmt(hwm, 0)} MiB${Number.isFinite(budgetMiB) ? ` = budget ${hwm >= budgetMiB ? '+' : '−'} ${fmt(Math.abs(hwm - budgetMiB), 0)} MiB (goal ≤ budget + 256 MiB: ${hwm <= budgetMiB + 256 ? 'met' : 'NOT met'})` : ''}`);
       const g = peak.gauges ?? {};
       console.log(
         `at the highest sampled RSS (${fmt(peak.rss, 0)} MiB, ${fmt(peak.at)} s in): buffered ${fmt(g.floe_buffered_bytes ?? NaN, 0)} MiB, V8 heap used ${fmt(g.nodejs_heap_size_used_bytes ?? NaN, 0)} of ${fmt(g.nodejs_heap_size_total_bytes ?? NaN, 0)} MiB, external ${fmt(g.nodejs_external_memory_bytes ?? NaN, 0)} MiB`,
