@@ -20,7 +20,9 @@ cache="${FLOE_CACHE_DIR:-$HOME/.cache/floe}"
 dir="$cache/node-$FLOE_NODE_VERSION"
 bin="$dir/node_modules/.bin"
 
-if [ "$("$bin/node" --version 2>/dev/null || true)" != "v$FLOE_NODE_VERSION" ]; then
+# NODE_OPTIONS is left out of the check: an option node refuses there (--single-threaded-gc is
+# one) would make a good install look broken, and reinstalling needs npm, which fails on it too.
+if [ "$(env -u NODE_OPTIONS "$bin/node" --version 2>/dev/null || true)" != "v$FLOE_NODE_VERSION" ]; then
   echo "[with-node] installing node@$FLOE_NODE_VERSION from the npm registry into $dir (once) …" >&2
   mkdir -p "$cache"
   tmp="$(mktemp -d "$cache/.node-$FLOE_NODE_VERSION.XXXXXX")"
