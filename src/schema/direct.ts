@@ -117,9 +117,10 @@ class Generator {
    * expression per table field), matched by field id as structConverter matches them.
    */
   fields(fields: readonly AvroFieldNode[], table: StructType, parentId: number, children: (k: number) => string): string[] {
-    // A `null` field is zero bytes and no column; a union of only null (`["null"]`) is no column
-    // but one branch-index byte, which the generated code would not read: left to the general path.
-    if (fields.some((f) => f.node.kind === 'null' && (f.field.type as unknown as { types?: unknown }).types !== undefined)) throw new Ineligible();
+    // A `null` field is zero bytes and no column; a union of only null (`["null"]`, the model's
+    // optional null) is no column but one branch-index byte, which the generated code would not
+    // read: left to the general path.
+    if (fields.some((f) => f.node.kind === 'null' && f.optional)) throw new Ineligible();
     const live = fields.filter((f) => f.node.kind !== 'null');
     const matches = this.ids.match(table, parentId, live);
     const target = new Map(matches.map((m) => [m.writer, m.table]));
