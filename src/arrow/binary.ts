@@ -153,6 +153,27 @@ export function parseUuidInto(s: string, out: Uint8Array, off: number): boolean 
   return true;
 }
 
+/** parseUuidInto over the string's bytes (ASCII): src[at..at+36). */
+export function parseUuidBytesInto(src: Uint8Array, at: number, out: Uint8Array, off: number): boolean {
+  if (at + 36 > src.length) return false;
+  let j = off;
+  for (let i = 0; i < 36; ) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (src[at + i] !== 45) return false;
+      i++;
+      continue;
+    }
+    const a = src[at + i]!;
+    const b = src[at + i + 1]!;
+    const h = a < 128 ? HEX[a]! : -1;
+    const l = b < 128 ? HEX[b]! : -1;
+    if (h < 0 || l < 0) return false;
+    out[j++] = (h << 4) | l;
+    i += 2;
+  }
+  return true;
+}
+
 /**
  * fixed[L] (Uint8Array of exactly L bytes) and uuid (canonical string, or its 16 big-endian
  * bytes as a Uint8Array) as FixedSizeBinary.
@@ -179,6 +200,27 @@ export class FixedColumn extends FixedWidthColumn<number, Uint8Array> {
     } else {
       throw this.mismatch(this.uuid ? 'uuid (string or 16 bytes)' : `fixed[${this.width}] (Uint8Array of ${this.width} bytes)`, v);
     }
+    this.setValid(i);
+    this.length = i + 1;
+  }
+  /**
+   * A uuid from its 36 text bytes at src[start..start+36) (any hex case), without a string; false
+   * (nothing appended) when they are not 8-4-4-4-12 hex digits.
+   */
+  appendUuidText(src: Uint8Array, start: number): boolean {
+    const i = this.length;
+    this.ensureSlot(i);
+    if (!parseUuidBytesInto(src, start, this.values, i * this.width)) return false;
+    this.setValid(i);
+    this.length = i + 1;
+    return true;
+  }
+  /** width bytes at src[start..), copied in without a view object per value. */
+  appendFixedAt(src: Uint8Array, start: number): void {
+    const i = this.length;
+    this.ensureSlot(i);
+    const values = this.values;
+    for (let k = 0, off = i * this.width; k < this.width; k++) values[off + k] = src[start + k]!;
     this.setValid(i);
     this.length = i + 1;
   }

@@ -60,6 +60,8 @@ export class CommitCadence {
   private lastWarningAt = Number.NEGATIVE_INFINITY;
   /** How long the last few commits took, from drain to landing (ms). */
   private readonly durations: number[] = [];
+  /** The longest of `durations` (0 when none): leadFor runs per record, a spread over them did not need to. */
+  private longestMs = 0;
 
   constructor(
     private readonly bounds: CommitConfig,
@@ -109,7 +111,7 @@ export class CommitCadence {
    */
   leadFor(readDelayMs: number, nextCheckInMs = 0): number {
     const live = readDelayMs > 0 && readDelayMs <= this.bounds.intervalMs / 4 ? readDelayMs : 0;
-    return Math.min(Math.max(0, ...this.durations) + live + Math.max(0, nextCheckInMs), this.bounds.intervalMs / 2);
+    return Math.min(this.longestMs + live + Math.max(0, nextCheckInMs), this.bounds.intervalMs / 2);
   }
 
   /**
@@ -145,6 +147,7 @@ export class CommitCadence {
     this.lastCommitAt = now;
     this.durations.push(details.ms);
     if (this.durations.length > LEAD_COMMITS) this.durations.shift();
+    this.longestMs = Math.max(0, ...this.durations);
     this.log.debug(details, 'committed');
     if (waitingSinceMs === undefined) return;
     const waitedMs = now - waitingSinceMs;

@@ -36,7 +36,19 @@ export class RecordHandler {
     private readonly log: Logger,
   ) {}
 
+  /** The last mapping asked for and its decoder: asked per record, and a key string per record cost ~1 %. */
+  private lastMapping: TableMapping | undefined;
+  private lastDecoder: RecordDecoder | undefined;
+
   private decoderOf(mapping: TableMapping): RecordDecoder {
+    if (mapping === this.lastMapping) return this.lastDecoder!;
+    const d = this.decoderFor(mapping);
+    this.lastMapping = mapping;
+    this.lastDecoder = d;
+    return d;
+  }
+
+  private decoderFor(mapping: TableMapping): RecordDecoder {
     const { format, json } = mapping.value;
     const key = `${format}/${json}`;
     let d = this.values.get(key);

@@ -331,6 +331,9 @@ export class TableWriter {
     return a === undefined ? b : b === undefined ? a : Math.min(a, b);
   }
 
+  /** bufferedBytes as a function made once: the cadence asks for it on every record. */
+  private readonly measureBytes = (): number => this.bufferedBytes;
+
   get bufferedBytes(): number {
     return this.buffer.byteSize + (this.changes?.byteSize ?? 0);
   }
@@ -350,7 +353,7 @@ export class TableWriter {
   due(nextCheckInMs = 0, now = this.now()): FlushReason | undefined {
     if (this.buffer.isEmpty || this.flushing || now < this.retryAfter) return undefined;
     const records = this.buffer.recordCount + this.buffer.passCount;
-    return this.cadence.due(records, this.buffer.ageMs(now), () => this.bufferedBytes, this.buffer.readDelayMs, nextCheckInMs);
+    return this.cadence.due(records, this.buffer.ageMs(now), this.measureBytes, this.buffer.readDelayMs, nextCheckInMs);
   }
 
   /**
@@ -359,7 +362,7 @@ export class TableWriter {
    * commit holds more than the bounds, however large the fetched batches.
    */
   full(): FlushReason | undefined {
-    return this.cadence.full(this.buffer.recordCount + this.buffer.passCount, () => this.bufferedBytes);
+    return this.cadence.full(this.buffer.recordCount + this.buffer.passCount, this.measureBytes);
   }
 
   /**

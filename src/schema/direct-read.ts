@@ -7,7 +7,8 @@
  */
 import type { Column } from '../arrow/column.js';
 import { utf8Text } from '../decode/avro.js';
-import { bigintFromTwosComplement, canonicalUuid } from '../decode/logical.js';
+import { parseUuidBytesInto } from '../arrow/binary.js';
+import { bigintFromTwosComplement } from '../decode/logical.js';
 
 /** The reading state of one record: the body and the position in it (one per reader, reused). */
 export interface Cursor {
@@ -171,12 +172,27 @@ function string(t: Cursor, c: Column | null): boolean {
   return true;
 }
 
+/**
+ * A uuid string: its 36 ASCII bytes parsed straight into the column (canonicalUuid accepts either
+ * hex case, so does this). Anything else (another length, a non-hex byte) is declined; the general
+ * path judges it. Without a column, only read past it.
+ */
 function uuid(t: Cursor, c: Column | null): boolean {
-  const raw = text(t);
-  const s = raw === undefined ? undefined : canonicalUuid(raw);
-  if (s === undefined) return false;
-  if (c) c.append(s);
+  const len = readVarint(t);
+  if (len !== 36) return false;
+  const start = t.pos;
+  if (start + 36 > t.buf.length) return false;
+  if (c) {
+    if (!(c as UuidColumn).appendUuidText(t.buf, start)) return false;
+  } else if (!parseUuidBytesInto(t.buf, start, UUID_SCRATCH, 0)) return false;
+  t.pos = start + 36;
   return true;
+}
+
+const UUID_SCRATCH = new Uint8Array(16);
+
+interface UuidColumn extends Column {
+  appendUuidText(src: Uint8Array, start: number): boolean;
 }
 
 function enumeration(t: Cursor, c: Column | null, symbols: readonly string[]): boolean {
@@ -207,8 +223,12 @@ function fixed(t: Cursor, c: Column | null, size: number): boolean {
   const end = start + size;
   if (end > t.buf.length) return false;
   t.pos = end;
-  if (c) c.append(t.buf.subarray(start, end));
+  if (c) (c as FixedAtColumn).appendFixedAt(t.buf, start);
   return true;
+}
+
+interface FixedAtColumn extends Column {
+  appendFixedAt(src: Uint8Array, start: number): void;
 }
 
 /** A decimal on bytes (size -1) or fixed: two's complement, as DecimalType reads it; false past `limit` (10^precision), the column's refusal. */
