@@ -5,7 +5,7 @@
  *   npm run bench -- --e2e        adds the end-to-end run against the local stack (bench/e2e.ts)
  *   npm run bench -- --silver     adds silver upserts, compaction and scans against the stack (bench/silver.ts)
  *   npm run bench -- --silver-dv  silver on v3: equality deletes against a deletion-vector twin (bench/silver-dv.ts)
- *   npm run bench -- --startup    adds daemon start-up CPU, compiled vs tsx, against the stack (bench/startup.ts)
+ *   npm run bench -- --startup    adds daemon start-up CPU: bundle, per-file build, tsx; against the stack (bench/startup.ts)
  *   npm run bench -- --all        all of the above (not --vs-connect)
  *   npm run bench -- --vs-connect floe and Apache Iceberg's Kafka Connect sink side by side on one topic (bench/vs-connect.ts);
  *                                 with --smoke on 20,000 records

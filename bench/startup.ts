@@ -2,7 +2,8 @@
  * Daemon start-up (`npm run bench -- --startup`): the CPU a `floe run` process uses from spawn
  * until it is ready (partitions assigned and their positions set, the `positions set` log line)
  * on an empty topic, against the local stack. Alternates the shipped entry point (bin/floe.js,
- * compiled dist/), the same without V8's compile cache, and the TypeScript sources under tsx
+ * the bundle of dist/), the per-file dist/ (FLOE_BUNDLE=0), the bundle without V8's compile cache,
+ * and the TypeScript sources under tsx
  * (`node --import tsx src/cli/main.ts`, how the harness ran daemons before), so all see the same
  * load. FLOE_BENCH_STARTUP_RUNS rounds (5).
  */
@@ -28,11 +29,12 @@ export async function runStartup(): Promise<void> {
   await admin.connect();
   await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 4, replicationFactor: 1 }] });
   await admin.disconnect();
-  // The shipped entry point with and without V8's compile cache (warm after the first pair), and
-  // the sources under tsx.
+  // The shipped entry point (the bundle, V8's compile cache warm after the first round), the
+  // per-file build, the bundle without the compile cache, and the sources under tsx.
   const variants: Array<[string, string[], Record<string, string>]> = [
-    ['compiled (bin/floe.js)', floeArgv([]), {}],
-    ['compiled, no compile cache', floeArgv([]), { NODE_DISABLE_COMPILE_CACHE: '1' }],
+    ['bundle (bin/floe.js)', floeArgv([]), {}],
+    ['per-file dist (FLOE_BUNDLE=0)', floeArgv([]), { FLOE_BUNDLE: '0' }],
+    ['bundle, no compile cache', floeArgv([]), { NODE_DISABLE_COMPILE_CACHE: '1' }],
     ['tsx (src/cli/main.ts)', ['--import', 'tsx', 'src/cli/main.ts'], {}],
   ];
   const results = new Map<string, Array<{ cpu: number; wall: number }>>(variants.map(([name]) => [name, []]));
@@ -62,7 +64,7 @@ export async function runStartup(): Promise<void> {
   for (const [name, r] of results) {
     const cpus = r.map((x) => x.cpu);
     console.log(
-      `${name.padEnd(28)} CPU to ready: median ${fmt(median(cpus))} s (min ${fmt(Math.min(...cpus))}, max ${fmt(Math.max(...cpus))}); wall median ${fmt(median(r.map((x) => x.wall)))} s`,
+      `${name.padEnd(32)} CPU to ready: median ${fmt(median(cpus))} s (min ${fmt(Math.min(...cpus))}, max ${fmt(Math.max(...cpus))}); wall median ${fmt(median(r.map((x) => x.wall)))} s`,
     );
   }
 }

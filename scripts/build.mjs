@@ -69,7 +69,80 @@ function removeOrphans(root) {
   }
 }
 
-/** Compiles the stale sources; returns how many were compiled. */
+/**
+ * The CLI's module graph bundled into a few files (esbuild, code splitting: what a command imports
+ * lazily stays a separate chunk, so `floe --help` still loads little). Loading the daemon's ~600
+ * modules one by one (resolution, a stat and a read per file, a module record each) cost ~0.15 CPU s
+ * more at every start than the bundle (docs/benchmarks.md, "The daemon as one bundle"). bin/floe.js
+ * runs it when present; without esbuild (an install without devDependencies) there is none and
+ * dist/src is run as compiled.
+ *
+ * Left outside: kafkajs (floe wraps two of its protocol modules in Node's module cache,
+ * src/source/header-order.ts), parquet-wasm (loads its .wasm beside its own file), pino (its
+ * transports run in worker threads that load pino's files by path) and pg (optional native parts).
+ */
+export const BUNDLE_DIR = join('dist', 'bundle');
+const BUNDLE_ENTRIES = { main: join('dist', 'src', 'cli', 'main.js'), 'encode-worker': join('dist', 'src', 'parquet', 'encode-worker.js') };
+const BUNDLE_EXTERNAL = ['kafkajs', 'parquet-wasm', 'pino', 'pg', 'typescript'];
+
+/** The bundle is older than the compiled code or than the installed packages (npm rewrites node_modules/.package-lock.json on every install). */
+function bundleStale(root, compiled) {
+  const made = mtime(join(root, BUNDLE_DIR, 'main.js'));
+  return compiled > 0 || made < 0 || mtime(join(root, 'node_modules', '.package-lock.json')) > made;
+}
+
+async function bundle(root) {
+  const dir = join(root, BUNDLE_DIR);
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    // No bundler: the compiled files run as they are; a bundle left from before would be stale.
+    rmSync(join(dir, 'main.js'), { force: true });
+    return false;
+  }
+  const tmp = `${dir}.${process.pid}.tmp`;
+  rmSync(tmp, { recursive: true, force: true });
+  try {
+    const result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: BUNDLE_ENTRIES,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node24',
+      outdir: tmp,
+      external: BUNDLE_EXTERNAL,
+      // Bundled CommonJS packages call require(); an ES module has none of its own.
+      banner: { js: "import { createRequire as __floeCreateRequire } from 'node:module'; const require = __floeCreateRequire(import.meta.url);" },
+      sourcemap: 'linked',
+      sourcesContent: false,
+      logLevel: 'silent',
+      write: true,
+      metafile: false,
+    });
+    if (result.errors.length > 0) throw new Error(result.errors[0].text);
+    mkdirSync(dir, { recursive: true });
+    // Chunks first, entries last (each rename is atomic): a process starting meanwhile loads
+    // either the old entry with its chunks or the new one with its own.
+    const files = readdirSync(tmp);
+    const entries = new Set(Object.keys(BUNDLE_ENTRIES).flatMap((n) => [`${n}.js`, `${n}.js.map`]));
+    for (const f of files.filter((f) => !entries.has(f))) renameSync(join(tmp, f), join(dir, f));
+    for (const f of files.filter((f) => entries.has(f))) renameSync(join(tmp, f), join(dir, f));
+    // Chunks of earlier builds (content-hashed names) are no longer referenced.
+    const kept = new Set(files);
+    for (const f of readdirSync(dir)) if (!kept.has(f)) rmSync(join(dir, f), { force: true });
+    return true;
+  } catch (err) {
+    rmSync(join(dir, 'main.js'), { force: true });
+    throw err;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Compiles the stale sources (and bundles them again); returns how many were compiled. */
 export async function build(root = ROOT, { quiet = false } = {}) {
   const stale = staleSources(root);
   if (stale.length > 0) {
@@ -103,6 +176,7 @@ export async function build(root = ROOT, { quiet = false } = {}) {
     if (!quiet) process.stderr.write(`floe: compiled ${stale.length} of the TypeScript sources to dist/\n`);
   }
   removeOrphans(root);
+  if (existsSync(join(root, BUNDLE_ENTRIES.main)) && bundleStale(root, stale.length)) await bundle(root);
   return stale.length;
 }
 

@@ -2,6 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeFor, main, registerCommand } from '../../src/cli/main.js';
@@ -145,6 +146,21 @@ tables:
 
     // Only the daemon: one-shot commands start once.
     expect(starts((await floe(['validate', '--config', missing], { NODE_OPTIONS: `--require ${probe}` })).stderr)).toHaveLength(1);
+  });
+
+  it('runs the bundle of dist/ (scripts/build.mjs), and the per-file build with FLOE_BUNDLE=0', async () => {
+    // A resolve hook (NODE_OPTIONS reaches the process) reports every module of dist/ it loads.
+    const probe = tempFile('probe.mjs', "import { registerHooks } from 'node:module';\nregisterHooks({ resolve(s, c, next) { const r = next(s, c); if (r.url.includes('/dist/')) process.stderr.write('loaded ' + r.url + '\\n'); return r; } });\n");
+    const loaded = (stderr: string) => [...stderr.matchAll(/^loaded (.*)$/gm)].map((m) => m[1]!);
+    const bundled = await floe(['validate', 'examples/bronze.yaml'], { NODE_OPTIONS: `--import ${pathToFileURL(probe).href}` });
+    expect(bundled.code).toBe(0);
+    expect(loaded(bundled.stderr)).toContainEqual(expect.stringMatching(/\/dist\/bundle\/main\.js$/));
+    expect(loaded(bundled.stderr).filter((u) => u.includes('/dist/src/'))).toEqual([]);
+    const perFile = await floe(['validate', 'examples/bronze.yaml'], { NODE_OPTIONS: `--import ${pathToFileURL(probe).href}`, FLOE_BUNDLE: '0' });
+    expect(perFile.code).toBe(0);
+    expect(perFile.stdout).toBe(bundled.stdout);
+    expect(loaded(perFile.stderr)).toContainEqual(expect.stringMatching(/\/dist\/src\/cli\/main\.js$/));
+    expect(loaded(perFile.stderr).filter((u) => u.includes('/dist/bundle/'))).toEqual([]);
   });
 
   it("keeps V8's compiled code in NODE_COMPILE_CACHE, and not with NODE_DISABLE_COMPILE_CACHE", async () => {
