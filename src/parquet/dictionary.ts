@@ -82,6 +82,9 @@ export function dictionaryPays(data: arrow.Data): boolean {
   if (t instanceof arrow.Utf8 || t instanceof arrow.Binary) {
     const offsets = data.valueOffsets as Int32Array;
     const bytes = data.values as Uint8Array;
+    // Four bytes per step: long values (URLs, user agents, opaque payloads) made the byte loop
+    // ~4 % of a daemon on 1 KiB events. A DataView read compiles to a plain load.
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     for (let i = 0; i < n; i++) {
       if (!valid(i)) continue;
       const start = offsets[o + i]!;
@@ -89,7 +92,9 @@ export function dictionaryPays(data: arrow.Data): boolean {
       values++;
       plainBytes += 4 + end - start; // PLAIN BYTE_ARRAY: a 4-byte length, then the bytes
       let h = 0x811c9dc5 ^ (end - start);
-      for (let k = start; k < end; k++) h = mix(h, bytes[k]!);
+      let k = start;
+      for (; k + 4 <= end; k += 4) h = mix(h, view.getInt32(k, true));
+      for (; k < end; k++) h = mix(h, bytes[k]!);
       if (addHash(fmix(h))) {
         distinct++;
         dictBytes += 4 + end - start;

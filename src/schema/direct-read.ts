@@ -152,6 +152,27 @@ function text(t: Cursor): string | undefined {
   return utf8Text(t.buf, start, end);
 }
 
+/** A DataView over the ArrayBuffer records were last read from (a fetch response holds many). */
+let wordsOf: ArrayBufferLike | undefined;
+let words: DataView | undefined;
+
+/** No byte ≥ 0x80 in buf[start..end): four at a time past a few bytes (URLs, user agents). */
+function isAscii(buf: Buffer, start: number, end: number): boolean {
+  let i = start;
+  if (end - start >= 16) {
+    const ab = buf.buffer;
+    if (ab !== wordsOf) {
+      words = new DataView(ab);
+      wordsOf = ab;
+    }
+    const view = words!;
+    const base = buf.byteOffset;
+    for (; i + 4 <= end; i += 4) if ((view.getUint32(base + i) & 0x80808080) !== 0) return false;
+  }
+  for (; i < end; i++) if (buf[i]! >= 0x80) return false;
+  return true;
+}
+
 function string(t: Cursor, c: Column | null): boolean {
   const len = readVarint(t);
   if (!(len >= 0)) return false;
@@ -160,9 +181,7 @@ function string(t: Cursor, c: Column | null): boolean {
   const buf = t.buf;
   if (end > buf.length) return false;
   t.pos = end;
-  let i = start;
-  while (i < end && buf[i]! < 0x80) i++;
-  if (i === end) {
+  if (isAscii(buf, start, end)) {
     if (c) (c as SliceColumn).appendSlice(buf, start, end);
     return true;
   }

@@ -118,6 +118,9 @@ interface BatchContext {
 
 /** kafkajs' TimestampTypes.LOG_APPEND_TIME. */
 const LOG_APPEND_TIME = 1;
+/** A record's offset and timestamp as exact numbers, when decodeRecordNumbers decoded it (NaN: use the string). */
+export const EXACT_OFFSET = Symbol('floe.source.offset');
+export const EXACT_TIMESTAMP = Symbol('floe.source.timestamp');
 /** The batch's first offset as a number, cached on its context (one per fetched batch); NaN: not exact. */
 const FIRST_OFFSET = Symbol('floe.source.firstOffset');
 const FIRST_TIMESTAMP = Symbol('floe.source.firstTimestamp');
@@ -166,6 +169,10 @@ export function decodeRecordNumbers(d: KafkaDecoder, ctx: BatchContext | undefin
     attributes,
     timestamp: logAppend ? ctx.maxTimestamp : String(ts),
     offset: String(offset),
+    // The same two as numbers, for toSourceRecord (types.ts): parsing the strings back cost a
+    // BigInt and a Number parse per record. kafkajs ignores properties it does not know.
+    [EXACT_OFFSET]: offset,
+    [EXACT_TIMESTAMP]: logAppend ? NaN : ts,
     key,
     value,
     headers,

@@ -1,6 +1,6 @@
 /** The Kafka-side vocabulary the rest of floe sees. Nothing here knows about Iceberg. */
 import type { KafkaMessage } from 'kafkajs';
-import { wireHeaders } from './header-order.js';
+import { EXACT_OFFSET, EXACT_TIMESTAMP, wireHeaders } from './header-order.js';
 
 export interface TopicPartition {
   topic: string;
@@ -94,11 +94,14 @@ export function toSourceRecord(topic: string, partition: number, m: KafkaMessage
   const headers = sourceHeaders(m.headers);
   let sizeBytes = byteLength(m.key) + byteLength(m.value);
   for (const h of headers) sizeBytes += Buffer.byteLength(h.key) + byteLength(h.value);
-  const timestamp = Number(m.timestamp);
+  const exact = m as KafkaMessage & { [EXACT_OFFSET]?: number; [EXACT_TIMESTAMP]?: number };
+  const exactOffset = exact[EXACT_OFFSET];
+  const exactTimestamp = exact[EXACT_TIMESTAMP];
+  const timestamp = exactTimestamp !== undefined && !Number.isNaN(exactTimestamp) ? exactTimestamp : Number(m.timestamp);
   return {
     topic,
     partition,
-    offset: BigInt(m.offset),
+    offset: exactOffset !== undefined ? BigInt(exactOffset) : BigInt(m.offset),
     timestamp: Number.isFinite(timestamp) ? timestamp : -1,
     key: asBufferOrNull(m.key),
     value: asBufferOrNull(m.value),
@@ -111,13 +114,18 @@ export function toSourceRecord(topic: string, partition: number, m: KafkaMessage
 export function sourceHeaders(raw: KafkaMessage['headers'] | null | undefined): SourceHeader[] {
   const wire = wireHeaders(raw);
   if (wire) return wire.map((h) => ({ key: h.key, value: asBufferOrNull(h.value) }));
-  const out: SourceHeader[] = [];
-  for (const [key, value] of Object.entries(raw ?? {})) {
+  let out: SourceHeader[] | undefined;
+  for (const key in raw ?? {}) {
+    if (!Object.hasOwn(raw!, key)) continue;
+    const value = raw![key];
     if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) out.push({ key, value: asBufferOrNull(v) });
+    for (const v of Array.isArray(value) ? value : [value]) (out ??= []).push({ key, value: asBufferOrNull(v) });
   }
-  return out;
+  // Most records have no header: one shared, frozen empty list instead of an array per record.
+  return out ?? NO_HEADERS;
 }
+
+const NO_HEADERS: SourceHeader[] = Object.freeze([]) as unknown as SourceHeader[];
 
 function asBufferOrNull(v: Buffer | string | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;

@@ -139,7 +139,7 @@ function encodeFlat(v: FlatValue, pad = 0): Buffer {
   ]);
 }
 
-const STRINGS = ['', 'a', 'plain ascii text of some length, longer than twenty-four bytes', 'grüße', '日本語のテキスト', '😀 emoji', 'x'.repeat(300)];
+const STRINGS = ['', 'a', 'plain ascii text of some length, longer than twenty-four bytes', 'grüße', '日本語のテキスト', '😀 emoji', 'x'.repeat(300), `${'x'.repeat(21)}é${'y'.repeat(6)}`, `${'a'.repeat(17)}ß`];
 const FLOATS = [0, -0, 1.5, -1e-30, 3.4028234663852886e38, Number.NaN, Number.POSITIVE_INFINITY, 1e-45];
 
 function randomFlat(r: Prng): FlatValue {

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
-import { decodeRecordNumbers, installWireHeaders } from '../../src/source/header-order.js';
+import { decodeRecordNumbers, EXACT_OFFSET, EXACT_TIMESTAMP, installWireHeaders } from '../../src/source/header-order.js';
 import { toSourceRecord } from '../../src/source/types.js';
 
 const require = createRequire(import.meta.url);
@@ -125,8 +125,19 @@ describe('record offsets and timestamps without Long (the same strings as kafkaj
             const d = new Decoder(bytes) as unknown as { offset: number };
             const b = floe(d, { ...ctx });
             expect(d.offset).toBe(bytes.length);
-            const plain = (m: KafkaMessage) => ({ ...m, headers: { ...m.headers }, batchContext: undefined });
+            // String keys only: the fast path adds the exact numbers under symbols, checked below.
+            const plain = (m: KafkaMessage) => ({ ...Object.fromEntries(Object.entries(m)), headers: { ...m.headers }, batchContext: undefined });
             expect(plain(b)).toEqual(plain(a));
+            // The numbers toSourceRecord takes instead of parsing the strings are the strings' values.
+            const exact = b as unknown as Record<symbol, number | undefined>;
+            if (exact[EXACT_OFFSET] !== undefined) expect(String(exact[EXACT_OFFSET])).toBe(a.offset);
+            const ts = exact[EXACT_TIMESTAMP];
+            if (ts !== undefined && !Number.isNaN(ts)) expect(String(ts)).toBe(a.timestamp);
+            const numbers = (m: KafkaMessage) => {
+              const r = toSourceRecord('t', 0, m);
+              return { offset: r.offset, timestamp: r.timestamp };
+            };
+            expect(numbers(b)).toEqual(numbers(a));
             compared++;
           }
         }
