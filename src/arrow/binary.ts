@@ -76,6 +76,19 @@ export class Utf8Column extends VarColumn {
     this.setValid(i);
     this.endSlot(i);
   }
+  /** Whether buf[start..end) equals one of this column's values from slot `from` on (a map's keys so far). */
+  hasValueFrom(from: number, buf: Buffer, start: number, end: number): boolean {
+    const n = end - start;
+    const offsets = this.offsets;
+    const bytes = this.bytes;
+    outer: for (let j = from; j < this.length; j++) {
+      const a = offsets[j]!;
+      if (offsets[j + 1]! - a !== n) continue;
+      for (let k = 0; k < n; k++) if (bytes[a + k] !== buf[start + k]) continue outer;
+      return true;
+    }
+    return false;
+  }
   append(v: unknown): void {
     if (typeof v !== 'string') throw this.mismatch('string', v);
     const i = this.length;

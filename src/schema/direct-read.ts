@@ -279,12 +279,44 @@ function blockCount(t: Cursor): number {
   return n;
 }
 
-/** A map key into `c`; false for a key seen before in this map (the general path's Map keeps one entry). */
-function mapKey(t: Cursor, c: Column, seen: Set<string>): boolean {
-  const s = text(t);
-  if (s === undefined || seen.has(s)) return false;
-  seen.add(s);
-  c.append(s);
+interface KeyColumn extends SliceColumn {
+  readonly length: number;
+  hasValueFrom(from: number, buf: Buffer, start: number, end: number): boolean;
+  valueAt(i: number): unknown;
+}
+
+/** Keys of one map compared as bytes with the ones before; past this many, through a Set of strings. */
+const MAP_KEYS_COMPARED = 32;
+
+/**
+ * A map key into `c`, whose keys of this map start at slot `first`; false for a key seen before in
+ * this map (the general path's Map keeps one entry) or one the general path refuses. Valid UTF-8
+ * is one byte sequence per string, so equal bytes are equal keys: a map of a few keys is checked
+ * against the bytes already in the column, without a string per key.
+ */
+function mapKey(t: Cursor, c: Column, seen: Set<string>, first: number): boolean {
+  const len = readVarint(t);
+  if (!(len >= 0)) return false;
+  const start = t.pos;
+  const end = start + len;
+  const buf = t.buf;
+  if (end > buf.length) return false;
+  if (!isAscii(buf, start, end) && utf8Text(buf, start, end) === undefined) return false;
+  const col = c as unknown as KeyColumn;
+  const n = col.length - first;
+  if (n < MAP_KEYS_COMPARED) {
+    if (col.hasValueFrom(first, buf, start, end)) return false;
+  } else {
+    if (n === MAP_KEYS_COMPARED) {
+      seen.clear();
+      for (let j = first; j < col.length; j++) seen.add(col.valueAt(j) as string);
+    }
+    const s = utf8Text(buf, start, end)!;
+    if (seen.has(s)) return false;
+    seen.add(s);
+  }
+  t.pos = end;
+  col.appendSlice(buf, start, end);
   return true;
 }
 

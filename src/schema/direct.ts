@@ -188,7 +188,8 @@ class Generator {
         const n = this.name('n');
         const keys = this.constant(new Set<string>());
         const item = this.slot(node.value, type.value, type['value-id'], v);
-        return `{ const ${m} = ${column}; const ${v} = ${m}.value; ${keys}.clear(); for (let ${n} = blockCount(t); ${n} !== 0; ${n} = blockCount(t)) { if (${n} < 0) return false; while (${n}-- > 0) { if (!mapKey(t, ${m}.key, ${keys})) return false; ${item} } } ${m}.appendPresent(); }`;
+        const first = this.name('k');
+        return `{ const ${m} = ${column}; const ${v} = ${m}.value; const ${first} = ${m}.key.length; ${keys}.clear(); for (let ${n} = blockCount(t); ${n} !== 0; ${n} = blockCount(t)) { if (${n} < 0) return false; while (${n}-- > 0) { if (!mapKey(t, ${m}.key, ${keys}, ${first})) return false; ${item} } } ${m}.appendPresent(); }`;
       }
       default:
         throw new Ineligible();

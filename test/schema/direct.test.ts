@@ -338,6 +338,33 @@ describe('compileDirect: nested records, lists, maps, decimals and fixed', () =>
   });
 });
 
+describe('compileDirect: map keys compared as bytes, then through a Set past 32', () => {
+  it('takes distinct keys and declines a repeated one, in small and large maps, ASCII or not', () => {
+    const schema = { type: 'record', name: 'R', fields: [{ name: 'm', type: { type: 'map', values: 'int' } }, { name: 'after', type: 'int' }] };
+    const body = (keys: string[]) => Buffer.from([...varint(BigInt(keys.length)), ...keys.flatMap((k, i) => [...str(k), ...varint(BigInt(i))]), ...varint(0n), ...varint(7n)]);
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `key-${i}`);
+    const cases: Array<[string[], boolean]> = [
+      [['a', 'b', 'ab', 'ba', ''], true],
+      [['grüße', 'grüsse', '日本', '日本語'], true],
+      [['grüße', 'x', 'grüße'], false],
+      [['', 'a', ''], false],
+      [many(32), true],
+      [many(33), true],
+      [many(80), true],
+      [[...many(40), 'key-3'], false], // repeats a key seen before the Set took over
+      [[...many(40), 'key-35'], false], // repeats a key the Set holds
+      [[...many(31), 'key-0'], false],
+      [[...many(32), 'ü', 'ü'], false],
+    ];
+    // Each map also follows another record's map in the same batch: keys are compared within a map only.
+    const bodies = cases.flatMap(([keys]) => [body(['key-0', 'a', 'ü']), body(keys)]);
+    const { general, direct, taken, refused } = bothPaths(schema, bodies);
+    expect(refused.every((x) => !x)).toBe(true);
+    expect(taken).toEqual(cases.flatMap(([, distinct]) => [true, distinct]));
+    expect(direct.equals(general)).toBe(true);
+  });
+});
+
 describe('compileDirect: random Avro schemas (test/schema/random-avro.ts)', () => {
   it('wherever it compiles, 2000 schemas × 5 values and their truncations store what the general path stores', () => {
     let eligible = 0;
