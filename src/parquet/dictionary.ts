@@ -8,7 +8,7 @@
  * small-record workload about 40 % of the Parquet encoder's time for nothing. Iceberg's Java
  * writer (parquet-mr) gives such a column up after its first page, when the dictionary plus the
  * indices are not smaller than the plain values; floe takes the same decision before writing, from
- * the first FIRST_PAGE_ROWS values of each top-level column. Values, statistics and Iceberg
+ * the first FIRST_PAGE_ROWS values (at most FIRST_PAGE_BYTES of them) of each top-level column. Values, statistics and Iceberg
  * metrics do not depend on the encoding; every reader reads both.
  *
  * Nested leaves are written plain: parquet-wasm 0.8 names a column by one string and arrow-rs takes
@@ -22,6 +22,12 @@ import * as arrow from 'apache-arrow';
 
 /** Values looked at per column: about parquet-mr's first page of small values (it caps pages at 20,000 rows). */
 export const FIRST_PAGE_ROWS = 8192;
+/**
+ * ...and of long ones: parquet-mr ends a page when its values' plain size reaches the page size
+ * (1 MiB; FallbackValuesWriter reports the plain size while it dictionary-encodes), so a column of
+ * 500-byte values decides on ~2,000 of them, not 8,192 (hashing them was ~4 % of a daemon on 1 KiB events).
+ */
+export const FIRST_PAGE_BYTES = 1 << 20;
 
 /** Top-level columns whose first page is smaller dictionary-encoded. */
 export function dictionaryColumns(table: arrow.Table): string[] {
@@ -91,6 +97,7 @@ export function dictionaryPays(data: arrow.Data): boolean {
       const end = offsets[o + i + 1]!;
       values++;
       plainBytes += 4 + end - start; // PLAIN BYTE_ARRAY: a 4-byte length, then the bytes
+      const last = plainBytes >= FIRST_PAGE_BYTES;
       let h = 0x811c9dc5 ^ (end - start);
       let k = start;
       for (; k + 4 <= end; k += 4) h = mix(h, view.getInt32(k, true));
@@ -99,6 +106,7 @@ export function dictionaryPays(data: arrow.Data): boolean {
         distinct++;
         dictBytes += 4 + end - start;
       }
+      if (last) break;
     }
   } else if (isFixedWidthNumber(t)) {
     const a = data.values as ArrayBufferView;

@@ -2,7 +2,7 @@ import * as arrow from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { rowsToTable } from '../../src/arrow/builder.js';
 import type { Schema } from '../../src/iceberg/spec/types.js';
-import { dictionaryColumns, dictionaryPays, FIRST_PAGE_ROWS } from '../../src/parquet/dictionary.js';
+import { dictionaryColumns, dictionaryPays, FIRST_PAGE_BYTES, FIRST_PAGE_ROWS } from '../../src/parquet/dictionary.js';
 import { writeParquetBytes } from '../../src/parquet/writer.js';
 import { readFooter, readWithHyparquet } from './hyparquet.js';
 import { readWithPyarrow } from './pyarrow.js';
@@ -67,6 +67,19 @@ describe('dictionary encoding per column (parquet-mr’s first-page test)', () =
     expect(dictionaryPays(t.getChildAt(0)!.data[0]!)).toBe(false);
     const nulls = rowsToTable({ type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 's', required: false, type: 'string' }] }, Array.from({ length: 100 }, () => ({ s: null })));
     expect(dictionaryPays(nulls.getChildAt(0)!.data[0]!)).toBe(false);
+  });
+
+  it('decides long values on their first FIRST_PAGE_BYTES, as parquet-mr ends its first page', () => {
+    // 500-byte values: distinct for the first ~2,000 (a page of 1 MiB), then one value repeated.
+    const perPage = Math.ceil(FIRST_PAGE_BYTES / 504);
+    const blob = (k: number) => `${String(k).padStart(8, '0')}${'x'.repeat(492)}`;
+    const rows = Array.from({ length: FIRST_PAGE_ROWS }, (_, k) => ({ s: k < perPage ? blob(k) : blob(0) }));
+    const t = rowsToTable({ type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 's', required: true, type: 'string' }] }, rows);
+    expect(dictionaryPays(t.getChildAt(0)!.data[0]!)).toBe(false); // all distinct on the first page: plain
+    // The same values the other way round: repeats on the first page, distinct after it.
+    const repeated = Array.from({ length: FIRST_PAGE_ROWS }, (_, k) => ({ s: k < perPage ? blob(k % 10) : blob(k) }));
+    const r = rowsToTable({ type: 'struct', 'schema-id': 0, fields: [{ id: 1, name: 's', required: true, type: 'string' }] }, repeated);
+    expect(dictionaryPays(r.getChildAt(0)!.data[0]!)).toBe(true);
   });
 
   it('reads a slice of a batch from its offset', () => {
