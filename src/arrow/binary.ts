@@ -6,9 +6,12 @@
  */
 import * as arrow from 'apache-arrow';
 import { uuidFromBytes } from '../iceberg/spec/values.js';
-import { Column, FixedWidthColumn, growInt32 } from './column.js';
+import { Column, FixedWidthColumn, growArray } from './column.js';
 
 const SHORT_STRING = 24;
+
+/** The bytes of a finished column until it grows (never written: it has no room). */
+const EMPTY_BYTES = Buffer.alloc(0);
 
 abstract class VarColumn extends Column {
   protected offsets: Int32Array;
@@ -19,16 +22,36 @@ abstract class VarColumn extends Column {
     this.offsets = new Int32Array(Math.max(cap, 16) + 1);
     this.bytes = Buffer.allocUnsafe(Math.max(cap * 8, 256));
   }
+  /**
+   * The previous batch's sizes, for the first growth of the next one. finish() used to allocate
+   * the next batch's buffers at once, but the daemon makes a fresh builder per flush: those
+   * buffers were never written, yet each counted toward the 64 MiB of ArrayBuffer growth after
+   * which V8 runs a full GC (docs/benchmarks.md, "Arrow builders: nothing allocated ahead").
+   */
+  private hintSlots = 0;
+  private hintBytes = 0;
+  override sizeHint(): [number, number] {
+    return this.length > 0 ? [this.length, this.byteLength] : [this.hintSlots, this.hintBytes];
+  }
+  override takeSizeHint(hint: [number, number]): void {
+    if (this.length > 0) return;
+    if (this.offsets.length <= hint[0]) this.hintSlots = hint[0];
+    if (this.bytes.length < hint[1]) this.hintBytes = hint[1];
+  }
   protected ensureBytes(extra: number): void {
     const need = this.byteLength + extra;
     if (need <= this.bytes.length) return;
     if (need > 0x7fffffff) throw new RangeError(`column ${this.path}: more than 2 GiB in one batch`);
-    const next = Buffer.allocUnsafe(Math.min(0x7fffffff, Math.max(need, this.bytes.length * 2)));
+    const next = Buffer.allocUnsafe(Math.min(0x7fffffff, Math.max(need, this.bytes.length * 2, this.hintBytes)));
+    this.hintBytes = 0;
     this.bytes.copy(next, 0, 0, this.byteLength);
     this.bytes = next;
   }
   protected endSlot(i: number): void {
-    if (i + 1 >= this.offsets.length) this.offsets = growInt32(this.offsets, i + 2);
+    if (i + 1 >= this.offsets.length) {
+      this.offsets = growArray(this.offsets, i + 2, Math.max(64, this.hintSlots + 1));
+      this.hintSlots = 0;
+    }
     this.offsets[i + 1] = this.byteLength;
     this.length = i + 1;
   }
@@ -48,9 +71,12 @@ abstract class VarColumn extends Column {
       valueOffsets: this.offsets.subarray(0, batch.length + 1),
       data: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.byteLength),
     });
-    // Presize the next batch like this one; the old buffers now belong to the Data.
-    this.offsets = new Int32Array(Math.max(batch.length, 16) + 1);
-    this.bytes = Buffer.allocUnsafe(Math.max(this.byteLength, 256));
+    // The old buffers now belong to the Data. The next batch's are sized like this one when it
+    // first grows, not now: a builder that is not used again allocates nothing more.
+    this.hintSlots = batch.length;
+    this.hintBytes = this.byteLength;
+    this.offsets = new Int32Array(2);
+    this.bytes = EMPTY_BYTES;
     this.byteLength = 0;
     return data;
   }

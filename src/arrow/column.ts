@@ -53,6 +53,17 @@ export abstract class Column {
   }
   /** Returns the column's Arrow data and starts a fresh, empty column. */
   abstract finish(): arrow.Data;
+
+  /**
+   * [slots, value bytes] of this column's current batch (or, once finished, of the batch it
+   * finished), for sizing the same column of the next builder; undefined: nothing to size.
+   */
+  sizeHint(): [number, number] | undefined {
+    return undefined;
+  }
+
+  /** Sizes this column's first growth like `hint` (nothing is allocated until then). */
+  takeSizeHint(_hint: [number, number]): void {}
   /** Bytes of Arrow buffers held (approximates the IPC size, for file-size estimates). */
   abstract byteSize(): number;
 
@@ -189,10 +200,24 @@ export abstract class FixedWidthColumn<E extends number | bigint, A extends Type
     this.values = values;
   }
 
+  /** The previous batch's slot count, for the first growth of the next one (see takeValues). */
+  private hintSlots = 0;
+
+  override sizeHint(): [number, number] {
+    return [this.length > 0 ? this.length : this.hintSlots, 0];
+  }
+
+  override takeSizeHint(hint: [number, number]): void {
+    if (this.length === 0 && this.values.length < hint[0] * this.stride) this.hintSlots = hint[0];
+  }
+
   /** Makes room for slot i (growing by doubling); call before writing its elements. */
   protected ensureSlot(i: number): void {
     const need = (i + 1) * this.stride;
-    if (need > this.values.length) this.replaceValues(growArray(this.values, need));
+    if (need > this.values.length) {
+      this.replaceValues(growArray(this.values, need, this.hintSlots * this.stride));
+      this.hintSlots = 0;
+    }
   }
 
   /** Installs a new buffer; a subclass keeping views of it refreshes them here. */
@@ -210,11 +235,16 @@ export abstract class FixedWidthColumn<E extends number | bigint, A extends Type
     this.length = i + 1;
   }
 
-  /** The filled prefix of the buffer for `arrow.makeData`, then a fresh buffer presized like it. */
+  /**
+   * The filled prefix of the buffer for `arrow.makeData`, then a small fresh buffer that grows to
+   * this batch's size at once when it first grows: the daemon makes a fresh builder per flush, and
+   * buffers allocated ahead for a batch that never comes only brought V8's next full GC forward.
+   */
   protected takeValues(length: number): A {
     const stride = this.stride;
     const out = this.values.subarray(0, length * stride) as A;
-    this.replaceValues(new (this.values.constructor as new (length: number) => A)(stride * Math.max(length, 16)));
+    this.hintSlots = length;
+    this.replaceValues(new (this.values.constructor as new (length: number) => A)(stride * 16));
     return out;
   }
 

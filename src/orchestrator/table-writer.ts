@@ -81,7 +81,7 @@ export class TableWriter {
     this.fullName = [...id.namespace, id.name].join('.');
     this.log = deps.log.child({ table: this.fullName });
     this.now = deps.now ?? Date.now;
-    this.buffer = new TableBuffer((_tuple) => new RecordBatchBuilder(this.planner.schema!, this.sinkOptions()), this.now);
+    this.buffer = new TableBuffer((tuple) => this.newBuilder(tuple), this.now);
     this.cadence = new CommitCadence(boundsWithinBudget(mapping.commit, deps.memoryBudgetBytes), this.fullName, deps.metrics, this.log, this.now);
     if (mapping.mode === 'silver') {
       this.keyColumns = keyColumns(mapping);
@@ -111,6 +111,24 @@ export class TableWriter {
    * so a bronze row carries the SourceRecord there instead of a MetadataRow; silver keeps the
    * MetadataRow (its changes outlive the record and are merged per key).
    */
+  /** The builder the last unpartitioned batch went into: the next one is sized like it. */
+  private lastBuilder: RecordBatchBuilder | undefined;
+
+  /**
+   * A fresh builder per batch (a flush takes its builders away). An unpartitioned table's is
+   * sized like the previous batch's, so its columns grow once instead of doubling from 1,024 rows;
+   * a partition of a partitioned table may be any size, so its builder starts small.
+   */
+  private newBuilder(tuple: unknown[]): RecordBatchBuilder {
+    const schema = this.planner.schema!;
+    const b = new RecordBatchBuilder(schema, this.sinkOptions());
+    if (tuple.length > 0) return b;
+    const last = this.lastBuilder;
+    if (last && last.schema === schema) b.presize(last.sizeHints());
+    this.lastBuilder = b;
+    return b;
+  }
+
   private sinkOptions(): RecordBatchBuilderOptions {
     if (this.changes) return {};
     return {

@@ -58,6 +58,36 @@ describe('RecordBatchBuilder', () => {
     }
   });
 
+  it('a fresh builder presized from another grows each column once to that size, and stores the same', () => {
+    const rows = Array.from({ length: 3000 }, (_, k) => ({ ...ALL_ROWS[k % ALL_ROWS.length], id: BigInt(k) }));
+    const first = new RecordBatchBuilder(ALL_TYPES, { initialCapacity: 16 });
+    for (const r of rows) first.append(r);
+    const hints = first.sizeHints(); // while it holds its batch, as when the next builder is made
+    const expected = expectedRows(ALL_TYPES, rows);
+    expect(readWithPyarrow(writeParquetBytes(new arrow.Table([first.finish()]))).rows).toEqual(expected);
+    expect(first.sizeHints()).toEqual(hints); // and after finish, what it finished
+
+    // Buffers are replaced only when they grow: count each top-level column's value buffers.
+    const grow = (b: RecordBatchBuilder) => {
+      const leaves = (b as unknown as { root: { children: readonly object[] } }).root.children;
+      const seen = leaves.map(() => new Set<unknown>());
+      for (const r of rows) {
+        b.append(r);
+        leaves.forEach((c, i) => seen[i]!.add((c as { bytes?: unknown }).bytes ?? (c as { values?: unknown }).values));
+      }
+      return seen.map((s) => s.size);
+    };
+    const next = new RecordBatchBuilder(ALL_TYPES, { initialCapacity: 16 });
+    next.presize(hints);
+    const presized = grow(next);
+    const doubling = grow(new RecordBatchBuilder(ALL_TYPES, { initialCapacity: 16 }));
+    // The initial buffer and one grown to the hint; a string appended as a JS string reserves 3
+    // bytes per UTF-16 unit, which can take one more near the end.
+    presized.forEach((n, i) => expect(n, `column ${i}`).toBeLessThanOrEqual(3));
+    expect(presized.reduce((a, b) => a + b)).toBeLessThan(doubling.reduce((a, b) => a + b) / 2);
+    expect(readWithPyarrow(writeParquetBytes(new arrow.Table([next.finish()]))).rows).toEqual(expected);
+  });
+
   it('reports a null in a required field with its path, at any depth', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ ...ALL_ROWS[0], id: null }, 'id'],
