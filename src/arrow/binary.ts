@@ -171,28 +171,21 @@ for (let c = 0; c < 6; c++) {
   HEX[97 + c] = 10 + c;
 }
 
+/** The 36 characters of a uuid string as bytes (a character past ASCII ends it: malformed). */
+const UUID_TEXT = new Uint8Array(36);
+
 /** Parses "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (any hex case) into out[off..off+16); false if malformed. */
 export function parseUuidInto(s: string, out: Uint8Array, off: number): boolean {
   if (s.length !== 36) return false;
-  let j = off;
-  for (let i = 0; i < 36; ) {
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (s.charCodeAt(i) !== 45) return false;
-      i++;
-      continue;
-    }
-    const a = s.charCodeAt(i);
-    const b = s.charCodeAt(i + 1);
-    const h = a < 128 ? HEX[a]! : -1;
-    const l = b < 128 ? HEX[b]! : -1;
-    if (h < 0 || l < 0) return false;
-    out[j++] = (h << 4) | l;
-    i += 2;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) return false;
+    UUID_TEXT[i] = c;
   }
-  return true;
+  return parseUuidBytesInto(UUID_TEXT, 0, out, off);
 }
 
-/** parseUuidInto over the string's bytes (ASCII): src[at..at+36). */
+/** A uuid's 36 ASCII characters at src[at..at+36) (any hex case) into out[off..off+16); false if malformed. */
 export function parseUuidBytesInto(src: Uint8Array, at: number, out: Uint8Array, off: number): boolean {
   if (at + 36 > src.length) return false;
   let j = off;

@@ -143,11 +143,10 @@ function ieee(t: Cursor, c: Column | null, size: 4 | 8): boolean {
 
 /** A string as decode/avro.ts's readStringStrict reads it; undefined where that one would refuse it or read past the end. */
 function text(t: Cursor): string | undefined {
-  const len = readVarint(t);
-  if (!(len >= 0)) return undefined;
+  const len = runLength(t);
+  if (len < 0) return undefined;
   const start = t.pos;
   const end = start + len;
-  if (end > t.buf.length) return undefined;
   t.pos = end;
   return utf8Text(t.buf, start, end);
 }
@@ -173,13 +172,21 @@ function isAscii(buf: Buffer, start: number, end: number): boolean {
   return true;
 }
 
-function string(t: Cursor, c: Column | null): boolean {
+/**
+ * The length of the string or bytes at the cursor (which is left at their first byte), or -1 for
+ * a bad length or one past the body (the general path judges those).
+ */
+function runLength(t: Cursor): number {
   const len = readVarint(t);
-  if (!(len >= 0)) return false;
+  return len >= 0 && t.pos + len <= t.buf.length ? len : -1;
+}
+
+function string(t: Cursor, c: Column | null): boolean {
+  const len = runLength(t);
+  if (len < 0) return false;
   const start = t.pos;
   const end = start + len;
   const buf = t.buf;
-  if (end > buf.length) return false;
   t.pos = end;
   if (isAscii(buf, start, end)) {
     if (c) (c as SliceColumn).appendSlice(buf, start, end);
@@ -227,11 +234,10 @@ interface SliceColumn extends Column {
 }
 
 function bytes(t: Cursor, c: Column | null): boolean {
-  const len = readVarint(t);
-  if (!(len >= 0)) return false;
+  const len = runLength(t);
+  if (len < 0) return false;
   const start = t.pos;
   const end = start + len;
-  if (end > t.buf.length) return false;
   t.pos = end;
   if (c) (c as SliceColumn).appendSlice(t.buf, start, end);
   return true;
@@ -295,12 +301,11 @@ const MAP_KEYS_COMPARED = 32;
  * against the bytes already in the column, without a string per key.
  */
 function mapKey(t: Cursor, c: Column, seen: Set<string>, first: number): boolean {
-  const len = readVarint(t);
-  if (!(len >= 0)) return false;
+  const len = runLength(t);
+  if (len < 0) return false;
   const start = t.pos;
   const end = start + len;
   const buf = t.buf;
-  if (end > buf.length) return false;
   if (!isAscii(buf, start, end) && utf8Text(buf, start, end) === undefined) return false;
   const col = c as unknown as KeyColumn;
   const n = col.length - first;
