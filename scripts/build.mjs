@@ -81,7 +81,7 @@ function removeOrphans(root) {
  * src/source/header-order.ts), parquet-wasm (loads its .wasm beside its own file), pino (its
  * transports run in worker threads that load pino's files by path) and pg (optional native parts).
  */
-export const BUNDLE_DIR = join('dist', 'bundle');
+const BUNDLE_DIR = join('dist', 'bundle');
 const BUNDLE_ENTRIES = { main: join('dist', 'src', 'cli', 'main.js'), 'encode-worker': join('dist', 'src', 'parquet', 'encode-worker.js') };
 const BUNDLE_EXTERNAL = ['kafkajs', 'parquet-wasm', 'pino', 'pg', 'typescript'];
 

@@ -106,11 +106,6 @@ export class TableWriter {
     return this.mapping.bronze.kafkaMetadataColumn;
   }
 
-  /**
-   * Bronze buffers fill the metadata column straight from each Kafka record (metadata-column.ts),
-   * so a bronze row carries the SourceRecord there instead of a MetadataRow; silver keeps the
-   * MetadataRow (its changes outlive the record and are merged per key).
-   */
   /** The builder the last unpartitioned batch went into: the next one is sized like it. */
   private lastBuilder: RecordBatchBuilder | undefined;
 
@@ -129,6 +124,11 @@ export class TableWriter {
     return b;
   }
 
+  /**
+   * Bronze buffers fill the metadata column straight from each Kafka record (metadata-column.ts),
+   * so a bronze row carries the SourceRecord there instead of a MetadataRow; silver keeps the
+   * MetadataRow (its changes outlive the record and are merged per key).
+   */
   private sinkOptions(): RecordBatchBuilderOptions {
     if (this.changes) return {};
     return {

@@ -151,7 +151,10 @@ function text(t: Cursor): string | undefined {
   return utf8Text(t.buf, start, end);
 }
 
-/** A DataView over the ArrayBuffer records were last read from (a fetch response holds many). */
+/**
+ * A DataView over the ArrayBuffer records were last read from (a fetch response holds many). It
+ * keeps that one response alive until strings are read from another: at most one fetch's bytes.
+ */
 let wordsOf: ArrayBufferLike | undefined;
 let words: DataView | undefined;
 
@@ -204,10 +207,8 @@ function string(t: Cursor, c: Column | null): boolean {
  * path judges it. Without a column, only read past it.
  */
 function uuid(t: Cursor, c: Column | null): boolean {
-  const len = readVarint(t);
-  if (len !== 36) return false;
+  if (runLength(t) !== 36) return false;
   const start = t.pos;
-  if (start + 36 > t.buf.length) return false;
   if (c) {
     if (!(c as UuidColumn).appendUuidText(t.buf, start)) return false;
   } else if (!parseUuidBytesInto(t.buf, start, UUID_SCRATCH, 0)) return false;
