@@ -16,33 +16,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // the operator chose a size (node's own flags or NODE_OPTIONS), or the platform has no execve.
 const YOUNG_GENERATION = '--max-semi-space-size=16';
 const chosen = (flags) => /--max[-_]semi[-_]space[-_]size/.test(flags);
-// glibc's malloc, which holds node's Buffers: a freed buffer of a few MiB (a fetch response, an
-// Arrow column) raises its dynamic mmap threshold, so the next ones come from heap arenas that
-// are rarely given back to the system, and every thread that allocates (V8's GC workers, libuv's
-// pool) may get an arena of its own. A fixed 128 KiB threshold returns large buffers to the system
-// when they are freed and two arenas bound the rest; huge pages for malloc's own mappings (where
-// the system allows them on request) keep the page faults of those fresh mappings below what the
-// default had. The drains peak ~40 MiB lower (docs/benchmarks.md, "glibc's malloc"). glibc reads
-// these at process start, hence the restart. An operator who sets GLIBC_TUNABLES (even to nothing)
-// tunes malloc themselves, and MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ keep their own value.
-// Other C libraries ignore GLIBC_TUNABLES.
-const MALLOC = [
-  ['glibc.malloc.arena_max', '2', 'MALLOC_ARENA_MAX'],
-  ['glibc.malloc.mmap_threshold', '131072', 'MALLOC_MMAP_THRESHOLD_'],
-  ['glibc.malloc.hugetlb', '1'],
-];
-function tunables(env) {
-  if (env.GLIBC_TUNABLES !== undefined) return undefined;
-  const ours = MALLOC.filter(([, , alias]) => alias === undefined || env[alias] === undefined);
-  return ours.map(([name, value]) => `${name}=${value}`).join(':');
-}
-if (process.argv[2] === 'run' && typeof process.execve === 'function') {
-  const flags = chosen(process.execArgv.join(' ')) || chosen(process.env.NODE_OPTIONS ?? '') ? [] : [YOUNG_GENERATION];
-  const malloc = tunables(process.env);
-  if (flags.length > 0 || malloc !== undefined) {
-    const env = malloc === undefined ? process.env : { ...process.env, GLIBC_TUNABLES: malloc };
-    process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, process.argv[1], ...process.argv.slice(2)], env);
-  }
+if (
+  process.argv[2] === 'run' &&
+  typeof process.execve === 'function' &&
+  !chosen(process.execArgv.join(' ')) &&
+  !chosen(process.env.NODE_OPTIONS ?? '')
+) {
+  process.execve(process.execPath, [process.execPath, YOUNG_GENERATION, ...process.execArgv, process.argv[1], ...process.argv.slice(2)]);
 }
 
 const root = fileURLToPath(new URL('..', import.meta.url));

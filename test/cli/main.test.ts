@@ -12,7 +12,7 @@ import { floeArgv } from '../harness/cli.js';
 const run = promisify(execFile);
 
 /** `floe <args>` in a child process: bin/floe.js, as installed (the compiled CLI). */
-async function floe(args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function floe(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, floeArgv(args), {
       env: { ...process.env, ...env },
@@ -127,37 +127,25 @@ tables:
     expect(stdout).toMatch(/^floe \d+\.\d+\.\d+/);
   });
 
-  it("run restarts itself in place with a 16 MiB young generation and glibc's malloc tuned, unless the operator chose them", async () => {
-    // A preload script (NODE_OPTIONS reaches every start) reports each start's pid, node flags and GLIBC_TUNABLES.
-    const probe = tempFile('probe.cjs', "process.stderr.write('probe ' + JSON.stringify([process.pid, process.execArgv, process.env.GLIBC_TUNABLES ?? null]) + '\\n');");
-    const starts = (stderr: string) => [...stderr.matchAll(/^probe (.*)$/gm)].map((m) => JSON.parse(m[1]!) as [number, string[], string | null]);
+  it('run restarts itself in place with a 16 MiB young generation, unless the operator chose one', async () => {
+    // A preload script (NODE_OPTIONS reaches every start) reports each start's pid and node flags.
+    const probe = tempFile('probe.cjs', "process.stderr.write('probe ' + JSON.stringify([process.pid, process.execArgv]) + '\\n');");
+    const starts = (stderr: string) => [...stderr.matchAll(/^probe (.*)$/gm)].map((m) => JSON.parse(m[1]!) as [number, string[]]);
     const missing = join(tmpdir(), 'floe-no-such-config.yaml');
-    const unset = { MALLOC_ARENA_MAX: undefined, MALLOC_MMAP_THRESHOLD_: undefined, GLIBC_TUNABLES: undefined };
-    const ours = 'glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=131072:glibc.malloc.hugetlb=1';
 
-    const daemon = await floe(['run', '--config', missing], { ...unset, NODE_OPTIONS: `--require ${probe}` });
+    const daemon = await floe(['run', '--config', missing], { NODE_OPTIONS: `--require ${probe}` });
     expect(daemon.code).toBe(EXIT.USAGE);
     const [first, second, ...rest] = starts(daemon.stderr);
     expect(rest).toEqual([]);
-    expect(first).toEqual([first![0], [], null]);
-    expect(second).toEqual([first![0], ['--max-semi-space-size=16'], ours]);
+    expect(first![1]).toEqual([]);
+    expect(second).toEqual([first![0], ['--max-semi-space-size=16']]);
 
-    // The young generation chosen: restarted for malloc's settings only.
-    const young = starts((await floe(['run', '--config', missing], { ...unset, NODE_OPTIONS: `--max-semi-space-size=32 --require ${probe}` })).stderr);
-    expect(young.map(([, flags, t]) => [flags, t])).toEqual([[[], null], [[], ours]]);
-    // A malloc variable set: that setting is left to it.
-    const own = starts((await floe(['run', '--config', missing], { ...unset, MALLOC_ARENA_MAX: '8', NODE_OPTIONS: `--require ${probe}` })).stderr);
-    expect(own.at(-1)![2]).toBe('glibc.malloc.mmap_threshold=131072:glibc.malloc.hugetlb=1');
-    // GLIBC_TUNABLES set, even empty: the operator tunes malloc, floe adds nothing.
-    const optOut = starts((await floe(['run', '--config', missing], { ...unset, GLIBC_TUNABLES: '', NODE_OPTIONS: `--require ${probe}` })).stderr);
-    expect(optOut.map(([, flags, t]) => [flags, t])).toEqual([[[], ''], [['--max-semi-space-size=16'], '']]);
-    // Everything chosen: one start.
-    const all = await floe(['run', '--config', missing], { ...unset, GLIBC_TUNABLES: 'glibc.malloc.arena_max=4', NODE_OPTIONS: `--max-semi-space-size=32 --require ${probe}` });
-    expect(all.code).toBe(EXIT.USAGE);
-    expect(starts(all.stderr)).toEqual([[expect.any(Number), [], 'glibc.malloc.arena_max=4']]);
+    const chosen = await floe(['run', '--config', missing], { NODE_OPTIONS: `--max-semi-space-size=32 --require ${probe}` });
+    expect(chosen.code).toBe(EXIT.USAGE);
+    expect(starts(chosen.stderr)).toHaveLength(1);
 
     // Only the daemon: one-shot commands start once.
-    expect(starts((await floe(['validate', '--config', missing], { ...unset, NODE_OPTIONS: `--require ${probe}` })).stderr)).toHaveLength(1);
+    expect(starts((await floe(['validate', '--config', missing], { NODE_OPTIONS: `--require ${probe}` })).stderr)).toHaveLength(1);
   });
 
   it('runs the bundle of dist/ (scripts/build.mjs), and the per-file build with FLOE_BUNDLE=0', async () => {
