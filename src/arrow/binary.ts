@@ -7,6 +7,7 @@
 import * as arrow from 'apache-arrow';
 import { uuidFromBytes } from '../iceberg/spec/values.js';
 import { Column, FixedWidthColumn, growArray } from './column.js';
+import { giveBytes, takeBytes } from './recycle.js';
 
 const SHORT_STRING = 24;
 
@@ -42,9 +43,12 @@ abstract class VarColumn extends Column {
     const need = this.byteLength + extra;
     if (need <= this.bytes.length) return;
     if (need > 0x7fffffff) throw new RangeError(`column ${this.path}: more than 2 GiB in one batch`);
-    const next = Buffer.allocUnsafe(Math.min(0x7fffffff, Math.max(need, this.bytes.length * 2, this.hintBytes)));
+    // A written batch's buffer when one fits (recycle.ts); the outgrown one goes back at once:
+    // nothing outside this column ever holds it before finish().
+    const next = takeBytes(Math.min(0x7fffffff, Math.max(need, this.bytes.length * 2, this.hintBytes)));
     this.hintBytes = 0;
     this.bytes.copy(next, 0, 0, this.byteLength);
+    giveBytes(this.bytes);
     this.bytes = next;
   }
   protected endSlot(i: number): void {

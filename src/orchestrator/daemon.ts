@@ -5,6 +5,7 @@
  * the signal aborts or a fatal error → stop fetching, flush and commit every table, leave the group
  * → exit 0 (or the fatal error's code). Shutdown is bounded by `shutdown.timeoutMs`.
  */
+import { setRecycleLimit } from '../arrow/recycle.js';
 import type { FloeConfig, TableMapping } from '../config/index.js';
 import type { RestCatalogClient } from '../iceberg/catalog/index.js';
 import { withAdmin } from '../source/admin.js';
@@ -142,6 +143,9 @@ export class Daemon implements WriterEvents {
         await Promise.all([...this.dlq.values()].map((s) => s.flush()));
       },
     };
+    // Written batches' string and binary buffers wait for the next batch (src/arrow/recycle.ts):
+    // at most two commits' worth at the default share of the budget (cadence.ts, budget / 32).
+    setRecycleLimit(Math.floor(this.config.memory.budgetBytes / 16));
     this.writers.configure((route) => new TableWriter(route.table, route.mapping, { store, files: store, deadLetters, events: this, metrics: this.metrics, log, memoryBudgetBytes: this.config.memory.budgetBytes }));
     this.families.configure({ writer: (r) => this.writers.get(r), existing: (name) => this.writers.peek(name), store, deadLetters, metrics: this.metrics });
     const mlog = log.child({ component: 'maintenance' });

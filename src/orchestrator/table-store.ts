@@ -21,7 +21,8 @@ import type { DataFile, PartitionSpec, PrimitiveValue, Schema } from '../iceberg
 import { FastAppend } from '../iceberg/table/append.js';
 import { targetFileSizeBytes } from '../iceberg/table/file-size.js';
 import { RowDelta } from '../iceberg/table/row-delta.js';
-import { dataLocation, encodePartition, uploadDataFiles, writeDataFiles } from '../parquet/index.js';
+import { recycle } from '../arrow/recycle.js';
+import { dataLocation, encodePartition, uploadDataFiles } from '../parquet/index.js';
 import type { DataFileEncoder } from '../parquet/encode.js';
 import { autoThreads, sharedEncodePool } from '../parquet/encode-pool.js';
 import { createKafkaClient } from '../source/client.js';
@@ -295,16 +296,27 @@ export class CatalogTableStore implements TableStore, DataFileSink {
         },
       }));
     const out: DataFile[] = [];
+    // Once a partition's files are encoded (Parquet bytes and metrics are copies), nothing reads
+    // its Arrow table again: its string and binary buffers go to the next batch's columns
+    // (src/arrow/recycle.ts). A failed encode keeps them: they are left to the GC.
     if (!this.encode) {
       // Inline: encode and upload one partition at a time, as little Parquet held as possible.
-      for (const j of jobs) out.push(...(await writeDataFiles(j.table, j.opts)));
+      for (const j of jobs) {
+        const written = await encodePartition(j.table, j.opts);
+        recycle(j.table);
+        out.push(...(await uploadDataFiles(written, j.opts)));
+      }
       return out;
     }
     // Workers: every partition's encode starts now and runs in parallel; uploads follow in
     // partition order. A failure leaves the other encodes to finish unobserved, not unhandled.
     const encoded = jobs.map((j) => encodePartition(j.table, j.opts));
     for (const e of encoded) e.catch(() => undefined);
-    for (const [k, j] of jobs.entries()) out.push(...(await uploadDataFiles(await encoded[k]!, j.opts)));
+    for (const [k, j] of jobs.entries()) {
+      const written = await encoded[k]!;
+      recycle(j.table);
+      out.push(...(await uploadDataFiles(written, j.opts)));
+    }
     return out;
   }
 }
