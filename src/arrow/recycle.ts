@@ -19,7 +19,6 @@ import type * as arrow from 'apache-arrow';
 export const MIN_RECYCLED_BYTES = 64 * 1024;
 
 const ours = new WeakSet<ArrayBuffer>();
-const held = new WeakSet<ArrayBuffer>();
 const free: Buffer[] = [];
 let freeBytes = 0;
 let limit = 32 * 1024 * 1024;
@@ -30,7 +29,7 @@ export function setRecycleLimit(bytes: number): void {
   while (freeBytes > limit && free.length > 0) drop(free.length - 1);
 }
 
-/** Bytes waiting to be reused (for tests and metrics). */
+/** Bytes waiting to be reused (for tests). */
 export function recycledBytes(): number {
   return freeBytes;
 }
@@ -52,8 +51,7 @@ export function takeBytes(size: number): Buffer {
 /** Gives back a buffer from takeBytes that nothing reads any more (others are ignored). */
 export function giveBytes(b: Uint8Array): void {
   const ab = b.buffer as ArrayBuffer;
-  if (!ours.has(ab) || held.has(ab) || freeBytes + ab.byteLength > limit) return;
-  held.add(ab);
+  if (!ours.has(ab) || freeBytes + ab.byteLength > limit || free.some((f) => f.buffer === ab)) return;
   free.push(Buffer.from(ab));
   freeBytes += ab.byteLength;
 }
@@ -76,6 +74,5 @@ function drop(i: number): Buffer {
   free[i] = free[free.length - 1]!;
   free.pop();
   freeBytes -= b.length;
-  held.delete(b.buffer as ArrayBuffer);
   return b;
 }

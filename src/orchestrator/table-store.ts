@@ -295,25 +295,18 @@ export class CatalogTableStore implements TableStore, DataFileSink {
           ...(this.encode ? { encode: this.encode } : {}),
         },
       }));
+    // Inline: each partition is encoded when its turn comes, as little Parquet held as possible.
+    // Workers: every partition's encode starts now and runs in parallel. Uploads follow in
+    // partition order either way; a failure leaves the other encodes to finish unobserved, not
+    // unhandled.
+    const started = this.encode ? jobs.map((j) => encodePartition(j.table, j.opts)) : undefined;
+    for (const e of started ?? []) e.catch(() => undefined);
     const out: DataFile[] = [];
-    // Once a partition's files are encoded (Parquet bytes and metrics are copies), nothing reads
-    // its Arrow table again: its string and binary buffers go to the next batch's columns
-    // (src/arrow/recycle.ts). A failed encode keeps them: they are left to the GC.
-    if (!this.encode) {
-      // Inline: encode and upload one partition at a time, as little Parquet held as possible.
-      for (const j of jobs) {
-        const written = await encodePartition(j.table, j.opts);
-        recycle(j.table);
-        out.push(...(await uploadDataFiles(written, j.opts)));
-      }
-      return out;
-    }
-    // Workers: every partition's encode starts now and runs in parallel; uploads follow in
-    // partition order. A failure leaves the other encodes to finish unobserved, not unhandled.
-    const encoded = jobs.map((j) => encodePartition(j.table, j.opts));
-    for (const e of encoded) e.catch(() => undefined);
     for (const [k, j] of jobs.entries()) {
-      const written = await encoded[k]!;
+      const written = await (started?.[k] ?? encodePartition(j.table, j.opts));
+      // Encoded (Parquet bytes and metrics are copies): nothing reads the Arrow table again, so its
+      // string and binary buffers go to the next batch's columns (src/arrow/recycle.ts). A failed
+      // encode keeps them: they are left to the GC.
       recycle(j.table);
       out.push(...(await uploadDataFiles(written, j.opts)));
     }
