@@ -50,7 +50,7 @@ export async function runBacklogMemory(): Promise<void> {
   const commitMs = Number(process.env.FLOE_BENCH_BACKLOG_COMMIT_MS ?? 1000);
   // commit.maxBytes for the table (default: floe's own default), to measure its effect on the peak.
   const commitMaxBytes = process.env.FLOE_BENCH_BACKLOG_COMMIT_MAX_BYTES;
-  // kafka.fetch.maxBytes (default: floe's own default, 50 MiB).
+  // kafka.fetch.maxBytes (default: floe's own default, 4 MiB).
   const fetchMaxBytes = process.env.FLOE_BENCH_BACKLOG_FETCH_MAX_BYTES;
   const { stack, versions } = await benchStack();
   console.log(`## backlog memory: one floe run daemon draining ${fmt(N, 0)} small records (212 B) over ${PARTITIONS} partitions, memory budget ${budget}, commit interval ${fmt(commitMs / 1000)} s`);

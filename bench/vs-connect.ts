@@ -57,6 +57,7 @@ export async function runVsConnect(opts: { smoke?: boolean } = {}): Promise<void
   const freshSeconds = Number(process.env.FLOE_BENCH_FRESH_SECONDS ?? (opts.smoke ? 5 : 30));
   const freshRate = Number(process.env.FLOE_BENCH_FRESH_RATE ?? 500);
   const commitMs = Number(process.env.FLOE_BENCH_VS_COMMIT_MS ?? 1000);
+  const pollMs = Number(process.env.FLOE_BENCH_POLL_MS ?? 20);
   const c = loadConfig();
   await installConnect(c, (l) => console.log(l));
   const { stack, versions } = await benchStack();
@@ -107,7 +108,7 @@ export async function runVsConnect(opts: { smoke?: boolean } = {}): Promise<void
       const sink = await start();
       try {
         const catchUp = await measureCatchUp(sink, rows, target, startedAt, 1_800_000, (l) => console.log(l));
-        const fresh = await measureFreshness(sink, rows, producer, topic, PARTITIONS, trickle, target, freshRate, freshSeconds);
+        const fresh = await measureFreshness(sink, rows, producer, topic, PARTITIONS, trickle, target, freshRate, freshSeconds, pollMs);
         produced += fresh.seen + fresh.neverVisible;
         const rssMiB = peakRssMiB(sink.pid);
         const rowsAtEnd = await rows();
@@ -186,7 +187,7 @@ function printResult(r: Result, avgBytes: number): void {
   );
   const f = r.fresh;
   console.log(
-    `  freshness (${fmt(f.seen, 0)} trickled records${f.neverVisible ? `, ${f.neverVisible} not visible within 120 s of the trickle` : ''}): p50 ${fmt(f.p50, 2)} s, p99 ${fmt(f.p99, 2)} s, max ${fmt(f.max, 2)} s`,
+    `  freshness (${fmt(f.seen, 0)} trickled records${f.neverVisible ? `, ${f.neverVisible} not visible within 120 s of the trickle` : ''}): p50 ${fmt(f.p50, 2)} s, p99 ${fmt(f.p99, 2)} s, max ${fmt(f.max, 2)} s (catalog read every ${f.pollMs} ms)`,
   );
   console.log(`  peak RSS (VmHWM): ${fmt(r.rssMiB, 0)} MiB`);
 }
