@@ -10,8 +10,12 @@
 // FLOE_DRAIN_COMMIT_MS=<ms> sets the commit interval (default 1000): with a long one, commits come
 // from the memory cap alone, so their number no longer depends on how fast a loaded machine lets the
 // drain go, which adds CPU per commit to the slow runs.
+// FLOE_DRAIN_FETCH_MAX_BYTES=<size> sets kafka.fetch.maxBytes (e.g. 2MiB; default: floe's).
+// FLOE_DRAIN_NODE_ARGS="<flags>" passes node flags to the daemon (e.g. --trace-gc-nvp, then
+// FLOE_DRAIN_STDOUT=<file> keeps what the daemon prints). The JSON line also splits the CPU by thread
+// name (`threads`: MainThread, V8Worker for GC and compilation, libuv-worker, …).
 import { spawn, execSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -22,7 +26,7 @@ const suffix = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toSt
 const ns = `drain_${suffix}`;
 const dir = mkdtempSync(join(tmpdir(), 'floe-drain-'));
 const config = {
-  kafka: { brokers: stack.kafkaBrokers, groupId: `floe-drain-${suffix}`, clientId: 'floe-drain', fetch: { maxWaitMs: 200 } },
+  kafka: { brokers: stack.kafkaBrokers, groupId: `floe-drain-${suffix}`, clientId: 'floe-drain', fetch: { maxWaitMs: 200, ...(process.env.FLOE_DRAIN_FETCH_MAX_BYTES ? { maxBytes: process.env.FLOE_DRAIN_FETCH_MAX_BYTES } : {}) } },
   schemaRegistry: { url: stack.schemaRegistryUrl },
   catalog: { type: 'rest', uri: stack.catalogUri, warehouse: stack.warehouse },
   storage: { type: 's3', endpoint: stack.s3.endpoint, region: stack.s3.region, forcePathStyle: true, accessKeyId: stack.s3.accessKeyId, secretAccessKey: stack.s3.secretAccessKey },
@@ -47,12 +51,12 @@ const hwm = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/
 const tree = (pid) => [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
 
 const prof = process.env.FLOE_DRAIN_PROF;
-const nodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+const nodeArgs = [...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), ...(process.env.FLOE_DRAIN_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 const started = Date.now();
 const child = spawn(process.execPath, [...nodeArgs, join(checkout, 'bin', 'floe.js'), 'run', '--config', configPath], {
   cwd: checkout,
   env: { ...process.env, FLOE_LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'ignore', 'inherit'],
+  stdio: ['ignore', process.env.FLOE_DRAIN_STDOUT ? openSync(process.env.FLOE_DRAIN_STDOUT, 'w') : 'ignore', 'inherit'],
 });
 let exited = false;
 const exit = new Promise((r) => child.once('exit', () => { exited = true; r(); }));
@@ -81,6 +85,14 @@ const pids = tree(child.pid);
 const cpuS = pids.reduce((n, p) => n + cpu(p), 0);
 const peak = pids.reduce((n, p) => n + hwm(p), 0);
 const wall = (Date.now() - started) / 1000;
+// The daemon's own threads by name (with performance.processes, the supervisor's only).
+const threads = {};
+for (const t of readdirSync(`/proc/${child.pid}/task`)) {
+  const st = readFileSync(`/proc/${child.pid}/task/${t}/stat`, 'utf8');
+  const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  threads[name] = Math.round(((threads[name] ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK) * 100) / 100;
+}
 child.kill('SIGTERM');
 await exit;
-console.log(JSON.stringify({ checkout, processes: pids.length, records: done, cpuS, perCpuS: Math.round(done / cpuS), wallS: wall, peakRssMiB: Math.round(peak) }));
+console.log(JSON.stringify({ checkout, processes: pids.length, records: done, cpuS, perCpuS: Math.round(done / cpuS), wallS: wall, peakRssMiB: Math.round(peak), threads }));
