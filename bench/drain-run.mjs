@@ -42,10 +42,12 @@ const configPath = join(dir, 'floe.yaml');
 writeFileSync(configPath, JSON.stringify(config, null, 2));
 
 const CLK_TCK = Number(execSync('getconf CLK_TCK').toString().trim()) || 100;
-const cpu = (pid) => {
-  const rest = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+/** utime + stime in seconds from a /proc stat file (a process's, or one of its threads'). */
+const statCpu = (path) => {
+  const rest = readFileSync(path, 'utf8').split(') ')[1].split(' ');
   return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 };
+const cpu = (pid) => statCpu(`/proc/${pid}/stat`);
 const hwm = (pid) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN) / 1024;
 /** The process and its direct children (performance.processes' daemons). */
 const tree = (pid) => [pid, ...readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)];
@@ -88,11 +90,10 @@ const wall = (Date.now() - started) / 1000;
 // The daemon's own threads by name (with performance.processes, the supervisor's only).
 const threads = {};
 for (const t of readdirSync(`/proc/${child.pid}/task`)) {
-  const st = readFileSync(`/proc/${child.pid}/task/${t}/stat`, 'utf8');
-  const name = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-  threads[name] = Math.round(((threads[name] ?? 0) + (Number(f[11]) + Number(f[12])) / CLK_TCK) * 100) / 100;
+  const name = readFileSync(`/proc/${child.pid}/task/${t}/comm`, 'utf8').trim();
+  threads[name] = (threads[name] ?? 0) + statCpu(`/proc/${child.pid}/task/${t}/stat`);
 }
+for (const name of Object.keys(threads)) threads[name] = Math.round(threads[name] * 100) / 100;
 child.kill('SIGTERM');
 await exit;
 console.log(JSON.stringify({ checkout, processes: pids.length, records: done, cpuS, perCpuS: Math.round(done / cpuS), wallS: wall, peakRssMiB: Math.round(peak), threads }));
