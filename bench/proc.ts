@@ -13,6 +13,18 @@ export function cpuSeconds(pid: number): number {
   return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 }
 
+/**
+ * CPU seconds the whole machine has spent busy so far (every core; /proc/stat's first line minus
+ * idle and iowait): with a process's own cpuSeconds over the same window, what the rest of the
+ * machine (the stack on the same cores) used meanwhile. Fields 9–10 (guest time) are already
+ * counted in user time.
+ */
+export function machineBusySeconds(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return (total - fields[3]! - fields[4]!) / CLK_TCK;
+}
+
 /** Peak resident set size (VmHWM) in MiB. */
 export function peakRssMiB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
