@@ -163,10 +163,10 @@ export interface Workload {
   /** Partitions of the end-to-end topic. */
   partitions: number;
   /**
-   * Default records for the end-to-end run: enough for a window of ~15 s. A daemon's first
-   * seconds go to warming up (V8 compiling the hot code, the first batches' buffers), which a
-   * 200,000-event run (a 4 s window) measured more than the steady state (benchmarks.md, "The
-   * 964-byte event in steady state").
+   * Default records for the end-to-end run: enough for a window of ~15 s. A fresh daemon spends
+   * a fixed ~1 CPU s on V8's background threads whatever the backlog, which a 200,000-event run
+   * (a 4 s window) measured more than the steady state (benchmarks.md, "The 964-byte event in
+   * steady state").
    */
   e2eRecords: number;
 }
