@@ -38,8 +38,18 @@ export interface CatchUp {
   cpuSeconds: number;
   /** The first commit that had rows: from there to the last one is the sustained window. */
   first: { rows: number; wallSeconds: number; cpuSeconds: number };
+  /**
+   * Rows committed and CPU spent between the first reads at or past 10 % and 90 % of the target:
+   * the rate of a sink that is running, without its start-up (a JVM's is ~20 CPU s) and without
+   * the wait for its last commit. Undefined when one commit crossed both marks.
+   */
+  middle?: { rows: number; cpuSeconds: number };
   commits: number;
 }
+
+/** The marks of CatchUp.middle, as shares of the target. */
+const MIDDLE_FROM = 0.1;
+const MIDDLE_TO = 0.9;
 
 /**
  * Polls every 100 ms until the table holds `target` rows; `startedAt` is when the process was
@@ -54,6 +64,8 @@ export async function measureCatchUp(
   progress: (line: string) => void,
 ): Promise<CatchUp> {
   let first: { at: number; cpu: number; rows: number } | undefined;
+  let from: { cpu: number; rows: number } | undefined;
+  let to: { cpu: number; rows: number } | undefined;
   let done = 0;
   let commits = 0;
   let lastReport = Date.now();
@@ -65,6 +77,8 @@ export async function measureCatchUp(
     if (now !== done) commits++;
     done = now;
     if (!first && done > 0) first = { at: Date.now(), cpu: cpuSeconds(sink.pid), rows: done };
+    if (!from && done >= MIDDLE_FROM * target) from = { cpu: cpuSeconds(sink.pid), rows: done };
+    if (!to && done >= MIDDLE_TO * target) to = { cpu: cpuSeconds(sink.pid), rows: done };
     if (Date.now() - lastReport > 15_000) {
       progress(`  … ${done.toLocaleString('en-US')}/${target.toLocaleString('en-US')} rows, ${cpuSeconds(sink.pid).toFixed(1)} CPU s`);
       lastReport = Date.now();
@@ -76,6 +90,7 @@ export async function measureCatchUp(
     wallSeconds: (end.at - startedAt) / 1000,
     cpuSeconds: end.cpu,
     first: { rows: first!.rows, wallSeconds: (end.at - first!.at) / 1000, cpuSeconds: end.cpu - first!.cpu },
+    ...(from && to && to.rows > from.rows ? { middle: { rows: to.rows - from.rows, cpuSeconds: to.cpu - from.cpu } } : {}),
     commits,
   };
 }

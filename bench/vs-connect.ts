@@ -11,8 +11,9 @@
  *    group and table and reads the topic from the beginning, so it drains every record produced so
  *    far (the later one also the trickle of the earlier). Measured per sink, the same way
  *    (bench/sink-measure.ts): CPU of the whole process (all threads) from spawn until its table
- *    holds every record, the sustained first → last commit window, then freshness while
- *    trickling, then peak RSS (VmHWM).
+ *    holds every record, the sustained first → last commit window, the rows committed per CPU
+ *    second between 10 % and 90 % of the backlog (a running sink's rate: neither start-up nor the
+ *    wait for the last commit), then freshness while trickling, then peak RSS (VmHWM).
  * 3. Spark (the stack's oracle) counts both tables' rows once, so the comparison is of tables that
  *    really hold the records.
  *
@@ -165,13 +166,14 @@ function javaVersion(java: string): string {
   return `java ${/version "([^"]+)"/.exec(out)?.[1] ?? 'unknown'}`;
 }
 
-function perCpu(r: Result, avgBytes: number): { whole: number; window: number; wholeMiB: number; windowMiB: number } {
+function perCpu(r: Result, avgBytes: number): { whole: number; window: number; middle: number; wholeMiB: number; windowMiB: number } {
   const c = r.catchUp;
   // NaN when one commit covered the whole backlog: then there is no sustained window.
   const windowRecords = c.target - c.first.rows;
   return {
     whole: c.target / c.cpuSeconds,
     window: windowRecords / c.first.cpuSeconds,
+    middle: c.middle ? c.middle.rows / c.middle.cpuSeconds : NaN,
     wholeMiB: (c.target * avgBytes) / MiB / c.cpuSeconds,
     windowMiB: (windowRecords * avgBytes) / MiB / c.first.cpuSeconds,
   };
@@ -185,6 +187,7 @@ function printResult(r: Result, avgBytes: number): void {
   console.log(
     `  first → last commit: ${fmt(c.target - c.first.rows, 0)} records in ${fmt(c.first.wallSeconds)} s, ${fmt(c.first.cpuSeconds)} CPU s → ${fmt(p.window, 0)} records/s, ${fmt(p.windowMiB)} MiB/s per CPU second`,
   );
+  if (c.middle) console.log(`  10 → 90 % of the backlog: ${fmt(c.middle.rows, 0)} rows, ${fmt(c.middle.cpuSeconds)} CPU s → ${fmt(p.middle, 0)} records/s per CPU second`);
   const f = r.fresh;
   console.log(
     `  freshness (${fmt(f.seen, 0)} trickled records${f.neverVisible ? `, ${f.neverVisible} not visible within 120 s of the trickle` : ''}): p50 ${fmt(f.p50, 2)} s, p99 ${fmt(f.p99, 2)} s, max ${fmt(f.max, 2)} s (catalog read every ${f.pollMs} ms)`,
@@ -202,6 +205,7 @@ function printComparison(connect: Result, floe: Result, avgBytes: number, commit
   row('records per CPU s, whole run', fmt(a.whole, 0), fmt(b.whole, 0), `${fmt(b.whole / a.whole, 2)}×`);
   row('MiB/s per CPU s, whole run', fmt(a.wholeMiB), fmt(b.wholeMiB), `${fmt(b.wholeMiB / a.wholeMiB, 2)}×`);
   row('records per CPU s, first → last commit', fmt(a.window, 0), fmt(b.window, 0), `${fmt(b.window / a.window, 2)}×`);
+  row('records per CPU s, 10 → 90 % of the backlog', fmt(a.middle, 0), fmt(b.middle, 0), `${fmt(b.middle / a.middle, 2)}×`);
   row('CPU s to drain the backlog', fmt(connect.catchUp.cpuSeconds), fmt(floe.catchUp.cpuSeconds), `${fmt(connect.catchUp.cpuSeconds / floe.catchUp.cpuSeconds, 2)}× less`);
   row('wall s to drain the backlog', fmt(connect.catchUp.wallSeconds), fmt(floe.catchUp.wallSeconds), `${fmt(connect.catchUp.wallSeconds / floe.catchUp.wallSeconds, 2)}× less`);
   row('peak RSS (MiB)', fmt(connect.rssMiB, 0), fmt(floe.rssMiB, 0), `${fmt((100 * floe.rssMiB) / connect.rssMiB, 0)} % of Connect's`);
