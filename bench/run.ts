@@ -15,6 +15,7 @@
  *   npm run bench -- --workload W event (~964 B), small (212 B, 17 fields) or all (default); also for --e2e
  *   npm run bench -- --threads 0,1 [--rounds 3]  only the Parquet encode inline vs on worker threads (bench/threads.ts)
  *   npm run bench -- --kafka-clients  only the Kafka client comparison against the stack's Kafka (bench/kafka-clients.ts)
+ *   npm run bench -- --kafka-records  only a fetched record's decode before its value, kafkajs' decoder against floe's (bench/kafka-records.ts)
  */
 import os from 'node:os';
 import { existsSync } from 'node:fs';
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     'backlog-memory': { type: 'boolean', default: false },
     'kafka-clients': { type: 'boolean', default: false },
+    'kafka-records': { type: 'boolean', default: false },
     records: { type: 'string', default: '200000' },
     workload: { type: 'string', default: 'all' },
     threads: { type: 'string' },
@@ -85,6 +87,11 @@ async function main(): Promise<void> {
     const { runKafkaClients } = await import('./kafka-clients.js');
     console.log(`floe bench — ${new Date().toISOString()}\nmachine: ${machine()}\nload average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}\n`);
     return runKafkaClients();
+  }
+  if (values['kafka-records']) {
+    console.log(`floe bench — ${new Date().toISOString()}\nmachine: ${machine()}\nload average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}\n`);
+    const { runKafkaRecords } = await import('./kafka-records.js');
+    return runKafkaRecords();
   }
   console.log(`floe bench — ${new Date().toISOString()}`);
   console.log(`machine: ${machine()}`);

@@ -13,7 +13,8 @@
  * protocol modules lazily, on the first fetch response): the header wrapper appends each decoded
  * `{key, value}` to the list of the record being decoded, and the record wrapper attaches that
  * list to the record's (unchanged) headers object under a symbol. kafkajs itself, and every
- * other kafkajs user in the process, keeps seeing exactly what it saw before. kafkajs 2.2.4 is the
+ * other kafkajs user in the process, sees the fields it saw before, the offset and timestamp as
+ * exact numbers rather than decimal strings (decodeRecordNumbers says why). kafkajs 2.2.4 is the
  * last release and pinned (see join-hook.ts); `install()` checks the wrap took effect and
  * `toSourceRecord` falls back to kafkajs' folded object if a record carries no list.
  */
@@ -118,23 +119,26 @@ interface BatchContext {
 
 /** kafkajs' TimestampTypes.LOG_APPEND_TIME. */
 const LOG_APPEND_TIME = 1;
-/** A record's offset and timestamp as exact numbers, when decodeRecordNumbers decoded it (NaN: use the string). */
-export const EXACT_OFFSET = Symbol('floe.source.offset');
-export const EXACT_TIMESTAMP = Symbol('floe.source.timestamp');
-/** The batch's first offset as a number, cached on its context (one per fetched batch); NaN: not exact. */
+/** The batch's first offset and first timestamp as numbers, cached on its context (one per fetched batch); NaN: not exact. */
 const FIRST_OFFSET = Symbol('floe.source.firstOffset');
 const FIRST_TIMESTAMP = Symbol('floe.source.firstTimestamp');
 const TWO_53 = 2 ** 53;
+/** kafkajs' folded headers of a record without headers (most records): one shared object, never written. */
+const NO_HEADERS: Record<string, never> = Object.freeze({});
 
 /**
- * A record body decoded as kafkajs' record/v0/decoder.js decodes it (same fields, same strings),
- * without its Long arithmetic: kafkajs parses the batch's first offset and first timestamp from
- * their decimal strings, adds the record's delta and prints the result again, with a Long object
- * per step, for every record — ~3 % of the daemon on small records, and its garbage. Here both
+ * A record body decoded as kafkajs' record/v0/decoder.js decodes it (same fields), without its Long
+ * arithmetic and with the offset and timestamp as exact numbers instead of decimal strings. kafkajs
+ * parses the batch's first offset and first timestamp from their decimal strings, adds the record's
+ * delta and prints the result again, with a Long object per step, for every record; its consumer
+ * then reads each offset back through `Long.fromValue`, which takes a number as well as a string
+ * (batch.js, runner.js, offsetManager: kafkajs never does arithmetic on the string itself). Here both
  * bases are parsed once per batch and the sums are exact doubles (|x| < 2^53: offsets and epoch
- * milliseconds always are). Returns undefined, with the decoder untouched, whenever that does not
- * hold (a base or a sum at or beyond 2^53, a varlong delta of more than 7 bytes): kafkajs' own
- * decoder then decodes the record.
+ * milliseconds always are), so a record costs no string and no parse on either side. A record
+ * without headers (the count's one zero byte) shares one empty folded object instead of an object
+ * and an array each. Returns undefined, with the decoder untouched, whenever exactness does not hold
+ * (a base or a sum at or beyond 2^53, a varlong delta of more than 7 bytes): kafkajs' own decoder
+ * then decodes the record, strings and all.
  */
 export function decodeRecordNumbers(d: KafkaDecoder, ctx: BatchContext | undefined, decodeHeader: Decode): object | undefined {
   if (ctx === undefined || typeof ctx.firstOffset !== 'string') return undefined;
@@ -157,22 +161,23 @@ export function decodeRecordNumbers(d: KafkaDecoder, ctx: BatchContext | undefin
   }
   const key = d.readVarIntBytes();
   const value = d.readVarIntBytes();
-  const list = d.readVarIntArray(decodeHeader as (d: KafkaDecoder) => { key: string; value: Buffer | null });
-  // kafkajs' folded view: a repeated key becomes an array of its values.
-  const headers: Record<string, Buffer | null | Array<Buffer | null>> = {};
-  for (const h of list) {
-    const prev = headers[h.key];
-    headers[h.key] = prev === undefined ? h.value : Array.isArray(prev) ? prev.concat([h.value]) : [prev, h.value];
+  let headers: Record<string, Buffer | null | Array<Buffer | null>> = NO_HEADERS;
+  if (d.buffer[d.offset] === 0) d.offset++;
+  else {
+    const list = d.readVarIntArray(decodeHeader as (d: KafkaDecoder) => { key: string; value: Buffer | null });
+    // kafkajs' folded view: a repeated key becomes an array of its values.
+    if (list.length > 0) headers = {};
+    for (const h of list) {
+      const prev = headers[h.key];
+      headers[h.key] = prev === undefined ? h.value : Array.isArray(prev) ? prev.concat([h.value]) : [prev, h.value];
+    }
   }
   return {
     magicByte: ctx.magicByte,
     attributes,
-    timestamp: logAppend ? ctx.maxTimestamp : String(ts),
-    offset: String(offset),
-    // The same two as numbers, for toSourceRecord (types.ts): parsing the strings back cost a
-    // BigInt and a Number parse per record. kafkajs ignores properties it does not know.
-    [EXACT_OFFSET]: offset,
-    [EXACT_TIMESTAMP]: logAppend ? NaN : ts,
+    // kafkajs keeps the batch's string when the broker set the time (log-append time).
+    timestamp: logAppend ? ctx.maxTimestamp : ts,
+    offset,
     key,
     value,
     headers,

@@ -1,6 +1,6 @@
 /** The Kafka-side vocabulary the rest of floe sees. Nothing here knows about Iceberg. */
 import type { KafkaMessage } from 'kafkajs';
-import { EXACT_OFFSET, EXACT_TIMESTAMP, wireHeaders } from './header-order.js';
+import { wireHeaders } from './header-order.js';
 
 export interface TopicPartition {
   topic: string;
@@ -94,14 +94,14 @@ export function toSourceRecord(topic: string, partition: number, m: KafkaMessage
   const headers = sourceHeaders(m.headers);
   let sizeBytes = byteLength(m.key) + byteLength(m.value);
   for (const h of headers) sizeBytes += Buffer.byteLength(h.key) + byteLength(h.value);
-  const exact = m as KafkaMessage & { [EXACT_OFFSET]?: number; [EXACT_TIMESTAMP]?: number };
-  const exactOffset = exact[EXACT_OFFSET];
-  const exactTimestamp = exact[EXACT_TIMESTAMP];
-  const timestamp = exactTimestamp !== undefined && !Number.isNaN(exactTimestamp) ? exactTimestamp : Number(m.timestamp);
+  // header-order.ts decodes offsets and timestamps as exact numbers; kafkajs' own decoder (its
+  // fallback) as decimal strings. BigInt and Number take either.
+  const ts = m.timestamp as string | number;
+  const timestamp = typeof ts === 'number' ? ts : Number(ts);
   return {
     topic,
     partition,
-    offset: exactOffset !== undefined ? BigInt(exactOffset) : BigInt(m.offset),
+    offset: BigInt(m.offset as string | number),
     timestamp: Number.isFinite(timestamp) ? timestamp : -1,
     key: asBufferOrNull(m.key),
     value: asBufferOrNull(m.value),
