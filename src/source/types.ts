@@ -96,8 +96,7 @@ export function toSourceRecord(topic: string, partition: number, m: KafkaMessage
   for (const h of headers) sizeBytes += Buffer.byteLength(h.key) + byteLength(h.value);
   // header-order.ts decodes offsets and timestamps as exact numbers; kafkajs' own decoder (its
   // fallback) as decimal strings. BigInt and Number take either.
-  const ts = m.timestamp as string | number;
-  const timestamp = typeof ts === 'number' ? ts : Number(ts);
+  const timestamp = Number(m.timestamp);
   return {
     topic,
     partition,
