@@ -16,6 +16,7 @@
  *   npm run bench -- --threads 0,1 [--rounds 3]  only the Parquet encode inline vs on worker threads (bench/threads.ts)
  *   npm run bench -- --kafka-clients  only the Kafka client comparison against the stack's Kafka (bench/kafka-clients.ts)
  *   npm run bench -- --kafka-records  only a fetched record's decode before its value, kafkajs' decoder against floe's (bench/kafka-records.ts)
+ *   npm run bench -- --kafka-socket  only receiving fetch responses, kafkajs' socket factory against floe's framed one (bench/kafka-socket.ts)
  */
 import os from 'node:os';
 import { existsSync } from 'node:fs';
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     'backlog-memory': { type: 'boolean', default: false },
     'kafka-clients': { type: 'boolean', default: false },
     'kafka-records': { type: 'boolean', default: false },
+    'kafka-socket': { type: 'boolean', default: false },
     records: { type: 'string', default: '200000' },
     workload: { type: 'string', default: 'all' },
     threads: { type: 'string' },
@@ -92,6 +94,11 @@ async function main(): Promise<void> {
     console.log(`floe bench — ${new Date().toISOString()}\nmachine: ${machine()}\nload average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}\n`);
     const { runKafkaRecords } = await import('./kafka-records.js');
     return runKafkaRecords();
+  }
+  if (values['kafka-socket']) {
+    console.log(`floe bench — ${new Date().toISOString()}\nmachine: ${machine()}\nload average at start: ${os.loadavg().map((l) => fmt(l, 2)).join(' ')}\n`);
+    const { runKafkaSocket } = await import('./kafka-socket.js');
+    return runKafkaSocket();
   }
   console.log(`floe bench — ${new Date().toISOString()}`);
   console.log(`machine: ${machine()}`);

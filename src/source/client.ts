@@ -1,11 +1,13 @@
 /**
  * Creates the kafkajs client every Kafka-side component shares: codecs registered, kafkajs'
- * own logging routed into pino (its chatty info lines — every pause/resume — become debug).
+ * own logging routed into pino (its chatty info lines — every pause/resume — become debug), and
+ * sockets that hand kafkajs whole frames (framed-socket.ts).
  */
 import kafkajs from 'kafkajs';
 import type { Kafka, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { registerCodecs } from './codecs.js';
+import { framedSocketFactory, installWholeFrameReads } from './framed-socket.js';
 import { installWireHeaders } from './header-order.js';
 import { installRequestQueueFix } from './request-queue.js';
 import { silentLogger, type Logger } from '../util/log.js';
@@ -25,12 +27,14 @@ export function createKafkaClient(options: KafkaClientOptions, logger: Logger = 
   registerCodecs();
   installWireHeaders();
   installRequestQueueFix();
+  installWholeFrameReads();
   const log = logger.child({ component: 'kafkajs' });
   const config: KafkaConfig = {
     brokers: options.brokers,
     clientId: options.clientId ?? 'floe',
     connectionTimeout: options.connectionTimeoutMs ?? 10_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
+    socketFactory: framedSocketFactory(),
     logLevel: logLevel.INFO,
     logCreator: () => (entry: LogEntry) => {
       // kafkajs attaches the stack of every connection error; the message says what happened,
