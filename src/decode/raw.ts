@@ -48,7 +48,9 @@ function width(buf: Uint8Array, n: number, format: RawFormat, what: string): Buf
 export function decodeRaw(format: RawFormat, buf: Uint8Array, what = 'value'): unknown {
   switch (format) {
     case 'bytes':
-      return buf;
+      // A copy: `buf` is a view into a fetch response whose memory is reused once its batch is
+      // handled (src/source/fetch-buffers.ts), and a silver row or a partition tuple keeps it longer.
+      return Buffer.from(buf);
     case 'string':
       return text(buf, what);
     case 'json': {

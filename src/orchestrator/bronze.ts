@@ -108,14 +108,19 @@ export interface MetadataRow {
   headers: Array<{ key: string; value: Uint8Array | null }>;
 }
 
+/**
+ * A record's `_kafka` row as silver buffers it until its commit: the key and header values are
+ * copies, since the record's are views into a fetch response whose memory is reused once its
+ * batch is handled (src/source/fetch-buffers.ts).
+ */
 export function metadataRow(record: SourceRecord): MetadataRow {
-  const headers = record.headers.map((h) => ({ key: h.key, value: h.value }));
+  const headers = record.headers.map((h) => ({ key: h.key, value: h.value === null ? null : Buffer.from(h.value) }));
   return {
     topic: record.topic,
     partition: record.partition,
     offset: record.offset,
     timestamp: record.timestamp === NO_TIMESTAMP ? null : BigInt(record.timestamp) * 1000n,
-    key: record.key,
+    key: record.key === null ? null : Buffer.from(record.key),
     headers,
   };
 }

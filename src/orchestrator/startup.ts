@@ -79,7 +79,8 @@ export async function connectDependencies(config: FloeConfig, wait: WaitOptions)
   const catalog = createCatalog(config, log);
   // Refused credentials (401/403) end the wait with exit 3.
   if ((await waitForDependency(`the catalog (${catalogAddress(config)})`, () => catalog.config(), wait)) === undefined) return undefined;
-  const kafka = createKafka(config, log);
+  // The daemon's consumer copies whatever it keeps of a record past its batch (src/source/fetch-buffers.ts).
+  const kafka = createKafka(config, log, { recycleFetchResponses: true });
   const security = kafkaSecurityContext(config);
   const cluster = await waitForDependency(`Kafka (${config.kafka.brokers.join(', ')})`, () => checkKafka(kafka, security), wait);
   if (cluster === undefined) return undefined;

@@ -123,7 +123,8 @@ export function consumerSettings(k: FloeConfig['kafka']) {
   };
 }
 
-export function createKafka(config: FloeConfig, log: Logger) {
+/** `recycleFetchResponses`: for the daemon only (see KafkaClientOptions). */
+export function createKafka(config: FloeConfig, log: Logger, options: { recycleFetchResponses?: boolean } = {}) {
   const k = config.kafka;
   const ssl =
     typeof k.ssl === 'boolean'
@@ -142,6 +143,7 @@ export function createKafka(config: FloeConfig, log: Logger) {
       ...(k.sasl ? { sasl: saslOptions(k.sasl) } : {}),
       connectionTimeoutMs: k.connectionTimeoutMs,
       requestTimeoutMs: k.requestTimeoutMs,
+      ...options,
     },
     log,
   );

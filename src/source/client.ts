@@ -1,12 +1,14 @@
 /**
  * Creates the kafkajs client every Kafka-side component shares: codecs registered, kafkajs'
  * own logging routed into pino (its chatty info lines — every pause/resume — become debug), and
- * sockets that hand kafkajs whole frames (framed-socket.ts).
+ * sockets that hand kafkajs whole frames (framed-socket.ts), fetch responses in reused Buffers
+ * where asked (fetch-buffers.ts).
  */
 import kafkajs from 'kafkajs';
 import type { Kafka, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
 import { registerCodecs } from './codecs.js';
+import { installFetchConnections, ResponseBuffers, withFetchSockets } from './fetch-buffers.js';
 import { framedSocketFactory, installWholeFrameReads } from './framed-socket.js';
 import { installWireHeaders } from './header-order.js';
 import { installRequestQueueFix } from './request-queue.js';
@@ -21,6 +23,11 @@ export interface KafkaClientOptions {
   sasl?: SASLOptions;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
+  /**
+   * Receive fetch responses into reused Buffers (fetch-buffers.ts): only for a client whose
+   * consumers keep no record's bytes past its batch handler without copying them (the daemon's).
+   */
+  recycleFetchResponses?: boolean;
 }
 
 export function createKafkaClient(options: KafkaClientOptions, logger: Logger = silentLogger): Kafka {
@@ -28,13 +35,20 @@ export function createKafkaClient(options: KafkaClientOptions, logger: Logger = 
   installWireHeaders();
   installRequestQueueFix();
   installWholeFrameReads();
+  installFetchConnections();
+  const sockets = framedSocketFactory();
   const log = logger.child({ component: 'kafkajs' });
   const config: KafkaConfig = {
     brokers: options.brokers,
     clientId: options.clientId ?? 'floe',
     connectionTimeout: options.connectionTimeoutMs ?? 10_000,
     requestTimeout: options.requestTimeoutMs ?? 30_000,
-    socketFactory: framedSocketFactory(),
+    socketFactory: options.recycleFetchResponses
+      ? withFetchSockets(
+          sockets,
+          framedSocketFactory(() => new ResponseBuffers()),
+        )
+      : sockets,
     logLevel: logLevel.INFO,
     logCreator: () => (entry: LogEntry) => {
       // kafkajs attaches the stack of every connection error; the message says what happened,

@@ -300,7 +300,11 @@ export function fitLetter(message: Message): Message {
   return { key: null, value: value.subarray(0, Math.max(0, LETTER_MAX_BYTES - rest)), headers: kept };
 }
 
-/** The dead-letter record: original key, value and headers plus the floe.* headers. */
+/**
+ * The dead-letter record: original key, value and headers plus the floe.* headers. Copies of the
+ * record's bytes: it waits to be sent past its batch, and the record's are views into a fetch
+ * response whose memory is reused once the batch is handled (fetch-buffers.ts).
+ */
 export function toDeadLetterMessage({ record, error, stage }: DeadLetter): Message {
   const message = describeError(error);
   // kafkajs' producer takes headers as an object: a repeated key becomes an array (its values keep
@@ -309,7 +313,7 @@ export function toDeadLetterMessage({ record, error, stage }: DeadLetter): Messa
   // floe.source.* headers lead to the original record.
   const headers: Record<string, Buffer | Buffer[]> = {};
   for (const { key, value: v } of record.headers) {
-    const value = v ?? EMPTY;
+    const value = v === null ? EMPTY : Buffer.from(v);
     const prev = headers[key];
     headers[key] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
@@ -322,7 +326,7 @@ export function toDeadLetterMessage({ record, error, stage }: DeadLetter): Messa
   headers[DEAD_LETTER_HEADERS.sourcePartition] = Buffer.from(String(record.partition));
   headers[DEAD_LETTER_HEADERS.sourceOffset] = Buffer.from(record.offset.toString());
   headers[DEAD_LETTER_HEADERS.sourceTimestamp] = Buffer.from(String(record.timestamp));
-  return { key: record.key, value: record.value, headers };
+  return { key: record.key === null ? null : Buffer.from(record.key), value: record.value === null ? null : Buffer.from(record.value), headers };
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -40,6 +40,14 @@ export const FRAME_PREALLOCATE_BYTES = 16 * 1024 * 1024;
 const KEEP_ALIVE_DELAY_MS = 60_000;
 const SIZE_BYTES = 4;
 
+/** Where a socket's frames are received (fetch-buffers.ts ResponseBuffers). */
+export interface FrameBuffers {
+  /** A Buffer of `size` bytes for the next frame. */
+  take(size: number): Buffer;
+  /** A request is being written on the socket. */
+  requestSent(): void;
+}
+
 /**
  * Cuts a socket's byte stream into Kafka frames (the int32 size prefix included, as kafkajs reads
  * it), each copied out of the read buffer into a Buffer of its own.
@@ -52,7 +60,11 @@ export class KafkaFrames {
   private frameFill = 0;
   private frameSize = 0;
 
-  constructor(private readonly emit: (frame: Buffer) => void) {}
+  /** `alloc`: the Buffer for a frame of a given size (fetch-buffers.ts reuses them), new by default. */
+  constructor(
+    private readonly emit: (frame: Buffer) => void,
+    private readonly alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+  ) {}
 
   /**
    * Takes bytes read from the socket (valid only during this call: the read buffer is reused) and
@@ -73,7 +85,7 @@ export class KafkaFrames {
           return new FloeError('KAFKA_CONNECT', `a Kafka broker sent a response of negative size (${size}): not the Kafka protocol`);
         }
         this.frameSize = SIZE_BYTES + size;
-        this.frame = Buffer.allocUnsafe(Math.min(this.frameSize, FRAME_PREALLOCATE_BYTES));
+        this.frame = this.alloc(Math.min(this.frameSize, FRAME_PREALLOCATE_BYTES));
         this.prefix.copy(this.frame, 0);
         this.frameFill = SIZE_BYTES;
         this.prefixFill = 0;
@@ -109,11 +121,14 @@ export class KafkaFrames {
  * kafkajs' socket factory with framed reads: pass as `socketFactory` to the kafkajs client. kafkajs
  * listens for 'data' on the socket; Node emits none when `onread` is set, so the frames are emitted
  * as 'data' here, synchronously from the read, as Node would have emitted the chunks.
+ * `frameBuffers` makes each socket's frame Buffers (default: a new Buffer per frame), told of every
+ * request written.
  */
-export function framedSocketFactory(): ISocketFactory {
+export function framedSocketFactory(frameBuffers?: () => FrameBuffers): ISocketFactory {
   return ({ host, port, ssl, onConnect }) => {
     let socket: net.Socket | undefined;
-    const frames = new KafkaFrames((frame) => socket!.emit('data', frame));
+    const buffers = frameBuffers?.();
+    const frames = new KafkaFrames((frame) => socket!.emit('data', frame), buffers && ((size) => buffers.take(size)));
     const onread = {
       buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
       callback: (bytes: number, buffer: Uint8Array): boolean => {
@@ -132,6 +147,13 @@ export function framedSocketFactory(): ISocketFactory {
       socket = net.connect({ host, port, onread }, onConnect);
     }
     socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
+    if (buffers) {
+      const write = socket.write.bind(socket) as (...args: unknown[]) => boolean;
+      socket.write = ((...args: unknown[]) => {
+        buffers.requestSent();
+        return write(...args);
+      }) as typeof socket.write;
+    }
     return socket;
   };
 }

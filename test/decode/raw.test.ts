@@ -4,7 +4,11 @@ import { evolveSchema } from '../../src/schema/index.js';
 
 describe('raw formats', () => {
   it('decode what Kafka serializers write', () => {
-    expect(decodeRaw('bytes', Buffer.from([1, 2]))).toEqual(Buffer.from([1, 2]));
+    const bytes = Buffer.from([1, 2]);
+    const decoded = decodeRaw('bytes', bytes) as Buffer;
+    expect(decoded).toEqual(Buffer.from([1, 2]));
+    bytes[0] = 9; // a copy: the value is a view into a fetch response that is reused (src/source/fetch-buffers.ts)
+    expect(decoded[0]).toBe(1);
     expect(decodeRaw('string', Buffer.from('hé'))).toBe('hé');
     expect(decodeRaw('json', Buffer.from(' {"a": 12345678901234567890} '))).toBe('{"a": 12345678901234567890}');
     expect(decodeRaw('long', Buffer.from('8000000000000000', 'hex'))).toBe(-(2n ** 63n));

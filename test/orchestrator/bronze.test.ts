@@ -66,6 +66,15 @@ describe('bronze metadata column', () => {
     });
   });
 
+  it('copies the key and header values (silver keeps the row until its commit; the record’s are views into a reused fetch response)', () => {
+    const r = record();
+    const row = metadataRow(r);
+    r.key!.fill(0);
+    r.headers[0]!.value!.fill(0);
+    expect(row.key).toEqual(Buffer.from('k'));
+    expect(row.headers[0]!.value).toEqual(Buffer.from('a'));
+  });
+
   it('stores Kafka’s "no timestamp" (-1) as null, not as a 1969 instant', () => {
     expect(metadataRow(record({ timestamp: -1 })).timestamp).toBeNull();
   });

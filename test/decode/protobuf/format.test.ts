@@ -104,6 +104,15 @@ describe('Protobuf mapping', () => {
     expect(cols.tree![0]).toMatchObject({ fields: [{ name: 'v', type: 'int' }, { name: 'next', type: 'string' }] });
   });
 
+  it('a bytes field is a copy, not a view into the record (a fetch response the daemon reuses, src/source/fetch-buffers.ts)', () => {
+    const text = 'syntax = "proto3"; package floe.t; message B { bytes by = 1; }';
+    const w = protobufFormat.load(1, text, []);
+    const input = body([0], encode(text, 'floe.t.B', { by: Buffer.from([7, 8, 9]) }));
+    const value = w.read(input, 5).value as { by: Uint8Array };
+    input.fill(0);
+    expect([...value.by]).toEqual([7, 8, 9]);
+  });
+
   it('a Timestamp keeps its nanoseconds: timestamptz_ns on a v3 table, floored µs on v2 (as Avro timestamp-nanos)', () => {
     const text = 'syntax = "proto3"; package floe.t; import "google/protobuf/timestamp.proto"; message E { google.protobuf.Timestamp at = 1; }';
     const w = protobufFormat.load(1, text, []);
