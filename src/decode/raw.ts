@@ -48,8 +48,8 @@ function width(buf: Uint8Array, n: number, format: RawFormat, what: string): Buf
 export function decodeRaw(format: RawFormat, buf: Uint8Array, what = 'value'): unknown {
   switch (format) {
     case 'bytes':
-      // A copy: `buf` is a view into a fetch response whose memory is reused once its batch is
-      // handled (src/source/fetch-buffers.ts), and a silver row or a partition tuple keeps it longer.
+      // A copy, as avsc makes of Avro bytes: `buf` may be a view into memory the caller reuses once
+      // the record is handled, and a silver row or a partition tuple keeps the value longer.
       return Buffer.from(buf);
     case 'string':
       return text(buf, what);

@@ -48,6 +48,8 @@ export interface FrameBuffers {
   requestSent(): void;
 }
 
+const NEW_BUFFERS: Pick<FrameBuffers, 'take'> = { take: (size) => Buffer.allocUnsafe(size) };
+
 /**
  * Cuts a socket's byte stream into Kafka frames (the int32 size prefix included, as kafkajs reads
  * it), each copied out of the read buffer into a Buffer of its own.
@@ -60,10 +62,10 @@ export class KafkaFrames {
   private frameFill = 0;
   private frameSize = 0;
 
-  /** `alloc`: the Buffer for a frame of a given size (fetch-buffers.ts reuses them), new by default. */
+  /** `buffers`: where each frame's Buffer comes from (fetch-buffers.ts reuses them), new by default. */
   constructor(
     private readonly emit: (frame: Buffer) => void,
-    private readonly alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+    private readonly buffers: Pick<FrameBuffers, 'take'> = NEW_BUFFERS,
   ) {}
 
   /**
@@ -85,7 +87,7 @@ export class KafkaFrames {
           return new FloeError('KAFKA_CONNECT', `a Kafka broker sent a response of negative size (${size}): not the Kafka protocol`);
         }
         this.frameSize = SIZE_BYTES + size;
-        this.frame = this.alloc(Math.min(this.frameSize, FRAME_PREALLOCATE_BYTES));
+        this.frame = this.buffers.take(Math.min(this.frameSize, FRAME_PREALLOCATE_BYTES));
         this.prefix.copy(this.frame, 0);
         this.frameFill = SIZE_BYTES;
         this.prefixFill = 0;
@@ -128,7 +130,7 @@ export function framedSocketFactory(frameBuffers?: () => FrameBuffers): ISocketF
   return ({ host, port, ssl, onConnect }) => {
     let socket: net.Socket | undefined;
     const buffers = frameBuffers?.();
-    const frames = new KafkaFrames((frame) => socket!.emit('data', frame), buffers && ((size) => buffers.take(size)));
+    const frames = new KafkaFrames((frame) => socket!.emit('data', frame), buffers);
     const onread = {
       buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES),
       callback: (bytes: number, buffer: Uint8Array): boolean => {

@@ -89,8 +89,8 @@ function scalar(type: string): PSlot | undefined {
     case 'string':
       return { node: prim('string'), conv: (v) => v };
     case 'bytes':
-      // A copy: protobufjs gives a view into the record's value, which is a view into a fetch
-      // response whose memory is reused once its batch is handled (src/source/fetch-buffers.ts).
+      // A copy: protobufjs gives a view into the record's value, which may itself be a view into
+      // memory the caller reuses once the record is handled.
       return { node: prim('bytes'), conv: (v) => (v instanceof Uint8Array ? new Uint8Array(v) : new Uint8Array(Buffer.from(String(v), 'base64'))) };
     default:
       return undefined;
