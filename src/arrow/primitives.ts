@@ -146,9 +146,16 @@ export class Int64Column extends FixedWidthColumn<bigint, BigInt64Array> {
 
 /** float (Float32, rounded like Java's (float) cast) and double (Float64): JS numbers. */
 export class FloatColumn extends FixedWidthColumn<number, Float32Array | Float64Array> {
+  /** The values' bytes, for appendIeeeAt. */
+  private bytes: Uint8Array;
   constructor(readonly type: arrow.Float32 | arrow.Float64, nullable: boolean, path: string, cap: number) {
     const n = Math.max(cap, 16);
     super(nullable, path, cap, type instanceof arrow.Float32 ? new Float32Array(n) : new Float64Array(n), 1, 0);
+    this.bytes = new Uint8Array(this.values.buffer);
+  }
+  protected override replaceValues(values: Float32Array | Float64Array): void {
+    this.values = values;
+    this.bytes = new Uint8Array(values.buffer);
   }
   override valueAt(i: number): number | null {
     return this.isNull(i) ? null : this.values[i]!;
@@ -158,6 +165,38 @@ export class FloatColumn extends FixedWidthColumn<number, Float32Array | Float64
     const i = this.length;
     if (i >= this.values.length) this.ensureSlot(i);
     this.values[i] = v;
+    this.setValid(i);
+    this.length = i + 1;
+  }
+  /**
+   * A little-endian IEEE 754 value of this column's width (4 or 8 bytes) at `pos` of `src`
+   * (src/schema/direct.ts), copied byte for byte: a double read into JS and passed on costs a heap
+   * number per value wherever the calls are not inlined, and NaN payloads stay as written.
+   */
+  appendIeeeAt(src: Uint8Array, pos: number, size: 4 | 8): void {
+    const i = this.length;
+    if (i >= this.values.length) this.ensureSlot(i);
+    const b = this.bytes;
+    if (size === 8 && this.values.BYTES_PER_ELEMENT === 8) {
+      const o = i * 8;
+      b[o] = src[pos]!;
+      b[o + 1] = src[pos + 1]!;
+      b[o + 2] = src[pos + 2]!;
+      b[o + 3] = src[pos + 3]!;
+      b[o + 4] = src[pos + 4]!;
+      b[o + 5] = src[pos + 5]!;
+      b[o + 6] = src[pos + 6]!;
+      b[o + 7] = src[pos + 7]!;
+    } else if (size === 4 && this.values.BYTES_PER_ELEMENT === 4) {
+      const o = i * 4;
+      b[o] = src[pos]!;
+      b[o + 1] = src[pos + 1]!;
+      b[o + 2] = src[pos + 2]!;
+      b[o + 3] = src[pos + 3]!;
+    } else {
+      const view = new DataView(src.buffer, src.byteOffset + pos, size);
+      this.values[i] = size === 4 ? view.getFloat32(0, true) : view.getFloat64(0, true);
+    }
     this.setValid(i);
     this.length = i + 1;
   }

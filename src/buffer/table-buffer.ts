@@ -93,7 +93,8 @@ export class TableBuffer<Row, Sink extends RowSink<Row>> {
   advance(topic: string, partition: number, offset: bigint, timestampMs: number, sizeBytes: number): void {
     const r = this.rangeOf(topic, partition);
     if (!r) throw new Error(`no range started for ${topic}/${partition}`);
-    if (offset + 1n > r.next) r.next = offset + 1n;
+    // Compared before adding: each BigInt sum is an allocation, and this runs per record.
+    if (offset >= r.next) r.next = offset + 1n;
     this.records++;
     this.inputBytes += sizeBytes;
     if (this.newestTimestampMs === undefined || timestampMs > this.newestTimestampMs) {

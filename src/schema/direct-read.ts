@@ -137,8 +137,12 @@ function ieee(t: Cursor, c: Column | null, size: 4 | 8): boolean {
   const pos = t.pos;
   if (pos + size > t.buf.length) return false;
   t.pos = pos + size;
-  if (c) c.append(size === 4 ? t.buf.readFloatLE(pos) : t.buf.readDoubleLE(pos));
+  if (c) (c as IeeeColumn).appendIeeeAt(t.buf, pos, size);
   return true;
+}
+
+interface IeeeColumn extends Column {
+  appendIeeeAt(src: Uint8Array, pos: number, size: 4 | 8): void;
 }
 
 /** A string as decode/avro.ts's readStringStrict reads it; undefined where that one would refuse it or read past the end. */

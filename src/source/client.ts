@@ -1,8 +1,9 @@
 /**
  * Creates the kafkajs client every Kafka-side component shares: codecs registered, kafkajs'
- * own logging routed into pino (its chatty info lines — every pause/resume — become debug), and
- * sockets that hand kafkajs whole frames (framed-socket.ts), fetch responses in reused Buffers
- * where asked (fetch-buffers.ts).
+ * own logging routed into pino (its chatty info lines — every pause/resume — become debug),
+ * records decoded in place in their batch (record-batch.ts) with headers in wire order
+ * (header-order.ts), and sockets that hand kafkajs whole frames (framed-socket.ts), fetch
+ * responses in reused Buffers where asked (fetch-buffers.ts).
  */
 import kafkajs from 'kafkajs';
 import type { Kafka, KafkaConfig, LogEntry, SASLOptions } from 'kafkajs';
@@ -11,6 +12,7 @@ import { registerCodecs } from './codecs.js';
 import { installFetchConnections, ResponseBuffers, withFetchSockets } from './fetch-buffers.js';
 import { framedSocketFactory, installWholeFrameReads } from './framed-socket.js';
 import { installWireHeaders } from './header-order.js';
+import { installRecordBatchDecoder } from './record-batch.js';
 import { installRequestQueueFix } from './request-queue.js';
 import { silentLogger, type Logger } from '../util/log.js';
 
@@ -33,6 +35,7 @@ export interface KafkaClientOptions {
 export function createKafkaClient(options: KafkaClientOptions, logger: Logger = silentLogger): Kafka {
   registerCodecs();
   installWireHeaders();
+  installRecordBatchDecoder();
   installRequestQueueFix();
   installWholeFrameReads();
   installFetchConnections();

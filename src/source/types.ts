@@ -93,7 +93,7 @@ export function groupByTopic(tps: Iterable<TopicPartition>): Array<{ topic: stri
 export function toSourceRecord(topic: string, partition: number, m: KafkaMessage): SourceRecord {
   const headers = sourceHeaders(m.headers);
   let sizeBytes = byteLength(m.key) + byteLength(m.value);
-  for (const h of headers) sizeBytes += Buffer.byteLength(h.key) + byteLength(h.value);
+  for (let i = 0; i < headers.length; i++) sizeBytes += Buffer.byteLength(headers[i]!.key) + byteLength(headers[i]!.value);
   // header-order.ts decodes offsets and timestamps as exact numbers; kafkajs' own decoder (its
   // fallback) as decimal strings. BigInt and Number take either.
   const timestamp = Number(m.timestamp);

@@ -46,6 +46,8 @@ export const ERROR_CODES = {
   KAFKA_TOPIC_CREATE: transient,
   KAFKA_WATERMARKS: transient,
   KAFKA_CODEC: plain,
+  /** A record batch whose counts or lengths do not fit its bytes (record-batch.ts). */
+  KAFKA_RECORD_BATCH: plain,
   KAFKA_CONSUMER_CRASH: halt,
   SOURCE_HOOK: halt,
   SOURCE_NOT_OWNED: plain,

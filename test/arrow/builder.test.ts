@@ -204,3 +204,32 @@ describe('columns read back (valueAt) and rolled back (truncate)', () => {
     expect(ipc(rolled).equals(ipc(plain))).toBe(true);
   });
 });
+
+describe('FloatColumn.appendIeeeAt (the direct reader’s floats and doubles)', () => {
+  it('copies little-endian values of the column’s width bit for bit, and converts other widths', async () => {
+    const { FloatColumn } = await import('../../src/arrow/primitives.js');
+    const src = Buffer.alloc(8 * 40 + 3);
+    const doubles = [0, -0, 1.5, -1e-300, Number.MAX_VALUE, Number.NEGATIVE_INFINITY, 5e-324];
+    doubles.forEach((d, i) => src.writeDoubleLE(d, 3 + 8 * i));
+    // A NaN with a payload: kept as written.
+    src.writeUInt32LE(0x00000001, 3 + 8 * 7);
+    src.writeUInt32LE(0x7ff80000, 3 + 8 * 7 + 4);
+    const d = new FloatColumn(new arrow.Float64(), false, 'd', 1);
+    for (let i = 0; i < 40; i++) d.appendIeeeAt(src, 3 + 8 * i, 8); // past the initial 16 slots
+    const data = d.finish();
+    const bytes = Buffer.from(data.values.buffer, data.values.byteOffset, 8 * 40);
+    expect(bytes.equals(src.subarray(3, 3 + 8 * 40))).toBe(true);
+    expect(Array.from(data.values as Float64Array).slice(0, 7)).toEqual(doubles);
+
+    const f = new FloatColumn(new arrow.Float32(), false, 'f', 1);
+    const floats = Buffer.alloc(12);
+    [1.5, -0, Math.fround(3.4e38)].forEach((v, i) => floats.writeFloatLE(v, 4 * i));
+    for (let i = 0; i < 3; i++) f.appendIeeeAt(floats, 4 * i, 4);
+    expect(Array.from(f.finish().values as Float32Array)).toEqual([1.5, -0, Math.fround(3.4e38)]);
+
+    // A float into a double column (widths differ): converted, not copied.
+    const w = new FloatColumn(new arrow.Float64(), false, 'w', 1);
+    w.appendIeeeAt(floats, 0, 4);
+    expect(Array.from(w.finish().values as Float64Array)).toEqual([1.5]);
+  });
+});
