@@ -334,7 +334,7 @@ export class Daemon implements WriterEvents {
     let bytesIn = 0;
     try {
       for (let r = 0; r < records.length; r++) {
-        const record = records[r]!;
+        const record = records.at(r)!;
         if (!ctx.current()) return;
         const targets = one ? (one.wants(record) ? writers : NONE) : writers.filter((w) => w.wants(record));
         const routed = families.length === 0 ? NONE_ROUTED : families.filter((f) => f.needs(record));

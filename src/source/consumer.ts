@@ -27,7 +27,7 @@ import { silentLogger, type Logger } from '../util/log.js';
 import { fetchWatermarkMap } from './admin.js';
 import { resolveStartOffsets, type StartPosition } from './start-position.js';
 import { withJoinHook } from './join-hook.js';
-import { groupByTopic, toSourceRecord, tpKey, type SourceBatch, type TopicPartition, type TpKey } from './types.js';
+import { FetchedRecords, groupByTopic, tpKey, type SourceBatch, type TopicPartition, type TpKey } from './types.js';
 
 const { PartitionAssigners } = kafkajs;
 
@@ -269,10 +269,11 @@ export class KafkaSource {
       const nextOffset = BigInt(batch.lastOffset()) + 1n;
       const highWatermark = BigInt(batch.highWatermark);
       if (batch.messages.length > 0) {
-        const records = batch.messages.map((m) => toSourceRecord(topic, partition, m));
-        if (state.nextOffset !== undefined && records[0]!.offset > state.nextOffset) {
+        const records = new FetchedRecords(topic, partition, batch.messages);
+        const first = records.at(0)!;
+        if (state.nextOffset !== undefined && first.offset > state.nextOffset) {
           // Compaction or retention; visible so that a reset by retention is never silent.
-          this.log.info({ topic, partition, expected: String(state.nextOffset), got: String(records[0]!.offset) }, 'offset gap');
+          this.log.info({ topic, partition, expected: String(state.nextOffset), got: String(first.offset) }, 'offset gap');
         }
         const keepAlive = <T>(work: () => Promise<T>) => this.keepingAlive(heartbeat, work);
         await this.options.hooks.onRecords({ topic, partition, records, nextOffset, highWatermark, keepAlive });

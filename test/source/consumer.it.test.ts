@@ -28,7 +28,7 @@ function recorder(onAssigned: SourceHooks['onAssigned']) {
       batches.push(batch);
     },
   };
-  const values = (partition: number) => batches.filter((b) => b.partition === partition).flatMap((b) => b.records.map((r) => r.value!.toString()));
+  const values = (partition: number) => batches.filter((b) => b.partition === partition).flatMap((b) => [...b.records].map((r) => r.value!.toString()));
   const count = () => batches.reduce((n, b) => n + b.records.length, 0);
   return { hooks, batches, events, values, count };
 }
@@ -122,7 +122,7 @@ describe('backpressure', () => {
     const rec = recorder(async (tps) => new Map(tps.map((tp) => [tpKey(tp), undefined])));
     const onRecords = rec.hooks.onRecords;
     rec.hooks.onRecords = async (batch) => {
-      used += batch.records.reduce((n, r) => n + r.sizeBytes, 0);
+      used += [...batch.records].reduce((n, r) => n + r.sizeBytes, 0);
       await onRecords(batch);
     };
     const source = new KafkaSource({

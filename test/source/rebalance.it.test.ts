@@ -67,8 +67,9 @@ function member(name: string, topic: string, groupId: string, table: Map<TpKey, 
         const k = tpKey(batch);
         const buf = buffers.get(k)!;
         // contiguous: no gap, no replay
-        if (batch.records[0]!.offset !== buf.next) stats.gaps.push(`${k}: ${buf.next} → ${batch.records[0]!.offset}`);
-        buf.values.push(...batch.records.map((r) => r.value!.toString()));
+        const first = batch.records.at(0)!;
+        if (first.offset !== buf.next) stats.gaps.push(`${k}: ${buf.next} → ${first.offset}`);
+        buf.values.push(...[...batch.records].map((r) => r.value!.toString()));
         buf.next = batch.nextOffset;
         if (slowOnce?.armed) {
           slowOnce.armed = false;
