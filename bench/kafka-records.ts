@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { installWireHeaders } from '../src/source/header-order.js';
+import { loadAfresh } from '../src/source/module-cache.js';
 import { toSourceRecord } from '../src/source/types.js';
 import type { KafkaMessage } from 'kafkajs';
 
@@ -22,18 +23,6 @@ const PER_BATCH = 500;
 const PER_FETCH = 20_000;
 const RECORDS = 2_000_000;
 const ROUNDS = 3;
-
-/** kafkajs' record decoder as kafkajs ships it, loaded afresh beside floe's wrapped one. */
-function kafkajsRecordDecoder(path: string): RecordDecoder {
-  const cache = require.cache as Record<string, unknown>;
-  const wrapped = cache[path];
-  delete cache[path];
-  try {
-    return require(path) as RecordDecoder;
-  } finally {
-    cache[path] = wrapped;
-  }
-}
 
 /** One Kafka record batch's records, each length-prefixed as in the batch (kafkajs' own encoder). */
 function batchBodies(): Buffer {
@@ -57,7 +46,7 @@ function batchBodies(): Buffer {
 export function runKafkaRecords(): void {
   installWireHeaders();
   const path = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
-  const decoders: Record<string, RecordDecoder> = { kafkajs: kafkajsRecordDecoder(path), floe: require(path) as RecordDecoder };
+  const decoders: Record<string, RecordDecoder> = { kafkajs: loadAfresh<RecordDecoder>(path), floe: require(path) as RecordDecoder };
   const Decoder = require('kafkajs/src/protocol/decoder.js') as Codec;
   const Batch = require('kafkajs/src/consumer/batch.js') as BatchClass;
   const bodies = batchBodies();

@@ -69,24 +69,25 @@ export function recordBatchDecoder(parts: BatchDecoderParts): (fetchDecoder: Bat
     const magicByte = decoder.readInt8();
     decoder.readInt32(); // CRC: checked by the broker on produce, as kafkajs leaves it
     const attributes = decoder.readInt16();
+    const lastOffsetDelta = decoder.readInt32();
+    const firstTimestamp = decoder.readInt64().toString();
+    const maxTimestamp = decoder.readInt64().toString();
+    const producerId = decoder.readInt64().toString();
+    const producerEpoch = decoder.readInt16();
+    const firstSequence = decoder.readInt32();
     const context = {
       firstOffset,
-      firstTimestamp: '',
+      firstTimestamp,
       partitionLeaderEpoch,
       inTransaction: (attributes & TRANSACTIONAL_FLAG) > 0,
       isControlBatch: (attributes & CONTROL_FLAG) > 0,
-      lastOffsetDelta: decoder.readInt32(),
-      producerId: '',
-      producerEpoch: 0,
-      firstSequence: 0,
-      maxTimestamp: '',
+      lastOffsetDelta,
+      producerId,
+      producerEpoch,
+      firstSequence,
+      maxTimestamp,
       timestampType: (attributes & TIMESTAMP_TYPE_FLAG) > 0 ? LOG_APPEND_TIME : CREATE_TIME,
     };
-    context.firstTimestamp = decoder.readInt64().toString();
-    context.maxTimestamp = decoder.readInt64().toString();
-    context.producerId = decoder.readInt64().toString();
-    context.producerEpoch = decoder.readInt16();
-    context.firstSequence = decoder.readInt32();
     const records = await decodeRecords(parts, parts.codecOf(attributes), decoder, { ...context, magicByte });
     return { ...context, records };
   };

@@ -105,7 +105,7 @@ export class FetchedRecords implements RecordList {
   }
 
   *[Symbol.iterator](): Iterator<SourceRecord> {
-    for (let i = 0; i < this.messages.length; i++) yield toSourceRecord(this.topic, this.partition, this.messages[i]!);
+    for (let i = 0; i < this.messages.length; i++) yield this.at(i)!;
   }
 }
 

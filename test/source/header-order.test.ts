@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
 import { decodeRecordNumbers, installWireHeaders } from '../../src/source/header-order.js';
+import { loadAfresh } from '../../src/source/module-cache.js';
 import { toSourceRecord } from '../../src/source/types.js';
 
 const require = createRequire(import.meta.url);
@@ -79,14 +80,7 @@ describe('record offsets and timestamps without Long (the values kafkajs decodes
   /** kafkajs' own record decoder, loaded afresh beside the wrapped one. */
   function original(): (d: unknown, ctx: unknown) => KafkaMessage {
     installWireHeaders();
-    const cache = require.cache as Record<string, unknown>;
-    const wrapped = cache[path];
-    delete cache[path];
-    try {
-      return require(path) as (d: unknown, ctx: unknown) => KafkaMessage;
-    } finally {
-      cache[path] = wrapped;
-    }
+    return loadAfresh(path);
   }
 
   function body(tsDelta: bigint, offsetDelta: number, key: Buffer | null, value: Buffer | null, headers: Array<[string, Buffer | null]>): Buffer {

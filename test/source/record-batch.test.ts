@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { installWireHeaders } from '../../src/source/header-order.js';
+import { loadAfresh } from '../../src/source/module-cache.js';
 import { installRecordBatchDecoder, recordBatchDecoder, type BatchDecoder, type BatchDecoderParts } from '../../src/source/record-batch.js';
 import { FloeError } from '../../src/util/errors.js';
 
@@ -23,14 +24,7 @@ type Decode = (d: BatchDecoder) => Promise<{ records: Array<Record<string, unkno
 /** kafkajs' own batch decoder, loaded afresh beside whatever the cache holds. */
 function kafkajsDecoder(): Decode {
   installWireHeaders();
-  const cache = require.cache as Record<string, unknown>;
-  const held = cache[BATCH];
-  delete cache[BATCH];
-  try {
-    return require(BATCH) as Decode;
-  } finally {
-    cache[BATCH] = held;
-  }
+  return loadAfresh(BATCH);
 }
 
 function floeDecoder(overrides: Partial<BatchDecoderParts> = {}): Decode {
